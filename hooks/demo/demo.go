@@ -1,0 +1,95 @@
+// Package demo loads clearly marked demo data on request (serve --demo), and
+// tells a new operator how to create the first superuser. A plain start
+// never invents embassy contacts: real ones come from administrators.
+package demo
+
+import (
+	"crypto/rand"
+	"fmt"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Marker is written into every contact field of demo data.
+const Marker = "DEMO: not a real number"
+
+// SuperuserEmail is the demo superuser's login.
+const SuperuserEmail = "demo-admin@homeward.example"
+
+type embassy struct {
+	slug, name, country string
+	languages           []string
+}
+
+var embassies = []embassy{
+	{"demo-indonesia", "DEMO Embassy of Indonesia", "Indonesia", []string{"id", "en"}},
+	{"demo-philippines", "DEMO Embassy of the Philippines", "Philippines", []string{"fil", "en"}},
+	{"demo-vietnam", "DEMO Embassy of Viet Nam", "Viet Nam", []string{"vi", "en"}},
+	{"demo-myanmar", "DEMO Embassy of Myanmar", "Myanmar", []string{"my", "en"}},
+}
+
+// Register makes app load demo data when enabled, and print set-up hints.
+func Register(app core.App, enabled bool) error {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if enabled {
+			if err := Load(se.App); err != nil {
+				return fmt.Errorf("load demo data: %w", err)
+			}
+		} else if n, _ := se.App.CountRecords(core.CollectionNameSuperusers); n == 0 {
+			fmt.Println("No superuser yet. Create one with:  go run . superuser upsert EMAIL PASSWORD")
+			fmt.Println("or start with demo data:            go run . serve --demo")
+		}
+		return se.Next()
+	})
+	return nil
+}
+
+// Load upserts the demo embassies and a demo superuser with a new random
+// password, printed on the console.
+func Load(app core.App) error {
+	col, err := app.FindCollectionByNameOrId("embassies")
+	if err != nil {
+		return err
+	}
+	for _, d := range embassies {
+		rec, err := app.FindFirstRecordByData(col, "slug", d.slug)
+		if err != nil {
+			rec = core.NewRecord(col)
+		}
+		rec.Load(map[string]any{
+			"slug":          d.slug,
+			"name":          d.name,
+			"country":       d.country,
+			"active":        true,
+			"demo":          true,
+			"hotline":       Marker,
+			"messaging":     Marker,
+			"address":       "DEMO: not a real address",
+			"hours":         "DEMO: Mon-Fri 08:00-17:00",
+			"languages":     d.languages,
+			"what_to_bring": "DEMO: any ID you still have, even a photo of your passport.",
+			"notes":         "This is demo data for trying Homeward. Do not call or visit.",
+		})
+		if err := app.Save(rec); err != nil {
+			return fmt.Errorf("save %s: %w", d.slug, err)
+		}
+	}
+
+	su, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, SuperuserEmail)
+	if err != nil {
+		col, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+		if err != nil {
+			return err
+		}
+		su = core.NewRecord(col)
+		su.SetEmail(SuperuserEmail)
+	}
+	password := rand.Text()
+	su.SetPassword(password)
+	if err := app.Save(su); err != nil {
+		return fmt.Errorf("save demo superuser: %w", err)
+	}
+	fmt.Printf("DEMO data loaded: %d demo embassies (marked %q).\n", len(embassies), Marker)
+	fmt.Printf("DEMO superuser for /_/:  %s  /  %s\n", SuperuserEmail, password)
+	return nil
+}

@@ -1,0 +1,116 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Actor says who did something to a report, for the audit trail.
+type Actor struct {
+	StaffId string // set when a staff member acted
+	Label   string // superuser, volunteer, reporter or system otherwise
+}
+
+// ActorFromAuth turns a request's auth record into an Actor.
+func ActorFromAuth(auth *core.Record) Actor {
+	switch {
+	case auth == nil:
+		return Actor{Label: "reporter"}
+	case auth.Collection().Name == "staff":
+		return Actor{StaffId: auth.Id}
+	case auth.IsSuperuser():
+		return Actor{Label: "superuser"}
+	default:
+		return Actor{Label: auth.Collection().Name}
+	}
+}
+
+// Event is one entry of the append-only audit trail.
+type Event struct {
+	Report     *core.Record // nil for events about many reports, e.g. exports
+	EmbassyId  string
+	Kind       string
+	FromStatus string
+	ToStatus   string
+	Note       string
+	Actor      Actor
+}
+
+// WriteEvent appends an event to report_events. Call it with the
+// transaction's app so the event commits or rolls back with the change.
+func WriteEvent(app core.App, ev Event) error {
+	col, err := app.FindCachedCollectionByNameOrId(CollectionEvents)
+	if err != nil {
+		return fmt.Errorf("find events collection: %w", err)
+	}
+	rec := core.NewRecord(col)
+	embassy := ev.EmbassyId
+	if ev.Report != nil {
+		rec.Set("report", ev.Report.Id)
+		if embassy == "" {
+			embassy = ev.Report.GetString("embassy")
+		}
+	}
+	rec.Set("embassy", embassy)
+	rec.Set("kind", ev.Kind)
+	rec.Set("from_status", ev.FromStatus)
+	rec.Set("to_status", ev.ToStatus)
+	rec.Set("note", ev.Note)
+	rec.Set("actor", ev.Actor.StaffId)
+	rec.Set("actor_label", ev.Actor.Label)
+	if err := app.Save(rec); err != nil {
+		return fmt.Errorf("write report event: %w", err)
+	}
+	return nil
+}
+
+// LogChanges writes the audit events for what changed between a saved
+// report and its original copy: status, routing and duplicate marks.
+// Sync and any other write path call it inside their transaction.
+func LogChanges(app core.App, report *core.Record, actor Actor) error {
+	orig := report.Original()
+	if from, to := orig.GetString("status"), report.GetString("status"); from != to {
+		if err := WriteEvent(app, Event{Report: report, Kind: "status", FromStatus: from, ToStatus: to, Actor: actor}); err != nil {
+			return err
+		}
+	}
+	if from, to := orig.GetString("embassy"), report.GetString("embassy"); from != to {
+		// Recorded under the old embassy too, so it knows where the report went.
+		for _, emb := range []string{from, to} {
+			err := WriteEvent(app, Event{Report: report, EmbassyId: emb, Kind: "route", Note: "from " + from + " to " + to, Actor: actor})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if from, to := orig.GetString("duplicate_of"), report.GetString("duplicate_of"); from != to && to != "" {
+		if err := WriteEvent(app, Event{Report: report, Kind: "duplicate", Note: "duplicate of " + to, Actor: actor}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errDuplicateOfSelf = errors.New("a report cannot duplicate itself")
+
+// validateDuplicate checks that duplicate_of names another report of the
+// same embassy.
+func validateDuplicate(app core.App, report *core.Record) error {
+	dup := report.GetString("duplicate_of")
+	if dup == "" || dup == report.Original().GetString("duplicate_of") {
+		return nil
+	}
+	if dup == report.Id {
+		return errDuplicateOfSelf
+	}
+	other, err := app.FindRecordById(CollectionReports, dup)
+	if err != nil {
+		return fmt.Errorf("find duplicated report: %w", err)
+	}
+	if other.GetString("embassy") != report.GetString("embassy") {
+		return errors.New("the duplicated report belongs to another embassy")
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package reports
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+)
+
+// ReceiptDigits is the length of a receipt code: 20 decimal digits are
+// about 66 bits, written as five groups of four ("4821 0937 5512 8064
+// 2290"). Digits survive being copied by hand in any of the app's
+// languages, and are easy to read out over a phone.
+const ReceiptDigits = 20
+
+// receiptKeyFile holds the server secret that keys receipt hashes. It lives
+// in the data dir so backups carry it: without it no receipt can be checked.
+const receiptKeyFile = "homeward_receipt.key"
+
+// ErrBadReceipt is returned for a code that is not a well-formed receipt.
+var ErrBadReceipt = errors.New("receipt must be 20 digits")
+
+// Receipts hashes receipt codes with a server-side key, so that the
+// database alone never reveals or confirms a reporter's code.
+type Receipts struct {
+	key []byte
+}
+
+// NewReceipts returns Receipts keyed by key.
+func NewReceipts(key []byte) Receipts {
+	return Receipts{key: key}
+}
+
+// LoadReceipts reads the receipt key from dataDir, making one on first use.
+func LoadReceipts(dataDir string) (Receipts, error) {
+	path := filepath.Join(dataDir, receiptKeyFile)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return Receipts{}, fmt.Errorf("make receipt key: %w", err)
+		}
+		raw = []byte(hex.EncodeToString(key))
+		// O_EXCL: two processes starting at once must not each write a key.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return LoadReceipts(dataDir)
+		}
+		if _, err := f.Write(raw); err != nil {
+			f.Close()
+			return Receipts{}, fmt.Errorf("write receipt key: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return Receipts{}, fmt.Errorf("write receipt key: %w", err)
+		}
+	} else if err != nil {
+		return Receipts{}, fmt.Errorf("read receipt key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(key) < 32 {
+		return Receipts{}, fmt.Errorf("receipt key in %s is damaged", path)
+	}
+	return Receipts{key: key}, nil
+}
+
+// NormalizeReceipt returns the bare digits of a receipt as written by a
+// person: spaces, dashes and dots are dropped, and digits from other
+// scripts (Thai, Khmer, Burmese, ...) become ASCII.
+func NormalizeReceipt(code string) (string, error) {
+	if len(code) > 4*ReceiptDigits {
+		return "", ErrBadReceipt
+	}
+	var b strings.Builder
+	for _, r := range code {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case unicode.Is(unicode.Nd, r):
+			b.WriteRune('0' + digitValue(r))
+		case r == ' ' || r == '-' || r == '.' || r == '\u00a0':
+		default:
+			return "", ErrBadReceipt
+		}
+	}
+	if b.Len() != ReceiptDigits {
+		return "", ErrBadReceipt
+	}
+	return b.String(), nil
+}
+
+// digitValue returns the value of a decimal digit rune: Unicode lays out
+// decimal digits in runs of whole blocks of ten, each starting at zero.
+func digitValue(r rune) rune {
+	start := r
+	for start > 0 && unicode.Is(unicode.Nd, start-1) {
+		start--
+	}
+	return (r - start) % 10
+}
+
+// Hash returns the keyed hash stored in place of a receipt code.
+func (r Receipts) Hash(code string) (string, error) {
+	norm, err := NormalizeReceipt(code)
+	if err != nil {
+		return "", err
+	}
+	mac := hmac.New(sha256.New, r.key)
+	mac.Write([]byte(norm))
+	return hex.EncodeToString(mac.Sum(nil)), nil
+}

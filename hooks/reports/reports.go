@@ -1,0 +1,88 @@
+// Package reports holds the rules every report follows, whichever way it
+// arrives (sync push, staff console, dashboard): defaults, the urgency flag,
+// the version counter sync conflicts compare, which fields staff may change,
+// and the append-only audit trail of status changes.
+package reports
+
+import (
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Collection names used across Homeward.
+const (
+	CollectionReports = "reports"
+	CollectionEvents  = "report_events"
+)
+
+// Statuses in workflow order, then the two side exits.
+var Statuses = []string{"new", "in_review", "contacted", "assisted", "repatriated", "closed", "duplicate", "spam"}
+
+// staffEditable lists the report fields embassy staff may change: triage
+// and routing only, never what the reporter wrote.
+var staffEditable = []string{"status", "duplicate_of", "embassy"}
+
+// Register binds the report rules to app.
+func Register(app core.App) error {
+	app.OnRecordCreate(CollectionReports).BindFunc(onCreate)
+	app.OnRecordUpdate(CollectionReports).BindFunc(onUpdate)
+	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
+	return nil
+}
+
+// onCreate fills the server-owned fields of a new report.
+func onCreate(e *core.RecordEvent) error {
+	if e.Record.GetString("status") == "" {
+		e.Record.Set("status", "new")
+	}
+	if e.Record.GetString("channel") == "" {
+		e.Record.Set("channel", "self")
+	}
+	e.Record.Set("version", 1)
+	e.Record.Set("urgent", IsUrgent(e.Record))
+	return e.Next()
+}
+
+// onUpdate raises the version on every change, so a sync client holding an
+// older copy gets a conflict instead of overwriting someone else's work.
+func onUpdate(e *core.RecordEvent) error {
+	e.Record.Set("version", e.Record.Original().GetInt("version")+1)
+	e.Record.Set("urgent", IsUrgent(e.Record))
+	return e.Next()
+}
+
+// IsUrgent reports whether a report needs attention first: a safety risk
+// now, minors present, or a medical need.
+func IsUrgent(r *core.Record) bool {
+	return r.GetBool("safety_risk_now") || r.GetBool("minors_present") ||
+		slices.Contains(r.GetStringSlice("needs"), "medical")
+}
+
+// onUpdateRequest limits staff to triage fields, validates duplicates, and
+// writes the status change to the audit trail in the same transaction.
+func onUpdateRequest(e *core.RecordRequestEvent) error {
+	if e.Auth != nil && e.Auth.Collection().Name == "staff" {
+		info, err := e.RequestInfo()
+		if err != nil {
+			return e.BadRequestError("Failed to read the request.", err)
+		}
+		for k := range info.Body {
+			if !slices.Contains(staffEditable, k) {
+				return e.ForbiddenError("Staff may change only the status, duplicate and embassy of a report.", nil)
+			}
+		}
+	}
+	if err := validateDuplicate(e.App, e.Record); err != nil {
+		return e.BadRequestError("The report it duplicates must be another report of the same embassy.", err)
+	}
+
+	actor := ActorFromAuth(e.Auth)
+	return e.App.RunInTransaction(func(txApp core.App) error {
+		e.App = txApp
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return LogChanges(txApp, e.Record, actor)
+	})
+}

@@ -1,0 +1,38 @@
+// Package web serves the embedded web apps (reporter PWA, volunteer mode,
+// staff console) from the binary.
+package web
+
+import (
+	"io/fs"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+)
+
+// Register serves fsys at the site root. Unknown page paths fall back to
+// index.html so the app's own routes work offline and on reload; unknown
+// API paths stay 404 with a JSON error.
+func Register(app core.App, fsys fs.FS) error {
+	static := apis.Static(fsys, true)
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Func: func(se *core.ServeEvent) error {
+			se.Router.GET("/{path...}", func(e *core.RequestEvent) error {
+				if strings.HasPrefix(e.Request.URL.Path, "/api/") {
+					return e.NotFoundError("", nil)
+				}
+				// The service worker must always be checked for updates.
+				if e.Request.URL.Path == "/sw.js" {
+					e.Response.Header().Set("Cache-Control", "no-cache")
+				}
+				return static(e)
+			})
+			return se.Next()
+		},
+		// Last, so that routes other packages register win over the files.
+		Priority: 999,
+	})
+	return nil
+}
+
