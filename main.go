@@ -12,10 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
-	"homeward/hooks/demo"
-	"homeward/hooks/privacy"
-	"homeward/hooks/reports"
-	"homeward/hooks/web"
+	"homeward/hooks"
 	_ "homeward/pb_migrations"
 )
 
@@ -39,18 +36,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	must(privacy.Register(app))
-	must(reports.Register(app))
-	must(demo.Register(app, withDemo))
-	must(web.Register(app, public))
-
-	if err := app.Start(); err != nil {
+	if err := hooks.Register(app, hooks.Config{Public: public, Demo: withDemo}); err != nil {
 		log.Fatal(err)
 	}
-}
 
-func must(err error) {
-	if err != nil {
+	if err := app.Start(); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -1,0 +1,35 @@
+// Package hooks wires Homeward's packages into a PocketBase app. main.go
+// and the tests both call Register, so tests run the app as it ships.
+package hooks
+
+import (
+	"io/fs"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/demo"
+	"homeward/hooks/privacy"
+	"homeward/hooks/reports"
+	"homeward/hooks/web"
+)
+
+// Config is what the wiring needs from the command line and the binary.
+type Config struct {
+	Public fs.FS // the web root (pb_public), embedded in the binary
+	Demo   bool  // load clearly marked demo data on serve
+}
+
+// Register binds every Homeward package to app.
+func Register(app core.App, cfg Config) error {
+	for _, register := range []func(core.App) error{
+		privacy.Register,
+		reports.Register,
+		func(app core.App) error { return demo.Register(app, cfg.Demo) },
+		func(app core.App) error { return web.Register(app, cfg.Public) },
+	} {
+		if err := register(app); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+// Package testserver runs the whole Homeward app, as main.go wires it, over
+// a temporary data dir behind a real HTTP server on 127.0.0.1, for tests
+// that need a socket (browsers, cut connections, concurrent clients).
+package testserver
+
+import (
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/hooks"
+)
+
+// Server is a running test instance.
+type Server struct {
+	App *tests.TestApp
+	URL string // e.g. http://127.0.0.1:40123
+}
+
+// RepoRoot is the repository root, found from this file's location.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// NewApp returns a test app over a fresh temp data dir with every Homeward
+// package registered and the web root read from pb_public on disk.
+// Rate limits are off unless keepRateLimits is set: tests drive many
+// requests from one address on purpose.
+func NewApp(t testing.TB, keepRateLimits bool) *tests.TestApp {
+	t.Helper()
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	if !keepRateLimits {
+		app.Settings().RateLimits.Enabled = false
+	}
+	cfg := hooks.Config{Public: os.DirFS(filepath.Join(RepoRoot(), "pb_public"))}
+	if err := hooks.Register(app, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// Start serves app on a real loopback socket until the test ends.
+func Start(t testing.TB, app *tests.TestApp) *Server {
+	t.Helper()
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := &core.ServeEvent{App: app, Router: router}
+	var srv *httptest.Server
+	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
+		mux, err := e.Router.BuildMux()
+		if err != nil {
+			return err
+		}
+		srv = httptest.NewServer(mux)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return &Server{App: app, URL: srv.URL}
+}
