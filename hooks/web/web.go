@@ -35,4 +35,3 @@ func Register(app core.App, fsys fs.FS) error {
 	})
 	return nil
 }
-
