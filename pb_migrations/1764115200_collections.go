@@ -282,7 +282,7 @@ func attachmentsCollection(reportsId string) *core.Collection {
 		&core.TextField{Name: "mime", Max: 100},
 	)
 	timestamps(c)
-	c.AddIndex("idx_attachments_report_sha", true, "report, sha256", "")
+	c.AddIndex("idx_attachments_report_sha", true, "report, sha256", "sha256 != ''")
 	return c
 }
 

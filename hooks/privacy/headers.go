@@ -1,6 +1,6 @@
 // Package privacy holds the protections that apply to every route: security
-// headers now, and the log and rate-limit rules that keep reporters' traces
-// off the server.
+// headers, no browser fingerprint in the request log, and guests kept out of
+// private collections.
 package privacy
 
 import (
@@ -31,6 +31,12 @@ func Register(app core.App) error {
 // superuser dashboard under /_/ keeps PocketBase's own policy, which its
 // bundled editor needs.
 func securityHeaders(e *core.RequestEvent) error {
+	// The request log would keep these; a phone's exact browser build and
+	// the page it came from help single a reporter out, and nothing in
+	// Homeward needs them.
+	e.Request.Header.Del("User-Agent")
+	e.Request.Header.Del("Referer")
+
 	h := e.Response.Header()
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -28,6 +28,7 @@ func Register(app core.App) error {
 	app.OnRecordCreate(CollectionReports).BindFunc(onCreate)
 	app.OnRecordUpdate(CollectionReports).BindFunc(onUpdate)
 	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
+	registerEventGuard(app)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks"
+	_ "homeward/pb_migrations" // the schema the tests run against
 )
 
 // Server is a running test instance.
@@ -35,14 +36,23 @@ func RepoRoot() string {
 // requests from one address on purpose.
 func NewApp(t testing.TB, keepRateLimits bool) *tests.TestApp {
 	t.Helper()
-	app, err := tests.NewTestApp(t.TempDir())
+	app := NewAppFrom(t, t.TempDir())
+	if keepRateLimits {
+		app.Settings().RateLimits.Enabled = true
+	}
+	return app
+}
+
+// NewAppFrom is NewApp over a copy of an existing data dir (e.g. a seeded
+// fixture), with rate limits off.
+func NewAppFrom(t testing.TB, dataDir string) *tests.TestApp {
+	t.Helper()
+	app, err := tests.NewTestApp(dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Cleanup)
-	if !keepRateLimits {
-		app.Settings().RateLimits.Enabled = false
-	}
+	app.Settings().RateLimits.Enabled = false
 	cfg := hooks.Config{Public: os.DirFS(filepath.Join(RepoRoot(), "pb_public"))}
 	if err := hooks.Register(app, cfg); err != nil {
 		t.Fatal(err)

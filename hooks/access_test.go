@@ -1,0 +1,411 @@
+package hooks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/internal/testserver"
+)
+
+// The authorization matrix: every collection × role × action, with the
+// exact status and, for lists, the exact records visible. docs/SECURITY.md
+// holds the same table; TestSecurityDocMirrorsMatrix keeps them equal.
+
+var roles = []string{"guest", "volunteer A", "volunteer B", "unapproved volunteer", "staff X", "staff Y", "superuser"}
+
+var actions = []string{"list", "view", "create", "update", "delete"}
+
+// matrix maps "collection action" to one cell per role, in the order of
+// roles. A cell is a status, followed for a 200 list by the scope label
+// whose records must be exactly the ones returned.
+var matrix = map[string][7]string{
+	"embassies list":   {"200 active", "200 active", "200 active", "200 active", "200 active", "200 active", "200 all"},
+	"embassies view":   {"200", "200", "200", "200", "200", "200", "200"},
+	"embassies create": {"403", "403", "403", "403", "403", "403", "200"},
+	"embassies update": {"403", "403", "403", "403", "403", "403", "200"},
+	"embassies delete": {"403", "403", "403", "403", "403", "403", "400"},
+
+	"reports list":   {"401", "200 A", "200 B", "200 none", "200 X", "200 Y", "200 all"},
+	"reports view":   {"404", "200", "404", "404", "200", "404", "200"},
+	"reports create": {"403", "403", "403", "403", "403", "403", "200"},
+	"reports update": {"404", "404", "404", "404", "200", "404", "200"},
+	"reports delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"attachments list":   {"401", "200 A", "200 B", "200 none", "200 X", "200 Y", "200 all"},
+	"attachments view":   {"404", "200", "404", "404", "200", "404", "200"},
+	"attachments create": {"403", "403", "403", "403", "403", "403", "200"},
+	"attachments update": {"403", "403", "403", "403", "403", "403", "200"},
+	"attachments delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"messages list":   {"401", "200 A", "200 B", "200 none", "200 X", "200 Y", "200 all"},
+	"messages view":   {"404", "200", "404", "404", "200", "404", "200"},
+	"messages create": {"400", "400", "400", "400", "200", "400", "200"},
+	"messages update": {"404", "404", "404", "404", "200", "404", "200"},
+	"messages delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"report_events list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"report_events view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"report_events create": {"400", "400", "400", "400", "200", "400", "200"},
+	"report_events update": {"403", "403", "403", "403", "403", "403", "403"},
+	"report_events delete": {"403", "403", "403", "403", "403", "403", "403"},
+
+	"qr_links list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"qr_links view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"qr_links create": {"400", "400", "400", "400", "200", "400", "200"},
+	"qr_links update": {"404", "404", "404", "404", "200", "404", "200"},
+	"qr_links delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"devices list":   {"401", "200 A", "200 B", "200 none", "200 none", "200 none", "200 all"},
+	"devices view":   {"404", "200", "404", "404", "404", "404", "200"},
+	"devices create": {"403", "403", "403", "403", "403", "403", "200"},
+	"devices update": {"403", "403", "403", "403", "403", "403", "200"},
+	"devices delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"staff list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"staff view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"staff create": {"403", "403", "403", "403", "403", "403", "200"},
+	"staff update": {"404", "404", "404", "404", "200", "404", "200"},
+	"staff delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"volunteers list":   {"401", "200 A", "200 B", "200 U", "200 none", "200 none", "200 all"},
+	"volunteers view":   {"404", "200", "404", "404", "404", "404", "200"},
+	"volunteers create": {"403", "403", "403", "403", "403", "403", "200"},
+	"volunteers update": {"404", "200", "404", "404", "404", "404", "200"},
+	"volunteers delete": {"403", "403", "403", "403", "403", "403", "204"},
+}
+
+// collections in the order the table lists them.
+var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers"}
+
+// fixture ids, fixed so that the table can name them.
+const (
+	embX, embY, embZ    = "embx00000000000", "emby00000000000", "embz00000000000"
+	volA, volB, volU    = "vola00000000000", "volb00000000000", "volu00000000000"
+	stfX, stfY          = "stfx00000000000", "stfy00000000000"
+	devA, devB          = "deva00000000000", "devb00000000000"
+	repXA, repXS        = "repxa000000000000000", "repxs000000000000000"
+	repXU, repYB        = "repxu000000000000000", "repyb000000000000000"
+	attXA, attYB        = "attxa0000000000", "attyb0000000000"
+	msgXA, msgXS, msgYB = "msgxa0000000000", "msgxs0000000000", "msgyb0000000000"
+	evtXA, evtYB        = "evtxa0000000000", "evtyb0000000000"
+	qrlX, qrlY          = "qrlx00000000000", "qrly00000000000"
+	superuserEmail      = "root@homeward.example"
+	testPassword        = "correct horse battery"
+)
+
+// scopes maps a collection and a scope label to the exact ids a list
+// must return.
+var scopes = map[string]map[string][]string{
+	"embassies":     {"active": {embX, embY}, "all": {embX, embY, embZ}},
+	"reports":       {"A": {repXA}, "B": {repYB}, "X": {repXA, repXS, repXU}, "Y": {repYB}, "all": {repXA, repXS, repXU, repYB}},
+	"attachments":   {"A": {attXA}, "B": {attYB}, "X": {attXA}, "Y": {attYB}, "all": {attXA, attYB}},
+	"messages":      {"A": {msgXA}, "B": {msgYB}, "X": {msgXA, msgXS}, "Y": {msgYB}, "all": {msgXA, msgXS, msgYB}},
+	"report_events": {"X": {evtXA}, "Y": {evtYB}, "all": {evtXA, evtYB}},
+	"qr_links":      {"X": {qrlX}, "Y": {qrlY}, "all": {qrlX, qrlY}},
+	"devices":       {"A": {devA}, "B": {devB}, "all": {devA, devB}},
+	"staff":         {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
+	"volunteers":    {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
+}
+
+// target is the record each collection's view, update and delete rows act
+// on: always embassy X's or volunteer A's, so every other role's cell is a
+// denial that the table checks.
+var target = map[string]string{
+	"embassies": embX, "reports": repXA, "attachments": attXA, "messages": msgXA,
+	"report_events": evtXA, "qr_links": qrlX, "devices": devA, "staff": stfX, "volunteers": volA,
+}
+
+// createBody is a valid new record for each collection, naming embassy X
+// and staff X, so only access decides the outcome.
+var createBody = map[string]string{
+	"embassies":     `{"name":"New","country":"Testland","slug":"new-embassy","active":true}`,
+	"reports":       `{"id":"repnew00000000000000","embassy":"` + embX + `","channel":"self"}`,
+	"attachments":   `{"report":"` + repXA + `","mime":"image/jpeg"}`,
+	"messages":      `{"report":"` + repXA + `","direction":"staff","body":"We can help.","author":"` + stfX + `"}`,
+	"report_events": `{"embassy":"` + embX + `","report":"` + repXA + `","kind":"note","note":"Called back.","actor":"` + stfX + `"}`,
+	"qr_links":      `{"label":"Shelter poster","embassy":"` + embX + `"}`,
+	"devices":       `{"volunteer":"` + volA + `","label":"phone"}`,
+	"staff":         `{"email":"new-staff@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `","embassy":"` + embX + `"}`,
+	"volunteers":    `{"email":"new-volunteer@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `"}`,
+}
+
+// updateBody changes one field a legitimate editor of the target may change.
+var updateBody = map[string]string{
+	"embassies": `{"notes":"Closed on Friday."}`, "reports": `{"status":"in_review"}`,
+	"attachments": `{"mime":"image/png"}`, "messages": `{"read_by_staff":true}`,
+	"report_events": `{"note":"rewritten"}`, "qr_links": `{"revoked":true}`,
+	"devices": `{"label":"lost phone"}`, "staff": `{"name":"Officer"}`, "volunteers": `{"name":"Field worker"}`,
+}
+
+// fixture seeds a data dir and closes it; each scenario works on a clone,
+// so every cell starts from the same state.
+func fixture(t testing.TB) (dir string, tokens, before map[string]string) {
+	app := testserver.NewApp(t, false)
+	tokens, err := seed(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = map[string]string{}
+	for _, col := range collections {
+		before[col] = snapshot(t, app, col)
+	}
+	if err := app.ResetBootstrapState(); err != nil {
+		t.Fatal(err)
+	}
+	return app.DataDir(), tokens, before
+}
+
+// snapshot is every field of every record of a collection.
+func snapshot(t testing.TB, app core.App, col string) string {
+	records, err := app.FindAllRecords(col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]string, 0, len(records))
+	for _, r := range records {
+		data, err := json.Marshal(r.FieldsData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, string(data))
+	}
+	slices.Sort(rows)
+	return strings.Join(rows, ",")
+}
+
+func seed(app core.App) (map[string]string, error) {
+	type rec struct {
+		col  string
+		data map[string]any
+	}
+	all := []rec{
+		{"embassies", map[string]any{"id": embX, "name": "Embassy X", "country": "X", "slug": "x", "active": true}},
+		{"embassies", map[string]any{"id": embY, "name": "Embassy Y", "country": "Y", "slug": "y", "active": true}},
+		{"embassies", map[string]any{"id": embZ, "name": "Embassy Z", "country": "Z", "slug": "z", "active": false}},
+		{"volunteers", map[string]any{"id": volA, "email": "a@example.org", "approved": true}},
+		{"volunteers", map[string]any{"id": volB, "email": "b@example.org", "approved": true}},
+		{"volunteers", map[string]any{"id": volU, "email": "u@example.org", "approved": false}},
+		{"staff", map[string]any{"id": stfX, "email": "x@example.org", "embassy": embX}},
+		{"staff", map[string]any{"id": stfY, "email": "y@example.org", "embassy": embY}},
+		{"devices", map[string]any{"id": devA, "volunteer": volA, "label": "A's phone"}},
+		{"devices", map[string]any{"id": devB, "volunteer": volB, "label": "B's phone"}},
+		{"reports", map[string]any{"id": repXA, "embassy": embX, "channel": "volunteer", "volunteer": volA}},
+		{"reports", map[string]any{"id": repXS, "embassy": embX, "channel": "self"}},
+		{"reports", map[string]any{"id": repXU, "embassy": embX, "channel": "volunteer", "volunteer": volU}},
+		{"reports", map[string]any{"id": repYB, "embassy": embY, "channel": "volunteer", "volunteer": volB}},
+		{"attachments", map[string]any{"id": attXA, "report": repXA}},
+		{"attachments", map[string]any{"id": attYB, "report": repYB}},
+		{"messages", map[string]any{"id": msgXA, "report": repXA, "direction": "staff", "body": "Reply X-A", "author": stfX}},
+		{"messages", map[string]any{"id": msgXS, "report": repXS, "direction": "reporter", "body": "Hello X"}},
+		{"messages", map[string]any{"id": msgYB, "report": repYB, "direction": "staff", "body": "Reply Y-B", "author": stfY}},
+		{"report_events", map[string]any{"id": evtXA, "embassy": embX, "report": repXA, "kind": "note", "note": "n", "actor": stfX}},
+		{"report_events", map[string]any{"id": evtYB, "embassy": embY, "report": repYB, "kind": "note", "note": "n", "actor": stfY}},
+		{"qr_links", map[string]any{"id": qrlX, "embassy": embX, "label": "X poster"}},
+		{"qr_links", map[string]any{"id": qrlY, "embassy": embY, "label": "Y poster"}},
+	}
+	byId := map[string]*core.Record{}
+	for _, r := range all {
+		col, err := app.FindCollectionByNameOrId(r.col)
+		if err != nil {
+			return nil, err
+		}
+		record := core.NewRecord(col)
+		record.Load(r.data)
+		if col.IsAuth() {
+			record.SetPassword(testPassword)
+		}
+		if err := app.Save(record); err != nil {
+			return nil, fmt.Errorf("seed %s %v: %w", r.col, r.data["id"], err)
+		}
+		byId[record.Id] = record
+	}
+	su, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		return nil, err
+	}
+	root := core.NewRecord(su)
+	root.SetEmail(superuserEmail)
+	root.SetPassword(testPassword)
+	if err := app.Save(root); err != nil {
+		return nil, err
+	}
+	byId["root"] = root
+
+	out := map[string]string{}
+	for role, id := range map[string]string{
+		"volunteer A": volA, "volunteer B": volB, "unapproved volunteer": volU,
+		"staff X": stfX, "staff Y": stfY, "superuser": "root",
+	} {
+		token, err := byId[id].NewAuthToken()
+		if err != nil {
+			return nil, err
+		}
+		out[role] = token
+	}
+	return out, nil
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	dir, tokens, before := fixture(t)
+	factory := func(t testing.TB) *tests.TestApp {
+		return testserver.NewAppFrom(t, dir)
+	}
+
+	for _, col := range collections {
+		for _, action := range actions {
+			cells, ok := matrix[col+" "+action]
+			if !ok {
+				t.Fatalf("the matrix has no row for %s %s", col, action)
+			}
+			for i, role := range roles {
+				status, scope := parseCell(t, cells[i])
+				s := scenario(col, action, role, tokens[role], before, status, scope, factory)
+				s.Test(t)
+			}
+		}
+	}
+}
+
+func parseCell(t testing.TB, cell string) (int, string) {
+	code, scope, _ := strings.Cut(cell, " ")
+	status, err := strconv.Atoi(code)
+	if err != nil {
+		t.Fatalf("bad matrix cell %q", cell)
+	}
+	return status, scope
+}
+
+func scenario(col, action, role, token string, before map[string]string, status int, scope string, factory func(testing.TB) *tests.TestApp) tests.ApiScenario {
+	base := "/api/collections/" + col + "/records"
+	s := tests.ApiScenario{
+		Name:               fmt.Sprintf("%s %s as %s → %d %s", col, action, role, status, scope),
+		ExpectedStatus:     status,
+		TestAppFactory:     factory,
+		NotExpectedContent: []string{`"password"`},
+	}
+	if role != "superuser" {
+		// Hidden fields reach superusers only.
+		s.NotExpectedContent = append(s.NotExpectedContent, "receipt_hash", "token_hash")
+	}
+	if token != "" {
+		s.Headers = map[string]string{"Authorization": token}
+	}
+	switch action {
+	case "list":
+		s.Method, s.URL = http.MethodGet, base+"?perPage=100"
+	case "view":
+		s.Method, s.URL = http.MethodGet, base+"/"+target[col]
+	case "create":
+		s.Method, s.URL, s.Body = http.MethodPost, base, strings.NewReader(createBody[col])
+	case "update":
+		s.Method, s.URL, s.Body = http.MethodPatch, base+"/"+target[col], strings.NewReader(updateBody[col])
+	case "delete":
+		s.Method, s.URL = http.MethodDelete, base+"/"+target[col]
+	}
+
+	writes := action == "create" || action == "update" || action == "delete"
+	if writes && status >= 400 {
+		// A refused write changes nothing.
+		s.AfterTestFunc = func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			if got := snapshot(t, app, col); got != before[col] {
+				t.Errorf("a refused %s changed %s:\nbefore %s\nafter  %s", action, col, before[col], got)
+			}
+		}
+	}
+	if status == http.StatusNoContent {
+		s.NotExpectedContent = nil
+	}
+	if action == "list" && status == http.StatusOK {
+		want := scopes[col][scope]
+		if scope == "none" {
+			want = []string{}
+		}
+		s.AfterTestFunc = func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			checkListIds(t, res, want)
+		}
+	}
+	if s.AfterTestFunc == nil {
+		s.AfterTestFunc = func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			if res.StatusCode != status {
+				body, _ := io.ReadAll(res.Body)
+				t.Logf("body: %s", body)
+			}
+		}
+	}
+	return s
+}
+
+func checkListIds(t testing.TB, res *http.Response, want []string) {
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []struct {
+			Id string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatalf("list body: %v", err)
+	}
+	got := []string{}
+	for _, it := range list.Items {
+		got = append(got, it.Id)
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Errorf("visible ids: got %v, want %v", got, want)
+	}
+}
+
+// TestSecurityDocMirrorsMatrix fails when docs/SECURITY.md and the matrix
+// above disagree. Run with HOMEWARD_WRITE_DOCS=1 to rewrite the doc's table.
+func TestSecurityDocMirrorsMatrix(t *testing.T) {
+	path := filepath.Join(testserver.RepoRoot(), "docs", "SECURITY.md")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- matrix:begin -->\n", "<!-- matrix:end -->"
+	doc := string(raw)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %q ... %q block", path, begin, end)
+	}
+	want := renderMatrix()
+	if got := doc[i+len(begin) : j]; got != want {
+		if os.Getenv("HOMEWARD_WRITE_DOCS") != "" {
+			doc = doc[:i+len(begin)] + want + doc[j:]
+			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("docs/SECURITY.md's matrix differs from the tested one; want:\n%s", want)
+	}
+}
+
+func renderMatrix() string {
+	var b strings.Builder
+	b.WriteString("| collection | action | " + strings.Join(roles, " | ") + " |\n")
+	b.WriteString("|---|---|" + strings.Repeat("---|", len(roles)) + "\n")
+	for _, col := range collections {
+		for _, action := range actions {
+			cells := matrix[col+" "+action]
+			b.WriteString("| " + col + " | " + action + " | " + strings.Join(cells[:], " | ") + " |\n")
+		}
+	}
+	return b.String()
+}
