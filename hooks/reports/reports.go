@@ -79,7 +79,11 @@ func onUpdateRequest(e *core.RecordRequestEvent) error {
 	}
 
 	actor := ActorFromAuth(e.Auth)
-	return e.App.RunInTransaction(func(txApp core.App) error {
+	// The event's app is put back afterwards, so nothing that runs after the
+	// commit holds a finished transaction.
+	app := e.App
+	defer func() { e.App = app }()
+	return app.RunInTransaction(func(txApp core.App) error {
 		e.App = txApp
 		if err := e.Next(); err != nil {
 			return err
