@@ -1,0 +1,39 @@
+// sw.js: keeps the app shell on the phone so the app opens with no network.
+// Navigations go to the network first and fall back to the cached shell;
+// /api/* is never cached (reports and replies live in IndexedDB instead).
+// Bump VERSION whenever a shell file changes.
+
+const VERSION = 'homeward-v1';
+const SHELL = [
+  '/',
+  '/css/app.css',
+  '/js/app.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js',
+  '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json',
+  '/manifest.webmanifest', '/icons/icon.svg', '/icons/neutral.svg', '/icons/icon-192.png', '/icons/icon-512.png',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(VERSION);
+    await cache.addAll(SHELL);
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key !== VERSION) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  const url = new URL(req.url);
+  if (req.method !== 'GET' || url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0) return;
+  if (req.mode === 'navigate') {
+    event.respondWith(fetch(req).catch(async () => (await caches.match('/', { cacheName: VERSION })) || Response.error()));
+    return;
+  }
+  event.respondWith((async () => (await caches.match(req, { cacheName: VERSION, ignoreSearch: true })) || fetch(req))());
+});
