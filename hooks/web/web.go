@@ -18,6 +18,8 @@ func Register(app core.App, fsys fs.FS) error {
 	static := apis.Static(fsys, true)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
+			// The first load must fit a 2G link: files leave compressed
+			// (measured by the budget test), the API keeps its own encoding.
 			se.Router.GET("/{path...}", func(e *core.RequestEvent) error {
 				if strings.HasPrefix(e.Request.URL.Path, "/api/") {
 					return e.NotFoundError("", nil)
@@ -27,7 +29,7 @@ func Register(app core.App, fsys fs.FS) error {
 					e.Response.Header().Set("Cache-Control", "no-cache")
 				}
 				return static(e)
-			})
+			}).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
 			return se.Next()
 		},
 		// Last, so that routes other packages register win over the files.

@@ -183,7 +183,6 @@ function formData(form) {
     consent_share: f.get('consent_share') === 'on',
     consent_version: CONSENT_VERSION,
     language: i18n.lang(),
-    channel: state.mode,
     device_created: new Date().toISOString(),
   };
   if (s('left_on')) data.left_on = s('left_on') + ' 00:00:00.000Z';
@@ -254,12 +253,11 @@ async function submit(ev) {
   }
   const id = newId();
   const receipt = newReceipt();
-  data.receipt = normalizeReceipt(receipt);
   const emb = state.embassies.find((e) => e.id === data.embassy);
   const files = state.photos.concat(state.voice ? [state.voice] : []);
   const entries = [
     ['reports', { id, receipt, channel: state.mode, embassyName: emb ? emb.name : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length }],
-    ['outbox', outbox.entry('create', 'reports', id, data, state.mode)],
+    ['outbox', outbox.entry('create', 'reports', id, data, normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
     entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), state: 'waiting' }]);
@@ -269,7 +267,7 @@ async function submit(ev) {
   state.voice = null;
   const keepEmbassy = data.embassy;
   form.reset();
-  if (state.mode === 'volunteer') $('f-embassy').value = keepEmbassy;
+  $('f-embassy').value = keepEmbassy;
   renderPhotos();
   state.lastReceipt = receipt;
   state.lastReport = id;
@@ -298,7 +296,10 @@ export async function render() {
   $('send-now').hidden = !(await outbox.list()).length;
   if (state.lastReport) {
     const r = reps.find((x) => x.id === state.lastReport);
-    if (r) $('receipt-state').textContent = stateText(r);
+    if (r) {
+      $('receipt-state').textContent = stateText(r);
+      $('receipt-state').className = 'state state-' + (r.state || 'saved');
+    }
   }
   if (state.following) renderFollow(reps, msgs);
   if (state.volunteerRender) state.volunteerRender(reps, files, msgs);
@@ -385,10 +386,10 @@ async function reply(ev) {
   const r = reps.find((x) => x.receipt && normalizeReceipt(x.receipt) === state.following);
   if (!body || !r) return;
   const id = newId();
-  const data = { report: r.id, direction: 'reporter', body, receipt: state.following };
+  const data = { report: r.id, body };
   await db.putMany([
     ['messages', { id, report: r.id, direction: 'reporter', body, created: new Date().toISOString(), state: 'saved' }],
-    ['outbox', outbox.entry('create', 'messages', id, data, 'self')],
+    ['outbox', outbox.entry('create', 'messages', id, data, state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
   ]);
   $('fu-reply').value = '';
   await render();
@@ -403,14 +404,21 @@ let timer = 0;
 // outbox's backoff; an unreachable server is normal, not an error.
 export async function trySync() {
   clearTimeout(timer);
+  if (navigator.onLine === false) {
+    // Known offline: keep "saved on this phone" and wait for `online`.
+    $('net').textContent = i18n.t('s.offline');
+    $('net').hidden = false;
+    await render();
+    return;
+  }
   try {
     await sync.run();
     $('net').hidden = true;
   } catch (e) {
-    if (!(e instanceof sync.AuthError)) {
-      $('net').textContent = i18n.t('s.offline');
-      $('net').hidden = false;
-    }
+    // fetch rejects with a TypeError only when no answer came back at all;
+    // a server error shows on each report as "failed, will retry".
+    $('net').textContent = i18n.t('s.offline');
+    $('net').hidden = !(e instanceof TypeError);
   }
   await render();
   const wait = await outbox.nextDelay(Date.now());

@@ -10,10 +10,11 @@ const MAX_DELAY = 5 * 60 * 1000;  // never wait more than 5 min between tries
 
 let counter = 0;
 
-// entry builds an operation in the sync contract's shape plus local
-// bookkeeping (auth: "self" or "volunteer"; at: queue order).
-export function entry(kind, collection, id, data, auth) {
-  return { op: newId(), kind, collection, id, data, auth, at: Date.now() * 1000 + (counter++ % 1000), attempts: 0, nextAt: 0 };
+// entry builds an operation in the sync contract's shape (the receipt
+// travels beside the data) plus local bookkeeping (auth: "self" or
+// "volunteer"; at: queue order).
+export function entry(kind, collection, id, data, receipt, auth) {
+  return { op: newId(), kind, collection, id, data, receipt, auth, at: Date.now() * 1000 + (counter++ % 1000), attempts: 0, nextAt: 0 };
 }
 
 // list returns every queued operation in the order it was made.

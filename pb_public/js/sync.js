@@ -49,7 +49,7 @@ async function headers(auth, receipt) {
   if (auth === 'volunteer') {
     const c = await credential();
     if (!c || !c.token) throw new AuthError('no credential');
-    h.Authorization = 'Bearer ' + c.token;
+    h.Authorization = 'Device ' + c.token;
   }
   if (receipt) h['X-Receipt'] = normalizeReceipt(receipt);
   return h;
@@ -137,7 +137,7 @@ async function pushBatch(ops, auth) {
     await settle(ops[0], { status: 'rejected', error: { message: 'too large' } });
     return 1;
   }
-  if (res.status === 401 || (res.status === 403 && auth === 'volunteer')) {
+  if (auth === 'volunteer' && (res.status === 401 || res.status === 403)) {
     await markReports(ops, 'saved');
     await db.put('meta', true, 'relogin');
     emit('relogin');
@@ -161,6 +161,7 @@ async function pushBatch(ops, auth) {
 function wire(o) {
   const w = { op: o.op, kind: o.kind, collection: o.collection, id: o.id, data: o.data };
   if (o.base) w.base = o.base;
+  if (o.receipt) w.receipt = o.receipt;
   return w;
 }
 
@@ -294,7 +295,8 @@ async function pullAll() {
   let volunteer = false;
   for (const r of reps) {
     if (r.channel === 'volunteer') volunteer = true;
-    else if (r.receipt && r.state !== 'saved' && r.state !== 'failed') receipts.add(r.receipt);
+    // Only receipts the server knows: a wrong one counts as a guess.
+    else if (r.receipt && (r.state === 'sent' || r.state === 'conflict')) receipts.add(r.receipt);
   }
   for (const code of receipts) await pull('r:' + normalizeReceipt(code), await headers('self', code));
   if (volunteer && (await credential())) await pull('volunteer', await headers('volunteer'));

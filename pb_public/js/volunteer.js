@@ -61,7 +61,7 @@ async function login(ev) {
     const dev = await fetch(DEVICES, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: auth.token },
-      body: JSON.stringify({ device: await sync.deviceId(), label: $('vol-device').value.trim() || 'phone' }),
+      body: JSON.stringify({ label: $('vol-device').value.trim() || 'phone' }),
       credentials: 'omit',
     });
     if (!dev.ok) throw new Error('device');

@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+var receiptShape = regexp.MustCompile(`^\d{4} \d{4} \d{4} \d{4} \d{4}$`)
+
+// TestReporterWorksOfflineAfterOneVisit visits once, loses the server and
+// the network for real, reloads, files two reports with a photo, reloads
+// again, and finds both still saved on the phone.
+func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	ctx := browsertest.New(t, 120*time.Second)
+
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	waitForServiceWorker(t, ctx)
+	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
+		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
+
+	srv.Stop()
+	setOffline(t, ctx, true)
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	waitFor(t, ctx, "the embassy card from the phone", `document.getElementById('embassies').textContent.indexOf('+855 23 000 000') >= 0`)
+
+	photo := filepath.Join("testdata", "photo-with-gps.jpg")
+	codes := []string{}
+	for i, msg := range []string{"first report written offline", "second report written offline"} {
+		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
+		p := ""
+		if i == 0 {
+			p, _ = filepath.Abs(photo)
+		}
+		fillReport(t, ctx, msg, p)
+		code := eval[string](t, ctx, `document.getElementById('receipt-code').textContent`)
+		if !receiptShape.MatchString(code) {
+			t.Fatalf("receipt %q is not five groups of four digits", code)
+		}
+		codes = append(codes, code)
+		waitFor(t, ctx, "the saved state", `document.getElementById('receipt-state').textContent === 'Saved on this phone'`)
+		if !eval[bool](t, ctx, `document.getElementById('receipt-done').disabled`) {
+			t.Fatal("the receipt screen can be left before confirming the code was written down")
+		}
+		do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+	}
+	if codes[0] == codes[1] {
+		t.Fatal("two reports got the same receipt")
+	}
+
+	openApp(t, ctx, srv.URL+"/")
+	waitFor(t, ctx, "both reports after an offline reload", `document.querySelectorAll('#mine li').length === 2`)
+	states := eval[string](t, ctx, `Array.from(document.querySelectorAll('#mine .state')).map((e) => e.textContent).join('|')`)
+	if states != "Saved on this phone|Saved on this phone" {
+		t.Fatalf("states offline = %q, want both saved on this phone", states)
+	}
+	reps := localReports(t, ctx)
+	if len(reps) != 2 {
+		t.Fatalf("%d reports on the phone, want 2", len(reps))
+	}
+	files := eval[int](t, ctx, `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length)`)
+	if files != 1 {
+		t.Fatalf("%d files waiting on the phone, want 1", files)
+	}
+	if n := eval[int](t, ctx, `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length)`); n != 2 {
+		t.Fatalf("outbox holds %d operations, want 2", n)
+	}
+	// The photo was shrunk and re-encoded on the phone: no EXIF left.
+	exif := eval[bool](t, ctx, `import('/js/db.js').then((db) => db.all('files')).then((f) => new Response(f[0].blob).arrayBuffer())
+		.then((b) => { const s = new TextDecoder('latin1').decode(new Uint8Array(b)); return s.indexOf('Exif') >= 0 || s.indexOf('TestPhone') >= 0; })`)
+	if exif {
+		t.Fatal("the stored photo still carries EXIF data")
+	}
+}
+
+// TestLayoutFitsA360pxScreen renders the main screens at 360x740, fails if
+// anything scrolls sideways, and saves the screenshots when
+// HOMEWARD_SCREENSHOTS is set (to refresh docs/screenshots).
+func TestLayoutFitsA360pxScreen(t *testing.T) {
+	srv := testserver.Start(t, testserver.NewApp(t, false))
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	seedEmbassy(t, srv.App, "test-philippines", "Embassy of Otherland")
+	ctx := browsertest.New(t, 90*time.Second)
+	do(t, ctx, chromedp.EmulateViewport(360, 740))
+
+	dir := t.TempDir()
+	if os.Getenv("HOMEWARD_SCREENSHOTS") != "" {
+		dir = filepath.Join(testserver.RepoRoot(), "docs", "screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shot := func(name string) {
+		t.Helper()
+		if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
+			t.Errorf("%s: the page is %d px wide on a 360 px screen", name, w)
+		}
+		buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open]')`)
+	shot("home")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
+	shot("report")
+	fillReport(t, ctx, "a report for the screenshot", "")
+	shot("receipt")
+	openApp(t, ctx, srv.URL+"/?lang=my")
+	shot("home-burmese")
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	waitFor(t, ctx, "the volunteer login", `!document.getElementById('vol-login').hidden`)
+	shot("volunteer-login")
+}
+
+// TestLanguageFollowsTheLinkAndTheSwitch checks ?lang=, the switch, and
+// that the choice survives a reload.
+func TestLanguageFollowsTheLinkAndTheSwitch(t *testing.T) {
+	srv := testserver.Start(t, testserver.NewApp(t, false))
+	ctx := browsertest.New(t, 60*time.Second)
+
+	openApp(t, ctx, srv.URL+"/?lang=vi")
+	if got := eval[string](t, ctx, `document.documentElement.lang + '|' + document.querySelector('[data-go="report"]').textContent`); got != "vi|Báo cáo cho đại sứ quán" {
+		t.Fatalf("with ?lang=vi the page shows %q", got)
+	}
+	do(t, ctx, chromedp.SetValue(chromedp.ID("lang"), "th"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	waitFor(t, ctx, "Thai", `document.documentElement.lang === 'th' && document.querySelector('[data-go="report"]').textContent === 'แจ้งสถานทูต'`)
+	openApp(t, ctx, srv.URL+"/")
+	if got := eval[string](t, ctx, `document.documentElement.lang`); got != "th" {
+		t.Fatalf("after a reload the language is %q, want the chosen th", got)
+	}
+	// Every language file carries every key and the native-review mark.
+	for _, l := range []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"} {
+		n := eval[int](t, ctx, `fetch('/i18n/`+l+`.json').then((r) => r.json()).then((d) => Object.keys(d).length)`)
+		want := eval[int](t, ctx, `fetch('/i18n/en.json').then((r) => r.json()).then((d) => Object.keys(d).length)`)
+		if n != want {
+			t.Errorf("%s.json has %d keys, en.json %d", l, n, want)
+		}
+		if l != "en" && !strings.Contains(eval[string](t, ctx, `fetch('/i18n/`+l+`.json').then((r) => r.json()).then((d) => d._review)`), "NATIVE REVIEW") {
+			t.Errorf("%s.json is not marked for native review", l)
+		}
+	}
+}
+
+// TestQuickExitLeavesAndNeutralTitle checks the neutral title option and
+// that quick exit replaces the page without adding a history entry.
+func TestQuickExitLeavesAndNeutralTitle(t *testing.T) {
+	srv := testserver.Start(t, testserver.NewApp(t, false))
+	ctx := browsertest.New(t, 60*time.Second)
+
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="settings"]`)), chromedp.Click(chromedp.ID("neutral")))
+	if title := eval[string](t, ctx, `document.title`); title != "Notes" {
+		t.Fatalf("neutral title = %q, want Notes", title)
+	}
+	openApp(t, ctx, srv.URL+"/")
+	if title := eval[string](t, ctx, `document.title + '|' + document.getElementById('icon').getAttribute('href')`); title != "Notes|/icons/neutral.svg" {
+		t.Fatalf("after reload, title and icon = %q", title)
+	}
+
+	before := eval[int](t, ctx, `history.length`)
+	do(t, ctx, chromedp.Click(chromedp.ID("exit")))
+	var loc string
+	for i := 0; i < 100; i++ {
+		loc, _ = chromedp.Run(ctx, chromedp.Location())
+		if !strings.HasPrefix(loc, srv.URL) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.HasPrefix(loc, srv.URL) {
+		t.Fatalf("quick exit stayed on %s", loc)
+	}
+	if after := eval[int](t, ctx, `history.length`); after != before {
+		t.Fatalf("quick exit added a history entry: %d -> %d", before, after)
+	}
+}
