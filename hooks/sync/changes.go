@@ -60,10 +60,14 @@ func appendChange(app core.App, rec *core.Record, kind string) error {
 			Embassy   string `db:"embassy"`
 			Volunteer string `db:"volunteer"`
 		}
-		// The report may be gone already when a cascade deletes its
-		// messages; the tombstone then keeps only the report scope.
-		_ = app.DB().Select("embassy", "volunteer").From(collReports).
+		err := app.DB().Select("embassy", "volunteer").From(collReports).
 			Where(dbx.HashExp{"id": report}).One(&scope)
+		if err != nil {
+			// A cascade deletes the report before its messages: the
+			// report's last change row still has its scope.
+			_ = app.DB().Select("embassy", "volunteer").From("sync_changes").
+				Where(dbx.HashExp{"report": report}).OrderBy("seq DESC").Limit(1).One(&scope)
+		}
 		row["embassy"] = scope.Embassy
 		row["volunteer"] = scope.Volunteer
 		row["report"] = report
