@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,7 +24,13 @@ func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
 	srv := startLive(t)
 	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
 	ctx := browsertest.New(t, 120*time.Second)
+	fileTwoReportsOffline(t, ctx, srv)
+}
 
+// fileTwoReportsOffline is the offline half of the reporter journey; it
+// returns the two receipt codes, first the one with the photo.
+func fileTwoReportsOffline(t *testing.T, ctx context.Context, srv *liveServer) []string {
+	t.Helper()
 	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
 	waitForServiceWorker(t, ctx)
 	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
@@ -34,13 +41,13 @@ func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
 	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
 	waitFor(t, ctx, "the embassy card from the phone", `document.getElementById('embassies').textContent.indexOf('+855 23 000 000') >= 0`)
 
-	photo := filepath.Join("testdata", "photo-with-gps.jpg")
+	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	codes := []string{}
 	for i, msg := range []string{"first report written offline", "second report written offline"} {
 		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
 		p := ""
 		if i == 0 {
-			p, _ = filepath.Abs(photo)
+			p = photo
 		}
 		fillReport(t, ctx, msg, p)
 		code := eval[string](t, ctx, `document.getElementById('receipt-code').textContent`)
@@ -64,13 +71,11 @@ func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
 	if states != "Saved on this phone|Saved on this phone" {
 		t.Fatalf("states offline = %q, want both saved on this phone", states)
 	}
-	reps := localReports(t, ctx)
-	if len(reps) != 2 {
+	if reps := localReports(t, ctx); len(reps) != 2 {
 		t.Fatalf("%d reports on the phone, want 2", len(reps))
 	}
-	files := eval[int](t, ctx, `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length)`)
-	if files != 1 {
-		t.Fatalf("%d files waiting on the phone, want 1", files)
+	if n := eval[int](t, ctx, `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length)`); n != 1 {
+		t.Fatalf("%d files waiting on the phone, want 1", n)
 	}
 	if n := eval[int](t, ctx, `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length)`); n != 2 {
 		t.Fatalf("outbox holds %d operations, want 2", n)
@@ -81,6 +86,7 @@ func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
 	if exif {
 		t.Fatal("the stored photo still carries EXIF data")
 	}
+	return codes
 }
 
 // TestLayoutFitsA360pxScreen renders the main screens at 360x740, fails if

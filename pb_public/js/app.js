@@ -385,7 +385,7 @@ async function reply(ev) {
   const reps = await db.all('reports');
   const r = reps.find((x) => x.receipt && normalizeReceipt(x.receipt) === state.following);
   if (!body || !r) return;
-  const id = newId();
+  const id = newId(15);
   const data = { report: r.id, body };
   await db.putMany([
     ['messages', { id, report: r.id, direction: 'reporter', body, created: new Date().toISOString(), state: 'saved' }],

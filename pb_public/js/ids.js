@@ -15,10 +15,11 @@ function pick(alphabet, n) {
   return out;
 }
 
-// newId returns a record or operation id: 20 characters [a-z0-9], about
-// 103 bits, carrying no time or device information.
-export function newId() {
-  return pick(ALNUM, 20);
+// newId returns a record or operation id of n characters [a-z0-9] (20 by
+// default, about 103 bits; messages use PocketBase's usual 15), carrying
+// no time or device information.
+export function newId(n) {
+  return pick(ALNUM, n || 20);
 }
 
 // newReceipt returns a receipt code: 20 digits (about 66 bits) in five

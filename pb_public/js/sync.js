@@ -74,18 +74,17 @@ export function run() {
   return running;
 }
 
+// pass runs each stage even when an earlier one failed: a photo stuck on a
+// bad link must not hide the embassy's replies.
 async function pass() {
   let err = null;
-  try {
-    await pushAll();
-  } catch (e) {
-    err = e;
-  }
-  try {
-    await uploadAll();
-    await pullAll();
-  } catch (e) {
-    err = err || e;
+  for (const stage of [pushAll, uploadAll, pullAll]) {
+    try {
+      await stage();
+    } catch (e) {
+      if (e instanceof AuthError) err = e;
+      else err = err || e;
+    }
   }
   emit('change');
   if (err) throw err;
