@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +31,9 @@ type liveServer struct {
 	addr string
 	mux  http.Handler
 	srv  *http.Server
+
+	crashOnPush atomic.Bool
+	crashed     chan struct{} // one value per crash
 }
 
 func startLive(t *testing.T) *liveServer {
@@ -38,7 +43,7 @@ func startLive(t *testing.T) *liveServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &liveServer{t: t, App: app}
+	s := &liveServer{t: t, App: app, crashed: make(chan struct{}, 1)}
 	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
 		s.mux, err = e.Router.BuildMux()
 		return err
@@ -58,8 +63,30 @@ func startLive(t *testing.T) *liveServer {
 }
 
 func (s *liveServer) serve(ln net.Listener) {
-	s.srv = &http.Server{Handler: s.mux}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.handle)}
 	go s.srv.Serve(ln)
+}
+
+func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
+	if s.crashOnPush.CompareAndSwap(true, false) && r.Method == http.MethodPost && r.URL.Path == "/api/sync/push" {
+		s.crash(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// CrashOnNextPush makes the server apply the next push and then die before
+// answering: the client sees a cut connection for work that was saved.
+func (s *liveServer) CrashOnNextPush() {
+	s.crashOnPush.Store(true)
+}
+
+func (s *liveServer) crash(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(httptest.NewRecorder(), r)
+	s.crashed <- struct{}{}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+	}
 }
 
 // Stop closes the listener and every open connection.
