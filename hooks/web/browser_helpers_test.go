@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,8 +33,8 @@ type liveServer struct {
 	mux  http.Handler
 	srv  *http.Server
 
-	crashOnPush atomic.Bool
-	crashed     chan struct{} // one value per crash
+	crashOn atomic.Pointer[crashRule]
+	crashed chan struct{} // one value per crash
 }
 
 func startLive(t *testing.T) *liveServer {
@@ -68,17 +69,25 @@ func (s *liveServer) serve(ln net.Listener) {
 }
 
 func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
-	if s.crashOnPush.CompareAndSwap(true, false) && r.Method == http.MethodPost && r.URL.Path == "/api/sync/push" {
+	if c := s.crashOn.Load(); c != nil && r.Method == c.method && strings.HasPrefix(r.URL.Path, c.path) && s.crashOn.CompareAndSwap(c, nil) {
 		s.crash(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
-// CrashOnNextPush makes the server apply the next push and then die before
-// answering: the client sees a cut connection for work that was saved.
+type crashRule struct{ method, path string }
+
+// CrashOnNext makes the server handle the next matching request and then
+// die before answering: the client sees a cut connection for work that the
+// server saved. The test waits on s.crashed and then calls Stop.
+func (s *liveServer) CrashOnNext(method, pathPrefix string) {
+	s.crashOn.Store(&crashRule{method, pathPrefix})
+}
+
+// CrashOnNextPush is CrashOnNext for the sync push.
 func (s *liveServer) CrashOnNextPush() {
-	s.crashOnPush.Store(true)
+	s.CrashOnNext(http.MethodPost, "/api/sync/push")
 }
 
 func (s *liveServer) crash(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/jpeg"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,8 +27,19 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 	codes := fileTwoReportsOffline(t, ctx, srv)
 	local := localReports(t, ctx)
 
+	// The server saves the photo's bytes and dies before answering: the
+	// app must ask where the upload stands (HEAD) and not send it twice.
+	srv.CrashOnNext(http.MethodPatch, "/api/sync/files/")
 	srv.Restart()
 	setOffline(t, ctx, false) // fires `online`: the app sends at once
+	select {
+	case <-srv.crashed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the app did not upload the photo after coming online")
+	}
+	srv.Stop()
+	waitFor(t, ctx, "the photo upload failed", `import('/js/db.js').then((db) => db.all('files')).then((f) => f[0].state === 'uploading' && !!f[0].url)`)
+	srv.Restart()
 	waitFor(t, ctx, "both reports sent", `Array.from(document.querySelectorAll('#mine .state')).map((e) => e.textContent).join('|') === 'Sent to the embassy|Sent to the embassy'`)
 
 	n, err := srv.App.CountRecords("reports")

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,8 +102,17 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 	}
 
 	srv.Restart()
+	// Record every progress line the volunteer sees during the sync.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.seen = []; new MutationObserver(() => window.seen.push(document.getElementById('vol-progress').textContent))
+		.observe(document.getElementById('vol-progress'), { childList: true, characterData: true, subtree: true })`))
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total))
+	seen := eval[string](t, ctx, `window.seen.join('|')`)
+	for _, want := range []string{"Sending 1 of 30", "Sending 26 of 30"} {
+		if !strings.Contains(seen, want) {
+			t.Errorf("progress lines %q lack %q", seen, want)
+		}
+	}
 	if n, _ := srv.App.CountRecords("reports"); n != total {
 		t.Fatalf("the server holds %d reports, want exactly %d", n, total)
 	}

@@ -399,6 +399,7 @@ async function reply(ev) {
 // ----- sync scheduling -----
 
 let timer = 0;
+let fileTries = 0;
 
 // trySync runs a sync pass now and schedules the next one from the
 // outbox's backoff; an unreachable server is normal, not an error.
@@ -421,7 +422,11 @@ export async function trySync() {
     $('net').hidden = !(e instanceof TypeError);
   }
   await render();
-  const wait = await outbox.nextDelay(Date.now());
+  let wait = await outbox.nextDelay(Date.now());
+  // Photos are not in the outbox; while any wait, retry them with backoff too.
+  const files = (await db.all('files')).filter((f) => f.state !== 'sent' && f.state !== 'rejected');
+  fileTries = files.length ? fileTries + 1 : 0;
+  if (files.length) wait = wait < 0 ? outbox.backoff(fileTries) : Math.min(wait, outbox.backoff(fileTries));
   if (wait >= 0) timer = setTimeout(trySync, Math.max(1000, wait));
 }
 
