@@ -177,8 +177,17 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // waitFor polls a JavaScript condition until it is truthy.
 func waitFor(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	deadline := time.Now().Add(30 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		_, err = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
+		// A page that navigates away mid-poll (erase, reload) is polled again.
+		if err == nil || !(strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed")) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ''`))
 		t.Fatalf("waiting for %s: %v\npage text:\n%s", what, err, page)

@@ -164,9 +164,9 @@ func TestLanguageFollowsTheLinkAndTheSwitch(t *testing.T) {
 	}
 }
 
-// TestQuickExitLeavesAndNeutralTitle checks the neutral title option and
-// that quick exit replaces the page without adding a history entry.
-func TestQuickExitLeavesAndNeutralTitle(t *testing.T) {
+// TestSafetyControls checks the neutral title option, "erase everything",
+// and that quick exit replaces the page without adding a history entry.
+func TestSafetyControls(t *testing.T) {
 	srv := testserver.Start(t, testserver.NewApp(t, false))
 	ctx := browsertest.New(t, 60*time.Second)
 
@@ -178,6 +178,26 @@ func TestQuickExitLeavesAndNeutralTitle(t *testing.T) {
 	openApp(t, ctx, srv.URL+"/")
 	if title := eval[string](t, ctx, `document.title + '|' + document.getElementById('icon').getAttribute('href')`); title != "Notes|/icons/neutral.svg" {
 		t.Fatalf("after reload, title and icon = %q", title)
+	}
+
+	// Erase everything: reports, receipts, settings.
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
+	fillReport(t, ctx, "to be erased", "")
+	if n := len(localReports(t, ctx)); n != 1 {
+		t.Fatalf("%d reports before erasing, want 1", n)
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")),
+		chromedp.Click(chromedp.CSS(`[data-go="settings"]`)),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click(chromedp.ID("erase")))
+	waitFor(t, ctx, "the erased app", `document.documentElement.getAttribute('data-ready') === '1' && document.title === 'Homeward'`)
+	if n := len(localReports(t, ctx)); n != 0 {
+		t.Fatalf("%d reports left after erasing, want 0", n)
+	}
+	if got := eval[string](t, ctx, `String(localStorage.getItem('hw-neutral'))`); got != "null" {
+		t.Fatalf("the neutral-title setting survived erasing: %q", got)
 	}
 
 	before := eval[int](t, ctx, `history.length`)

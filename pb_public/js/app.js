@@ -353,7 +353,7 @@ async function follow() {
     await sync.followReceipt(state.following);
     $('fu-note').textContent = '';
   } catch (e) {
-    $('fu-note').textContent = i18n.t('fu.offline');
+    $('fu-note').textContent = i18n.t(e.status === 404 ? 'fu.unknown' : e.status === 429 ? 'fu.limited' : 'fu.offline');
   }
   await render();
 }

@@ -322,7 +322,11 @@ async function pull(scope, hdrs) {
       emit('relogin');
       throw new AuthError('credential refused');
     }
-    if (!res.ok) throw new Error('pull failed: ' + res.status);
+    if (!res.ok) {
+      const err = new Error('pull failed: ' + res.status);
+      err.status = res.status; // 404: no report has this receipt (yet)
+      throw err;
+    }
     const body = await res.json();
     for (const c of body.changes || []) await apply(c, scope);
     cursor = body.cursor || cursor;
