@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,36 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total+1))
 	if n, _ := srv.App.CountRecords("reports"); n != total+1 {
 		t.Fatalf("the server holds %d reports, want %d", n, total+1)
+	}
+}
+
+// TestVolunteerShowsAnEmbassyQROffline saves the embassies' contact-card
+// QR codes while online and shows one full screen with no network.
+func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	res, err := http.Get(srv.URL + "/api/qr/embassy/test-indonesia/vcard.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Skipf("the QR routes (branch qr, /api/qr/embassy/{slug}/vcard.svg) are not in this build: %d", res.StatusCode)
+	}
+	ctx := browsertest.New(t, 90*time.Second)
+
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	waitForServiceWorker(t, ctx)
+	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	waitFor(t, ctx, "the saved QR code", `import('/js/db.js').then((db) => db.get('meta', 'qr:test-indonesia')).then((s) => !!s && s.indexOf('<svg') >= 0)`)
+
+	srv.Stop()
+	setOffline(t, ctx, true)
+	openApp(t, ctx, srv.URL+"/volunteer")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("vol-qr-embassy"), "test-indonesia"), chromedp.Click(chromedp.ID("vol-qr-show")))
+	waitFor(t, ctx, "the QR code full screen", `!document.getElementById('qr-full').hidden && document.getElementById('qr-img').naturalWidth > 0`)
+	if name := eval[string](t, ctx, `document.getElementById('qr-name').textContent`); name != "Embassy of Testland" {
+		t.Fatalf("the QR screen names %q", name)
 	}
 }

@@ -26,8 +26,52 @@ export async function start() {
     await screen();
   });
   sync.events.addEventListener('relogin', () => screen());
+  $('vol-qr-show').addEventListener('click', showQR);
+  $('qr-close').addEventListener('click', () => { $('qr-full').hidden = true; });
+  fillEmbassies();
   await screen();
   show('volunteer');
+  saveQRs();
+}
+
+// QR codes of the embassies' contact cards (vCard), kept on the phone so a
+// volunteer can show one at a border post with no signal.
+function qrKey(slug) {
+  return 'qr:' + slug;
+}
+
+function fillEmbassies() {
+  const sel = $('vol-qr-embassy');
+  sel.textContent = '';
+  for (const e of state.embassies) sel.appendChild(new Option(e.name, e.slug));
+}
+
+async function saveQRs() {
+  for (const e of state.embassies) {
+    try {
+      const res = await fetch('/api/qr/embassy/' + encodeURIComponent(e.slug) + '/vcard.svg', { credentials: 'omit' });
+      if (res.ok) await db.put('meta', await res.text(), qrKey(e.slug));
+    } catch (err) {
+      return; // offline: keep what is saved
+    }
+  }
+}
+
+let qrURL = '';
+
+async function showQR() {
+  const slug = $('vol-qr-embassy').value;
+  const svg = slug && (await db.get('meta', qrKey(slug)));
+  $('vol-qr-note').textContent = svg ? '' : i18n.t('vol.qr_none');
+  if (!svg) return;
+  if (qrURL) URL.revokeObjectURL(qrURL);
+  qrURL = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  const e = state.embassies.find((x) => x.slug === slug);
+  $('qr-name').textContent = e ? e.name : '';
+  $('qr-img').alt = i18n.t('vol.qr');
+  $('qr-img').src = qrURL;
+  $('qr-full').hidden = false;
+  $('qr-close').focus();
 }
 
 async function screen() {
