@@ -32,6 +32,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0) return;
   if (req.mode === 'navigate') {
+    // Only the reporter and volunteer pages fall back to the shell; the
+    // staff console and the dashboard are online tools.
+    if (!/^\/($|volunteer|e\/)/.test(url.pathname)) return;
     event.respondWith(fetch(req).catch(async () => (await caches.match('/', { cacheName: VERSION })) || Response.error()));
     return;
   }

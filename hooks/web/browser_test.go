@@ -127,11 +127,20 @@ func TestLayoutFitsA360pxScreen(t *testing.T) {
 	shot("report")
 	fillReport(t, ctx, "a report for the screenshot", "")
 	shot("receipt")
-	openApp(t, ctx, srv.URL+"/?lang=my")
-	shot("home-burmese")
+	code := eval[string](t, ctx, `document.getElementById('receipt-code').textContent`)
+	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+	waitFor(t, ctx, "the report sent", `document.querySelector('#mine .state').textContent === 'Sent to the embassy'`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="follow"]`)), chromedp.SendKeys(chromedp.ID("fu-code"), code),
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)))
+	waitFor(t, ctx, "the follow-up", `!document.getElementById('fu-result').hidden`)
+	shot("follow-up")
+	openApp(t, ctx, srv.URL+"/?lang=vi")
+	shot("home-vietnamese")
+	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
-	waitFor(t, ctx, "the volunteer login", `!document.getElementById('vol-login').hidden`)
 	shot("volunteer-login")
+	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	shot("volunteer")
 }
 
 // TestLanguageFollowsTheLinkAndTheSwitch checks ?lang=, the switch, and

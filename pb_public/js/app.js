@@ -340,9 +340,9 @@ function onProgress(e) {
 // ----- follow-up -----
 
 async function openFollow(code) {
-  $('fu-code').value = code || '';
-  $('fu-note').textContent = '';
   state.following = code ? normalizeReceipt(code) : '';
+  $('fu-code').value = state.following ? groupReceipt(state.following) : '';
+  $('fu-note').textContent = '';
   show('follow');
   if (state.following) await follow();
 }
