@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -73,6 +74,7 @@ func firstLoad(t *testing.T, root string) []string {
 	for p := range seen {
 		out = append(out, p)
 	}
+	sort.Strings(out)
 	return out
 }
 
