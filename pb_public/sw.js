@@ -40,3 +40,14 @@ self.addEventListener('fetch', (event) => {
   }
   event.respondWith((async () => (await caches.match(req, { cacheName: VERSION, ignoreSearch: true })) || fetch(req))());
 });
+
+// Background Sync: the network is back. The sync code is an ES module,
+// which a service worker cannot load in Chrome 80, so wake the open pages
+// and let them send; with no page open the browser retries the tag later.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((list) => {
+    for (const c of list) c.postMessage('sync');
+    if (!list.length) throw new Error('no page open to send from');
+  }));
+});

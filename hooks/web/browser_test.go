@@ -41,6 +41,13 @@ func fileTwoReportsOffline(t *testing.T, ctx context.Context, srv *liveServer) [
 	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
 	waitFor(t, ctx, "the embassy card from the phone", `document.getElementById('embassies').textContent.indexOf('+855 23 000 000') >= 0`)
 
+	// A QR code's /e/{slug} address opens the app with that embassy offline.
+	openApp(t, ctx, srv.URL+"/e/test-indonesia")
+	if got := eval[string](t, ctx, `document.getElementById('f-embassy').selectedOptions[0].textContent`); got != "Embassy of Testland" {
+		t.Fatalf("offline /e/test-indonesia pre-selects %q", got)
+	}
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+
 	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	codes := []string{}
 	for i, msg := range []string{"first report written offline", "second report written offline"} {

@@ -263,6 +263,7 @@ async function submit(ev) {
     entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), state: 'waiting' }]);
   }
   await db.putMany(entries);
+  askBackgroundSync();
   state.photos = [];
   state.voice = null;
   const keepEmbassy = data.embassy;
@@ -392,11 +393,20 @@ async function reply(ev) {
     ['outbox', outbox.entry('create', 'messages', id, data, state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
   ]);
   $('fu-reply').value = '';
+  askBackgroundSync();
   await render();
   trySync();
 }
 
 // ----- sync scheduling -----
+
+// askBackgroundSync asks the browser to tell the service worker when the
+// network is back (Background Sync, Chrome 49+); elsewhere `online` and the
+// backoff timer do the work.
+function askBackgroundSync() {
+  if (!navigator.serviceWorker) return;
+  navigator.serviceWorker.ready.then((r) => r.sync && r.sync.register('outbox')).catch(() => {});
+}
 
 let timer = 0;
 let fileTries = 0;
@@ -495,7 +505,15 @@ async function start() {
   renderNeeds();
   applyNeutral();
   wire();
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+    // The service worker wakes the page when the browser's background sync
+    // says the network is back (Chrome), even if the tab is in the background.
+    navigator.serviceWorker.addEventListener('message', (e) => { if (e.data === 'sync') sendNow(); });
+  }
+  // Ask the browser not to evict reports under storage pressure.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  await sync.recover();
   await loadEmbassies();
   if (state.mode === 'volunteer') {
     const v = await import('./volunteer.js');

@@ -57,6 +57,17 @@ async function headers(auth, receipt) {
   return h;
 }
 
+// recover marks reports left "sending" by a closed tab as saved again: no
+// answer came, so the honest state is that they wait on the phone.
+export async function recover() {
+  for (const r of await db.all('reports')) {
+    if (r.state === 'sending') {
+      r.state = 'saved';
+      await db.put('reports', r);
+    }
+  }
+}
+
 // run pushes, uploads and pulls; overlapping calls fold into one more pass.
 export function run() {
   if (running) {
