@@ -33,8 +33,9 @@ type liveServer struct {
 	mux  http.Handler
 	srv  *http.Server
 
-	crashOn atomic.Pointer[crashRule]
-	crashed chan struct{} // one value per crash
+	crashOn    atomic.Pointer[crashRule]
+	gzipPushes atomic.Int32  // pushes that arrived gzipped
+	crashed    chan struct{} // one value per crash
 }
 
 func startLive(t *testing.T) *liveServer {
@@ -69,6 +70,9 @@ func (s *liveServer) serve(ln net.Listener) {
 }
 
 func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/sync/push" && r.Header.Get("Content-Encoding") == "gzip" {
+		s.gzipPushes.Add(1)
+	}
 	if c := s.crashOn.Load(); c != nil && r.Method == c.method && strings.HasPrefix(r.URL.Path, c.path) && s.crashOn.CompareAndSwap(c, nil) {
 		s.crash(w, r)
 		return
@@ -227,6 +231,7 @@ func fillReport(t *testing.T, ctx context.Context, message, photo string) {
 		chromedp.SendKeys(chromedp.ID("f-nationality"), "Indonesian"),
 		chromedp.SetValue(chromedp.ID("f-people"), "2"),
 		chromedp.Click(chromedp.CSS(`input[name="needs"][value="shelter"]`)),
+		chromedp.SetValue(chromedp.ID("f-left"), "2026-11-20"),
 		chromedp.SendKeys(chromedp.ID("f-message"), message),
 	)
 	if photo != "" {

@@ -64,7 +64,10 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 		if rec.GetString("receipt_hash") != want || strings.Contains(rec.GetString("receipt_hash"), strings.ReplaceAll(code, " ", "")) {
 			t.Fatalf("report %s: receipt_hash is not the keyed hash of its receipt", rec.Id)
 		}
-		if rec.GetString("embassy") != embassy || rec.GetString("channel") != "self" || rec.GetInt("people_count") != 2 {
+		if rec.GetString("embassy") != embassy || rec.GetString("channel") != "self" || rec.GetInt("people_count") != 2 ||
+			rec.GetString("nationality") != "Indonesian" || strings.Join(rec.GetStringSlice("needs"), ",") != "shelter" ||
+			!strings.HasPrefix(rec.GetDateTime("left_on").String(), "2026-11-20") || rec.GetDateTime("device_created").IsZero() ||
+			rec.GetString("language") != "en" || rec.GetString("consent_version") == "" {
 			t.Fatalf("report %s arrived as %v", rec.Id, rec.PublicExport())
 		}
 		byCode[code] = rec

@@ -108,6 +108,9 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 		.observe(document.getElementById('vol-progress'), { childList: true, characterData: true, subtree: true })`))
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total))
+	if srv.gzipPushes.Load() == 0 {
+		t.Error("no push arrived gzipped: the browser has CompressionStream, so batches should")
+	}
 	seen := eval[string](t, ctx, `window.seen.join('|')`)
 	for _, want := range []string{"Sending 1 of 30", "Sending 26 of 30"} {
 		if !strings.Contains(seen, want) {

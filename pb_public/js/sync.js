@@ -130,13 +130,9 @@ async function pushBatch(ops, auth) {
   await markReports(ops, 'sending');
   let res;
   try {
-    res = await fetch(PUSH, {
-      method: 'POST',
-      headers: Object.assign({ 'Content-Type': 'application/json' }, await headers(auth)),
-      body: JSON.stringify({ device: await deviceId(), ops: ops.map(wire) }),
-      credentials: 'omit',
-      cache: 'no-store',
-    });
+    const hdrs = Object.assign({ 'Content-Type': 'application/json' }, await headers(auth));
+    const body = await compress(JSON.stringify({ device: await deviceId(), ops: ops.map(wire) }), hdrs);
+    res = await fetch(PUSH, { method: 'POST', headers: hdrs, body, credentials: 'omit', cache: 'no-store' });
   } catch (e) {
     await retryLater(ops);
     throw e;
@@ -167,6 +163,15 @@ async function pushBatch(ops, auth) {
   }
   if (batch < MAX_BATCH) batch = Math.min(MAX_BATCH, batch * 2);
   return ops.length;
+}
+
+// compress gzips a push body where the browser can (CompressionStream,
+// Chrome 80): report JSON shrinks to about a third, which is minutes on 2G.
+async function compress(json, hdrs) {
+  if (json.length < 1024 || typeof CompressionStream === 'undefined') return json;
+  const gz = new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'));
+  hdrs['Content-Encoding'] = 'gzip';
+  return new Response(gz).blob();
 }
 
 // wire strips local bookkeeping from an operation.
