@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"homeward/internal/browsertest"
@@ -129,6 +131,14 @@ func TestLayoutFitsA360pxScreen(t *testing.T) {
 
 	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
 	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open]')`)
+	waitForServiceWorker(t, ctx)
+	inst, err := chromedp.Call(ctx, page.GetInstallabilityErrors, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range inst.InstallabilityErrors {
+		t.Errorf("not installable: %s %v", e.ErrorID, e.ErrorArguments)
+	}
 	shot("home")
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
 	shot("report")

@@ -28,6 +28,11 @@ func Register(app core.App, fsys fs.FS) error {
 				if e.Request.URL.Path == "/sw.js" {
 					e.Response.Header().Set("Cache-Control", "no-cache")
 				}
+				// Go's type table lacks the manifest; with nosniff the browser
+				// must be told (http.ServeContent keeps a type already set).
+				if strings.HasSuffix(e.Request.URL.Path, ".webmanifest") {
+					e.Response.Header().Set("Content-Type", "application/manifest+json")
+				}
 				return static(e)
 			}).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
 			return se.Next()
