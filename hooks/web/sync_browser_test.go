@@ -73,6 +73,11 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 		byCode[code] = rec
 	}
 
+	// Once acknowledged, what the person wrote is no longer on the phone.
+	if left := eval[string](t, ctx, `import('/js/db.js').then((db) => db.all('reports')).then((r) => JSON.stringify(r))`); strings.Contains(left, "written offline") {
+		t.Fatalf("the report text stayed on the phone after the server acknowledged it: %s", left)
+	}
+
 	// The photo follows its report through tus and is stored clean.
 	waitFor(t, ctx, "the photo sent", `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length === 1 && f[0].state === 'sent' && f[0].blob === null)`)
 	atts, err := srv.App.FindAllRecords("attachments")
@@ -115,6 +120,16 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 	do(t, ctx, chromedp.SendKeys(chromedp.ID("fu-reply"), "Thank you, I will answer."),
 		chromedp.Click(chromedp.CSS(`#reply-form button[type="submit"]`)))
 	waitFor(t, ctx, "the reply sent", `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length === 0)`)
+	// On another phone (a fresh browser profile), the receipt alone shows
+	// the status and the reply.
+	other := browsertest.New(t, 60*time.Second)
+	openApp(t, other, srv.URL+"/?lang=en")
+	do(t, other, chromedp.Click(chromedp.CSS(`[data-go="follow"]`)),
+		chromedp.SendKeys(chromedp.ID("fu-code"), strings.ReplaceAll(codes[0], " ", "-")),
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)))
+	waitFor(t, other, "the reply on another phone", `document.getElementById('fu-status').textContent === 'Being reviewed' &&
+		document.getElementById('fu-messages').textContent.indexOf('We will call you tomorrow.') >= 0`)
+
 	got, err := srv.App.FindAllRecords("messages")
 	if err != nil {
 		t.Fatal(err)

@@ -209,6 +209,9 @@ async function settle(o, r) {
       rec.state = 'sent';
       if (r.version) rec.version = r.version;
       rec.error = '';
+      // The embassy has it: what the person wrote leaves the phone, which
+      // may be inspected. The receipt and the state stay for follow-up.
+      if (name === 'reports') rec.data = null;
     } else if (r.status === 'conflict') {
       rec.state = 'conflict';
       if (r.server) rec.server = r.server;
