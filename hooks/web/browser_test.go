@@ -166,7 +166,12 @@ func TestLanguageFollowsTheLinkAndTheSwitch(t *testing.T) {
 	srv := testserver.Start(t, testserver.NewApp(t, false))
 	ctx := browsertest.New(t, 60*time.Second)
 
-	openApp(t, ctx, srv.URL+"/?lang=vi")
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=vi#report")
+	// The contact page's "File a report" link opens the form, embassy chosen.
+	if got := eval[string](t, ctx, `!document.getElementById('report').hidden && document.getElementById('f-embassy').selectedOptions[0].textContent`); got != "Embassy of Testland" {
+		t.Fatalf("#report with ?embassy= shows the form with %q", got)
+	}
 	if got := eval[string](t, ctx, `document.documentElement.lang + '|' + document.querySelector('[data-go="report"]').textContent`); got != "vi|Báo cáo cho đại sứ quán" {
 		t.Fatalf("with ?lang=vi the page shows %q", got)
 	}

@@ -518,6 +518,8 @@ async function start() {
   if (state.mode === 'volunteer') {
     const v = await import('./volunteer.js');
     await v.start();
+  } else if (location.hash === '#report') {
+    startReport(''); // "File a report" on an embassy's contact page
   } else {
     show('home');
   }
