@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/pocketbase/dbx"
@@ -74,6 +75,30 @@ func appendChange(app core.App, rec *core.Record, kind string) error {
 	}
 	if _, err := app.DB().Insert("sync_changes", row).Execute(); err != nil {
 		return fmt.Errorf("write change log: %w", err)
+	}
+	return writeSnapshot(app, rec, kind)
+}
+
+// writeSnapshot keeps sync_snapshots at the record's current public JSON,
+// or drops it with the record.
+func writeSnapshot(app core.App, rec *core.Record, kind string) error {
+	coll := rec.Collection().Name
+	if kind == kindDelete {
+		_, err := app.DB().Delete("sync_snapshots", dbx.HashExp{"collection": coll, "record": rec.Id}).Execute()
+		if err != nil {
+			return fmt.Errorf("drop snapshot: %w", err)
+		}
+		return nil
+	}
+	data, err := json.Marshal(rec.PublicExport())
+	if err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	_, err = app.DB().NewQuery(`INSERT INTO {{sync_snapshots}} ([[collection]], [[record]], [[data]]) VALUES ({:c}, {:r}, {:d})
+		ON CONFLICT ([[collection]], [[record]]) DO UPDATE SET [[data]] = excluded.[[data]]`).
+		Bind(dbx.Params{"c": coll, "r": rec.Id, "d": string(data)}).Execute()
+	if err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"testing"
 )
 
@@ -46,5 +47,19 @@ func TestCursorRoundTrip(t *testing.T) {
 		if _, err := decodeCursor(bad); err == nil {
 			t.Fatalf("cursor %q accepted", bad)
 		}
+	}
+}
+
+func TestPullResponseEncodesAsJSON(t *testing.T) {
+	in := pullResponse{Changes: []change{
+		{Seq: 7, Collection: "reports", Id: "abc", Kind: kindUpsert, Version: 2, Data: json.RawMessage(`{"status":"new","message":"quote \" and \\u00e9"}`)},
+		{Seq: 9, Collection: "messages", Id: "def", Kind: kindDelete, Data: json.RawMessage("null")},
+	}, Cursor: encodeCursor(9), HasMore: true}
+	want, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.encode(); !bytes.Equal(got, want) {
+		t.Fatalf("encode:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -100,17 +100,30 @@ func (a *api) push(e *core.RequestEvent) error {
 	if h := e.Request.Header.Get(HeaderReceipt); h != "" {
 		run.headerReceipt, _ = a.receipts.Hash(h)
 	}
-	results := make([]opResult, len(req.Ops))
+	// Decoding and hashing happen before the write lock is taken.
+	preps := run.prepare(req.Ops)
+	results := make([]opResult, len(preps))
 	var head int64
 	err = e.App.RunInTransaction(func(txApp core.App) error {
-		run.tx = txApp
-		for i, op := range req.Ops {
-			results[i] = run.apply(op)
+		run.reset(txApp)
+		if err := run.loadKnown(preps); err != nil {
+			return err
+		}
+		for i, prep := range preps {
+			res, err := run.apply(prep)
+			if err != nil {
+				return err
+			}
+			results[i] = res
+		}
+		if err := run.flush(); err != nil {
+			return err
 		}
 		return txApp.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM sync_changes").Row(&head)
 	})
 	if err != nil {
-		return e.InternalServerError("Failed to save the pushed operations.", err)
+		// Nothing of this push was stored; the client retries it whole.
+		return e.InternalServerError("Failed to save the pushed operations; nothing was stored, retry later.", err)
 	}
 	if err := touchDevice(e.App, c); err != nil {
 		e.App.Logger().Warn("sync: refresh device credential", "error", err)
@@ -130,6 +143,11 @@ func deviceKey(c caller, device string) string {
 }
 
 // pushRun applies the ops of one push inside its transaction.
+//
+// One bad op never sinks the others because nothing is written for an op
+// until it has passed its checks and validation: a refused op leaves no
+// trace, so no savepoint is needed. An error after a write began (the disk,
+// the database) rolls the whole push back instead, and the client retries.
 type pushRun struct {
 	api           *api
 	e             *core.RequestEvent
@@ -137,10 +155,16 @@ type pushRun struct {
 	c             caller
 	device        string
 	headerReceipt string // keyed hash of X-Receipt, if sent
+
+	applied  map[string]appliedOp // this device's applied ops, by op id
+	existing map[string]bool      // "collection/id" of records that exist
+	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
+	pending  []appliedOp          // sync_ops rows to write at the end
 }
 
 // appliedOp is a row of sync_ops.
 type appliedOp struct {
+	Op         string `db:"op"`
 	Kind       string `db:"kind"`
 	Collection string `db:"collection"`
 	Record     string `db:"record"`
@@ -148,108 +172,180 @@ type appliedOp struct {
 	Version    int    `db:"version"`
 }
 
-func (p *pushRun) apply(op pushOp) opResult {
-	res := opResult{Op: op.Op, Id: op.Id}
-	if err := op.checkSize(); err != nil {
-		return rejected(res, http.StatusBadRequest, "The operation is too large.", err)
-	}
-	data, err := op.fields()
-	if err != nil {
-		return rejected(res, http.StatusBadRequest, "The operation's data is not a valid object.", nil)
-	}
-	receiptHash := ""
-	if op.Receipt != "" {
-		if receiptHash, err = p.api.receipts.Hash(op.Receipt); err != nil {
-			return rejected(res, http.StatusBadRequest, "The receipt is not valid.",
-				validation.Errors{"receipt": validation.NewError("validation_invalid_receipt", "A receipt is 20 digits.")})
-		}
-	}
-	hash := contentHash(op, data, receiptHash)
-
-	var prior appliedOp
-	err = p.tx.DB().Select("kind", "collection", "record", "hash", "version").From("sync_ops").
-		Where(dbx.HashExp{"device": p.device, "op": op.Op}).One(&prior)
-	switch {
-	case err == nil && prior.Hash == hash:
-		res.Status, res.Id, res.Version = StatusDuplicate, prior.Record, prior.Version
-		return res
-	case err == nil:
-		res.Status = StatusConflict
-		res.Error = codedError(http.StatusConflict, ConflictOpReused, "This operation id was already used for other content.")
-		return res
-	case !errors.Is(err, sql.ErrNoRows):
-		return failed(res, err)
-	}
-
-	if op.Kind == opCreate {
-		return p.create(res, op, data, receiptHash, hash)
-	}
-	return p.update(res, op, data, receiptHash, hash)
+// prepared is an op decoded and hashed before the transaction starts.
+type prepared struct {
+	op          pushOp
+	data        map[string]any
+	receiptHash string
+	hash        string
+	answer      *opResult // set when the op is refused before any lookup
 }
 
-func (p *pushRun) create(res opResult, op pushOp, data map[string]any, receiptHash, hash string) opResult {
-	existing, err := p.tx.FindRecordById(op.Collection, op.Id)
-	if err == nil {
-		return p.createExisting(res, op, existing, receiptHash, hash)
+func (p *pushRun) prepare(ops []pushOp) []prepared {
+	preps := make([]prepared, len(ops))
+	for i, op := range ops {
+		prep := prepared{op: op}
+		res := opResult{Op: op.Op, Id: op.Id}
+		var err error
+		switch {
+		case op.checkSize() != nil:
+			res = rejected(res, http.StatusBadRequest, "The operation is too large.", op.checkSize())
+			prep.answer = &res
+		default:
+			if prep.data, err = op.fields(); err != nil {
+				res = rejected(res, http.StatusBadRequest, "The operation's data is not a valid object.", nil)
+				prep.answer = &res
+				break
+			}
+			if op.Receipt != "" {
+				if prep.receiptHash, err = p.api.receipts.Hash(op.Receipt); err != nil {
+					res = rejected(res, http.StatusBadRequest, "The receipt is not valid.",
+						validation.Errors{"receipt": validation.NewError("validation_invalid_receipt", "A receipt is 20 digits.")})
+					prep.answer = &res
+					break
+				}
+			}
+			prep.hash = contentHash(op, prep.data, prep.receiptHash)
+		}
+		preps[i] = prep
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return failed(res, err)
-	}
+	return preps
+}
 
+// reset starts a run on txApp (a retried transaction starts clean).
+func (p *pushRun) reset(txApp core.App) {
+	p.tx = txApp
+	p.applied = map[string]appliedOp{}
+	p.existing = map[string]bool{}
+	p.created = map[string]appliedOp{}
+	p.pending = p.pending[:0]
+}
+
+// lookupChunk bounds the values of one IN (...) query.
+const lookupChunk = 500
+
+// loadKnown reads, in a few queries for the whole push, which of its ops
+// were applied before and which of its records exist.
+func (p *pushRun) loadKnown(preps []prepared) error {
+	var opIds []any
+	ids := map[string][]any{}
+	for _, prep := range preps {
+		if prep.answer == nil {
+			opIds = append(opIds, prep.op.Op)
+			ids[prep.op.Collection] = append(ids[prep.op.Collection], prep.op.Id)
+		}
+	}
+	for chunk := range slices.Chunk(opIds, lookupChunk) {
+		var rows []appliedOp
+		err := p.tx.DB().Select("op", "kind", "collection", "record", "hash", "version").From("sync_ops").
+			Where(dbx.HashExp{"device": p.device}).AndWhere(dbx.In("op", chunk...)).All(&rows)
+		if err != nil {
+			return fmt.Errorf("read applied ops: %w", err)
+		}
+		for _, r := range rows {
+			p.applied[r.Op] = r
+		}
+	}
+	for coll, list := range ids {
+		for chunk := range slices.Chunk(list, lookupChunk) {
+			var found []string
+			if err := p.tx.DB().Select("id").From(coll).Where(dbx.In("id", chunk...)).Column(&found); err != nil {
+				return fmt.Errorf("read existing records: %w", err)
+			}
+			for _, id := range found {
+				p.existing[coll+"/"+id] = true
+			}
+		}
+	}
+	return nil
+}
+
+// apply answers one op. An error means the push must roll back.
+func (p *pushRun) apply(prep prepared) (opResult, error) {
+	if prep.answer != nil {
+		return *prep.answer, nil
+	}
+	op := prep.op
+	res := opResult{Op: op.Op, Id: op.Id}
+	if prior, ok := p.applied[op.Op]; ok {
+		if prior.Hash == prep.hash {
+			res.Status, res.Id, res.Version = StatusDuplicate, prior.Record, prior.Version
+			return res, nil
+		}
+		res.Status = StatusConflict
+		res.Error = codedError(http.StatusConflict, ConflictOpReused, "This operation id was already used for other content.")
+		return res, nil
+	}
+	if op.Kind == opCreate {
+		return p.create(res, prep)
+	}
+	return p.update(res, prep)
+}
+
+func (p *pushRun) create(res opResult, prep prepared) (opResult, error) {
+	op := prep.op
+	if p.existing[op.Collection+"/"+op.Id] {
+		return p.createExisting(res, prep)
+	}
 	col, err := p.tx.FindCachedCollectionByNameOrId(op.Collection)
 	if err != nil {
-		return failed(res, err)
+		return res, err
 	}
 	rec := core.NewRecord(col)
 	rec.Id = op.Id
-	var build func(*core.Record, map[string]any, string) *router.ApiError
+	build := p.buildMessage
 	if op.Collection == collReports {
 		build = p.buildReport
-	} else {
-		build = p.buildMessage
 	}
-	if apiErr := build(rec, data, receiptHash); apiErr != nil {
-		return rejectedWith(res, apiErr)
+	if apiErr := build(rec, prep.data, prep.receiptHash); apiErr != nil {
+		return rejectedWith(res, apiErr), nil
 	}
-	return p.save(res, op, rec, hash, nil)
+	return p.save(res, prep, rec, nil)
 }
 
 // createExisting answers a create whose id is taken: the same content
 // created before is a duplicate, anything else a conflict.
-func (p *pushRun) createExisting(res opResult, op pushOp, existing *core.Record, receiptHash, hash string) opResult {
-	var first appliedOp
-	err := p.tx.DB().Select("kind", "collection", "record", "hash", "version").From("sync_ops").
-		Where(dbx.HashExp{"collection": op.Collection, "record": op.Id, "kind": opCreate}).
-		AndWhere(dbx.HashExp{"hash": hash}).Limit(1).One(&first)
-	if err == nil {
-		if err := p.remember(op, first.Record, hash, first.Version); err != nil {
-			return failed(res, err)
+func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) {
+	op := prep.op
+	first, ok := p.created[op.Collection+"/"+op.Id]
+	if !ok || first.Hash != prep.hash {
+		err := p.tx.DB().Select("op", "kind", "collection", "record", "hash", "version").From("sync_ops").
+			Where(dbx.HashExp{"collection": op.Collection, "record": op.Id, "kind": opCreate, "hash": prep.hash}).
+			Limit(1).One(&first)
+		ok = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return res, fmt.Errorf("read first create: %w", err)
 		}
-		res.Status, res.Version = StatusDuplicate, first.Version
-		return res
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return failed(res, err)
+	if ok {
+		p.remember(op, first.Record, prep.hash, first.Version)
+		res.Status, res.Version = StatusDuplicate, first.Version
+		return res, nil
+	}
+	existing, err := p.tx.FindRecordById(op.Collection, op.Id)
+	if err != nil {
+		return res, fmt.Errorf("read existing record: %w", err)
 	}
 	res.Status = StatusConflict
 	res.Version = existing.GetInt("version")
 	res.Error = codedError(http.StatusConflict, ConflictIdTaken, "A record with this id already exists with other content.")
-	if p.canView(existing, receiptHash) {
+	if p.canView(existing, prep.receiptHash) {
 		res.Server = p.view(existing)
 	}
-	return res
+	return res, nil
 }
 
-func (p *pushRun) update(res opResult, op pushOp, data map[string]any, receiptHash, hash string) opResult {
+func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
+	op := prep.op
 	if op.Collection != collReports {
-		return rejected(res, http.StatusBadRequest, "Only reports can be updated through sync.", nil)
+		return rejected(res, http.StatusBadRequest, "Only reports can be updated through sync.", nil), nil
+	}
+	if !p.existing[op.Collection+"/"+op.Id] {
+		return rejected(res, http.StatusNotFound, "The record to update does not exist.", nil), nil
 	}
 	rec, err := p.tx.FindRecordById(op.Collection, op.Id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return rejected(res, http.StatusNotFound, "The record to update does not exist.", nil)
-	}
 	if err != nil {
-		return failed(res, err)
+		return res, fmt.Errorf("read record to update: %w", err)
 	}
 	var allowed []string
 	switch {
@@ -260,69 +356,86 @@ func (p *pushRun) update(res opResult, op pushOp, data map[string]any, receiptHa
 	case p.c.role == roleVolunteer && rec.GetString("volunteer") == p.c.id():
 		allowed = slices.DeleteFunc(slices.Clone(reporterFields), func(f string) bool { return f == "embassy" })
 	default:
-		return rejected(res, http.StatusForbidden, "You may not change this record.", nil)
+		return rejected(res, http.StatusForbidden, "You may not change this record.", nil), nil
 	}
 	if current := rec.GetInt("version"); int64(current) != *op.Base {
 		res.Status, res.Version = StatusConflict, current
 		res.Error = codedError(http.StatusConflict, ConflictStaleBase, "The record changed since this update was made.")
 		res.Server = p.view(rec)
-		return res
+		return res, nil
 	}
-	if apiErr := setFields(rec, data, allowed); apiErr != nil {
-		return rejectedWith(res, apiErr)
+	if apiErr := setFields(rec, prep.data, allowed); apiErr != nil {
+		return rejectedWith(res, apiErr), nil
 	}
-	return p.save(res, op, rec, hash, func(txApp core.App) error {
+	if rec.GetString("duplicate_of") != rec.Original().GetString("duplicate_of") {
+		if err := checkDuplicateOf(p.tx, rec); err != nil {
+			return rejected(res, http.StatusBadRequest, "The report it duplicates must be another report of the same embassy.",
+				validation.Errors{"duplicate_of": validation.NewError("validation_invalid_duplicate", err.Error())}), nil
+		}
+	}
+	return p.save(res, prep, rec, func(txApp core.App) error {
 		return reports.LogChanges(txApp, rec, p.c.actor())
 	})
 }
 
-// save writes rec and remembers op inside a savepoint, so a failure undoes
-// this op's writes only and the rest of the push still commits.
-func (p *pushRun) save(res opResult, op pushOp, rec *core.Record, hash string, after func(core.App) error) opResult {
-	db := p.tx.DB()
-	if _, err := db.NewQuery("SAVEPOINT sync_op").Execute(); err != nil {
-		return failed(res, err)
-	}
-	err := p.tx.Save(rec)
-	if err == nil && after != nil {
-		err = after(p.tx)
-	}
-	if err == nil {
-		err = p.remember(op, rec.Id, hash, rec.GetInt("version"))
-	}
-	if err != nil {
-		if _, rbErr := db.NewQuery("ROLLBACK TO sync_op").Execute(); rbErr != nil {
-			return failed(res, errors.Join(err, rbErr))
-		}
-		if _, rbErr := db.NewQuery("RELEASE sync_op").Execute(); rbErr != nil {
-			return failed(res, errors.Join(err, rbErr))
-		}
+// save writes rec. A record refused by validation or by a hook before the
+// write is a rejected op; any later error aborts the push.
+func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func(core.App) error) (opResult, error) {
+	if err := p.tx.Save(rec); err != nil {
 		var verrs validation.Errors
-		if errors.As(err, &verrs) {
-			return rejected(res, http.StatusBadRequest, "The record is not valid.", verrs)
+		var apiErr *router.ApiError
+		switch {
+		case errors.As(err, &verrs):
+			return rejected(res, http.StatusBadRequest, "The record is not valid.", verrs), nil
+		case errors.As(err, &apiErr):
+			return rejectedWith(res, apiErr), nil
 		}
-		return failed(res, err)
+		return res, fmt.Errorf("save %s %s: %w", prep.op.Collection, rec.Id, err)
 	}
-	if _, err := db.NewQuery("RELEASE sync_op").Execute(); err != nil {
-		return failed(res, err)
+	if after != nil {
+		if err := after(p.tx); err != nil {
+			return res, err
+		}
 	}
-	res.Status, res.Version = StatusApplied, rec.GetInt("version")
-	return res
+	version := rec.GetInt("version")
+	p.remember(prep.op, rec.Id, prep.hash, version)
+	p.existing[prep.op.Collection+"/"+rec.Id] = true
+	if prep.op.Kind == opCreate {
+		p.created[prep.op.Collection+"/"+rec.Id] = p.applied[prep.op.Op]
+	}
+	res.Status, res.Version = StatusApplied, version
+	return res, nil
 }
 
-// remember records an applied op, so a retry of it is a duplicate.
-func (p *pushRun) remember(op pushOp, record, hash string, version int) error {
-	_, err := p.tx.DB().Insert("sync_ops", dbx.Params{
-		"device":     p.device,
-		"op":         op.Op,
-		"kind":       op.Kind,
-		"collection": op.Collection,
-		"record":     record,
-		"hash":       hash,
-		"version":    version,
-	}).Execute()
-	if err != nil {
-		return fmt.Errorf("remember op: %w", err)
+// remember queues an applied op for sync_ops, so a retry of it is a duplicate.
+func (p *pushRun) remember(op pushOp, record, hash string, version int) {
+	row := appliedOp{Op: op.Op, Kind: op.Kind, Collection: op.Collection, Record: record, Hash: hash, Version: version}
+	p.applied[op.Op] = row
+	p.pending = append(p.pending, row)
+}
+
+// flushChunk rows per INSERT keeps the statement well under SQLite's
+// limit on bound values.
+const flushChunk = 200
+
+// flush writes the queued sync_ops rows with a few multi-row inserts.
+func (p *pushRun) flush() error {
+	for chunk := range slices.Chunk(p.pending, flushChunk) {
+		var sqlb strings.Builder
+		params := dbx.Params{"device": p.device}
+		sqlb.WriteString("INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) VALUES ")
+		for i, r := range chunk {
+			if i > 0 {
+				sqlb.WriteString(", ")
+			}
+			fmt.Fprintf(&sqlb, "({:device}, {:o%d}, {:k%d}, {:c%d}, {:r%d}, {:h%d}, {:v%d})", i, i, i, i, i, i)
+			for k, v := range map[string]any{"o": r.Op, "k": r.Kind, "c": r.Collection, "r": r.Record, "h": r.Hash, "v": r.Version} {
+				params[fmt.Sprint(k, i)] = v
+			}
+		}
+		if _, err := p.tx.DB().NewQuery(sqlb.String()).Bind(params).Execute(); err != nil {
+			return fmt.Errorf("remember ops: %w", err)
+		}
 	}
 	return nil
 }
@@ -464,4 +577,21 @@ func rejectedWith(res opResult, apiErr *router.ApiError) opResult {
 // failed is a server-side failure of one op: the client may retry it.
 func failed(res opResult, err error) opResult {
 	return rejectedWith(res, router.NewInternalServerError("Failed to apply the operation; retry later.", err))
+}
+
+// checkDuplicateOf checks a staff duplicate mark as the REST path does:
+// another report of the same embassy.
+func checkDuplicateOf(app core.App, rec *core.Record) error {
+	dup := rec.GetString("duplicate_of")
+	if dup == "" {
+		return nil
+	}
+	if dup == rec.Id {
+		return errors.New("a report cannot duplicate itself")
+	}
+	other, err := app.FindRecordById(collReports, dup)
+	if err != nil || other.GetString("embassy") != rec.GetString("embassy") {
+		return errors.New("the duplicated report must belong to the same embassy")
+	}
+	return nil
 }
