@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +38,9 @@ type liveServer struct {
 
 	crashOn    atomic.Pointer[crashRule]
 	gzipPushes atomic.Int32  // pushes that arrived gzipped
+	maxOps     atomic.Int32  // when > 0, larger pushes get 413 before the app sees them
+	tooLarge   atomic.Int32  // pushes refused that way
+	largest    atomic.Int32  // most ops in a push let through
 	crashed    chan struct{} // one value per crash
 }
 
@@ -73,6 +79,12 @@ func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api/sync/push" && r.Header.Get("Content-Encoding") == "gzip" {
 		s.gzipPushes.Add(1)
 	}
+	if limit := s.maxOps.Load(); limit > 0 && r.URL.Path == "/api/sync/push" && !s.withinOps(r, int(limit)) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		w.Write([]byte(`{"status":413,"message":"Too many operations.","data":{"code":"too_many_ops"}}`))
+		return
+	}
 	if c := s.crashOn.Load(); c != nil && r.Method == c.method && strings.HasPrefix(r.URL.Path, c.path) && s.crashOn.CompareAndSwap(c, nil) {
 		s.crash(w, r)
 		return
@@ -87,6 +99,34 @@ type crashRule struct{ method, path string }
 // server saved. The test waits on s.crashed and then calls Stop.
 func (s *liveServer) CrashOnNext(method, pathPrefix string) {
 	s.crashOn.Store(&crashRule{method, pathPrefix})
+}
+
+// withinOps reads a push body, counts its ops and puts the body back.
+func (s *liveServer) withinOps(r *http.Request, limit int) bool {
+	raw, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	var body io.Reader = bytes.NewReader(raw)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return true // let the app answer
+		}
+		body = zr
+	}
+	var push struct {
+		Ops []json.RawMessage `json:"ops"`
+	}
+	if json.NewDecoder(body).Decode(&push) != nil {
+		return true
+	}
+	if len(push.Ops) > limit {
+		s.tooLarge.Add(1)
+		return false
+	}
+	if n := int32(len(push.Ops)); n > s.largest.Load() {
+		s.largest.Store(n)
+	}
+	return true
 }
 
 // CrashOnNextPush is CrashOnNext for the sync push.

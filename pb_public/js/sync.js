@@ -125,7 +125,8 @@ async function pushAll() {
   }
 }
 
-// pushBatch sends ops and returns how many were settled (0 after a 413).
+// pushBatch sends ops and returns how many were settled (0 when the batch
+// was halved after a 413 or a 400).
 async function pushBatch(ops, auth) {
   await markReports(ops, 'sending');
   let res;
@@ -143,6 +144,18 @@ async function pushBatch(ops, auth) {
       return 0;
     }
     await settle(ops[0], { status: 'rejected', error: { message: 'too large' } });
+    return 1;
+  }
+  if (res.status === 400) {
+    // The server could not read the push: an op the phone made is bad.
+    // Halve until it is alone, then set it aside so it cannot block the rest.
+    if (ops.length > 1) {
+      batch = Math.max(1, Math.floor(ops.length / 2));
+      return 0;
+    }
+    let info = {};
+    try { info = await res.json(); } catch (e) { /* no details */ }
+    await settle(ops[0], { status: 'rejected', error: info });
     return 1;
   }
   if (auth === 'volunteer' && (res.status === 401 || res.status === 403)) {
@@ -224,11 +237,13 @@ async function settle(o, r) {
   await outbox.ack(o.op);
 }
 
+// errorText is the first field error of a PocketBase-style error, else
+// its message.
 function errorText(e) {
   if (!e) return '';
-  if (e.data) {
-    const k = Object.keys(e.data)[0];
-    if (k) return k + ': ' + (e.data[k].message || '');
+  const d = e.data || {};
+  for (const k of Object.keys(d)) {
+    if (d[k] && typeof d[k] === 'object' && d[k].message) return k + ': ' + d[k].message;
   }
   return e.message || '';
 }
