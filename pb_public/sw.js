@@ -1,7 +1,8 @@
 // sw.js: keeps the app shell on the phone so the app opens with no network.
 // Navigations go to the network first and fall back to the cached shell;
-// /api/* is never cached (reports and replies live in IndexedDB instead).
-// Bump VERSION whenever a shell file changes.
+// shell files come from the cache and are refreshed behind; /api/* is never
+// cached (reports and replies live in IndexedDB instead). Bump VERSION when
+// the list of shell files changes.
 
 const VERSION = 'homeward-v1';
 const SHELL = [
@@ -35,10 +36,32 @@ self.addEventListener('fetch', (event) => {
     // Only the reporter and volunteer pages fall back to the shell; the
     // staff console and the dashboard are online tools.
     if (!/^\/($|volunteer|e\/)/.test(url.pathname)) return;
-    event.respondWith(fetch(req).catch(async () => (await caches.match('/', { cacheName: VERSION })) || Response.error()));
+    event.respondWith(fetch(req).then((res) => {
+      // A fresh shell replaces the cached one (/e/{slug} is another page).
+      if (res.ok && url.pathname.indexOf('/e/') !== 0) {
+        const copy = res.clone();
+        event.waitUntil(caches.open(VERSION).then((c) => c.put('/', copy)));
+      }
+      return res;
+    }).catch(async () => (await caches.match('/', { cacheName: VERSION })) || Response.error()));
     return;
   }
-  event.respondWith((async () => (await caches.match(req, { cacheName: VERSION, ignoreSearch: true })) || fetch(req))());
+  if (SHELL.indexOf(url.pathname) < 0) return;
+  // Shell files: from the cache at once, refreshed in the background, so a
+  // new release arrives on the next start even without a VERSION bump.
+  event.respondWith((async () => {
+    const cache = await caches.open(VERSION);
+    const hit = await cache.match(url.pathname);
+    const fresh = fetch(req).then((res) => {
+      if (res.ok) cache.put(url.pathname, res.clone());
+      return res;
+    });
+    if (hit) {
+      event.waitUntil(fresh.catch(() => {}));
+      return hit;
+    }
+    return fresh;
+  })());
 });
 
 // Background Sync: the network is back. The sync code is an ES module,
