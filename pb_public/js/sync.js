@@ -381,6 +381,10 @@ async function apply(c, scope) {
       rec = { id: c.id, channel: d.channel || 'self', data: {}, state: 'sent', createdAt: Date.parse(d.device_created || d.created) || Date.now() };
       if (scope.indexOf('r:') === 0) rec.receipt = scope.slice(2).match(/.{4}/g).join(' ');
     }
+    if (!rec.embassyName && d.embassy) {
+      const emb = await db.get('embassies', d.embassy);
+      if (emb) rec.embassyName = emb.name;
+    }
     rec.status = d.status || rec.status;
     rec.version = c.version || d.version || rec.version;
     if (rec.state !== 'sent' && rec.state !== 'conflict') rec.state = 'sent';
