@@ -24,11 +24,38 @@ func (b *bench) writes() {
 		note string
 	}
 	var results []result
+	round := 0
+	// Each path runs writeRounds times, interleaved with the others; the
+	// best round counts, since other load on the machine only slows a run.
 	add := func(name, note string, r float64) {
+		fmt.Printf("  round %d: %-44s %8.0f records/s\n", round+1, name, r)
+		for i := range results {
+			if results[i].name == name {
+				results[i].rate = max(results[i].rate, r)
+				return
+			}
+		}
 		results = append(results, result{name, r, note})
-		fmt.Printf("  %-44s %8.0f records/s\n", name, r)
+	}
+	for round = 0; round < writeRounds; round++ {
+		b.writeRound(su, restBody, add)
 	}
 
+	raw := results[len(results)-1].rate
+	rest8 := results[1].rate
+	fmt.Println()
+	fmt.Println("| write path | records/s | vs raw SQLite bound | vs REST c=8 | notes |")
+	fmt.Println("|---|---:|---:|---:|---|")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %.0f %% | %.1f× | %s |\n", r.name, r.rate, 100*r.rate/raw, r.rate/rest8, r.note)
+	}
+	fmt.Println()
+}
+
+// writeRounds is how many times each write path is measured.
+const writeRounds = 3
+
+func (b *bench) writeRound(su string, restBody func() map[string]any, add func(name, note string, r float64)) {
 	// Warm up connections, caches and the page cache.
 	for range 50 {
 		b.post(b.client, "/api/collections/reports/records", su, restBody(), 200)
@@ -68,16 +95,6 @@ func (b *bench) writes() {
 	}
 	add("app.Save per record, one transaction", "in process, no HTTP: the record path push uses", b.saveInTx(5000))
 	add("raw SQLite insert, one transaction", "in process: prepared INSERT into a copy of reports with its indexes", b.rawInsert(20000))
-
-	raw := results[len(results)-1].rate
-	rest8 := results[1].rate
-	fmt.Println()
-	fmt.Println("| write path | records/s | vs raw SQLite bound | vs REST c=8 | notes |")
-	fmt.Println("|---|---:|---:|---:|---|")
-	for _, r := range results {
-		fmt.Printf("| %s | %.0f | %.0f %% | %.1f× | %s |\n", r.name, r.rate, 100*r.rate/raw, r.rate/rest8, r.note)
-	}
-	fmt.Println()
 }
 
 // saveInTx stores n reports with app.Save inside one transaction.
@@ -110,6 +127,7 @@ func (b *bench) saveInTx(n int) float64 {
 // with the same indexes.
 func (b *bench) rawInsert(n int) float64 {
 	db := b.app.NonconcurrentDB().(*dbx.DB)
+	db.NewQuery("DROP TABLE IF EXISTS reports_raw").Execute()
 	var ddl []string
 	if err := db.NewQuery("SELECT sql FROM sqlite_master WHERE tbl_name = 'reports' AND sql IS NOT NULL").Column(&ddl); err != nil {
 		log.Fatal(err)

@@ -82,9 +82,9 @@ func (a *api) push(e *core.RequestEvent) error {
 	}
 	switch {
 	case errors.Is(err, errTooLarge):
-		return errPushTooLargeApi
+		return pushTooLargeError()
 	case errors.Is(err, errTooManyOps):
-		return errTooManyOpsApi
+		return tooManyOpsError()
 	case err != nil:
 		apiErr := codedError(http.StatusBadRequest, CodeBadPush, "The push body is not valid.")
 		apiErr.Data["reason"] = err.Error()

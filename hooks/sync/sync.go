@@ -116,7 +116,12 @@ func codedError(status int, code, message string) *router.ApiError {
 	return &router.ApiError{Status: status, Message: message, Data: map[string]any{"code": code}}
 }
 
-var (
-	errTooManyOpsApi   = codedError(http.StatusRequestEntityTooLarge, CodeTooManyOps, fmt.Sprintf("A push may carry at most %d operations. Send half as many and retry.", maxPushOps))
-	errPushTooLargeApi = codedError(http.StatusRequestEntityTooLarge, CodePushTooLarge, fmt.Sprintf("A push may be at most %d bytes (after decompression). Send half as many operations and retry.", maxPushBytes))
-)
+func tooManyOpsError() *router.ApiError {
+	return codedError(http.StatusRequestEntityTooLarge, CodeTooManyOps,
+		fmt.Sprintf("A push may carry at most %d operations. Send half as many and retry.", maxPushOps))
+}
+
+func pushTooLargeError() *router.ApiError {
+	return codedError(http.StatusRequestEntityTooLarge, CodePushTooLarge,
+		fmt.Sprintf("A push may be at most %d bytes (after decompression). Send half as many operations and retry.", maxPushBytes))
+}
