@@ -18,6 +18,8 @@ func Register(app core.App, fsys fs.FS) error {
 	static := apis.Static(fsys, true)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
+			// The first load must fit a 2G link: files leave compressed
+			// (measured by the budget test), the API keeps its own encoding.
 			se.Router.GET("/{path...}", func(e *core.RequestEvent) error {
 				if strings.HasPrefix(e.Request.URL.Path, "/api/") {
 					return e.NotFoundError("", nil)
@@ -26,8 +28,13 @@ func Register(app core.App, fsys fs.FS) error {
 				if e.Request.URL.Path == "/sw.js" {
 					e.Response.Header().Set("Cache-Control", "no-cache")
 				}
+				// Go's type table lacks the manifest; with nosniff the browser
+				// must be told (http.ServeContent keeps a type already set).
+				if strings.HasSuffix(e.Request.URL.Path, ".webmanifest") {
+					e.Response.Header().Set("Content-Type", "application/manifest+json")
+				}
 				return static(e)
-			})
+			}).Bind(apis.GzipWithConfig(apis.GzipConfig{MinLength: 512}))
 			return se.Next()
 		},
 		// Last, so that routes other packages register win over the files.

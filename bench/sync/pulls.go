@@ -1,0 +1,143 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+)
+
+// pullRepeats is how many times each pull is timed; the median is reported.
+const pullRepeats = 300
+
+// pulls times "the last 100 changes" at growing change log sizes: the sync
+// pull over HTTP, the raw indexed query it is built on, and PocketBase's
+// record list for comparison.
+func (b *bench) pulls(sizes string) {
+	// Real reports for the change rows to point at.
+	for range 2 {
+		b.post(b.client, "/api/sync/push", "", map[string]any{"device": "pullbench", "ops": b.pushOps(500)}, 200)
+	}
+	var ids []string
+	if err := b.app.DB().Select("id").From("reports").Limit(1000).Column(&ids); err != nil {
+		log.Fatal(err)
+	}
+
+	fmt.Println("| change log rows | raw `seq > ?` query | pull handler, in process | ÷ raw | GET /api/sync/pull over loopback | ÷ raw | record list, skipTotal (loopback) | GET /api/health (loopback floor) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, s := range strings.Split(sizes, ",") {
+		target, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			log.Fatal(err)
+		}
+		b.fillChanges(target, ids)
+		var head int64
+		b.app.DB().NewQuery("SELECT MAX(seq) FROM sync_changes").Row(&head)
+		after := head - 100
+
+		raw := median(func() {
+			var rows []struct {
+				Seq        int64  `db:"seq"`
+				Collection string `db:"collection"`
+				Record     string `db:"record"`
+				Kind       string `db:"kind"`
+				Version    int    `db:"version"`
+			}
+			err := b.app.DB().Select("seq", "collection", "record", "kind", "version").From("sync_changes").
+				Where(dbx.HashExp{"embassy": b.embassy}).AndWhere(dbx.NewExp("seq > {:a}", dbx.Params{"a": after})).
+				OrderBy("seq").Limit(101).All(&rows)
+			if err != nil || len(rows) != 100 {
+				log.Fatalf("raw query: %d rows, %v", len(rows), err)
+			}
+		})
+		cursor := "c1." + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(after, 10))) // the server's cursor format
+		pull := median(func() { b.get("/api/sync/pull?limit=100&cursor="+cursor, "Bearer "+b.staff, `"has_more":false`) })
+		inProcess := median(func() {
+			req := httptest.NewRequest(http.MethodGet, "/api/sync/pull?limit=100&cursor="+cursor, nil)
+			req.Header.Set("Authorization", "Bearer "+b.staff)
+			rec := httptest.NewRecorder()
+			b.srv.Handler.ServeHTTP(rec, req)
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"has_more":false`) {
+				log.Fatalf("in-process pull: %d", rec.Code)
+			}
+		})
+		list := median(func() {
+			b.get("/api/collections/reports/records?perPage=100&skipTotal=1&sort=-created", "Bearer "+b.staff, `"items"`)
+		})
+		health := median(func() { b.get("/api/health", "", `"code"`) })
+		fmt.Printf("| %d | %s | %s | %.1f× | %s | %.1f× | %s | %s |\n", target, ms(raw), ms(inProcess), float64(inProcess)/float64(raw),
+			ms(pull), float64(pull)/float64(raw), ms(list), ms(health))
+	}
+	fmt.Println()
+}
+
+// fillChanges appends change rows for the bench embassy until the log
+// holds target rows, in one transaction with a prepared statement.
+func (b *bench) fillChanges(target int, ids []string) {
+	var n int
+	b.app.DB().NewQuery("SELECT COUNT(*) FROM sync_changes").Row(&n)
+	if n >= target {
+		return
+	}
+	tx, err := b.app.NonconcurrentDB().(*dbx.DB).DB().Begin()
+	if err != nil {
+		log.Fatal(err)
+	}
+	stmt, err := tx.Prepare("INSERT INTO sync_changes (collection, record, kind, version, embassy, volunteer, report) VALUES ('reports', ?, 'upsert', 1, ?, '', ?)")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i := n; i < target; i++ {
+		id := ids[i%len(ids)]
+		if _, err := stmt.Exec(id, b.embassy, id); err != nil {
+			log.Fatal(err)
+		}
+	}
+	stmt.Close()
+	if err := tx.Commit(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func (b *bench) get(path, auth, want string) {
+	req, _ := http.NewRequest(http.MethodGet, b.url+path, nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+		log.Fatalf("GET %s: %d %.200s", path, res.StatusCode, body)
+	}
+}
+
+// median times fn pullRepeats times (after a warm-up) and returns the median.
+func median(fn func()) time.Duration {
+	for range 20 {
+		fn()
+	}
+	times := make([]time.Duration, pullRepeats)
+	for i := range times {
+		start := time.Now()
+		fn()
+		times[i] = time.Since(start)
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// writes compares the ways to store the same report rows.
+func (b *bench) writes() {
+	su := "Bearer " + b.superuser
+	restBody := func() map[string]any {
+		r := b.report()
+		r["id"], r["channel"] = newId(), "self"
+		return r
+	}
+
+	type result struct {
+		name string
+		rate float64
+		note string
+	}
+	var results []result
+	round := 0
+	// Each path runs writeRounds times, interleaved with the others; the
+	// best round counts, since other load on the machine only slows a run.
+	add := func(name, note string, r float64) {
+		fmt.Printf("  round %d: %-44s %8.0f records/s\n", round+1, name, r)
+		for i := range results {
+			if results[i].name == name {
+				results[i].rate = max(results[i].rate, r)
+				return
+			}
+		}
+		results = append(results, result{name, r, note})
+	}
+	for round = 0; round < writeRounds; round++ {
+		b.writeRound(su, restBody, add)
+	}
+
+	raw := results[len(results)-1].rate
+	rest8 := results[1].rate
+	fmt.Println()
+	fmt.Println("| write path | records/s | vs raw SQLite bound | vs REST c=8 | notes |")
+	fmt.Println("|---|---:|---:|---:|---|")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %.0f %% | %.1f× | %s |\n", r.name, r.rate, 100*r.rate/raw, r.rate/rest8, r.note)
+	}
+	fmt.Println()
+}
+
+// writeRounds is how many times each write path is measured.
+const writeRounds = 3
+
+func (b *bench) writeRound(su string, restBody func() map[string]any, add func(name, note string, r float64)) {
+	// Warm up connections, caches and the page cache.
+	for range 50 {
+		b.post(b.client, "/api/collections/reports/records", su, restBody(), 200)
+	}
+
+	add("REST create, concurrency 1", "one record per request, superuser", rate(1000, func() {
+		for range 1000 {
+			b.post(b.client, "/api/collections/reports/records", su, restBody(), 200)
+		}
+	}))
+	add("REST create, concurrency 8", "one record per request, superuser", rate(2000, func() {
+		parallel(8, 2000, func() { b.post(b.client, "/api/collections/reports/records", su, restBody(), 200) })
+	}))
+	add("/api/batch, 100 creates per request", "all-or-nothing; enabled for this benchmark only", rate(2000, func() {
+		for range 20 {
+			reqs := make([]map[string]any, 100)
+			for i := range reqs {
+				reqs[i] = map[string]any{"method": "POST", "url": "/api/collections/reports/records", "body": restBody()}
+			}
+			b.post(b.client, "/api/batch", su, map[string]any{"requests": reqs}, 200)
+		}
+	}))
+	for _, size := range []int{100, 1000} {
+		batches := 5000 / size
+		bodies := make([]map[string]any, batches)
+		for i := range bodies {
+			bodies[i] = map[string]any{"device": "bench", "ops": b.pushOps(size)}
+		}
+		add(fmt.Sprintf("/api/sync/push, %d ops per request", size), "anonymous reporter creates with receipts", rate(5000, func() {
+			for _, body := range bodies {
+				out := b.post(b.client, "/api/sync/push", "", body, 200)
+				if strings.Count(string(out), `"applied"`) != size {
+					log.Fatalf("push: not all applied: %.300s", out)
+				}
+			}
+		}))
+	}
+	add("app.Save per record, one transaction", "in process, no HTTP: the record path push uses", b.saveInTx(5000))
+	add("raw SQLite insert, one transaction", "in process: prepared INSERT into a copy of reports with its indexes", b.rawInsert(20000))
+}
+
+// saveInTx stores n reports with app.Save inside one transaction.
+func (b *bench) saveInTx(n int) float64 {
+	col, err := b.app.FindCollectionByNameOrId("reports")
+	if err != nil {
+		log.Fatal(err)
+	}
+	return rate(n, func() {
+		err := b.app.RunInTransaction(func(txApp core.App) error {
+			for range n {
+				rec := core.NewRecord(col)
+				rec.Id = newId()
+				rec.Load(b.report())
+				if err := txApp.Save(rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+	})
+}
+
+// rawInsert is the lower bound for this storage: the same rows inserted
+// with one prepared statement in one transaction, through PocketBase's own
+// connection (same driver, same PRAGMAs), into a copy of the reports table
+// with the same indexes.
+func (b *bench) rawInsert(n int) float64 {
+	db := b.app.NonconcurrentDB().(*dbx.DB)
+	db.NewQuery("DROP TABLE IF EXISTS reports_raw").Execute()
+	var ddl []string
+	if err := db.NewQuery("SELECT sql FROM sqlite_master WHERE tbl_name = 'reports' AND sql IS NOT NULL").Column(&ddl); err != nil {
+		log.Fatal(err)
+	}
+	for _, stmt := range ddl {
+		stmt = strings.Replace(stmt, "`reports`", "`reports_raw`", 1)
+		stmt = strings.Replace(stmt, "idx_", "raw_idx_", 1)
+		if _, err := db.NewQuery(stmt).Execute(); err != nil {
+			log.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	r := b.report()
+	return rate(n, func() {
+		tx, err := db.DB().Begin()
+		if err != nil {
+			log.Fatal(err)
+		}
+		stmt, err := tx.Prepare("INSERT INTO reports_raw (id, embassy, message, needs, people_count, nationality, language, passport_held, compound_location, consent_contact, consent_version, status, channel, version, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 'self', 1, strftime('%Y-%m-%d %H:%M:%fZ'), strftime('%Y-%m-%d %H:%M:%fZ'))")
+		if err != nil {
+			log.Fatal(err)
+		}
+		for range n {
+			if _, err := stmt.Exec(newId(), r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]); err != nil {
+				log.Fatal(err)
+			}
+		}
+		stmt.Close()
+		if err := tx.Commit(); err != nil {
+			log.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,88 @@
+package sync
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+)
+
+// maxImagePixels bounds decoding: a small file can declare a huge canvas
+// (a decompression bomb); 50 megapixels is beyond any phone photo.
+const maxImagePixels = 50_000_000
+
+// jpegQuality keeps photos legible for staff while re-encoding them.
+const jpegQuality = 88
+
+var (
+	errUnsupportedFile = errors.New("unsupported file type")
+	errImageTooLarge   = errors.New("image dimensions too large")
+)
+
+// cleanFile returns the bytes to store for an upload and their media type.
+// Images are decoded and encoded again, which keeps the pixels and drops
+// everything else (EXIF with GPS and camera, XMP, ICC, PNG text chunks).
+// Audio is kept as sent, but only in the containers phones record to, and
+// an MP3's ID3 tag (title, artist, comments) is cut off.
+func cleanFile(raw []byte) ([]byte, string, error) {
+	switch {
+	case bytes.HasPrefix(raw, []byte("\xff\xd8\xff")):
+		return reencode(raw, "image/jpeg", func(buf *bytes.Buffer, img image.Image) error {
+			return jpeg.Encode(buf, img, &jpeg.Options{Quality: jpegQuality})
+		})
+	case bytes.HasPrefix(raw, []byte("\x89PNG\r\n\x1a\n")):
+		return reencode(raw, "image/png", func(buf *bytes.Buffer, img image.Image) error {
+			enc := png.Encoder{CompressionLevel: png.BestCompression}
+			return enc.Encode(buf, img)
+		})
+	case bytes.HasPrefix(raw, []byte("\x1a\x45\xdf\xa3")):
+		return raw, "audio/webm", nil
+	case bytes.HasPrefix(raw, []byte("OggS")):
+		return raw, "audio/ogg", nil
+	case len(raw) > 12 && string(raw[4:8]) == "ftyp":
+		return raw, "audio/mp4", nil
+	case bytes.HasPrefix(raw, []byte("ID3")):
+		return stripID3(raw)
+	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xf6) == 0xf0:
+		return raw, "audio/aac", nil // ADTS
+	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xe0) == 0xe0:
+		return raw, "audio/mpeg", nil // an MPEG audio frame without a tag
+	}
+	return nil, "", errUnsupportedFile
+}
+
+func reencode(raw []byte, mime string, encode func(*bytes.Buffer, image.Image) error) ([]byte, string, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(raw))
+	if err != nil {
+		return nil, "", errUnsupportedFile
+	}
+	if cfg.Width*cfg.Height > maxImagePixels {
+		return nil, "", errImageTooLarge
+	}
+	img, _, err := image.Decode(bytes.NewReader(raw))
+	if err != nil {
+		return nil, "", errUnsupportedFile
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, img); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), mime, nil
+}
+
+// stripID3 cuts an ID3v2 tag off the front of an MP3.
+func stripID3(raw []byte) ([]byte, string, error) {
+	if len(raw) < 10 {
+		return nil, "", errUnsupportedFile
+	}
+	size := int(raw[6]&0x7f)<<21 | int(raw[7]&0x7f)<<14 | int(raw[8]&0x7f)<<7 | int(raw[9]&0x7f)
+	end := 10 + size
+	if raw[5]&0x10 != 0 {
+		end += 10 // footer
+	}
+	if end >= len(raw) || raw[end] != 0xff {
+		return nil, "", errUnsupportedFile
+	}
+	return raw[end:], "audio/mpeg", nil
+}

@@ -1,0 +1,283 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/internal/testserver"
+	_ "homeward/pb_migrations"
+)
+
+// liveServer serves the app on a fixed loopback address that can be taken
+// down and brought back, so the browser meets a server that is really gone
+// (connection refused) and then really back at the same origin, which the
+// service worker and IndexedDB are bound to.
+type liveServer struct {
+	t    *testing.T
+	App  *tests.TestApp
+	URL  string
+	addr string
+	mux  http.Handler
+	srv  *http.Server
+
+	crashOn    atomic.Pointer[crashRule]
+	gzipPushes atomic.Int32  // pushes that arrived gzipped
+	maxOps     atomic.Int32  // when > 0, larger pushes get 413 before the app sees them
+	tooLarge   atomic.Int32  // pushes refused that way
+	largest    atomic.Int32  // most ops in a push let through
+	crashed    chan struct{} // one value per crash
+}
+
+func startLive(t *testing.T) *liveServer {
+	t.Helper()
+	app := testserver.NewApp(t, false)
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &liveServer{t: t, App: app, crashed: make(chan struct{}, 1)}
+	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
+		s.mux, err = e.Router.BuildMux()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	s.URL = "http://" + s.addr
+	s.serve(ln)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *liveServer) serve(ln net.Listener) {
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.handle)}
+	go s.srv.Serve(ln)
+}
+
+func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/sync/push" && r.Header.Get("Content-Encoding") == "gzip" {
+		s.gzipPushes.Add(1)
+	}
+	if limit := s.maxOps.Load(); limit > 0 && r.URL.Path == "/api/sync/push" && !s.withinOps(r, int(limit)) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		w.Write([]byte(`{"status":413,"message":"Too many operations.","data":{"code":"too_many_ops"}}`))
+		return
+	}
+	if c := s.crashOn.Load(); c != nil && r.Method == c.method && strings.HasPrefix(r.URL.Path, c.path) && s.crashOn.CompareAndSwap(c, nil) {
+		s.crash(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+type crashRule struct{ method, path string }
+
+// CrashOnNext makes the server handle the next matching request and then
+// die before answering: the client sees a cut connection for work that the
+// server saved. The test waits on s.crashed and then calls Stop.
+func (s *liveServer) CrashOnNext(method, pathPrefix string) {
+	s.crashOn.Store(&crashRule{method, pathPrefix})
+}
+
+// withinOps reads a push body, counts its ops and puts the body back.
+func (s *liveServer) withinOps(r *http.Request, limit int) bool {
+	raw, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	var body io.Reader = bytes.NewReader(raw)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return true // let the app answer
+		}
+		body = zr
+	}
+	var push struct {
+		Ops []json.RawMessage `json:"ops"`
+	}
+	if json.NewDecoder(body).Decode(&push) != nil {
+		return true
+	}
+	if len(push.Ops) > limit {
+		s.tooLarge.Add(1)
+		return false
+	}
+	if n := int32(len(push.Ops)); n > s.largest.Load() {
+		s.largest.Store(n)
+	}
+	return true
+}
+
+// CrashOnNextPush is CrashOnNext for the sync push.
+func (s *liveServer) CrashOnNextPush() {
+	s.CrashOnNext(http.MethodPost, "/api/sync/push")
+}
+
+func (s *liveServer) crash(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(httptest.NewRecorder(), r)
+	s.crashed <- struct{}{}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+	}
+}
+
+// Stop closes the listener and every open connection.
+func (s *liveServer) Stop() {
+	if s.srv != nil {
+		s.srv.Close()
+		s.srv = nil
+	}
+}
+
+// Restart listens again on the same address.
+func (s *liveServer) Restart() {
+	s.t.Helper()
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		s.t.Fatalf("listen again on %s: %v", s.addr, err)
+	}
+	s.serve(ln)
+}
+
+// seedEmbassy saves an active embassy and returns its id.
+func seedEmbassy(t *testing.T, app core.App, slug, name string) string {
+	t.Helper()
+	col, err := app.FindCollectionByNameOrId("embassies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := core.NewRecord(col)
+	r.Load(map[string]any{
+		"slug": slug, "name": name, "country": "Testland", "active": true,
+		"hotline": "+855 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
+	})
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Id
+}
+
+// setOffline cuts (or restores) the browser's network: navigator.onLine
+// and the online/offline events, and every request of the page and of its
+// service worker.
+func setOffline(t *testing.T, ctx context.Context, offline bool) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+		Offline: offline, DownloadThroughput: -1, UploadThroughput: -1,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sw := offline
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		EmulateOfflineServiceWorker: &sw,
+		MatchedNetworkConditions:    []*network.Conditions{{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// do runs actions and fails the test on error.
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eval returns the value of a JavaScript expression (promises awaited).
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript condition until it is truthy.
+func waitFor(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		_, err = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
+		// A page that navigates away mid-poll (erase, reload) is polled again.
+		if err == nil || !(strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed")) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ''`))
+		t.Fatalf("waiting for %s: %v\npage text:\n%s", what, err, page)
+	}
+}
+
+// openApp navigates to url and waits until the app has started.
+func openApp(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	do(t, ctx, chromedp.Navigate(url))
+	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
+}
+
+// waitForServiceWorker waits until the service worker controls the page,
+// which means the shell is cached.
+func waitForServiceWorker(t *testing.T, ctx context.Context) {
+	t.Helper()
+	waitFor(t, ctx, "the service worker", `navigator.serviceWorker && navigator.serviceWorker.controller !== null`)
+}
+
+// localReports returns the reports IndexedDB holds on the phone.
+func localReports(t *testing.T, ctx context.Context) []map[string]any {
+	t.Helper()
+	s := eval[string](t, ctx, `import('/js/db.js').then((db) => db.all('reports')).then((r) => JSON.stringify(r))`)
+	var out []map[string]any
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fillReport writes a report on the open form and submits it.
+func fillReport(t *testing.T, ctx context.Context, message, photo string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SendKeys(chromedp.ID("f-nationality"), "Indonesian"),
+		chromedp.SetValue(chromedp.ID("f-people"), "2"),
+		chromedp.Click(chromedp.CSS(`input[name="needs"][value="shelter"]`)),
+		chromedp.SetValue(chromedp.ID("f-left"), "2026-11-20"),
+		chromedp.SendKeys(chromedp.ID("f-message"), message),
+	)
+	if photo != "" {
+		do(t, ctx, chromedp.SetUploadFiles(chromedp.ID("f-photos"), []string{photo}))
+		waitFor(t, ctx, "the shrunk photo", `document.querySelectorAll('#photo-list li').length === 1`)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+	waitFor(t, ctx, "the receipt screen", `!document.getElementById('receipt').hidden`)
+}

@@ -1,0 +1,190 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/browsertest"
+)
+
+// seedVolunteer saves an approved volunteer account.
+func seedVolunteer(t *testing.T, app core.App, email, password string) *core.Record {
+	t.Helper()
+	col, err := app.FindCollectionByNameOrId("volunteers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := core.NewRecord(col)
+	v.SetEmail(email)
+	v.SetPassword(password)
+	v.Set("name", "Test Volunteer")
+	v.Set("approved", true)
+	if err := app.Save(v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func volunteerLogin(t *testing.T, ctx context.Context, email, password string) {
+	t.Helper()
+	waitFor(t, ctx, "the login form", `!document.getElementById('vol-login').hidden`)
+	do(t, ctx,
+		chromedp.SetValue(chromedp.ID("vol-email"), email),
+		chromedp.SetValue(chromedp.ID("vol-password"), password),
+		chromedp.SetValue(chromedp.ID("vol-device"), "shelter phone"),
+		chromedp.Click(chromedp.CSS(`#vol-login button[type="submit"]`)),
+	)
+	waitFor(t, ctx, "the volunteer panel", `!document.getElementById('vol-panel').hidden`)
+}
+
+func volunteerCount(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	waitFor(t, ctx, want, `document.getElementById('vol-count').textContent === `+fmt.Sprintf("%q", want))
+}
+
+// TestVolunteerSyncSurvivesAServerCrash logs a volunteer in, files 30
+// reports offline, lets the server apply the first batch and die before
+// answering, brings it back, and checks that exactly 30 reports exist, that
+// a staff status shows after sync, and that a revoked device asks for a new
+// login without losing the outbox.
+func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
+	srv := startLive(t)
+	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	vol := seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	ctx := browsertest.New(t, 180*time.Second)
+
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	waitForServiceWorker(t, ctx)
+	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+
+	srv.Stop()
+	setOffline(t, ctx, true)
+	openApp(t, ctx, srv.URL+"/volunteer")
+	waitFor(t, ctx, "the panel offline", `!document.getElementById('vol-panel').hidden`)
+	const total = 30
+	for i := 0; i < total; i++ {
+		do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")))
+		if i == 0 {
+			do(t, ctx, chromedp.SetValue(chromedp.ID("f-embassy"), embassy))
+		}
+		do(t, ctx,
+			chromedp.SendKeys(chromedp.ID("f-message"), fmt.Sprintf("report %d from the shelter", i+1)),
+			chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)),
+		)
+		waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
+		do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+	}
+	volunteerCount(t, ctx, fmt.Sprintf("Outbox: %d waiting, 0 sent", total))
+
+	// The first batch is saved by the server, which then dies unanswered.
+	srv.CrashOnNextPush()
+	srv.Restart()
+	setOffline(t, ctx, false)
+	select {
+	case <-srv.crashed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the app did not push after coming online")
+	}
+	srv.Stop()
+	n, _ := srv.App.CountRecords("reports")
+	if n == 0 || n == total {
+		t.Fatalf("after the crash the server holds %d reports; want part of the %d", n, total)
+	}
+	waitFor(t, ctx, "failed, will retry", `document.getElementById('vol-list').textContent.indexOf('Failed, will retry') >= 0`)
+	if got := eval[string](t, ctx, `document.getElementById('vol-count').textContent`); got != fmt.Sprintf("Outbox: %d waiting, 0 sent", total) {
+		t.Fatalf("after a cut connection the outbox reads %q: nothing was acknowledged", got)
+	}
+
+	srv.Restart()
+	// Record every progress line the volunteer sees during the sync.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.seen = []; new MutationObserver(() => window.seen.push(document.getElementById('vol-progress').textContent))
+		.observe(document.getElementById('vol-progress'), { childList: true, characterData: true, subtree: true })`))
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
+	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total))
+	if srv.gzipPushes.Load() == 0 {
+		t.Error("no push arrived gzipped: the browser has CompressionStream, so batches should")
+	}
+	seen := eval[string](t, ctx, `window.seen.join('|')`)
+	for _, want := range []string{"Sending 1 of 30", "Sending 26 of 30"} {
+		if !strings.Contains(seen, want) {
+			t.Errorf("progress lines %q lack %q", seen, want)
+		}
+	}
+	if n, _ := srv.App.CountRecords("reports"); n != total {
+		t.Fatalf("the server holds %d reports, want exactly %d", n, total)
+	}
+	mine, err := srv.App.FindRecordsByFilter("reports", "volunteer = {:v} && channel = 'volunteer'", "", 0, 0, map[string]any{"v": vol.Id})
+	if err != nil || len(mine) != total {
+		t.Fatalf("%d reports carry the volunteer (err %v), want %d", len(mine), err, total)
+	}
+
+	// A staff status change shows after the next sync.
+	mine[0].Set("status", "contacted")
+	if err := srv.App.Save(mine[0]); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
+	waitFor(t, ctx, "the staff status", `document.querySelector('#vol-list [data-report="`+mine[0].Id+`"]').textContent.indexOf('The embassy contacted you') >= 0`)
+
+	// A revoked device asks for a login and keeps what is queued.
+	devices, err := srv.App.FindAllRecords("devices")
+	if err != nil || len(devices) != 1 {
+		t.Fatalf("devices: %d (err %v), want 1", len(devices), err)
+	}
+	devices[0].Set("revoked", true)
+	if err := srv.App.Save(devices[0]); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SendKeys(chromedp.ID("f-message"), "written after the phone was revoked"),
+		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+	waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
+	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+	waitFor(t, ctx, "the login again", `!document.getElementById('vol-login').hidden && document.getElementById('vol-login-note').textContent.indexOf('expired') >= 0`)
+	if n := eval[int](t, ctx, `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length)`); n != 1 {
+		t.Fatalf("the outbox holds %d operations after the credential was refused, want 1", n)
+	}
+	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total+1))
+	if n, _ := srv.App.CountRecords("reports"); n != total+1 {
+		t.Fatalf("the server holds %d reports, want %d", n, total+1)
+	}
+}
+
+// TestVolunteerShowsAnEmbassyQROffline saves the embassies' contact-card
+// QR codes while online and shows one full screen with no network.
+func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	res, err := http.Get(srv.URL + "/api/qr/embassy/test-indonesia/vcard.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Skipf("the QR routes (branch qr, /api/qr/embassy/{slug}/vcard.svg) are not in this build: %d", res.StatusCode)
+	}
+	ctx := browsertest.New(t, 90*time.Second)
+
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	waitForServiceWorker(t, ctx)
+	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	waitFor(t, ctx, "the saved QR code", `import('/js/db.js').then((db) => db.get('meta', 'qr:test-indonesia')).then((s) => !!s && s.indexOf('<svg') >= 0)`)
+
+	srv.Stop()
+	setOffline(t, ctx, true)
+	openApp(t, ctx, srv.URL+"/volunteer")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("vol-qr-embassy"), "test-indonesia"), chromedp.Click(chromedp.ID("vol-qr-show")))
+	waitFor(t, ctx, "the QR code full screen", `!document.getElementById('qr-full').hidden && document.getElementById('qr-img').naturalWidth > 0`)
+	if name := eval[string](t, ctx, `document.getElementById('qr-name').textContent`); name != "Embassy of Testland" {
+		t.Fatalf("the QR screen names %q", name)
+	}
+}

@@ -1,0 +1,30 @@
+package pb_migrations
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+	m "github.com/pocketbase/pocketbase/migrations"
+)
+
+// source_sha256 is the SHA-256 of an attachment as the phone sent it,
+// before metadata was stripped: a client that sends the same file again
+// (after a crash, or from another outbox) names it by that hash and the
+// upload completes at once. Hidden: it only ever answers "already have it".
+func init() {
+	m.Register(func(app core.App) error {
+		c, err := app.FindCollectionByNameOrId("attachments")
+		if err != nil {
+			return err
+		}
+		c.Fields.Add(&core.TextField{Name: "source_sha256", Max: 64, Pattern: `^[a-f0-9]{64}$`, Hidden: true})
+		c.AddIndex("idx_attachments_report_source", false, "report, source_sha256", "source_sha256 != ''")
+		return app.Save(c)
+	}, func(app core.App) error {
+		c, err := app.FindCollectionByNameOrId("attachments")
+		if err != nil {
+			return err
+		}
+		c.RemoveIndex("idx_attachments_report_source")
+		c.Fields.RemoveByName("source_sha256")
+		return app.Save(c)
+	})
+}

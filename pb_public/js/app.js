@@ -1,0 +1,531 @@
+// app.js: the reporter app's screens. Everything a person writes is saved
+// on the phone first (db.js, outbox.js) and sent by sync.js when a network
+// exists; the screens only ever show the state the database holds.
+
+import * as db from './db.js';
+import * as outbox from './outbox.js';
+import * as sync from './sync.js';
+import * as i18n from './i18n.js';
+import { newId, newReceipt, normalizeReceipt, groupReceipt } from './ids.js';
+import * as media from './media.js';
+
+const NEEDS = ['safety', 'medical', 'shelter', 'food_money', 'documents', 'legal', 'repatriation', 'family_contact', 'other'];
+// CONSENT_VERSION names the consent wording shown in this release; staff
+// see which wording a person agreed to.
+const CONSENT_VERSION = 'web-1';
+const EXIT_URL = 'https://www.google.com/';
+
+const $ = (id) => document.getElementById(id);
+
+export const state = {
+  mode: location.pathname.indexOf('/volunteer') === 0 ? 'volunteer' : 'self',
+  embassies: [],
+  preset: '',     // embassy slug from a QR link
+  photos: [],     // shrunk photos of the report being written
+  voice: null,
+  recorder: null,
+  following: '',  // receipt shown on the follow-up screen
+  lastReceipt: '',
+  lastReport: '',
+  volunteerRender: null, // set by volunteer.js in volunteer mode
+};
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export function show(id) {
+  document.querySelectorAll('.screen').forEach((s) => { s.hidden = s.id !== id; });
+  window.scrollTo(0, 0);
+  const h = $(id).querySelector('h1');
+  if (h) { h.tabIndex = -1; h.focus(); }
+}
+
+// ----- safety -----
+
+function quickExit() {
+  try { sessionStorage.clear(); } catch (e) { /* private mode */ }
+  // replace(): the app's page leaves the back history.
+  location.replace(EXIT_URL);
+}
+
+function applyNeutral() {
+  const on = localStorage.getItem('hw-neutral') === '1';
+  $('neutral').checked = on;
+  document.title = on ? i18n.t('app.neutral') : i18n.t('app.name');
+  $('brand').textContent = document.title;
+  $('icon').href = on ? '/icons/neutral.svg' : '/icons/icon.svg';
+}
+
+async function eraseAll() {
+  const waiting = (await outbox.list()).length;
+  if (!confirm(i18n.t('set.erase_confirm', { n: waiting }))) return;
+  await db.erase();
+  if ('caches' in window) for (const k of await caches.keys()) await caches.delete(k);
+  if (navigator.serviceWorker) for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+  localStorage.clear();
+  sessionStorage.clear();
+  location.replace('/');
+}
+
+// ----- embassies -----
+
+async function loadEmbassies() {
+  state.embassies = (await db.all('embassies')).sort((a, b) => (a.country + a.name).localeCompare(b.country + b.name));
+  renderEmbassies();
+  try {
+    const res = await fetch('/api/collections/embassies/records?perPage=500&sort=country,name', { credentials: 'omit' });
+    if (!res.ok) return;
+    const items = (await res.json()).items || [];
+    for (const e of state.embassies) if (!items.some((x) => x.id === e.id)) await db.del('embassies', e.id);
+    for (const e of items) await db.put('embassies', e);
+    state.embassies = items;
+    renderEmbassies();
+  } catch (e) {
+    // offline: the saved directory stays on screen
+  }
+}
+
+function embassyBySlug(slug) {
+  return state.embassies.find((e) => e.slug === slug);
+}
+
+function renderEmbassies() {
+  const box = $('embassies');
+  box.textContent = '';
+  $('contacts-note').textContent = i18n.t(state.embassies.length ? 'home.contacts_offline' : 'home.contacts_none');
+  const list = state.embassies.slice();
+  const pre = embassyBySlug(state.preset);
+  if (pre) list.splice(list.indexOf(pre), 1), list.unshift(pre);
+  for (const e of list) box.appendChild(card(e, e === pre));
+  const sel = $('f-embassy');
+  const keep = sel.value || (pre && pre.id) || '';
+  sel.textContent = '';
+  sel.appendChild(new Option(i18n.t('f.choose'), ''));
+  for (const e of state.embassies) sel.appendChild(new Option(e.name, e.id));
+  sel.value = keep;
+}
+
+function card(e, open) {
+  const d = el('details', 'card');
+  d.open = open;
+  d.appendChild(el('summary', '', e.name));
+  if (e.demo) d.appendChild(el('p', 'demo', i18n.t('emb.demo')));
+  const rows = [['emb.hotline', e.hotline, 'tel:'], ['emb.messaging', e.messaging], ['emb.email', e.email, 'mailto:'],
+    ['emb.address', e.address], ['emb.hours', e.hours], ['emb.bring', e.what_to_bring], ['', e.notes]];
+  const dl = el('dl');
+  for (const [k, v, scheme] of rows) {
+    if (!v) continue;
+    if (k) dl.appendChild(el('dt', '', i18n.t(k)));
+    const dd = el('dd');
+    if (scheme && !e.demo) {
+      const a = el('a', 'big-link', v);
+      a.href = scheme + v.replace(/[^+0-9@.a-zA-Z_-]/g, '');
+      dd.appendChild(a);
+    } else dd.textContent = v;
+    dl.appendChild(dd);
+  }
+  d.appendChild(dl);
+  const b = el('button', 'big primary', i18n.t('emb.report'));
+  b.type = 'button';
+  b.addEventListener('click', () => startReport(e.id));
+  d.appendChild(b);
+  return d;
+}
+
+// ----- report form -----
+
+function renderNeeds() {
+  const fs = $('needs');
+  fs.querySelectorAll('label').forEach((l) => l.remove());
+  for (const n of NEEDS) {
+    const l = el('label', 'check');
+    const i = el('input');
+    i.type = 'checkbox';
+    i.name = 'needs';
+    i.value = n;
+    l.appendChild(i);
+    l.appendChild(document.createTextNode(' '));
+    const s = el('span', '', i18n.t('need.' + n));
+    s.setAttribute('data-i18n', 'need.' + n);
+    l.appendChild(s);
+    fs.appendChild(l);
+  }
+}
+
+export function startReport(embassyId) {
+  $('f-embassy').value = embassyId || $('f-embassy').value;
+  $('form-error').textContent = '';
+  show('report');
+}
+
+function formData(form) {
+  const f = new FormData(form);
+  const s = (k) => String(f.get(k) || '').trim();
+  const data = {
+    embassy: s('embassy'),
+    nationality: s('nationality'),
+    people_count: Math.max(1, Math.min(1000, parseInt(s('people_count'), 10) || 1)),
+    minors_present: f.get('minors_present') === 'on',
+    compound_location: s('compound_location'),
+    current_location: s('current_location'),
+    needs: f.getAll('needs'),
+    safety_risk_now: f.get('safety_risk_now') === 'on',
+    passport_held: s('passport_held'),
+    message: s('message'),
+    contact_name: s('contact_name'),
+    contact_phone: s('contact_phone'),
+    contact_app: s('contact_app'),
+    consent_contact: f.get('consent_contact') === 'on',
+    consent_share: f.get('consent_share') === 'on',
+    consent_version: CONSENT_VERSION,
+    language: i18n.lang(),
+    device_created: new Date().toISOString(),
+  };
+  if (s('left_on')) data.left_on = s('left_on') + ' 00:00:00.000Z';
+  return data;
+}
+
+async function addPhotos(input) {
+  for (const file of Array.from(input.files || [])) {
+    try {
+      const blob = await media.shrink(file);
+      state.photos.push({ blob, name: 'photo-' + (state.photos.length + 1) + '.jpg', mime: 'image/jpeg' });
+    } catch (e) {
+      $('form-error').textContent = i18n.t('f.photo_bad');
+    }
+  }
+  input.value = '';
+  renderPhotos();
+}
+
+function renderPhotos() {
+  const ul = $('photo-list');
+  ul.textContent = '';
+  const all = state.photos.concat(state.voice ? [state.voice] : []);
+  for (const p of all) {
+    const li = el('li', '', p.mime.indexOf('audio') === 0 ? i18n.t('f.voice_saved', { s: p.seconds }) : p.name + ' (' + Math.ceil(p.blob.size / 1024) + ' KB)');
+    const rm = el('button', 'small', i18n.t('f.remove'));
+    rm.type = 'button';
+    rm.addEventListener('click', () => {
+      if (p === state.voice) state.voice = null;
+      else state.photos.splice(state.photos.indexOf(p), 1);
+      renderPhotos();
+    });
+    li.appendChild(rm);
+    ul.appendChild(li);
+  }
+}
+
+async function toggleRecord() {
+  const btn = $('rec');
+  if (state.recorder) {
+    const r = await state.recorder.stop();
+    state.recorder = null;
+    state.voice = { blob: r.blob, name: 'voice.webm', mime: 'audio/webm', seconds: r.seconds };
+    btn.textContent = i18n.t('f.record');
+    $('rec-state').textContent = '';
+    renderPhotos();
+    return;
+  }
+  try {
+    state.recorder = await media.record();
+    btn.textContent = i18n.t('f.stop');
+    $('rec-state').textContent = i18n.t('f.recording');
+  } catch (e) {
+    $('rec-state').textContent = i18n.t('f.no_mic');
+  }
+}
+
+// submit saves the report, its receipt, its files and its outbox entry in
+// one IndexedDB transaction; only then does the screen say "saved".
+async function submit(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const data = formData(form);
+  if (!data.embassy) {
+    $('form-error').textContent = i18n.t('f.need_embassy');
+    $('f-embassy').focus();
+    return;
+  }
+  const id = newId();
+  const receipt = newReceipt();
+  const emb = state.embassies.find((e) => e.id === data.embassy);
+  const files = state.photos.concat(state.voice ? [state.voice] : []);
+  const entries = [
+    ['reports', { id, receipt, channel: state.mode, embassyName: emb ? emb.name : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length }],
+    ['outbox', outbox.entry('create', 'reports', id, data, normalizeReceipt(receipt), state.mode)],
+  ];
+  for (const f of files) {
+    entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), state: 'waiting' }]);
+  }
+  await db.putMany(entries);
+  askBackgroundSync();
+  state.photos = [];
+  state.voice = null;
+  const keepEmbassy = data.embassy;
+  form.reset();
+  $('f-embassy').value = keepEmbassy;
+  renderPhotos();
+  state.lastReceipt = receipt;
+  state.lastReport = id;
+  $('receipt-code').textContent = receipt;
+  $('receipt-ok').checked = false;
+  $('receipt-done').disabled = true;
+  show('receipt');
+  await render();
+  trySync();
+}
+
+// ----- state rendering -----
+
+function stateText(r) {
+  if (r.state === 'rejected') return i18n.t('s.rejected', { e: r.error || '' });
+  return i18n.t('s.' + (r.state || 'saved'));
+}
+
+export async function render() {
+  const reps = (await db.all('reports')).sort((a, b) => b.createdAt - a.createdAt);
+  const files = await db.all('files');
+  const msgs = await db.all('messages');
+  const mine = reps.filter((r) => r.channel !== 'volunteer');
+  $('mine-box').hidden = mine.length === 0;
+  fillList($('mine'), mine, files, msgs);
+  $('send-now').hidden = !(await outbox.list()).length;
+  if (state.lastReport) {
+    const r = reps.find((x) => x.id === state.lastReport);
+    if (r) {
+      $('receipt-state').textContent = stateText(r);
+      $('receipt-state').className = 'state state-' + (r.state || 'saved');
+    }
+  }
+  if (state.following) renderFollow(reps, msgs);
+  if (state.volunteerRender) state.volunteerRender(reps, files, msgs);
+}
+
+export function fillList(ul, reps, files, msgs) {
+  ul.textContent = '';
+  for (const r of reps) {
+    const li = el('li', 'item');
+    li.setAttribute('data-report', r.id);
+    li.appendChild(el('strong', '', r.embassyName || ''));
+    li.appendChild(el('span', 'when', ' ' + new Date(r.createdAt).toLocaleString(i18n.lang())));
+    const st = el('p', 'state state-' + (r.state || 'saved'), stateText(r));
+    li.appendChild(st);
+    const waiting = files.filter((f) => f.report === r.id && f.state !== 'sent' && f.state !== 'rejected').length;
+    if (waiting) li.appendChild(el('p', 'hint', i18n.t('s.files_wait', { n: waiting })));
+    if (r.status) li.appendChild(el('p', 'status', i18n.t('st.label') + ': ' + i18n.t('status.' + r.status)));
+    const replies = msgs.filter((m) => m.report === r.id && m.direction === 'staff').length;
+    if (replies) li.appendChild(el('p', 'replies', i18n.t('s.replies', { n: replies })));
+    if (r.receipt) {
+      const b = el('button', 'small', i18n.t('home.follow'));
+      b.type = 'button';
+      b.addEventListener('click', () => openFollow(r.receipt));
+      li.appendChild(b);
+    }
+    ul.appendChild(li);
+  }
+}
+
+function onProgress(e) {
+  const d = e.detail;
+  const txt = d.done < d.total ? i18n.t('s.progress', { i: d.done + 1, n: d.total }) : '';
+  $('progress').textContent = txt;
+  const vp = $('vol-progress');
+  if (vp) vp.textContent = txt;
+}
+
+// ----- follow-up -----
+
+async function openFollow(code) {
+  state.following = code ? normalizeReceipt(code) : '';
+  $('fu-code').value = state.following ? groupReceipt(state.following) : '';
+  $('fu-note').textContent = '';
+  show('follow');
+  if (state.following) await follow();
+}
+
+async function follow() {
+  await render();
+  try {
+    await sync.followReceipt(state.following);
+    $('fu-note').textContent = '';
+  } catch (e) {
+    $('fu-note').textContent = i18n.t(e.status === 404 ? 'fu.unknown' : e.status === 429 ? 'fu.limited' : 'fu.offline');
+  }
+  await render();
+}
+
+function renderFollow(reps, msgs) {
+  const r = reps.find((x) => x.receipt && normalizeReceipt(x.receipt) === state.following);
+  $('fu-result').hidden = !r;
+  if (!r) {
+    if (!$('fu-note').textContent) $('fu-note').textContent = i18n.t('fu.unknown');
+    return;
+  }
+  $('fu-status').textContent = r.status ? i18n.t('status.' + r.status) : stateText(r);
+  const ul = $('fu-messages');
+  ul.textContent = '';
+  const list = msgs.filter((m) => m.report === r.id).sort((a, b) => String(a.created).localeCompare(String(b.created)));
+  if (!list.length) ul.appendChild(el('li', 'hint', i18n.t('fu.none')));
+  for (const m of list) {
+    const li = el('li', 'msg msg-' + m.direction);
+    li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
+    li.appendChild(el('span', '', m.body));
+    if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
+    ul.appendChild(li);
+  }
+}
+
+async function reply(ev) {
+  ev.preventDefault();
+  const body = $('fu-reply').value.trim();
+  const reps = await db.all('reports');
+  const r = reps.find((x) => x.receipt && normalizeReceipt(x.receipt) === state.following);
+  if (!body || !r) return;
+  const id = newId(15);
+  const data = { report: r.id, body };
+  await db.putMany([
+    ['messages', { id, report: r.id, direction: 'reporter', body, created: new Date().toISOString(), state: 'saved' }],
+    ['outbox', outbox.entry('create', 'messages', id, data, state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
+  ]);
+  $('fu-reply').value = '';
+  askBackgroundSync();
+  await render();
+  trySync();
+}
+
+// ----- sync scheduling -----
+
+// askBackgroundSync asks the browser to tell the service worker when the
+// network is back (Background Sync, Chrome 49+); elsewhere `online` and the
+// backoff timer do the work.
+function askBackgroundSync() {
+  if (!navigator.serviceWorker) return;
+  navigator.serviceWorker.ready.then((r) => r.sync && r.sync.register('outbox')).catch(() => {});
+}
+
+let timer = 0;
+let fileTries = 0;
+
+// trySync runs a sync pass now and schedules the next one from the
+// outbox's backoff; an unreachable server is normal, not an error.
+export async function trySync() {
+  clearTimeout(timer);
+  if (navigator.onLine === false) {
+    // Known offline: keep "saved on this phone" and wait for `online`.
+    $('net').textContent = i18n.t('s.offline');
+    $('net').hidden = false;
+    await render();
+    return;
+  }
+  try {
+    await sync.run();
+    $('net').hidden = true;
+  } catch (e) {
+    // fetch rejects with a TypeError only when no answer came back at all;
+    // a server error shows on each report as "failed, will retry".
+    $('net').textContent = i18n.t('s.offline');
+    $('net').hidden = !(e instanceof TypeError);
+  }
+  await render();
+  let wait = await outbox.nextDelay(Date.now());
+  // Photos are not in the outbox; while any wait, retry them with backoff too.
+  const files = (await db.all('files')).filter((f) => f.state !== 'sent' && f.state !== 'rejected');
+  fileTries = files.length ? fileTries + 1 : 0;
+  if (files.length) wait = wait < 0 ? outbox.backoff(fileTries) : Math.min(wait, outbox.backoff(fileTries));
+  if (wait >= 0) timer = setTimeout(trySync, Math.max(1000, wait));
+}
+
+async function sendNow() {
+  await outbox.retryNow();
+  trySync();
+}
+
+// ----- start -----
+
+function wire() {
+  $('exit').addEventListener('click', quickExit);
+  $('lang').addEventListener('change', async (e) => {
+    localStorage.setItem('hw-lang', e.target.value);
+    await i18n.load(e.target.value);
+    renderNeeds();
+    applyNeutral();
+    renderEmbassies();
+    await render();
+  });
+  document.querySelectorAll('[data-go]').forEach((b) => b.addEventListener('click', () => {
+    const to = b.getAttribute('data-go');
+    if (to === 'follow') return openFollow('');
+    if (to === 'home' && state.mode === 'volunteer') return show('volunteer');
+    show(to);
+  }));
+  $('report-form').addEventListener('submit', submit);
+  $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
+  $('rec').addEventListener('click', toggleRecord);
+  $('voice').hidden = !media.canRecord();
+  $('receipt-ok').addEventListener('change', (e) => { $('receipt-done').disabled = !e.target.checked; });
+  $('receipt-done').addEventListener('click', () => {
+    state.lastReport = '';
+    show(state.mode === 'volunteer' ? 'volunteer' : 'home');
+  });
+  $('follow-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const code = normalizeReceipt($('fu-code').value);
+    if (!code) {
+      $('fu-note').textContent = i18n.t('fu.bad');
+      return;
+    }
+    $('fu-code').value = groupReceipt(code);
+    openFollow(code);
+  });
+  $('reply-form').addEventListener('submit', reply);
+  $('neutral').addEventListener('change', (e) => {
+    localStorage.setItem('hw-neutral', e.target.checked ? '1' : '0');
+    applyNeutral();
+  });
+  $('erase').addEventListener('click', eraseAll);
+  $('send-now').addEventListener('click', sendNow);
+  window.addEventListener('online', sendNow);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) trySync(); });
+  sync.events.addEventListener('change', () => render());
+  sync.events.addEventListener('progress', onProgress);
+}
+
+async function start() {
+  const q = new URLSearchParams(location.search);
+  const m = location.pathname.match(/^\/e\/([a-z0-9-]+)/);
+  state.preset = q.get('embassy') || (m ? m[1] : '');
+  const l = i18n.pick(q.get('lang'));
+  $('lang').value = l;
+  await i18n.load(l);
+  renderNeeds();
+  applyNeutral();
+  wire();
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+    // The service worker wakes the page when the browser's background sync
+    // says the network is back (Chrome), even if the tab is in the background.
+    navigator.serviceWorker.addEventListener('message', (e) => { if (e.data === 'sync') sendNow(); });
+  }
+  // Ask the browser not to evict reports under storage pressure.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  await sync.recover();
+  await loadEmbassies();
+  if (state.mode === 'volunteer') {
+    const v = await import('./volunteer.js');
+    await v.start();
+  } else if (location.hash === '#report') {
+    startReport(''); // "File a report" on an embassy's contact page
+  } else {
+    show('home');
+  }
+  await render();
+  document.documentElement.setAttribute('data-ready', '1');
+  trySync();
+}
+
+start();

@@ -1,0 +1,54 @@
+// i18n.js: every visible string comes from i18n/<lang>.json. Elements carry
+// data-i18n="key" (text) or data-i18n-ph="key" (placeholder); code calls t().
+
+export const LANGS = ['en', 'id', 'zh', 'vi', 'th', 'my', 'km', 'fil'];
+
+let dict = {};
+let current = 'en';
+
+// pick returns the best supported language: the link's, the saved choice,
+// then the phone's own list.
+export function pick(fromLink) {
+  const wanted = [fromLink, localStorage.getItem('hw-lang')].concat(navigator.languages || [navigator.language]);
+  for (const w of wanted) {
+    if (!w) continue;
+    const l = String(w).toLowerCase();
+    const base = l.split('-')[0];
+    if (LANGS.indexOf(l) >= 0) return l;
+    if (base === 'tl') return 'fil';
+    if (base === 'in') return 'id';
+    if (LANGS.indexOf(base) >= 0) return base;
+  }
+  return 'en';
+}
+
+export function lang() {
+  return current;
+}
+
+export async function load(l) {
+  const res = await fetch('/i18n/' + l + '.json');
+  if (!res.ok) throw new Error('language ' + l + ' missing');
+  dict = await res.json();
+  current = l;
+  document.documentElement.lang = l;
+  apply(document);
+}
+
+export function apply(root) {
+  root.querySelectorAll('[data-i18n]').forEach((el) => {
+    const v = dict[el.getAttribute('data-i18n')];
+    if (v) el.textContent = v;
+  });
+  root.querySelectorAll('[data-i18n-ph]').forEach((el) => {
+    const v = dict[el.getAttribute('data-i18n-ph')];
+    if (v) el.placeholder = v;
+  });
+}
+
+// t returns the string for key with {name} placeholders filled from vars.
+export function t(key, vars) {
+  let s = dict[key] || key;
+  if (vars) for (const k of Object.keys(vars)) s = s.split('{' + k + '}').join(String(vars[k]));
+  return s;
+}

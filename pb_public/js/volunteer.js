@@ -1,0 +1,128 @@
+// volunteer.js: volunteer mode, loaded only at /volunteer. A volunteer logs
+// in once; the server gives this phone a device credential that lasts for
+// days offline. The password is never stored. When the credential is
+// refused, the volunteer logs in again and the outbox is kept as it is.
+
+import * as db from './db.js';
+import * as outbox from './outbox.js';
+import * as sync from './sync.js';
+import * as i18n from './i18n.js';
+import { state, show, startReport, fillList, trySync, render } from './app.js';
+
+const DEVICES = '/api/sync/devices';
+
+const $ = (id) => document.getElementById(id);
+
+export async function start() {
+  state.volunteerRender = renderPanel;
+  $('vol-login').addEventListener('submit', login);
+  $('vol-new').addEventListener('click', () => startReport(''));
+  $('vol-sync').addEventListener('click', async () => {
+    await outbox.retryNow();
+    trySync();
+  });
+  $('vol-logout').addEventListener('click', async () => {
+    await db.del('meta', 'credential');
+    await screen();
+  });
+  sync.events.addEventListener('relogin', () => screen());
+  $('vol-qr-show').addEventListener('click', showQR);
+  $('qr-close').addEventListener('click', () => { $('qr-full').hidden = true; });
+  fillEmbassies();
+  await screen();
+  show('volunteer');
+  saveQRs();
+}
+
+// QR codes of the embassies' contact cards (vCard), kept on the phone so a
+// volunteer can show one at a border post with no signal.
+function qrKey(slug) {
+  return 'qr:' + slug;
+}
+
+function fillEmbassies() {
+  const sel = $('vol-qr-embassy');
+  sel.textContent = '';
+  for (const e of state.embassies) sel.appendChild(new Option(e.name, e.slug));
+}
+
+async function saveQRs() {
+  for (const e of state.embassies) {
+    try {
+      const res = await fetch('/api/qr/embassy/' + encodeURIComponent(e.slug) + '/vcard.svg', { credentials: 'omit' });
+      if (res.ok) await db.put('meta', await res.text(), qrKey(e.slug));
+    } catch (err) {
+      return; // offline: keep what is saved
+    }
+  }
+}
+
+let qrURL = '';
+
+async function showQR() {
+  const slug = $('vol-qr-embassy').value;
+  const svg = slug && (await db.get('meta', qrKey(slug)));
+  $('vol-qr-note').textContent = svg ? '' : i18n.t('vol.qr_none');
+  if (!svg) return;
+  if (qrURL) URL.revokeObjectURL(qrURL);
+  qrURL = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  const e = state.embassies.find((x) => x.slug === slug);
+  $('qr-name').textContent = e ? e.name : '';
+  $('qr-img').alt = i18n.t('vol.qr');
+  $('qr-img').src = qrURL;
+  $('qr-full').hidden = false;
+  $('qr-close').focus();
+}
+
+async function screen() {
+  const cred = await sync.credential();
+  const relogin = await db.get('meta', 'relogin');
+  const needLogin = !cred || relogin;
+  $('vol-login').hidden = !needLogin;
+  $('vol-panel').hidden = needLogin;
+  $('vol-login-note').textContent = cred && relogin ? i18n.t('vol.relogin') : '';
+  if (cred) $('vol-hello').textContent = i18n.t('vol.hello', { name: cred.name || '' });
+  await render();
+}
+
+async function login(ev) {
+  ev.preventDefault();
+  const note = $('vol-login-note');
+  note.textContent = '';
+  try {
+    const res = await fetch('/api/collections/volunteers/auth-with-password', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ identity: $('vol-email').value.trim(), password: $('vol-password').value }),
+      credentials: 'omit',
+    });
+    if (!res.ok) throw new Error('login');
+    const auth = await res.json();
+    if (auth.record && auth.record.approved === false) {
+      note.textContent = i18n.t('vol.unapproved');
+      return;
+    }
+    const dev = await fetch(DEVICES, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: auth.token },
+      body: JSON.stringify({ label: $('vol-device').value.trim() || 'phone' }),
+      credentials: 'omit',
+    });
+    if (!dev.ok) throw new Error('device');
+    const d = await dev.json();
+    await db.put('meta', { token: d.token, expires: d.expires || '', name: (auth.record && (auth.record.name || auth.record.email)) || '' }, 'credential');
+    await db.put('meta', false, 'relogin');
+    $('vol-password').value = '';
+    await screen();
+    trySync();
+  } catch (e) {
+    note.textContent = i18n.t(navigator.onLine ? 'vol.login_fail' : 's.offline');
+  }
+}
+
+function renderPanel(reps, files, msgs) {
+  const mine = reps.filter((r) => r.channel === 'volunteer');
+  const sent = mine.filter((r) => r.state === 'sent').length;
+  $('vol-count').textContent = i18n.t('vol.outbox', { w: mine.length - sent, s: sent });
+  fillList($('vol-list'), mine, files, msgs);
+}
