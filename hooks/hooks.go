@@ -10,6 +10,7 @@ import (
 	"homeward/hooks/demo"
 	"homeward/hooks/privacy"
 	"homeward/hooks/reports"
+	"homeward/hooks/staff"
 	"homeward/hooks/web"
 )
 
@@ -24,6 +25,7 @@ func Register(app core.App, cfg Config) error {
 	for _, register := range []func(core.App) error{
 		privacy.Register,
 		reports.Register,
+		staff.Register,
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },
 		func(app core.App) error { return web.Register(app, cfg.Public) },
 	} {
