@@ -344,6 +344,9 @@ func saveReport(id, embassy string, data map[string]any) func(testing.TB, *tests
 		}
 		rec := core.NewRecord(col)
 		rec.Load(data)
+		if created, ok := data["created"]; ok {
+			rec.SetRaw("created", created) // a set date survives the autodate
+		}
 		rec.Set("id", id)
 		rec.Set("embassy", embassy)
 		if err := app.Save(rec); err != nil {

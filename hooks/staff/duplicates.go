@@ -122,14 +122,15 @@ func duplicateScore(a, b *core.Record) (float64, []string) {
 	return score, reasons
 }
 
-// samePhone compares phone numbers by their last nine digits, so
-// "+855 12 345 678" and "012345678" match; short numbers never do.
+// samePhone compares phone numbers by their last eight digits, so the
+// international "+855 12 345 678" and the national "012 345 678" match;
+// short numbers never do.
 func samePhone(a, b string) bool {
 	da, db := digits(a), digits(b)
 	if len(da) < 7 || len(db) < 7 {
 		return false
 	}
-	n := min(9, len(da), len(db))
+	n := min(8, len(da), len(db))
 	return da[len(da)-n:] == db[len(db)-n:]
 }
 
