@@ -66,6 +66,12 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
 	shot("staff-list")
 
+	do("go off duty", chromedp.Click("[data-on-duty]"))
+	waitFor("the duty change is saved", `JSON.parse(sessionStorage.getItem('homeward.staff.record')).on_duty === false`)
+	if me, err := app.FindRecordById("staff", staffX); err != nil || me.GetBool("on_duty") {
+		t.Fatalf("staff X is still on duty on the server (%v)", err)
+	}
+
 	do("filter by need", chromedp.SetValue("#f-need", "documents"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-need').dispatchEvent(new Event('change', {bubbles: true}))`))
 	waitFor("the need filter applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === 'docsxx0000000000001x'`)
@@ -117,6 +123,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	do("open counts", chromedp.Navigate(srv.URL+"/staff/#/stats"), chromedp.WaitVisible("[data-export]"))
 	waitFor("counts show", `/4 reports/.test(document.querySelector('[data-counts]').textContent)`)
 	shotFull(t, ctx, "staff-counts")
+
+	do("a phone-sized screen", chromedp.EmulateViewport(390, 844), chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#reports"))
+	waitFor("the list shows on a phone", `document.querySelectorAll('#list li[data-id]').length === 4`)
+	shot("staff-list-phone")
 
 	if p := problems(); len(p) > 0 {
 		t.Fatalf("the page logged errors (CSP or script): %v", p)

@@ -1,14 +1,14 @@
 // app.js: signs staff in, routes between the list, a report and the counts,
 // and keeps everything live through PocketBase realtime.
 
-import { auth, login, logout, refresh, view, whenSignedOut } from './api.js';
+import { auth, login, logout, refresh, update, view, whenSignedOut } from './api.js';
 import { Realtime } from './realtime.js';
 import { ReportList } from './list.js';
 import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
 import { readFilters, toFilter } from './filters.js';
 import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label } from './labels.js';
-import { h } from './dom.js';
+import { h, announce } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
 const pages = ['login', 'reports', 'report', 'stats'];
@@ -71,6 +71,7 @@ function onRealtime(topic, event) {
 async function startSession(record) {
   $('[data-me]').textContent = record.name || record.email;
   $('[data-embassy]').textContent = '';
+  $('[data-on-duty]').checked = !!record.on_duty;
   view('embassies', record.embassy).then((e) => { $('[data-embassy]').textContent = e.name; }).catch(() => {});
   const liveLabel = $('[data-live]');
   realtime = new Realtime(['reports/*', 'messages/*', 'report_events/*'], onRealtime, (state) => {
@@ -91,6 +92,8 @@ function endSession() {
 }
 
 function init() {
+  // On a phone the filters start folded, so the reports come first.
+  if (matchMedia('(max-width: 600px)').matches) $('[data-filter-box]').open = false;
   fillSelect($('#f-status'), STATUSES);
   fillSelect($('#f-need'), NEEDS);
   fillSelect($('#f-language'), LANGUAGES);
@@ -125,6 +128,17 @@ function init() {
     }
   });
   $('[data-logout]').addEventListener('click', endSession);
+  $('[data-on-duty]').addEventListener('change', async (e) => {
+    const box = e.target;
+    try {
+      const record = await update('staff', auth.record.id, { on_duty: box.checked });
+      auth.save(auth.token, record);
+      announce(record.on_duty ? 'You are on duty: urgent reports will be e-mailed to you.' : 'You are off duty.');
+    } catch (err) {
+      box.checked = !box.checked;
+      announce(`Could not change your duty: ${err.message}`);
+    }
+  });
   whenSignedOut(() => { if (realtime) realtime.stop(); showPage('login'); });
   window.addEventListener('hashchange', route);
 
