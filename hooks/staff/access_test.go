@@ -163,27 +163,14 @@ func TestStaffSeeOnlyTheirEmbassy(t *testing.T) {
 			ExpectedContent: []string{`"data":{}`},
 			ExpectedEvents:  map[string]int{"*": 0, "OnRecordsListRequest": 1},
 		}),
-		{
-			Name:           "volunteers cannot use the staff routes",
-			Method:         http.MethodGet,
-			URL:            "/api/staff/export.csv",
-			TestAppFactory: newApp,
-			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-				col, _ := app.FindCollectionByNameOrId("volunteers")
-				v := core.NewRecord(col)
-				v.Set("id", "volunteer000001")
-				v.SetEmail("v@example.org")
-				v.SetPassword("password-v-1")
-				v.Set("approved", true)
-				if err := app.Save(v); err != nil {
-					t.Fatal(err)
-				}
-			},
-			Headers:         map[string]string{},
-			ExpectedStatus:  http.StatusUnauthorized,
-			ExpectedContent: []string{`"data":{}`},
+		withVolunteer(tests.ApiScenario{
+			Name:            "volunteers cannot use the staff routes",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/export.csv",
+			ExpectedStatus:  http.StatusForbidden,
+			ExpectedContent: []string{`"message":"The authorized record is not allowed to perform this action."`},
 			ExpectedEvents:  map[string]int{"*": 0},
-		},
+		}),
 	}
 	for _, s := range scenarios {
 		s.Test(t)
@@ -324,6 +311,32 @@ func TestEventsAreAppendOnly(t *testing.T) {
 	for _, s := range scenarios {
 		s.Test(t)
 	}
+}
+
+// withVolunteer makes s run signed in as an approved volunteer.
+func withVolunteer(s tests.ApiScenario) tests.ApiScenario {
+	headers := map[string]string{}
+	s.Headers = headers
+	s.TestAppFactory = newApp
+	s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		col, err := app.FindCollectionByNameOrId("volunteers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := core.NewRecord(col)
+		v.SetEmail("v@example.org")
+		v.SetPassword("password-v-1")
+		v.Set("approved", true)
+		if err := app.Save(v); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := v.NewAuthToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		headers["Authorization"] = tok
+	}
+	return s
 }
 
 func findEvents(t testing.TB, app core.App, where dbx.Expression) []*core.Record {
