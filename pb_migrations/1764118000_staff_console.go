@@ -116,6 +116,9 @@ func applyStaffConsole(app core.App, up bool) error {
 	if err := app.Save(messages); err != nil {
 		return err
 	}
+	if err := applyDashboardOrder(app, up); err != nil {
+		return err
+	}
 	return applyDashboardLooks(app, up)
 }
 
@@ -125,6 +128,49 @@ func applyStaffConsole(app core.App, up bool) error {
 var dashboardLooksBefore = map[string]fieldLook{
 	"reports.embassy": {presentable: true},
 	"reports.status":  {presentable: true},
+}
+
+// dashboardOrder puts what a reviewer reads first in the dashboard's first
+// columns: when, what, how urgent. Fields not named keep their order after
+// these. The "before" lists are the first migration's order, for the down
+// step.
+var dashboardOrder = map[string]struct{ up, before []string }{
+	"reports": {
+		up: []string{"id", "created", "status", "urgent", "safety_risk_now", "minors_present", "needs",
+			"people_count", "nationality", "language", "message", "compound_location", "current_location"},
+		before: []string{"id", "status", "duplicate_of", "embassy", "urgent", "safety_risk_now", "minors_present",
+			"needs", "people_count", "nationality", "language", "gender", "age_band", "message",
+			"compound_location", "compound_point", "current_location", "left_on", "passport_held",
+			"contact_name", "contact_phone", "contact_app", "consent_contact", "consent_share",
+			"consent_version", "channel", "volunteer", "device_created", "version", "receipt_hash",
+			"created", "updated"},
+	},
+	"report_events": {
+		up:     []string{"id", "created", "kind", "report", "from_status", "to_status", "actor", "actor_label", "note", "embassy"},
+		before: []string{"id", "embassy", "report", "kind", "from_status", "to_status", "note", "actor", "actor_label", "created"},
+	},
+}
+
+func applyDashboardOrder(app core.App, up bool) error {
+	for name, order := range dashboardOrder {
+		col, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			return err
+		}
+		names := order.before
+		if up {
+			names = order.up
+		}
+		for i, n := range names {
+			if f := col.Fields.GetByName(n); f != nil {
+				col.Fields.AddAt(i, f) // an existing field moves
+			}
+		}
+		if err := app.Save(col); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func applyDashboardLooks(app core.App, up bool) error {

@@ -1,6 +1,7 @@
 package pb_migrations
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -32,6 +33,13 @@ func TestStaffConsoleMigrationDownAndUp(t *testing.T) {
 		}
 		if got := presentable(reports, "embassy"); got == up {
 			t.Errorf("reports.embassy presentable = %v, want %v", got, !up)
+		}
+		wantOrder := dashboardOrder["reports"].before
+		if up {
+			wantOrder = dashboardOrder["reports"].up
+		}
+		if got := reports.Fields.FieldNames()[:len(wantOrder)]; !slices.Equal(got, wantOrder) {
+			t.Errorf("reports fields start %v, want %v", got, wantOrder)
 		}
 		events, err := app.FindCollectionByNameOrId("report_events")
 		if err != nil {
