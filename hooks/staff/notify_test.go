@@ -1,10 +1,13 @@
 package staff_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/reports"
 	"homeward/hooks/staff"
@@ -54,5 +57,50 @@ func TestOrdinaryReportSendsNoMail(t *testing.T) {
 	saveReport("calmxx0000000000001x", embassyX, map[string]any{"needs": []string{"documents"}})(t, app, nil)
 	if n := app.TestMailer.TotalSend(); n != 0 {
 		t.Fatalf("a report that is not urgent sent %d mails", n)
+	}
+}
+
+func saveUrgent(t *testing.T, app *tests.TestApp, id string) {
+	t.Helper()
+	saveReport(id, embassyX, map[string]any{"safety_risk_now": true})(t, app, nil)
+}
+
+func TestBurstOfUrgentReportsSendsOneNoticeNow(t *testing.T) {
+	app := newApp(t) // default quiet period: ten minutes
+	for i := range 5 {
+		saveUrgent(t, app, fmt.Sprintf("burstx%014d", i))
+	}
+	if n := app.TestMailer.TotalSend(); n != 1 {
+		t.Fatalf("a burst of 5 urgent reports sent %d mails now, want 1 (the rest after the quiet period)", n)
+	}
+}
+
+func TestUrgentReportsInTheQuietPeriodGetATrailingNotice(t *testing.T) {
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	if err := reports.Register(app); err != nil {
+		t.Fatal(err)
+	}
+	if err := staff.RegisterWith(app, staff.Options{NoticeQuiet: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	seed(t, app)
+	saveUrgent(t, app, "quietx00000000000001")
+	saveUrgent(t, app, "quietx00000000000002")
+	saveUrgent(t, app, "quietx00000000000003")
+
+	// Wait (bounded) for the trailing notice; it carries no content either.
+	deadline := time.Now().Add(10 * time.Second)
+	for app.TestMailer.TotalSend() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := app.TestMailer.TotalSend(); n != 2 {
+		t.Fatalf("want the first notice and one trailing notice, got %d mails", n)
+	}
+	if strings.Contains(app.TestMailer.LastMessage().Text, "quietx") {
+		t.Fatal("the trailing notice carries a report id")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -26,9 +27,29 @@ const CollectionStaff = "staff"
 // console's own filters stay far below it.
 const maxFilterLength = 2000
 
-// Register binds the staff API routes and the report and message hooks.
+// Options tune the staff package; the zero value means the defaults.
+type Options struct {
+	NoticeQuiet time.Duration // see DefaultNoticeQuiet
+}
+
+// Register binds the staff API routes and the report and message hooks
+// with the default options.
 func Register(app core.App) error {
-	app.OnRecordAfterCreateSuccess(reports.CollectionReports).BindFunc(notifyUrgent)
+	return RegisterWith(app, Options{})
+}
+
+// RegisterWith is Register with options, for tests that need a short quiet
+// period between notices.
+func RegisterWith(app core.App, opts Options) error {
+	if opts.NoticeQuiet <= 0 {
+		opts.NoticeQuiet = DefaultNoticeQuiet
+	}
+	n := newNotices(opts.NoticeQuiet)
+	app.OnRecordAfterCreateSuccess(reports.CollectionReports).BindFunc(n.onReportCreated)
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		n.stop()
+		return e.Next()
+	})
 	app.OnRecordCreateRequest("messages").BindFunc(logReply)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindStaffApi(se.Router.Group("/api/staff"))
