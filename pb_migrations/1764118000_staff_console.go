@@ -40,6 +40,14 @@ const (
 	messagesUpdateRuleAfter = messagesUpdateRuleBefore + " && @request.body.read_by_reporter:isset = false"
 )
 
+// Staff sessions last a working day, not PocketBase's default week: the
+// console runs on shared embassy computers, and its token sits in
+// sessionStorage only.
+const (
+	staffTokenBefore = 7 * 24 * 60 * 60
+	staffTokenAfter  = 10 * 60 * 60
+)
+
 // fieldLook is how the dashboard shows one field.
 type fieldLook struct {
 	collection, field string
@@ -114,6 +122,17 @@ func applyStaffConsole(app core.App, up bool) error {
 		return err
 	}
 	if err := app.Save(messages); err != nil {
+		return err
+	}
+	staff, err := app.FindCollectionByNameOrId("staff")
+	if err != nil {
+		return err
+	}
+	staff.AuthToken.Duration = staffTokenBefore
+	if up {
+		staff.AuthToken.Duration = staffTokenAfter
+	}
+	if err := app.Save(staff); err != nil {
 		return err
 	}
 	if err := applyDashboardOrder(app, up); err != nil {

@@ -41,6 +41,13 @@ func TestStaffConsoleMigrationDownAndUp(t *testing.T) {
 		if got := reports.Fields.FieldNames()[:len(wantOrder)]; !slices.Equal(got, wantOrder) {
 			t.Errorf("reports fields start %v, want %v", got, wantOrder)
 		}
+		staff, err := app.FindCollectionByNameOrId("staff")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := staff.AuthToken.Duration; (got == staffTokenAfter) != up {
+			t.Errorf("staff token duration %d after up=%v", got, up)
+		}
 		events, err := app.FindCollectionByNameOrId("report_events")
 		if err != nil {
 			t.Fatal(err)

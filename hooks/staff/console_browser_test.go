@@ -120,6 +120,18 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("the new report appears live", `!!document.querySelector('#list li[data-id="livexx0000000000001x"].fresh.urgent')`)
 	shot("staff-live")
 
+	// The reporter answers: the list flags the report.
+	msgCol, err := app.FindCollectionByNameOrId("messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := core.NewRecord(msgCol)
+	answer.Load(map[string]any{"report": reportX, "direction": "reporter", "body": "Thank you, I am at the bus station."})
+	if err := app.Save(answer); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the reporter's message is flagged live", `!!document.querySelector('li[data-id="`+reportX+`"] .new-message')`)
+
 	do("open counts", chromedp.Navigate(srv.URL+"/staff/#/stats"), chromedp.WaitVisible("[data-export]"))
 	waitFor("counts show", `/4 reports/.test(document.querySelector('[data-counts]').textContent)`)
 	shotFull(t, ctx, "staff-counts")

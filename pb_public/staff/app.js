@@ -51,6 +51,7 @@ function route() {
   const hash = location.hash || '#/';
   const m = hash.match(/^#\/report\/([a-z0-9]{20})$/);
   if (m) {
+    list.unread.delete(m[1]);
     showPage('report');
     reportView.open(m[1]);
   } else if (hash === '#/stats') {
@@ -65,6 +66,7 @@ function route() {
 
 function onRealtime(topic, event) {
   if (topic === 'reports/*') list.onRealtime(event);
+  if (topic === 'messages/*') list.onMessage(event);
   reportView.onRealtime(topic, event);
 }
 

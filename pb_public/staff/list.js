@@ -21,6 +21,7 @@ export class ReportList {
     this.page = 1;
     this.items = [];
     this.fresh = new Set(); // ids that arrived live, highlighted once
+    this.unread = new Set(); // report ids with a reporter message since loading
     this.rows = root.querySelector('[data-rows]');
     this.state = root.querySelector('[data-state]');
     this.prev = root.querySelector('[data-prev]');
@@ -85,6 +86,7 @@ export class ReportList {
         h('span', { class: 'report-top' },
           h('span', { class: `status status-${r.status}` }, label(r.status)),
           reasons.map((why) => h('span', { class: 'flag' }, why)),
+          this.unread.has(r.id) ? h('span', { class: 'new-message' }, 'New message') : null,
           h('time', { datetime: r.created }, when(r.created))),
         h('span', { class: 'report-who' },
           `${r.people_count || '?'} ${r.people_count === 1 ? 'person' : 'people'}`,
@@ -100,6 +102,16 @@ export class ReportList {
             [r.compound_location && `Compound: ${r.compound_location}`,
               r.current_location && `Now: ${r.current_location}`].filter(Boolean).join(' · '))
           : null));
+  }
+
+  /** onMessage flags a report whose reporter just wrote. */
+  onMessage({ action, record }) {
+    if (action !== 'create' || record.direction !== 'reporter') return;
+    this.unread.add(record.report);
+    if (this.items.some((r) => r.id === record.report)) {
+      announce('A reporter sent a new message.');
+      this.render();
+    }
   }
 
   /** onRealtime keeps the list true without a reload. */
