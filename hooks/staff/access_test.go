@@ -131,6 +131,14 @@ func TestStaffSeeOnlyTheirEmbassy(t *testing.T) {
 			ExpectedEvents:  map[string]int{"*": 0},
 		}),
 		as(staffX, tests.ApiScenario{
+			Name:            "a filter on the hidden receipt hash is refused",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/counts?filter=" + urlq(`receipt_hash != ""`),
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"message":"The filter is not valid."`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
 			Name:               "counts cover only the own embassy",
 			Method:             http.MethodGet,
 			URL:                "/api/staff/counts",
