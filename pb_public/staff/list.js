@@ -87,6 +87,7 @@ export class ReportList {
           h('span', { class: `status status-${r.status}` }, label(r.status)),
           reasons.map((why) => h('span', { class: 'flag' }, why)),
           this.unread.has(r.id) ? h('span', { class: 'new-message' }, 'New message') : null,
+          this.fresh.has(r.id) ? h('span', { class: 'arrived' }, 'Just arrived') : null,
           h('time', { datetime: r.created }, when(r.created))),
         h('span', { class: 'report-who' },
           `${r.people_count || '?'} ${r.people_count === 1 ? 'person' : 'people'}`,
