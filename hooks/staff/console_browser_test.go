@@ -34,6 +34,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		"people_count": 1, "nationality": "Indonesia", "language": "en", "channel": "volunteer",
 		"needs": []string{"documents"}, "message": "My passport is still with the company.", "compound_location": "Bavet",
 	})(t, app, nil)
+	saveAttachment(t, app, reportX)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
@@ -80,6 +81,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	do("open the report", chromedp.Click(`li[data-id="`+reportX+`"] a`), chromedp.WaitVisible(`[data-current-status="new"]`))
 	waitFor("the report shows its fields", `document.querySelector('[data-field="contact_phone"]').textContent === '`+contactPhoneX+`'`)
+	waitFor("the photo loads with a file token", `(() => { const img = document.querySelector('.attachments img'); return !!img && img.complete && img.naturalWidth === 40; })()`)
 
 	do("change the status", chromedp.Click(`button[data-status="in_review"]`), chromedp.WaitVisible(`[data-current-status="in_review"]`))
 	waitFor("the history shows the change", `!!document.querySelector('.history [data-kind="status"]')`)

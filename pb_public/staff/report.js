@@ -145,7 +145,7 @@ export class ReportView {
         const url = fileURL(a, a.file, token);
         const media = (a.mime || '').startsWith('audio/')
           ? h('audio', { controls: true, preload: 'none', src: url })
-          : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: 'Attachment from the reporter', loading: 'lazy' }));
+          : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: 'Attachment from the reporter' }));
         return h('li', {}, media, h('span', { class: 'muted small' }, `${a.mime || ''} · ${Math.round((a.size || 0) / 1024)} KB`));
       })));
     } catch (err) {
