@@ -146,7 +146,7 @@ export class ReportView {
         const media = (a.mime || '').startsWith('audio/')
           ? h('audio', { controls: true, preload: 'none', src: url })
           : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: 'Attachment from the reporter' }));
-        return h('li', {}, media, h('span', { class: 'muted small' }, `${a.mime || ''} · ${Math.round((a.size || 0) / 1024)} KB`));
+        return h('li', {}, media, h('span', { class: 'muted small' }, `${a.mime || ''} · ${size(a.size || 0)}`));
       })));
     } catch (err) {
       replace(box, h('p', { class: 'error' }, `Could not load attachments: ${err.message}`));
@@ -298,6 +298,12 @@ function describe(ev) {
     case 'created': return 'report received';
     default: return label(ev.kind);
   }
+}
+
+function size(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function alertIn(el, text) {
