@@ -11,6 +11,7 @@ import (
 	"homeward/hooks/privacy"
 	"homeward/hooks/reports"
 	"homeward/hooks/sync"
+	"homeward/hooks/staff"
 	"homeward/hooks/web"
 )
 
@@ -26,6 +27,7 @@ func Register(app core.App, cfg Config) error {
 		privacy.Register,
 		reports.Register,
 		sync.Register,
+		staff.Register,
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },
 		func(app core.App) error { return web.Register(app, cfg.Public) },
 	} {

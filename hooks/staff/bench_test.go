@@ -1,0 +1,113 @@
+package staff_test
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/hooks/reports"
+	"homeward/internal/testserver"
+)
+
+// benchReports is the load the issue names: an embassy flooded with ten
+// thousand reports, beside another embassy's thousand.
+const benchReports = 10000
+
+// seedFlood saves n reports for embassy X (and n/10 for Y) in one
+// transaction, through the same hooks as any other write.
+func seedFlood(b *testing.B, app *tests.TestApp, n int) {
+	b.Helper()
+	col, err := app.FindCollectionByNameOrId(reports.CollectionReports)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	needs := []string{"safety", "medical", "shelter", "food_money", "documents", "legal", "repatriation", "family_contact", "other"}
+	langs := []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"}
+	words := []string{"compound", "river", "passport", "guards", "bus", "border", "phone", "money", "hotel", "building"}
+	err = app.RunInTransaction(func(tx core.App) error {
+		for i := 0; i < n+n/10; i++ {
+			emb := embassyX
+			if i >= n {
+				emb = embassyY
+			}
+			r := core.NewRecord(col)
+			r.Load(map[string]any{
+				"id":                fmt.Sprintf("flood%015d", i),
+				"embassy":           emb,
+				"status":            reports.Statuses[rng.IntN(len(reports.Statuses))],
+				"needs":             []string{needs[rng.IntN(len(needs))], needs[rng.IntN(len(needs))]},
+				"safety_risk_now":   rng.IntN(10) == 0,
+				"minors_present":    rng.IntN(20) == 0,
+				"people_count":      1 + rng.IntN(8),
+				"nationality":       "Indonesia",
+				"language":          langs[rng.IntN(len(langs))],
+				"channel":           []string{"self", "volunteer"}[rng.IntN(2)],
+				"message":           words[rng.IntN(10)] + " " + words[rng.IntN(10)] + " " + words[rng.IntN(10)],
+				"compound_location": words[rng.IntN(10)] + " compound",
+			})
+			if err := tx.Save(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkStaffList measures the console's requests over a flooded
+// embassy, through the real HTTP stack and the collection rules:
+//
+//	go test ./hooks/staff -run '^$' -bench StaffList -benchtime 200x
+func BenchmarkStaffList(b *testing.B) {
+	app := testserver.NewApp(b, false)
+	seed(b, app)
+	seedFlood(b, app, benchReports)
+	srv := testserver.Start(b, app)
+	tok := token(b, app, staffX)
+
+	// The console's list request: the embassy term first, as list.js sends it.
+	list := "/api/collections/reports/records?perPage=50&skipTotal=1&sort=-created&fields=id,created,status,urgent,needs,people_count,nationality,message:excerpt(140,true)"
+	own := `embassy = "` + embassyX + `"`
+	filtered := func(f string) string { return list + "&filter=" + url.QueryEscape(own+" && "+f) }
+	for _, c := range []struct{ name, path string }{
+		{"rule only, no embassy term", list},
+		{"first page", list + "&filter=" + url.QueryEscape(own)},
+		{"page 20", list + "&page=20&filter=" + url.QueryEscape(own)},
+		{"status", filtered(`status = "in_review"`)},
+		{"need", filtered(`needs:each ?= "medical"`)},
+		{"urgent", filtered(`urgent = true`)},
+		{"safety and minors", filtered(`safety_risk_now = true && minors_present = true`)},
+		{"language", filtered(`language = "km"`)},
+		{"channel", filtered(`channel = "volunteer"`)},
+		{"date range", filtered(`created >= "2000-01-01 00:00:00.000Z" && created < "2100-01-01 00:00:00.000Z"`)},
+		{"search", filtered(`(message ~ "passport" || compound_location ~ "passport" || current_location ~ "passport")`)},
+		{"export CSV", "/api/staff/export.csv"},
+		{"counts", "/api/staff/counts"},
+		{"public stats", "/api/staff/stats"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+c.path, nil)
+				req.Header.Set("Authorization", tok)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					b.Fatalf("%s: %s", c.path, res.Status)
+				}
+			}
+		})
+	}
+}

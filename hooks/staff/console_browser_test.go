@@ -1,0 +1,210 @@
+package staff_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/reports"
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+// TestConsoleInABrowser drives the staff console in a real headless
+// Chromium against the whole app on a real socket: sign in, filter, open a
+// report, change its status, reply, and see a report saved on the server
+// appear in the list without a reload. With HOMEWARD_SCREENSHOTS=1 it also
+// writes the screenshots in docs/screenshots.
+func TestConsoleInABrowser(t *testing.T) {
+	app := newApp(t)
+	saveReport("urgentx0000000000001", embassyX, map[string]any{
+		"people_count": 3, "nationality": "Indonesia", "language": "id", "safety_risk_now": true, "minors_present": true,
+		"needs": []string{"safety", "medical"}, "message": "Three of us, one is 16, the guards are looking for us.",
+		"compound_location": "Sihanoukville, building C", "current_location": "bus station",
+	})(t, app, nil)
+	saveReport("docsxx0000000000001x", embassyX, map[string]any{
+		"people_count": 1, "nationality": "Indonesia", "language": "en", "channel": "volunteer",
+		"needs": []string{"documents"}, "message": "My passport is still with the company.", "compound_location": "Bavet",
+	})(t, app, nil)
+	saveAttachment(t, app, reportX)
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 120*time.Second)
+	problems := watchConsole(ctx)
+
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v\nconsole: %v", step, err, problems())
+		}
+	}
+	waitFor := func(step, js string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
+			t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, problems(), state)
+		}
+	}
+	shot := screenshotter(t, ctx)
+
+	do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
+	shot("staff-login")
+
+	do("sign in",
+		chromedp.SendKeys("#login-email", "x@example.org"),
+		chromedp.SendKeys("#login-password", "password-x-1"),
+		chromedp.Click(`#login-form button[type="submit"]`),
+		chromedp.WaitVisible("#reports"))
+	waitFor("the list shows X's reports", `document.querySelectorAll('#list li[data-id]').length === 3`)
+	waitFor("urgent reports stand out", `document.querySelector('li[data-id="urgentx0000000000001"]').classList.contains('urgent')`)
+	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
+	shot("staff-list")
+
+	do("go off duty", chromedp.Click("[data-on-duty]"))
+	waitFor("the duty change is saved", `JSON.parse(sessionStorage.getItem('homeward.staff.record')).on_duty === false`)
+	if me, err := app.FindRecordById("staff", staffX); err != nil || me.GetBool("on_duty") {
+		t.Fatalf("staff X is still on duty on the server (%v)", err)
+	}
+
+	do("filter by need", chromedp.SetValue("#f-need", "documents"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-need').dispatchEvent(new Event('change', {bubbles: true}))`))
+	waitFor("the need filter applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === 'docsxx0000000000001x'`)
+	do("clear and search", chromedp.Click(`#filters button[type="reset"]`), chromedp.SendKeys("#f-q", "river"))
+	waitFor("the search applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === '`+reportX+`'`)
+
+	do("open the report", chromedp.Click(`li[data-id="`+reportX+`"] a`), chromedp.WaitVisible(`[data-current-status="new"]`))
+	waitFor("the report shows its fields", `document.querySelector('[data-field="contact_phone"]').textContent === '`+contactPhoneX+`'`)
+	waitFor("the photo loads with a file token", `(() => { const img = document.querySelector('.attachments img'); return !!img && img.complete && img.naturalWidth === 40; })()`)
+
+	do("change the status", chromedp.Click(`button[data-status="in_review"]`), chromedp.WaitVisible(`[data-current-status="in_review"]`))
+	waitFor("the history shows the change", `!!document.querySelector('.history [data-kind="status"]')`)
+
+	do("reply", chromedp.SendKeys("#reply-body", "We will call you today."), chromedp.Click(`[data-reply] button[type="submit"]`))
+	waitFor("the reply shows", `[...document.querySelectorAll('.bubble.from-staff p')].some(p => p.textContent === 'We will call you today.')`)
+	do("add a note", chromedp.SendKeys("#note-body", "Called twice, no answer."), chromedp.Click(`[data-note] button[type="submit"]`))
+	waitFor("the note shows", `[...document.querySelectorAll('.history .note')].some(p => p.textContent === 'Called twice, no answer.')`)
+	shotFull(t, ctx, "staff-report")
+
+	// The server has the change, the reply and their events.
+	rep, err := app.FindRecordById(reports.CollectionReports, reportX)
+	if err != nil || rep.GetString("status") != "in_review" {
+		t.Fatalf("the status change did not reach the server: %v", err)
+	}
+	if n := len(findEvents(t, app, dbx.HashExp{"report": reportX, "kind": []any{"status", "reply"}, "actor": staffX})); n != 2 {
+		t.Fatalf("want a status and a reply event by staff X, got %d", n)
+	}
+	msgs, err := app.FindAllRecords("messages", dbx.HashExp{"report": reportX, "direction": "staff", "author": staffX})
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("want one staff reply stored, got %d (%v)", len(msgs), err)
+	}
+
+	do("back to the list", chromedp.Click(`a.back`), chromedp.WaitVisible("#reports"), chromedp.Click(`#filters button[type="reset"]`))
+	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
+	waitFor("realtime is connected again", `document.querySelector('[data-live]').dataset.state === 'live'`)
+
+	// A report arrives on the server while the list is open.
+	col, err := app.FindCollectionByNameOrId(reports.CollectionReports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := core.NewRecord(col)
+	live.Load(map[string]any{"id": "livexx0000000000001x", "embassy": embassyX, "people_count": 2, "nationality": "Indonesia", "needs": []string{"medical"}, "message": "Arrived while you were looking."})
+	if err := app.Save(live); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the new report appears live", `!!document.querySelector('#list li[data-id="livexx0000000000001x"].fresh.urgent')`)
+	shot("staff-live")
+
+	// The reporter answers: the list flags the report.
+	msgCol, err := app.FindCollectionByNameOrId("messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := core.NewRecord(msgCol)
+	answer.Load(map[string]any{"report": reportX, "direction": "reporter", "body": "Thank you, I am at the bus station."})
+	if err := app.Save(answer); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the reporter's message is flagged live", `!!document.querySelector('li[data-id="`+reportX+`"] .new-message')`)
+
+	do("open counts", chromedp.Navigate(srv.URL+"/staff/#/stats"), chromedp.WaitVisible("[data-export]"))
+	waitFor("counts show", `/4 reports/.test(document.querySelector('[data-counts]').textContent)`)
+	shotFull(t, ctx, "staff-counts")
+
+	do("a phone-sized screen", chromedp.EmulateViewport(390, 844), chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#reports"))
+	waitFor("the list shows on a phone", `document.querySelectorAll('#list li[data-id]').length === 4`)
+	shot("staff-list-phone")
+
+	if p := problems(); len(p) > 0 {
+		t.Fatalf("the page logged errors (CSP or script): %v", p)
+	}
+}
+
+// watchConsole collects the page's errors and warnings: a CSP violation or
+// an uncaught exception shows up there.
+func watchConsole(ctx context.Context) func() []string {
+	var mu sync.Mutex
+	var got []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == "error" || strings.Contains(m.Text, "Content Security Policy") {
+				mu.Lock()
+				got = append(got, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+}
+
+func screenshotter(t *testing.T, ctx context.Context) func(name string) {
+	return func(name string) {
+		t.Helper()
+		if os.Getenv("HOMEWARD_SCREENSHOTS") == "" {
+			return
+		}
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeShot(t, name, png)
+	}
+}
+
+func shotFull(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("HOMEWARD_SCREENSHOTS") == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeShot(t, name, png)
+}
+
+func writeShot(t *testing.T, name string, png []byte) {
+	t.Helper()
+	dir := filepath.Join(testserver.RepoRoot(), "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,110 @@
+package staff_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/hooks/staff"
+)
+
+func TestSuppressHidesSmallCells(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cells     map[string]int
+		partition bool
+		hidden    []string
+	}{
+		{"cells under 11 are hidden, 11 is shown", map[string]int{"a": 10, "b": 11, "c": 40, "d": 1}, true, []string{"a", "d"}},
+		{"a lone hidden cell takes the next smallest with it", map[string]int{"a": 3, "b": 12, "c": 40}, true, []string{"a", "b"}},
+		{"no complement where cells overlap (needs)", map[string]int{"a": 3, "b": 12, "c": 40}, false, []string{"a"}},
+		{"nothing to hide", map[string]int{"a": 11, "b": 12}, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := staff.Suppress(tc.cells, tc.partition)
+			for k, v := range tc.cells {
+				hide := false
+				for _, h := range tc.hidden {
+					hide = hide || h == k
+				}
+				switch {
+				case hide && got[k] != nil:
+					t.Errorf("%s=%d should be hidden", k, v)
+				case !hide && (got[k] == nil || *got[k] != v):
+					t.Errorf("%s=%d should be shown", k, v)
+				}
+			}
+		})
+	}
+}
+
+// moreReports adds reports of embassy X: with reportX (6 people from
+// Indonesia) that is Indonesia 12, Thailand 20, Viet Nam 3, Myanmar 4, and
+// 50 people in spam that must not count.
+func moreReports(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+	for i, r := range []map[string]any{
+		{"nationality": "Indonesia", "people_count": 6, "needs": []string{"shelter", "medical"}},
+		{"nationality": "Thailand", "people_count": 20, "needs": []string{"shelter"}},
+		{"nationality": "Viet Nam", "people_count": 3},
+		{"nationality": "Myanmar", "people_count": 4},
+		{"nationality": "Laos", "people_count": 50, "status": "spam"},
+	} {
+		saveReport("reportx10000000000"+string(rune('0'+i))+"0", embassyX, r)(t, app, e)
+	}
+}
+
+func TestCounts(t *testing.T) {
+	scenarios := []tests.ApiScenario{
+		as(staffX, tests.ApiScenario{
+			Name:            "counts per status, need, nationality and week",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/counts",
+			BeforeTestFunc:  moreReports,
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"total":6`, `"status":{"new":5,"spam":1}`, `"shelter":3`, `"medical":1`, `"Indonesia":2`, `"Laos":1`, `"week":{"`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:            "counts follow the list filter",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/counts?filter=" + urlq(`needs ~ "medical"`),
+			BeforeTestFunc:  moreReports,
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"total":1`, `"Indonesia":1`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:           "public statistics count people and suppress cells under 11",
+			Method:         http.MethodGet,
+			URL:            "/api/staff/stats",
+			BeforeTestFunc: moreReports,
+			ExpectedStatus: http.StatusOK,
+			ExpectedContent: []string{
+				`"k":11`, `"unit":"people"`, `"total":39`,
+				`"Indonesia":12`, `"Thailand":20`, `"Viet Nam":null`, `"Myanmar":null`,
+				`"shelter":32`, `"medical":null`,
+			},
+			NotExpectedContent: []string{"Laos"},
+			ExpectedEvents:     map[string]int{"*": 0},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				var stats staff.PublicStats
+				if err := json.NewDecoder(res.Body).Decode(&stats); err != nil {
+					t.Fatal(err)
+				}
+				for _, dim := range []map[string]*int{stats.Nationality, stats.Needs, stats.Week} {
+					for k, v := range dim {
+						if v != nil && *v < staff.MinCell {
+							t.Errorf("cell %s=%d is under %d", k, *v, staff.MinCell)
+						}
+					}
+				}
+			},
+		}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

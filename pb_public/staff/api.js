@@ -1,0 +1,109 @@
+// api.js: a small client for the parts of PocketBase's REST API the console
+// uses. The token lives in sessionStorage: closing the tab signs out, which
+// suits shared embassy computers.
+
+const TOKEN_KEY = 'homeward.staff.token';
+const RECORD_KEY = 'homeward.staff.record';
+
+/** ApiError carries PocketBase's JSON error: status, message, data. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `Request failed (${status}).`);
+    this.status = status;
+    this.data = (body && body.data) || {};
+  }
+}
+
+export const auth = {
+  get token() { return sessionStorage.getItem(TOKEN_KEY) || ''; },
+  get record() {
+    try { return JSON.parse(sessionStorage.getItem(RECORD_KEY) || 'null'); } catch { return null; }
+  },
+  save(token, record) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(RECORD_KEY, JSON.stringify(record));
+  },
+  clear() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(RECORD_KEY);
+  },
+};
+
+/** onSignedOut is called when the server no longer accepts the token. */
+let onSignedOut = () => {};
+export function whenSignedOut(fn) { onSignedOut = fn; }
+
+/**
+ * request sends a JSON request with the staff token and returns the parsed
+ * answer; a non-2xx answer throws ApiError.
+ */
+export async function request(path, { method = 'GET', body, query, raw = false } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
+  }
+  const headers = {};
+  if (auth.token) headers.Authorization = auth.token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+    credentials: 'omit',
+  });
+  if (raw && res.ok) return res;
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!res.ok) {
+    if (res.status === 401 && auth.token) {
+      auth.clear();
+      onSignedOut();
+    }
+    throw new ApiError(res.status, data);
+  }
+  return data;
+}
+
+export async function login(email, password) {
+  const res = await request('/api/collections/staff/auth-with-password', {
+    method: 'POST',
+    body: { identity: email, password },
+  });
+  auth.save(res.token, res.record);
+  return res.record;
+}
+
+/** refresh checks the stored token and renews it. */
+export async function refresh() {
+  const res = await request('/api/collections/staff/auth-refresh', { method: 'POST' });
+  auth.save(res.token, res.record);
+  return res.record;
+}
+
+export function logout() { auth.clear(); }
+
+const records = (collection) => `/api/collections/${encodeURIComponent(collection)}/records`;
+
+export const list = (collection, query) => request(records(collection), { query });
+export const view = (collection, id, query) => request(`${records(collection)}/${encodeURIComponent(id)}`, { query });
+export const create = (collection, body) => request(records(collection), { method: 'POST', body });
+export const update = (collection, id, body) =>
+  request(`${records(collection)}/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+
+/** fileToken returns a short-lived token for protected files (attachments). */
+export async function fileToken() {
+  const res = await request('/api/files/token', { method: 'POST' });
+  return res.token;
+}
+
+export function fileURL(record, filename, token) {
+  const path = `/api/files/${encodeURIComponent(record.collectionId)}/${encodeURIComponent(record.id)}/${encodeURIComponent(filename)}`;
+  return `${path}?token=${encodeURIComponent(token)}`;
+}
+
+/** quote makes a string literal for a PocketBase filter expression. */
+export function quote(value) {
+  return '"' + String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+}

@@ -1,0 +1,47 @@
+// dom.js: builds elements from data with textContent only, so nothing a
+// reporter wrote can ever become markup.
+
+/**
+ * h creates an element: h('p', {class: 'x', dataset: {id: 1}}, 'text', child).
+ * Attributes whose value is false, null or undefined are left out.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, v);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** replace empties el and fills it with children. */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local time. */
+export function when(value) {
+  if (!value) return '';
+  const d = new Date(value.replace(' ', 'T'));
+  if (Number.isNaN(d.getTime())) return value;
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** announce tells screen reader users what just changed. */
+export function announce(text) {
+  const live = document.getElementById('announce');
+  if (live) live.textContent = text;
+}

@@ -1,0 +1,316 @@
+// report.js: one report with everything staff need to act on it: every
+// field, the attachments, the conversation with the reporter, the status
+// history, the status workflow, internal notes, replies and duplicates.
+// Every write goes through the records API; the server checks the rules
+// and writes the audit events.
+
+import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
+import { h, replace, when, announce } from './dom.js';
+import { STATUSES, WORKFLOW, label, urgencyReasons } from './labels.js';
+
+/** SECTIONS groups the report's fields as a caseworker reads them. */
+const SECTIONS = [
+  ['Triage', ['status', 'urgent', 'safety_risk_now', 'minors_present', 'needs', 'people_count', 'duplicate_of']],
+  ['People', ['nationality', 'language', 'gender', 'age_band', 'passport_held']],
+  ['Where', ['compound_location', 'compound_point', 'current_location', 'left_on']],
+  ['Contact', ['contact_name', 'contact_phone', 'contact_app', 'consent_contact', 'consent_share', 'consent_version']],
+  ['Source', ['channel', 'volunteer', 'device_created', 'created', 'updated', 'version', 'id']],
+];
+
+const FIELD_NAMES = {
+  status: 'Status', urgent: 'Urgent', safety_risk_now: 'Safety risk now', minors_present: 'Minors present',
+  needs: 'Needs', people_count: 'People', duplicate_of: 'Duplicate of', nationality: 'Nationality',
+  language: 'Language', gender: 'Gender', age_band: 'Age', passport_held: 'Passport held by employer',
+  compound_location: 'Compound', compound_point: 'Compound point', current_location: 'Now at',
+  left_on: 'Left the compound on', contact_name: 'Name', contact_phone: 'Phone', contact_app: 'Messaging app',
+  consent_contact: 'Consents to be contacted', consent_share: 'Consents to sharing with partners',
+  consent_version: 'Consent text version', channel: 'Written by', volunteer: 'Volunteer',
+  device_created: 'Written on the phone', created: 'Received', updated: 'Last change', version: 'Version', id: 'Report id',
+};
+
+const SELECT_FIELDS = new Set(['status', 'language', 'gender', 'age_band', 'passport_held', 'channel']);
+const DATE_FIELDS = new Set(['left_on', 'device_created', 'created', 'updated']);
+
+function show(name, value) {
+  if (DATE_FIELDS.has(name)) return value ? when(value) : '—';
+  if (name === 'needs') return (value || []).map(label).join(', ') || '—';
+  if (name === 'compound_point') {
+    return value && (value.lat || value.lon) ? `${value.lat}, ${value.lon}` : '—';
+  }
+  if (name === 'duplicate_of') return value ? h('a', { href: `#/report/${value}` }, value) : '—';
+  if (typeof value === 'boolean') return label(value);
+  if (SELECT_FIELDS.has(name)) return label(value);
+  if (value === 0 || value) return String(value);
+  return '—';
+}
+
+export class ReportView {
+  constructor(root) {
+    this.root = root;
+    this.report = null;
+  }
+
+  get id() { return this.report ? this.report.id : null; }
+
+  async open(id) {
+    this.report = null;
+    replace(this.root, h('p', { class: 'muted' }, 'Loading report…'));
+    try {
+      this.report = await view('reports', id);
+    } catch (err) {
+      replace(this.root, h('p', { class: 'error' }, err.status === 404
+        ? 'This report does not exist or belongs to another embassy.'
+        : `Could not load the report: ${err.message}`));
+      return;
+    }
+    this.render();
+    await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
+  }
+
+  render() {
+    const r = this.report;
+    const reasons = urgencyReasons(r);
+    replace(this.root,
+      h('p', {}, h('a', { href: '#/', class: 'back' }, '← All reports')),
+      h('header', { class: `report-head${r.urgent ? ' urgent' : ''}` },
+        h('h2', {}, `Report of ${when(r.created)}`),
+        h('p', {},
+          h('span', { class: `status status-${r.status}`, 'data-current-status': r.status }, label(r.status)),
+          reasons.map((why) => h('span', { class: 'flag' }, why)))),
+      this.workflow(),
+      h('section', { class: 'card message', 'aria-labelledby': 'msg-h' },
+        h('h3', { id: 'msg-h' }, 'Message'),
+        h('p', { class: 'reporter-text' }, r.message || '(no message)')),
+      h('div', { class: 'fields' }, SECTIONS.map(([title, names]) =>
+        h('section', { class: 'card' },
+          h('h3', {}, title),
+          h('dl', {}, names.map((n) => [h('dt', {}, FIELD_NAMES[n] || n), h('dd', { dataset: { field: n } }, show(n, r[n]))]))))),
+      h('section', { class: 'card', 'aria-labelledby': 'att-h' },
+        h('h3', { id: 'att-h' }, 'Attachments'), h('div', { 'data-attachments': '' }, 'Loading…')),
+      h('section', { class: 'card', 'aria-labelledby': 'conv-h' },
+        h('h3', { id: 'conv-h' }, 'Conversation with the reporter'),
+        h('ol', { class: 'conversation', 'data-messages': '' }),
+        this.replyForm()),
+      h('section', { class: 'card', 'aria-labelledby': 'hist-h' },
+        h('h3', { id: 'hist-h' }, 'History'),
+        h('ol', { class: 'history', 'data-history': '' }),
+        this.noteForm()),
+      h('section', { class: 'card', 'aria-labelledby': 'dup-h' },
+        h('h3', { id: 'dup-h' }, 'Possible duplicates'),
+        h('div', { 'data-duplicates': '' }, 'Looking…'),
+        this.duplicateForm()));
+  }
+
+  workflow() {
+    const current = this.report.status;
+    const at = WORKFLOW.indexOf(current);
+    const nextStatus = at >= 0 && at < WORKFLOW.length - 1 ? WORKFLOW[at + 1] : null;
+    return h('section', { class: 'card workflow', 'aria-labelledby': 'wf-h' },
+      h('h3', { id: 'wf-h' }, 'Status'),
+      nextStatus
+        ? h('p', {}, h('button', { type: 'button', class: 'primary', dataset: { setStatus: nextStatus }, onclick: () => this.setStatus(nextStatus) },
+          `Move to “${label(nextStatus)}”`))
+        : null,
+      h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Set status' },
+        STATUSES.map((s) => h('button', {
+          type: 'button',
+          class: s === current ? 'status-button current' : 'status-button',
+          'aria-pressed': s === current ? 'true' : 'false',
+          disabled: s === current,
+          dataset: { status: s },
+          onclick: () => this.setStatus(s),
+        }, label(s)))),
+      h('p', { class: 'muted small' }, 'Every change is logged with your name and the time.'));
+  }
+
+  async setStatus(status, extra = {}) {
+    try {
+      this.report = await update('reports', this.report.id, { status, ...extra });
+      announce(`Status changed to ${label(status)}.`);
+      this.render();
+      await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
+    } catch (err) {
+      alertIn(this.root.querySelector('.workflow'), `Could not change the status: ${err.message}`);
+    }
+  }
+
+  async loadAttachments() {
+    const box = this.root.querySelector('[data-attachments]');
+    try {
+      const res = await list('attachments', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 50, skipTotal: 1 });
+      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, 'No attachments.'));
+      // Attachments are protected files: each URL needs a short-lived token.
+      const token = await fileToken();
+      replace(box, h('ul', { class: 'attachments' }, res.items.map((a) => {
+        const url = fileURL(a, a.file, token);
+        const media = (a.mime || '').startsWith('audio/')
+          ? h('audio', { controls: true, preload: 'none', src: url })
+          : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: 'Attachment from the reporter' }));
+        return h('li', {}, media, h('span', { class: 'muted small' }, `${a.mime || ''} · ${size(a.size || 0)}`));
+      })));
+    } catch (err) {
+      replace(box, h('p', { class: 'error' }, `Could not load attachments: ${err.message}`));
+    }
+  }
+
+  async loadMessages() {
+    const box = this.root.querySelector('[data-messages]');
+    try {
+      const res = await list('messages', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 200, skipTotal: 1, expand: 'author' });
+      if (!res.items.length) {
+        replace(box, h('li', { class: 'muted' }, 'No messages yet.'));
+        return;
+      }
+      replace(box, res.items.map((m) => h('li', { class: `bubble from-${m.direction}` },
+        h('span', { class: 'who' }, m.direction === 'staff'
+          ? `${(m.expand && m.expand.author && m.expand.author.name) || 'Staff'}`
+          : 'Reporter'),
+        h('time', { datetime: m.created }, when(m.created)),
+        h('p', {}, m.body),
+        m.direction === 'staff' ? h('span', { class: 'muted small' }, m.read_by_reporter ? 'Read by the reporter' : 'Not read yet') : null)));
+      // Reporter messages shown here count as read by staff.
+      for (const m of res.items) {
+        if (m.direction === 'reporter' && !m.read_by_staff) update('messages', m.id, { read_by_staff: true }).catch(() => {});
+      }
+    } catch (err) {
+      replace(box, h('li', { class: 'error' }, `Could not load messages: ${err.message}`));
+    }
+  }
+
+  replyForm() {
+    const form = h('form', { class: 'stack', 'data-reply': '' },
+      h('label', { for: 'reply-body' }, 'Reply to the reporter'),
+      h('textarea', { id: 'reply-body', name: 'body', rows: 3, maxlength: 4000, required: true }),
+      h('p', { class: 'muted small' }, 'The reporter reads this on their phone with their receipt code. Write simply, in their language if you can.'),
+      h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = form.elements.body.value.trim();
+      if (!body) return;
+      try {
+        await create('messages', { report: this.report.id, direction: 'staff', author: auth.record.id, body });
+        form.reset();
+        announce('Reply sent.');
+        await Promise.all([this.loadMessages(), this.loadHistory()]);
+      } catch (err) {
+        alertIn(form, `Could not send the reply: ${err.message}`);
+      }
+    });
+    return form;
+  }
+
+  async loadHistory() {
+    const box = this.root.querySelector('[data-history]');
+    try {
+      const res = await list('report_events', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 200, skipTotal: 1, expand: 'actor' });
+      if (!res.items.length) {
+        replace(box, h('li', { class: 'muted' }, 'Nothing has happened to this report yet.'));
+        return;
+      }
+      replace(box, res.items.map((ev) => h('li', { class: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
+        h('time', { datetime: ev.created }, when(ev.created)),
+        h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || ev.actor_label || 'System'),
+        h('span', { class: 'what' }, describe(ev)),
+        ev.kind === 'note' ? h('p', { class: 'note' }, ev.note) : null)));
+    } catch (err) {
+      replace(box, h('li', { class: 'error' }, `Could not load the history: ${err.message}`));
+    }
+  }
+
+  noteForm() {
+    const form = h('form', { class: 'stack', 'data-note': '' },
+      h('label', { for: 'note-body' }, 'Internal note'),
+      h('textarea', { id: 'note-body', name: 'note', rows: 2, maxlength: 4000, required: true }),
+      h('p', { class: 'muted small' }, 'Only embassy staff see notes. They cannot be edited or deleted.'),
+      h('button', { type: 'submit' }, 'Add note'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const note = form.elements.note.value.trim();
+      if (!note) return;
+      try {
+        await create('report_events', { report: this.report.id, embassy: this.report.embassy, kind: 'note', actor: auth.record.id, note });
+        form.reset();
+        announce('Note added.');
+        await this.loadHistory();
+      } catch (err) {
+        alertIn(form, `Could not add the note: ${err.message}`);
+      }
+    });
+    return form;
+  }
+
+  async loadDuplicates() {
+    const box = this.root.querySelector('[data-duplicates]');
+    try {
+      const res = await request(`/api/staff/reports/${encodeURIComponent(this.report.id)}/duplicates`);
+      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, 'No likely duplicates within two weeks.'));
+      replace(box, h('ul', { class: 'duplicates' }, res.items.map((d) => h('li', {},
+        h('a', { href: `#/report/${d.id}` }, `${when(d.created)} · ${label(d.status)} · ${d.people_count || '?'} people`),
+        d.compound_location ? h('span', { class: 'muted' }, ` · ${d.compound_location}`) : null,
+        h('span', { class: 'reasons' }, d.reasons.join(', ')),
+        this.report.duplicate_of === d.id
+          ? h('span', { class: 'muted' }, ' (marked)')
+          : h('button', { type: 'button', dataset: { markDuplicate: d.id }, onclick: () => this.markDuplicate(d.id) }, 'This report repeats it')))));
+    } catch (err) {
+      replace(box, h('p', { class: 'error' }, `Could not look for duplicates: ${err.message}`));
+    }
+  }
+
+  duplicateForm() {
+    const form = h('form', { class: 'inline' },
+      h('label', { for: 'dup-of' }, 'Duplicate of report id'),
+      h('input', { id: 'dup-of', name: 'of', pattern: '[a-z0-9]{20}', required: true, autocomplete: 'off', spellcheck: 'false' }),
+      h('button', { type: 'submit' }, 'Mark as duplicate'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.markDuplicate(form.elements.of.value.trim());
+    });
+    return form;
+  }
+
+  /** markDuplicate keeps the reporter's thread: replies still reach them. */
+  markDuplicate(of) {
+    return this.setStatus('duplicate', { duplicate_of: of });
+  }
+
+  /** onRealtime refreshes the open report when someone else acts on it. */
+  onRealtime(topic, { action, record }) {
+    if (!this.report) return;
+    if (topic === 'reports/*' && record.id === this.report.id && action === 'update' && record.version !== this.report.version) {
+      this.report = record;
+      this.render();
+      this.loadAttachments(); this.loadMessages(); this.loadHistory(); this.loadDuplicates();
+    } else if (topic === 'messages/*' && record.report === this.report.id) {
+      this.loadMessages();
+    } else if (topic === 'report_events/*' && record.report === this.report.id) {
+      this.loadHistory();
+    }
+  }
+}
+
+function describe(ev) {
+  switch (ev.kind) {
+    case 'status': return `changed the status from ${label(ev.from_status)} to ${label(ev.to_status)}`;
+    case 'note': return 'added an internal note';
+    case 'reply': return 'replied to the reporter';
+    case 'duplicate': return ev.note || 'marked as duplicate';
+    case 'route': return ev.note || 'routed the report';
+    case 'created': return 'report received';
+    default: return label(ev.kind);
+  }
+}
+
+function size(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function alertIn(el, text) {
+  let box = el.querySelector(':scope > .error');
+  if (!box) {
+    box = h('p', { class: 'error', role: 'alert' });
+    el.append(box);
+  }
+  box.textContent = text;
+}
