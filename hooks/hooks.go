@@ -10,8 +10,8 @@ import (
 	"homeward/hooks/demo"
 	"homeward/hooks/privacy"
 	"homeward/hooks/reports"
-	"homeward/hooks/sync"
 	"homeward/hooks/staff"
+	"homeward/hooks/sync"
 	"homeward/hooks/web"
 )
 
