@@ -3,6 +3,9 @@ package qr
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,10 +15,11 @@ import (
 	"github.com/skip2/go-qrcode"
 )
 
-// Image size limits in pixels. Below minImageSize a link code (about 70
-// modules with its quiet zone) gets under two pixels per module and stops
-// scanning reliably; above maxImageSize an image costs memory and gains
-// nothing on paper (2048 px fills A4 at 250 dpi).
+// Image size limits in pixels. A link code is 65 to 93 modules wide with
+// its quiet zone, so at minImageSize it gets the two pixels per module a
+// phone camera needs (codePNG enlarges the image if not); above
+// maxImageSize an image costs memory and gains nothing on paper (2048 px
+// fills A4 at 250 dpi).
 const (
 	minImageSize     = 128
 	defaultImageSize = 512
@@ -109,11 +113,47 @@ func writeCode(e *core.RequestEvent, content, ext string, opts imageOptions, fil
 	if ext == "svg" {
 		return e.Blob(http.StatusOK, "image/svg+xml", codeSVG(code, opts.size))
 	}
-	png, err := code.PNG(opts.size)
+	png, err := codePNG(code, opts.size)
 	if err != nil {
 		return e.InternalServerError("Failed to draw the code.", err)
 	}
 	return e.Blob(http.StatusOK, "image/png", png)
+}
+
+// minModulePixels is the smallest module drawn: one-pixel modules blur
+// into each other when a phone photographs a screen.
+const minModulePixels = 2
+
+// codePNG draws code with every module a whole number of pixels, centred
+// on a white square of size pixels. go-qrcode's own PNG stretches modules
+// to fill the size, which makes them uneven and small codes unreadable. A
+// code that needs more than size pixels gets a larger image.
+func codePNG(code *qrcode.QRCode, size int) ([]byte, error) {
+	bitmap := code.Bitmap()
+	n := len(bitmap)
+	scale := max(size/n, minModulePixels)
+	size = max(size, n*scale)
+	offset := (size - n*scale) / 2
+	img := image.NewPaletted(image.Rect(0, 0, size, size), color.Palette{color.White, color.Black})
+	for y, row := range bitmap {
+		for x, dark := range row {
+			if !dark {
+				continue
+			}
+			for py := offset + y*scale; py < offset+(y+1)*scale; py++ {
+				start := img.PixOffset(offset+x*scale, py)
+				for i := range scale {
+					img.Pix[start+i] = 1
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&b, img); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // codeSVG draws code as one SVG path, a run of dark modules per segment,
