@@ -2,6 +2,8 @@ package qr_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -187,4 +189,21 @@ func readBody(t testing.TB, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// tamper swaps the link id in a token's payload and keeps its signature.
+func tamper(t testing.TB, token, jti string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(raw, &payload); err != nil {
+		t.Fatal(err)
+	}
+	payload["jti"] = jti
+	forged, _ := json.Marshal(payload)
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(forged) + "." + parts[2]
 }

@@ -47,9 +47,7 @@ func TestScanPages(t *testing.T) {
 		wantScanned int // scans of f.link afterwards
 	}
 	tamper := func(t *testing.T, f *fixture) string {
-		u := linkURL(t, f.app, f.link)
-		parts := strings.Split(tokenOf(u), ".")
-		return "/q/" + parts[0] + "." + parts[1] + "x." + parts[2]
+		return "/q/" + tamper(t, tokenOf(linkURL(t, f.app, f.link)), f.expired.Id)
 	}
 	cases := []pageCase{
 		{
