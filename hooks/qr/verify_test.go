@@ -123,3 +123,23 @@ func TestVerifyIsRateLimited(t *testing.T) {
 		t.Fatalf("statuses %v, want 30 OK then 429", statuses)
 	}
 }
+
+// TestQRPagesHaveRateLimits checks every anonymous QR route matches a
+// rate-limit rule from the settings migrations.
+func TestQRPagesHaveRateLimits(t *testing.T) {
+	app := testserver.NewApp(t, true)
+	for _, c := range []struct{ method, path, label string }{
+		{http.MethodPost, "/api/qr/verify", "POST /api/qr/verify"},
+		{http.MethodGet, "/api/qr/abc.png", "/api/qr/"},
+		{http.MethodGet, "/api/qr/embassy/x/vcard.png", "/api/qr/"},
+		{http.MethodGet, "/q/abc", "/q/"},
+		{http.MethodGet, "/verify", "/verify"},
+		{http.MethodGet, "/e", "/e"},
+		{http.MethodGet, "/e/kh-indonesia", "/e/"},
+	} {
+		rule, ok := app.Settings().RateLimits.FindRateLimitRule([]string{c.method + " " + c.path, c.path}, "", "@guest")
+		if !ok || rule.Label != c.label {
+			t.Errorf("%s %s matches rule %q (found %v), want %q", c.method, c.path, rule.Label, ok, c.label)
+		}
+	}
+}
