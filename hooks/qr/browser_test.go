@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
 
@@ -180,5 +184,46 @@ func TestBrowserShowsTheContactFlowUnderTheCSP(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
+	}
+}
+
+// TestBrowserPrintsThePosterOnOneA4Page opens the poster as staff would,
+// prints it to PDF with the page's own print CSS, and reads the code back
+// from Chromium's rendering.
+func TestBrowserPrintsThePosterOnOneA4Page(t *testing.T) {
+	f := newFixture(t, false)
+	srv := testserver.Start(t, f.app)
+	f.app.Settings().Meta.AppURL = srv.URL
+	ctx := browsertest.New(t, 60*time.Second)
+
+	url := srv.URL + "/api/qr/" + f.link.Id + "/poster?token=" + fileToken(t, f.staff)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(".poster .code svg")); err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.Screenshot(".poster .code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := decodeQR(t, shot); !strings.HasPrefix(text, srv.URL+"/q/") || qr.VerifyInput(f.app, text).Verdict != qr.VerdictValid {
+		t.Fatalf("the rendered poster code reads %q", text)
+	}
+
+	pdf, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: new(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf.Data, -1)
+	if len(pages) != 1 {
+		t.Fatalf("the poster prints on %d pages, want 1", len(pages))
+	}
+	box := regexp.MustCompile(`/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]`).FindSubmatch(pdf.Data)
+	if box == nil {
+		t.Fatal("no MediaBox in the PDF")
+	}
+	w, _ := strconv.ParseFloat(string(box[1]), 64)
+	h, _ := strconv.ParseFloat(string(box[2]), 64)
+	// A4 is 595 x 842 points.
+	if math.Abs(w-595) > 2 || math.Abs(h-842) > 2 {
+		t.Fatalf("page is %v x %v points, want A4", w, h)
 	}
 }
