@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,5 +74,34 @@ func TestJWKSVerifiesTokensWithAnIndependentLibrary(t *testing.T) {
 				t.Fatalf("claims %s", payload)
 			}
 		})
+	}
+}
+
+// TestDocsExampleVerifies keeps docs/api/qr.md honest: its example link
+// verifies with its example key set, with go-jose.
+func TestDocsExampleVerifies(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "api", "qr.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := regexp.MustCompile(`https://homeward\.example/q/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`).FindStringSubmatch(string(doc))
+	keys := regexp.MustCompile(`(?m)^\{"keys":.*\}$`).FindString(string(doc))
+	if token == nil || keys == "" {
+		t.Fatal("example link or key set missing from the docs")
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal([]byte(keys), &set); err != nil {
+		t.Fatal(err)
+	}
+	sig, err := jose.ParseSigned(token[1], []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := set.Key(sig.Signatures[0].Header.KeyID)
+	if len(found) != 1 {
+		t.Fatal("the example's kid is not in the example key set")
+	}
+	if _, err := sig.Verify(found[0]); err != nil {
+		t.Fatalf("the documented example does not verify: %v", err)
 	}
 }

@@ -187,8 +187,10 @@ func FuzzVerify(f *testing.F) {
 	f.Add(tokenOf(linkURL(f, fx.app, fx.link)))
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("a.b.c")
+	f.Add("https://homeward.example/q/x.y.z")
+	f.Add("http://[::1/q/")
 	f.Fuzz(func(t *testing.T, token string) {
-		got := qr.Verify(fx.app, token, time.Now())
+		got := qr.VerifyInput(fx.app, token)
 		if got.Verdict == qr.VerdictValid && got.Link == nil {
 			t.Fatal("valid without a link")
 		}
