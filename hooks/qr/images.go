@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/skip2/go-qrcode"
@@ -38,8 +39,8 @@ var errorLevels = map[string]qrcode.RecoveryLevel{
 
 // bindQRApi binds the /api/qr routes.
 func bindQRApi(rg *router.RouterGroup[*core.RequestEvent], pages *pageSet) {
-	rg.POST("/verify", verifyHandler)
-	rg.GET("/embassy/{slug}/{file}", vcardHandler)
+	rg.POST("/verify", verifyHandler).Bind(apis.SkipSuccessActivityLog())
+	rg.GET("/embassy/{slug}/{file}", vcardHandler).Bind(apis.SkipSuccessActivityLog())
 	rg.GET("/{link}/poster", posterHandler(pages))
 	rg.GET("/{file}", linkImageHandler)
 }

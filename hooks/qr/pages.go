@@ -163,8 +163,10 @@ func scanHandler(pages *pageSet) func(*core.RequestEvent) error {
 		if res.Verdict != VerdictValid {
 			return renderWarning(e, pages, res)
 		}
-		if err := countScan(e.App, res.Link.Id); err != nil {
-			e.App.Logger().Warn("qr: failed to count a scan", "error", err)
+		if e.Request.Method == http.MethodGet { // a HEAD is no scan
+			if err := countScan(e.App, res.Link.Id); err != nil {
+				e.App.Logger().Warn("qr: failed to count a scan", "error", err)
+			}
 		}
 		lang := res.Link.GetString("language")
 		p := contactPage{

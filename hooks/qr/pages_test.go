@@ -1,12 +1,17 @@
 package qr_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/logger"
 
 	"homeward/hooks/privacy"
 	"homeward/internal/testserver"
@@ -176,5 +181,54 @@ func TestScanPagesOverHTTP(t *testing.T) {
 	wg.Wait()
 	if got := scans(t, f.app, f.link.Id); got != n+1 {
 		t.Fatalf("scans %d after %d concurrent scans and one before, want %d", got, n, n+1)
+	}
+}
+
+// TestScansLeaveNoRequestLog: the request log would keep each scan's link,
+// time and user agent. A logged staff request is the control that logs
+// are written at all.
+func TestScansLeaveNoRequestLog(t *testing.T) {
+	f := newFixture(t, false)
+	f.app.Settings().Logs.MaxDays = 7 // test apps log nothing by default; ship settings do
+	srv := testserver.Start(t, f.app)
+	token := tokenOf(linkURL(t, f.app, f.link))
+	for _, path := range []string{"/q/" + token, "/e/kh-indonesia", "/e", "/verify?link=" + token, "/api/qr/embassy/kh-indonesia/vcard.png"} {
+		res, _ := get(t, srv.URL+path, "")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+	}
+	res, _ := http.Post(srv.URL+"/api/qr/verify", "application/json", strings.NewReader(`{"token":"`+token+`"}`))
+	res.Body.Close()
+	control := "/api/qr/" + f.link.Id + ".svg"
+	get(t, srv.URL+control, authToken(t, f.staff))
+
+	handler, ok := f.app.Logger().Handler().(*logger.BatchHandler)
+	if !ok {
+		t.Skip("the app logger does not batch")
+	}
+	var urls []string
+	for range 50 { // logs are handed over in a goroutine
+		time.Sleep(20 * time.Millisecond)
+		handler.WriteAll(context.Background())
+		logs := []*core.Log{}
+		if err := f.app.LogQuery().All(&logs); err != nil {
+			t.Fatal(err)
+		}
+		urls = urls[:0]
+		for _, l := range logs {
+			urls = append(urls, l.Message)
+		}
+		if slices.ContainsFunc(urls, func(u string) bool { return strings.Contains(u, control) }) {
+			break
+		}
+	}
+	if !slices.ContainsFunc(urls, func(u string) bool { return strings.Contains(u, control) }) {
+		t.Fatalf("the control request was never logged: %q", urls)
+	}
+	for _, u := range urls {
+		if strings.Contains(u, token) || strings.Contains(u, "/q/") || strings.Contains(u, "/e") || strings.Contains(u, "/verify") || strings.Contains(u, "vcard") {
+			t.Errorf("logged: %q", u)
+		}
 	}
 }

@@ -8,6 +8,7 @@ package qr
 import (
 	"time"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
@@ -42,10 +43,13 @@ func Register(app core.App) error {
 			return err
 		}
 		se.Router.GET("/.well-known/jwks.json", jwksHandler)
-		se.Router.GET("/q/{token}", scanHandler(pages))
-		se.Router.GET("/e", embassyListHandler(pages))
-		se.Router.GET("/e/{slug}", embassyHandler(pages))
-		se.Router.GET("/verify", verifyPageHandler(pages))
+		// The request log would keep the URL (the link id), the time and
+		// the user agent of every scan: a trail of who scanned which
+		// poster. Successful anonymous requests here are not logged.
+		se.Router.GET("/q/{token}", scanHandler(pages)).Bind(apis.SkipSuccessActivityLog())
+		se.Router.GET("/e", embassyListHandler(pages)).Bind(apis.SkipSuccessActivityLog())
+		se.Router.GET("/e/{slug}", embassyHandler(pages)).Bind(apis.SkipSuccessActivityLog())
+		se.Router.GET("/verify", verifyPageHandler(pages)).Bind(apis.SkipSuccessActivityLog())
 		bindQRApi(se.Router.Group("/api/qr"), pages)
 		return se.Next()
 	})
