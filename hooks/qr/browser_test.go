@@ -170,12 +170,17 @@ func TestBrowserShowsTheContactFlowUnderTheCSP(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(linkURL(t, f.app, f.link)), chromedp.WaitVisible("a.call")); err != nil {
 		t.Fatal(err)
 	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`({
-		badge: getComputedStyle(document.querySelector('.badge')).borderTopStyle,
-		call: document.querySelector('a.call').href,
-		report: document.querySelector('a.report').getAttribute('href'),
-		vcard: String(document.querySelector('img.vcard').naturalWidth > 0),
-	})`))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`(async () => {
+		const vcard = document.querySelector('img.vcard');
+		vcard.scrollIntoView(); // it loads lazily
+		await vcard.decode();
+		return {
+			badge: getComputedStyle(document.querySelector('.badge')).borderTopStyle,
+			call: document.querySelector('a.call').href,
+			report: document.querySelector('a.report').getAttribute('href'),
+			vcard: String(vcard.naturalWidth > 0),
+		};
+	})()`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
 	}
