@@ -93,7 +93,7 @@ func newContact(embassy *core.Record, lang string) contact {
 		Notes:         embassy.GetString("notes"),
 		Demo:          embassy.GetBool("demo"),
 		ContactPath:   "/e/" + url.PathEscape(slug),
-		VCardImage:    "/api/qr/embassy/" + url.PathEscape(slug) + "/vcard.png?size=240",
+		VCardImage:    "/api/qr/embassy/" + url.PathEscape(slug) + "/vcard.png?size=480",
 		VCardDownload: "/api/qr/embassy/" + url.PathEscape(slug) + "/vcard.vcf",
 	}
 	if n := phoneNumber(c.Hotline); n != "" {

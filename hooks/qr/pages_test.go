@@ -64,7 +64,7 @@ func TestScanPages(t *testing.T) {
 				`href="tel:&#43;85523000111"`, `href="https://wa.me/85512345678"`, `href="mailto:help@embassy.example"`,
 				`href="/?embassy=kh-indonesia&amp;lang=id#report"`, "File a report",
 				"Bahasa Indonesia", "Any ID you still have.", "Mon-Fri 08:00-16:00", "Street 466",
-				`src="/api/qr/embassy/kh-indonesia/vcard.png?size=240"`, "homeward.example",
+				`src="/api/qr/embassy/kh-indonesia/vcard.png?size=480"`, "homeward.example",
 			},
 			notContent:  []string{"may be fake", "Poipet"},
 			wantScanned: 1,
