@@ -46,6 +46,7 @@ func (s *pageSet) render(e *core.RequestEvent, status int, name string, data any
 
 // page is what every page's layout needs.
 type page struct {
+	Lang       string // the language of the key phrases, and of <html lang>
 	Title      string
 	AppName    string
 	Host       string // the official address people should see in the address bar
@@ -53,12 +54,24 @@ type page struct {
 	Script     string
 }
 
-func newPage(app core.App, title, stylesheet string) page {
+func newPage(app core.App, lang, title, stylesheet string) page {
 	host := publicURL(app)
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	return page{Title: title, AppName: app.Settings().Meta.AppName, Host: host, Stylesheet: stylesheet}
+	return page{Lang: lang, Title: title, AppName: app.Settings().Meta.AppName, Host: host, Stylesheet: stylesheet}
+}
+
+// T returns a key phrase in the page's language (see phrases).
+func (p page) T(key string) phrase { return translate(key, p.Lang) }
+
+// requestLanguage is the page language for a request: given (a link's
+// language), else ?lang=, else the browser's.
+func requestLanguage(e *core.RequestEvent, given string) string {
+	if knownLanguage(given) {
+		return given
+	}
+	return pageLanguage(e.Request.URL.Query().Get("lang"), e.Request.Header.Get("Accept-Language"))
 }
 
 // contact is an embassy's contact details ready for the page: tap targets
@@ -170,7 +183,7 @@ func scanHandler(pages *pageSet) func(*core.RequestEvent) error {
 		}
 		lang := res.Link.GetString("language")
 		p := contactPage{
-			page:    newPage(e.App, res.Embassy.GetString("name"), "/css/contact.css"),
+			page:    newPage(e.App, requestLanguage(e, lang), res.Embassy.GetString("name"), "/css/contact.css"),
 			Contact: newContact(res.Embassy, lang),
 			Scanned: true,
 		}
@@ -188,7 +201,7 @@ func embassyHandler(pages *pageSet) func(*core.RequestEvent) error {
 		}
 		e.Response.Header().Set("Cache-Control", "no-cache")
 		p := contactPage{
-			page:    newPage(e.App, embassy.GetString("name"), "/css/contact.css"),
+			page:    newPage(e.App, requestLanguage(e, ""), embassy.GetString("name"), "/css/contact.css"),
 			Contact: newContact(embassy, e.Request.URL.Query().Get("lang")),
 		}
 		return pages.render(e, http.StatusOK, "contact", p)
@@ -207,7 +220,7 @@ func embassyList(e *core.RequestEvent, intro string) embassiesPage {
 	if err != nil {
 		e.App.Logger().Warn("qr: failed to list embassies", "error", err)
 	}
-	p := embassiesPage{page: newPage(e.App, "Embassies", "/css/contact.css"), Intro: intro}
+	p := embassiesPage{page: newPage(e.App, requestLanguage(e, ""), "Embassies", "/css/contact.css"), Intro: intro}
 	for _, r := range records {
 		p.Embassies = append(p.Embassies, newContact(r, ""))
 	}
@@ -241,8 +254,12 @@ var warningStatus = map[string]int{
 }
 
 func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
+	lang := ""
+	if res.Link != nil {
+		lang = res.Link.GetString("language")
+	}
 	p := warningPage{
-		page:     newPage(e.App, "Warning: this code may be fake", "/css/contact.css"),
+		page:     newPage(e.App, requestLanguage(e, lang), "Warning: this code may be fake", "/css/contact.css"),
 		Verdict:  res.Verdict,
 		Reason:   res.Reason,
 		Verifier: publicURL(e.App) + "/verify",
@@ -266,7 +283,7 @@ type verifyPage struct {
 // (js/qrverify.js); without it, ?link= is checked here.
 func verifyPageHandler(pages *pageSet) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		p := verifyPage{page: newPage(e.App, "Check a QR code", "/css/contact.css")}
+		p := verifyPage{page: newPage(e.App, "en", "Check a QR code", "/css/contact.css")}
 		p.Script = "/js/verify-page.js"
 		if input := strings.TrimSpace(e.Request.URL.Query().Get("link")); input != "" && len(input) <= maxTokenLength {
 			res := newVerifyResponse(e.App, VerifyInput(e.App, input))

@@ -46,6 +46,7 @@ func TestScanPages(t *testing.T) {
 	type pageCase struct {
 		name        string
 		url         func(t *testing.T, f *fixture) string
+		headers     map[string]string
 		status      int
 		content     []string
 		notContent  []string
@@ -60,7 +61,9 @@ func TestScanPages(t *testing.T) {
 			url:    func(t *testing.T, f *fixture) string { return "/q/" + tokenOf(linkURL(t, f.app, f.link)) },
 			status: http.StatusOK,
 			content: []string{
-				"Genuine code: signed by Homeward", "Embassy of Indonesia in Phnom Penh",
+				`<html lang="id"`, `<span lang="id">Kode asli</span><span class="en" lang="en">Genuine code</span>`,
+				"Signed by Homeward for this embassy.", "Embassy of Indonesia in Phnom Penh",
+				`<span lang="id">Telepon hotline</span><span class="en" lang="en">Call the hotline</span>`,
 				`href="tel:&#43;85523000111"`, `href="https://wa.me/85512345678"`, `href="mailto:help@embassy.example"`,
 				`href="/?embassy=kh-indonesia&amp;lang=id#report"`, "File a report",
 				"Bahasa Indonesia", "Any ID you still have.", "Mon-Fri 08:00-16:00", "Street 466",
@@ -73,33 +76,40 @@ func TestScanPages(t *testing.T) {
 			name:       "a revoked code warns and gives the official contacts",
 			url:        func(t *testing.T, f *fixture) string { return "/q/" + tokenOf(linkURL(t, f.app, f.revoked)) },
 			status:     http.StatusGone,
-			content:    []string{"this code may be fake", "withdrawn by the embassy", `href="tel:&#43;85523000111"`, `href="/e/kh-indonesia"`, `href="/e"`},
+			content:    []string{`<html lang="en"`, "Warning: this code may be fake", "withdrawn by the embassy", `href="tel:&#43;85523000111"`, `href="/e/kh-indonesia"`, `href="/e"`},
 			notContent: []string{"Genuine code"},
 		},
 		{
 			name:    "an expired code warns",
 			url:     func(t *testing.T, f *fixture) string { return "/q/" + tokenOf(linkURL(t, f.app, f.expired)) },
 			status:  http.StatusGone,
-			content: []string{"this code may be fake", "expired"},
+			content: []string{"Warning: this code may be fake", "expired"},
 		},
 		{
 			name:       "a tampered code warns without naming an embassy",
 			url:        tamper,
 			status:     http.StatusBadRequest,
-			content:    []string{"this code may be fake", "signature does not check out", "/verify"},
+			content:    []string{"Warning: this code may be fake", "signature does not check out", "/verify"},
 			notContent: []string{"Genuine code", "Embassy of Indonesia"},
 		},
 		{
 			name:    "a made-up code warns",
 			url:     func(*testing.T, *fixture) string { return "/q/eyJhbGciOiJub25lIn0.eyJqdGkiOiJ4In0." },
 			status:  http.StatusBadRequest,
-			content: []string{"this code may be fake"},
+			content: []string{"Warning: this code may be fake"},
+		},
+		{
+			name:    "a warning for a code of unknown language follows the browser's language",
+			url:     func(*testing.T, *fixture) string { return "/q/not-a-token" },
+			headers: map[string]string{"Accept-Language": "xx, th-TH;q=0.9, en;q=0.5"},
+			status:  http.StatusBadRequest,
+			content: []string{`<html lang="th"`, `<span lang="th">คำเตือน: รหัสนี้อาจเป็นของปลอม</span><span class="en" lang="en">Warning: this code may be fake</span>`},
 		},
 		{
 			name:       "an embassy page shows official contacts without claiming a scan",
 			url:        func(*testing.T, *fixture) string { return "/e/kh-indonesia?lang=vi" },
 			status:     http.StatusOK,
-			content:    []string{"Official contacts, published by Homeward", `href="/?embassy=kh-indonesia&amp;lang=vi#report"`},
+			content:    []string{`<html lang="vi"`, `<span lang="vi">Liên hệ chính thức</span><span class="en" lang="en">Official contacts</span>`, "Published by Homeward.", `href="/?embassy=kh-indonesia&amp;lang=vi#report"`},
 			notContent: []string{"Genuine code"},
 		},
 		{
@@ -134,6 +144,7 @@ func TestScanPages(t *testing.T) {
 			s := tests.ApiScenario{
 				Method:             http.MethodGet,
 				URL:                c.url(t, f),
+				Headers:            c.headers,
 				TestAppFactory:     func(testing.TB) *tests.TestApp { return f.app },
 				ExpectedStatus:     c.status,
 				ExpectedContent:    c.content,

@@ -49,7 +49,7 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		}
 		lang := link.GetString("language")
 		p := posterPage{
-			page:        newPage(e.App, "Poster: "+embassy.GetString("name"), "/css/poster.css"),
+			page:        newPage(e.App, "en", "Poster: "+embassy.GetString("name"), "/css/poster.css"),
 			Code:        template.HTML(codeSVG(code, 0)),
 			Contact:     newContact(embassy, lang),
 			EnglishLine: posterLines["en"],
