@@ -94,7 +94,7 @@ func (k *Keyring) Current() (SigningKey, error) {
 		return SigningKey{}, err
 	}
 	if len(k.active) == 0 {
-		if _, err := k.addLocked(); err != nil {
+		if _, err := k.addLocked(true); err != nil {
 			return SigningKey{}, err
 		}
 	}
@@ -134,7 +134,7 @@ func (k *Keyring) Rotate() (SigningKey, error) {
 	if err := k.loadLocked(); err != nil {
 		return SigningKey{}, err
 	}
-	return k.addLocked()
+	return k.addLocked(false)
 }
 
 // Retire removes the private key kid, so links it signed stop verifying.
@@ -142,6 +142,11 @@ func (k *Keyring) Rotate() (SigningKey, error) {
 func (k *Keyring) Retire(kid string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	unlock, err := k.lockFile()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	f, err := k.readLocked()
 	if err != nil {
 		return err
@@ -239,11 +244,21 @@ func (k *Keyring) readLocked() (keysFile, error) {
 	return f, nil
 }
 
-// addLocked makes a key, appends it to the file and reloads.
-func (k *Keyring) addLocked() (SigningKey, error) {
+// addLocked makes a key, appends it to the file and reloads. With
+// onlyIfEmpty it makes the first key only, unless another process has
+// made one meanwhile.
+func (k *Keyring) addLocked(onlyIfEmpty bool) (SigningKey, error) {
+	unlock, err := k.lockFile()
+	if err != nil {
+		return SigningKey{}, err
+	}
+	defer unlock()
 	f, err := k.readLocked()
 	if err != nil {
 		return SigningKey{}, err
+	}
+	if onlyIfEmpty && len(k.active) > 0 {
+		return k.active[len(k.active)-1], nil
 	}
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -267,6 +282,41 @@ func (k *Keyring) addLocked() (SigningKey, error) {
 		return SigningKey{}, err
 	}
 	return SigningKey{Kid: kid, Created: created, Private: priv}, nil
+}
+
+// Cross-process lock around changes: the server (first key) and the key
+// commands (rotate, retire) may run at once, and each must re-read the
+// file under the lock so neither drops the other's key.
+const (
+	lockWait  = 10 * time.Second
+	lockStale = time.Minute // a lock older than this was left by a crash
+)
+
+// lockFile takes the key file's lock, returning the function that frees it.
+func (k *Keyring) lockFile() (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(k.path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	name := k.path + ".lock"
+	deadline := time.Now().Add(lockWait)
+	for {
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			return func() { os.Remove(name) }, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("lock signing keys: %w", err)
+		}
+		if st, err := os.Stat(name); err == nil && time.Since(st.ModTime()) > lockStale {
+			os.Remove(name)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("lock signing keys: %s is held; remove it if no other homeward process runs", name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // writeLocked replaces the file atomically (temp file, fsync, rename), so

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/tests"
@@ -129,5 +131,49 @@ func TestKeyCommands(t *testing.T) {
 	out, _ = run("keys")
 	if !strings.Contains(out, first.Kid) || !strings.Contains(out, "retired") {
 		t.Fatalf("keys after retiring:\n%s", out)
+	}
+}
+
+// TestConcurrentProcessesLoseNoKey: several key rings over one data dir
+// stand for the server and key commands running at once.
+func TestConcurrentProcessesLoseNoKey(t *testing.T) {
+	dir := t.TempDir()
+	const n = 8
+	kids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			k, err := qr.NewKeyring(dir).Current()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			kids[i] = k.Kid
+		})
+	}
+	wg.Wait()
+	for _, kid := range kids {
+		if kid != kids[0] {
+			t.Fatalf("first start made different keys: %v", kids)
+		}
+	}
+
+	for range n {
+		wg.Go(func() {
+			if _, err := qr.NewKeyring(dir).Rotate(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	keys, err := qr.NewKeyring(dir).List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != n+1 {
+		t.Fatalf("%d keys after %d concurrent rotations of one, want %d", len(keys), n, n+1)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "qr_signing_keys.json.lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("lock left behind: %v", err)
 	}
 }
