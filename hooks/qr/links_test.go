@@ -53,15 +53,21 @@ func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
 	}
 	s.Test(t)
 
+	g := newFixture(t, false)
 	other := tests.ApiScenario{
 		Name:            "staff cannot make links for another embassy",
 		Method:          http.MethodPost,
 		URL:             "/api/collections/qr_links/records",
-		Body:            strings.NewReader(`{"label":"Fake","embassy":"` + f.embassy.Id + `"}`),
-		Headers:         map[string]string{"Authorization": authToken(t, f.otherStaff), "Content-Type": "application/json"},
-		TestAppFactory:  func(testing.TB) *tests.TestApp { return newFixture(t, false).app },
+		Body:            strings.NewReader(`{"label":"Fake","embassy":"` + g.embassy.Id + `"}`),
+		Headers:         map[string]string{"Authorization": authToken(t, g.otherStaff), "Content-Type": "application/json"},
+		TestAppFactory:  func(testing.TB) *tests.TestApp { return g.app },
 		ExpectedStatus:  http.StatusBadRequest,
 		ExpectedContent: []string{`"status":400`},
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			if n, _ := app.CountRecords("qr_links"); n != 3 {
+				t.Fatalf("%d links, want the fixture's 3", n)
+			}
+		},
 	}
-	_ = other
+	other.Test(t)
 }
