@@ -175,6 +175,9 @@ func Verify(app core.App, token string, now time.Time) Result {
 	case errors.Is(err, errUnknownKid):
 		res.Verdict, res.Reason = VerdictUnknown, "This code was not signed with a key this service knows."
 		return res
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		res.Verdict, res.Reason = VerdictInvalid, "This is not a Homeward code."
+		return res
 	case errors.Is(err, jwt.ErrTokenExpired):
 		res.Verdict, res.Reason = VerdictExpired, "This code has expired."
 	default:
