@@ -134,6 +134,7 @@ func TestBrowserVerifiesLinksOffline(t *testing.T) {
 		{"a genuine token on another address is invalid", "https://homeward-help.example/q/" + tokenOf(valid), "invalid"},
 		{"alg none is invalid", none, "invalid"},
 		{"HS256 keyed with the public key is invalid", srv.URL + "/q/" + hsToken, "invalid"},
+		{"a signature of impossible length is invalid", srv.URL + "/q/" + parts[0] + "." + parts[1] + "." + parts[2][:85], "invalid"},
 		{"an unknown key id is unknown", srv.URL + "/q/eyJhbGciOiJFUzI1NiIsImtpZCI6Inp6enp6eiJ9." + parts[1] + "." + parts[2], "unknown"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -109,17 +109,21 @@ export async function verifyOffline(urlOrToken, { origin = base.origin, now = Da
   const { set, jwk } = await keyFor(header.kid);
   if (!set) return result('unchecked', 'The signing keys are not on this phone yet: open this page once with a connection.');
   if (!jwk) return result('unknown', 'This code was not signed with a key this service knows.', { kid: header.kid });
-  const sig = b64urlBytes(parts[2]);
   let ok = false;
-  if (sig.length === 64) {
-    const key = await crypto.subtle.importKey(
-      'jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true },
-      { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify'],
-    );
-    // JOSE ES256 signatures are raw r||s, the form WebCrypto expects.
-    ok = await crypto.subtle.verify(
-      { name: 'ECDSA', hash: 'SHA-256' }, key, sig, new TextEncoder().encode(parts[0] + '.' + parts[1]),
-    );
+  try {
+    const sig = b64urlBytes(parts[2]);
+    if (sig.length === 64) {
+      const key = await crypto.subtle.importKey(
+        'jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true },
+        { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify'],
+      );
+      // JOSE ES256 signatures are raw r||s, the form WebCrypto expects.
+      ok = await crypto.subtle.verify(
+        { name: 'ECDSA', hash: 'SHA-256' }, key, sig, new TextEncoder().encode(parts[0] + '.' + parts[1]),
+      );
+    }
+  } catch {
+    ok = false; // undecodable signature or unusable key: not verified
   }
   if (!ok) return result('invalid', "This code's signature does not check out: it was changed or made by someone else.", { kid: header.kid });
   const extra = { kid: header.kid, claims };

@@ -45,7 +45,11 @@ function show(r) {
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   out.textContent = 'Checking…';
-  show(await verifyLink(input.value));
+  try {
+    show(await verifyLink(input.value));
+  } catch {
+    show({ verdict: 'unchecked', reason: 'This code could not be checked.', offline: true });
+  }
   showKeys(cachedKeys());
 });
 
