@@ -23,17 +23,19 @@ func NewCommand(app core.App) *cobra.Command {
 	}
 	cmd.AddCommand(
 		&cobra.Command{
-			Use:   "keys",
-			Short: "List the QR signing keys",
-			Args:  cobra.NoArgs,
+			Use:          "keys",
+			Short:        "List the QR signing keys",
+			Args:         cobra.NoArgs,
+			SilenceUsage: true, // a failed key operation is not a usage error
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return listKeys(cmd, KeyringFor(app))
 			},
 		},
 		&cobra.Command{
-			Use:   "rotate-key",
-			Short: "Make a new signing key; older keys still verify until retired",
-			Args:  cobra.NoArgs,
+			Use:          "rotate-key",
+			Short:        "Make a new signing key; older keys still verify until retired",
+			Args:         cobra.NoArgs,
+			SilenceUsage: true, // a failed key operation is not a usage error
 			RunE: func(cmd *cobra.Command, args []string) error {
 				key, err := KeyringFor(app).Rotate()
 				if err != nil {
@@ -44,9 +46,10 @@ func NewCommand(app core.App) *cobra.Command {
 			},
 		},
 		&cobra.Command{
-			Use:   "retire-key KID",
-			Short: "Retire a signing key: the links it signed stop verifying",
-			Args:  cobra.ExactArgs(1),
+			Use:          "retire-key KID",
+			Short:        "Retire a signing key: the links it signed stop verifying",
+			Args:         cobra.ExactArgs(1),
+			SilenceUsage: true,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if err := KeyringFor(app).Retire(args[0]); err != nil {
 					return fmt.Errorf("retire key %s: %w", args[0], err)
