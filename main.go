@@ -36,7 +36,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := hooks.Register(app, hooks.Config{Public: public, Demo: withDemo}); err != nil {
+	if err := hooks.Register(app, hooks.Config{Public: public, Demo: withDemo, Commands: app.RootCmd}); err != nil {
 		log.Fatal(err)
 	}
 

@@ -6,9 +6,11 @@ import (
 	"io/fs"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
 
 	"homeward/hooks/demo"
 	"homeward/hooks/privacy"
+	"homeward/hooks/qr"
 	"homeward/hooks/reports"
 	"homeward/hooks/staff"
 	"homeward/hooks/sync"
@@ -19,6 +21,10 @@ import (
 type Config struct {
 	Public fs.FS // the web root (pb_public), embedded in the binary
 	Demo   bool  // load clearly marked demo data on serve
+
+	// Commands is the root command that packages add their subcommands to
+	// (e.g. "qr rotate-key"); nil in tests.
+	Commands *cobra.Command
 }
 
 // Register binds every Homeward package to app.
@@ -28,12 +34,16 @@ func Register(app core.App, cfg Config) error {
 		reports.Register,
 		sync.Register,
 		staff.Register,
+		qr.Register,
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },
 		func(app core.App) error { return web.Register(app, cfg.Public) },
 	} {
 		if err := register(app); err != nil {
 			return err
 		}
+	}
+	if cfg.Commands != nil {
+		cfg.Commands.AddCommand(qr.NewCommand(app))
 	}
 	return nil
 }

@@ -1,0 +1,209 @@
+package qr_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"homeward/hooks/qr"
+	"homeward/internal/testserver"
+	_ "homeward/pb_migrations"
+)
+
+// appURL is the public address the fixtures set, so link URLs are stable.
+const appURL = "https://homeward.example"
+
+// fixture is a seeded app: two embassies with their staff, a superuser
+// and a few links in known states.
+type fixture struct {
+	app        *tests.TestApp
+	embassy    *core.Record // active, with contacts
+	other      *core.Record // a second active embassy
+	hidden     *core.Record // inactive
+	staff      *core.Record // staff of embassy
+	otherStaff *core.Record // staff of other
+	superuser  *core.Record
+	link       *core.Record // valid, language id
+	revoked    *core.Record
+	expired    *core.Record
+}
+
+func newFixture(t testing.TB, keepRateLimits bool) *fixture {
+	t.Helper()
+	app := testserver.NewApp(t, keepRateLimits)
+	app.Settings().Meta.AppURL = appURL
+	f := &fixture{app: app}
+	f.embassy = saveRecord(t, app, "embassies", map[string]any{
+		"name": "Embassy of Indonesia in Phnom Penh", "country": "Indonesia", "slug": "kh-indonesia",
+		"active": true, "hotline": "+855 23 000 111", "messaging": "WhatsApp +855 12 345 678",
+		"email": "help@embassy.example", "address": "No. 1, Street 466\nPhnom Penh", "hours": "Mon-Fri 08:00-16:00",
+		"languages": []string{"id", "en"}, "what_to_bring": "Any ID you still have.",
+	})
+	f.other = saveRecord(t, app, "embassies", map[string]any{
+		"name": "Embassy of Viet Nam", "country": "Viet Nam", "slug": "kh-vietnam", "active": true, "hotline": "+855 23 222 333",
+	})
+	f.hidden = saveRecord(t, app, "embassies", map[string]any{
+		"name": "Closed mission", "country": "Nowhere", "slug": "closed", "active": false, "hotline": "+1 000",
+	})
+	f.staff = saveRecord(t, app, "staff", map[string]any{
+		"email": "staff@embassy.example", "password": "a long password 1", "embassy": f.embassy.Id,
+	})
+	f.otherStaff = saveRecord(t, app, "staff", map[string]any{
+		"email": "staff@other.example", "password": "a long password 2", "embassy": f.other.Id,
+	})
+	f.superuser = saveRecord(t, app, core.CollectionNameSuperusers, map[string]any{
+		"email": "root@homeward.example", "password": "a long password 3",
+	})
+	f.link = saveRecord(t, app, "qr_links", map[string]any{
+		"label": "Poipet shelter poster", "embassy": f.embassy.Id, "language": "id",
+	})
+	f.revoked = saveRecord(t, app, "qr_links", map[string]any{
+		"label": "Bus poster", "embassy": f.embassy.Id, "language": "en", "revoked": true,
+	})
+	f.expired = saveRecord(t, app, "qr_links", map[string]any{
+		"label": "Old campaign", "embassy": f.embassy.Id, "language": "en",
+		"expires": types.NowDateTime().Add(-time.Hour),
+	})
+	return f
+}
+
+func saveRecord(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
+	t.Helper()
+	col, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := core.NewRecord(col)
+	r.Load(data)
+	if p, ok := data["password"].(string); ok {
+		r.SetPassword(p)
+	}
+	if err := app.Save(r); err != nil {
+		t.Fatalf("save %s: %v", collection, err)
+	}
+	return r
+}
+
+func authToken(t testing.TB, r *core.Record) string {
+	t.Helper()
+	tok, err := r.NewAuthToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func linkURL(t testing.TB, app core.App, link *core.Record) string {
+	t.Helper()
+	u, err := qr.LinkURL(app, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func tokenOf(u string) string {
+	return u[strings.LastIndex(u, "/q/")+3:]
+}
+
+// decodeQR reads every QR code in a PNG with zbarimg, a decoder that
+// shares no code with the encoder.
+func decodeQR(t testing.TB, pngData []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" {
+			t.Fatal("zbarimg is required (apt-get install zbar-tools)")
+		}
+		t.Skip("zbarimg not installed")
+	}
+	file := filepath.Join(t.TempDir(), "code.png")
+	if err := os.WriteFile(file, pngData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "--raw", "-q", "-Sbinary", file).Output()
+	if err != nil {
+		t.Fatalf("zbarimg found no code: %v", err)
+	}
+	return strings.TrimSuffix(string(out), "\n")
+}
+
+var svgRun = regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-(\d+)z`)
+
+// rasterSVG draws an SVG made by the package (runs of dark modules) at
+// scale pixels per module, so the SVG can be decoded like a PNG.
+func rasterSVG(t testing.TB, svg string, scale int) []byte {
+	t.Helper()
+	m := regexp.MustCompile(`viewBox="0 0 (\d+) (\d+)"`).FindStringSubmatch(svg)
+	if m == nil {
+		t.Fatalf("no viewBox in %.200s", svg)
+	}
+	n, _ := strconv.Atoi(m[1])
+	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	runs := svgRun.FindAllStringSubmatch(svg, -1)
+	if len(runs) == 0 {
+		t.Fatal("no modules in the SVG")
+	}
+	for _, r := range runs {
+		x, _ := strconv.Atoi(r[1])
+		y, _ := strconv.Atoi(r[2])
+		w, _ := strconv.Atoi(r[3])
+		for py := y * scale; py < (y+1)*scale; py++ {
+			for px := x * scale; px < (x+w)*scale; px++ {
+				img.SetGray(px, py, color.Gray{})
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func readBody(t testing.TB, res *http.Response) string {
+	t.Helper()
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// tamper swaps the link id in a token's payload and keeps its signature.
+func tamper(t testing.TB, token, jti string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(raw, &payload); err != nil {
+		t.Fatal(err)
+	}
+	payload["jti"] = jti
+	forged, _ := json.Marshal(payload)
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(forged) + "." + parts[2]
+}

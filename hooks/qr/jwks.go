@@ -1,0 +1,67 @@
+package qr
+
+import (
+	"encoding/base64"
+	"net/http"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// JWK is one public key in RFC 7517 form.
+type JWK struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Y   string `json:"y"`
+	Kid string `json:"kid"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+}
+
+// JWKS is a JSON Web Key Set.
+type JWKS struct {
+	Keys []JWK `json:"keys"`
+}
+
+// jwksMaxAge lets browsers and caches keep the key set for an hour: a
+// rotation needs no fast spread (old keys keep verifying), and the offline
+// verifier refreshes on an unknown key id anyway.
+const jwksMaxAge = "public, max-age=3600"
+
+// PublicJWKS returns the keys that verify links now, oldest first.
+func PublicJWKS(app core.App) (JWKS, error) {
+	keys, err := KeyringFor(app).Public()
+	if err != nil {
+		return JWKS{}, err
+	}
+	set := JWKS{Keys: make([]JWK, 0, len(keys))}
+	for _, k := range keys {
+		// The uncompressed point is 0x04 || X || Y, each coordinate the
+		// fixed 32 bytes RFC 7518 section 6.2.1.2 asks for.
+		point, err := k.Private.PublicKey.Bytes()
+		if err != nil {
+			return JWKS{}, err
+		}
+		x, y := point[1:33], point[33:65]
+		set.Keys = append(set.Keys, JWK{
+			Kty: "EC",
+			Crv: "P-256",
+			X:   base64.RawURLEncoding.EncodeToString(x),
+			Y:   base64.RawURLEncoding.EncodeToString(y),
+			Kid: k.Kid,
+			Use: "sig",
+			Alg: "ES256",
+		})
+	}
+	return set, nil
+}
+
+func jwksHandler(e *core.RequestEvent) error {
+	set, err := PublicJWKS(e.App)
+	if err != nil {
+		return e.InternalServerError("Failed to read the signing keys.", err)
+	}
+	e.Response.Header().Set("Cache-Control", jwksMaxAge)
+	e.Response.Header().Set("Content-Type", "application/jwk-set+json")
+	return e.JSON(http.StatusOK, set)
+}
