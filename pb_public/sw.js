@@ -4,12 +4,13 @@
 // cached (reports and replies live in IndexedDB instead). Bump VERSION when
 // the list of shell files changes.
 
-const VERSION = 'homeward-v1';
+const VERSION = 'homeward-v2';
 const SHELL = [
   '/',
   '/css/app.css',
   '/js/app.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js',
   '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json',
+  '/verify', '/js/qrverify.js', '/js/verify-page.js', '/css/contact.css',
   '/manifest.webmanifest', '/icons/icon.svg', '/icons/neutral.svg', '/icons/icon-192.png', '/icons/icon-512.png',
 ];
 
@@ -35,6 +36,11 @@ self.addEventListener('fetch', (event) => {
   if (req.mode === 'navigate') {
     // Only the reporter and volunteer pages fall back to the shell; the
     // staff console and the dashboard are online tools.
+    if (url.pathname === '/verify') {
+      // The poster check page works offline with the cached keys.
+      event.respondWith(fetch(req).catch(async () => (await caches.match('/verify', { cacheName: VERSION })) || Response.error()));
+      return;
+    }
     if (!/^\/($|volunteer|e\/)/.test(url.pathname)) return;
     event.respondWith(fetch(req).then((res) => {
       // A fresh shell replaces the cached one (/e/{slug} is another page).

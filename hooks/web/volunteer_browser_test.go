@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
 
+	"homeward/hooks/qr"
 	"homeward/internal/browsertest"
 )
 
@@ -164,14 +164,6 @@ func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
 	srv := startLive(t)
 	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
 	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
-	res, err := http.Get(srv.URL + "/api/qr/embassy/test-indonesia/vcard.svg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Skipf("the QR routes (branch qr, /api/qr/embassy/{slug}/vcard.svg) are not in this build: %d", res.StatusCode)
-	}
 	ctx := browsertest.New(t, 90*time.Second)
 
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
@@ -187,4 +179,53 @@ func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
 	if name := eval[string](t, ctx, `document.getElementById('qr-name').textContent`); name != "Embassy of Testland" {
 		t.Fatalf("the QR screen names %q", name)
 	}
+}
+
+// TestVolunteerChecksAPosterOffline: volunteer mode keeps the QR signing
+// keys and the check page on the phone, so a poster's code can be told
+// genuine or fake at a border post with no signal.
+func TestVolunteerChecksAPosterOffline(t *testing.T) {
+	srv := startLive(t)
+	srv.App.Settings().Meta.AppURL = srv.URL
+	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	col, err := srv.App.FindCollectionByNameOrId("qr_links")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := core.NewRecord(col)
+	link.Load(map[string]any{"embassy": embassy, "label": "Shelter poster", "language": "id"})
+	if err := srv.App.Save(link); err != nil {
+		t.Fatal(err)
+	}
+	genuine, err := qr.LinkURL(srv.App, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same link with one signature character changed (not the last,
+	// whose low bits are padding).
+	i := len(genuine) - 10
+	swap := byte('A')
+	if genuine[i] == 'A' {
+		swap = 'B'
+	}
+	forged := genuine[:i] + string(swap) + genuine[i+1:]
+
+	ctx := browsertest.New(t, 90*time.Second)
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	waitForServiceWorker(t, ctx)
+	waitFor(t, ctx, "the signing keys saved on the phone", `import('/js/qrverify.js').then((m) => !!m.cachedKeys())`)
+
+	srv.Stop()
+	setOffline(t, ctx, true)
+	check := func(url, wantVerdict string) {
+		t.Helper()
+		do(t, ctx, chromedp.Navigate(srv.URL+"/verify"), chromedp.WaitVisible(chromedp.ID("verify-input")),
+			chromedp.SetValue(chromedp.ID("verify-input"), url), chromedp.Click(`#verify-form button[type="submit"]`))
+		waitFor(t, ctx, "the verdict", `!!document.querySelector('#verify-result [data-verdict]')`)
+		if got := eval[string](t, ctx, `document.querySelector('#verify-result [data-verdict]').dataset.verdict`); got != wantVerdict {
+			t.Fatalf("offline verdict for %s = %q, want %q", url, got, wantVerdict)
+		}
+	}
+	check(genuine, "valid")
+	check(forged, "invalid")
 }

@@ -8,6 +8,7 @@ import * as outbox from './outbox.js';
 import * as sync from './sync.js';
 import * as i18n from './i18n.js';
 import { state, show, startReport, fillList, trySync, render } from './app.js';
+import { refreshKeys } from './qrverify.js';
 
 const DEVICES = '/api/sync/devices';
 
@@ -32,6 +33,9 @@ export async function start() {
   await screen();
   show('volunteer');
   saveQRs();
+  // The signing keys stay on the phone, so /verify can check a poster
+  // at a border post with no signal.
+  refreshKeys().catch(() => {});
 }
 
 // QR codes of the embassies' contact cards (vCard), kept on the phone so a
