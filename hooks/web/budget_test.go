@@ -21,8 +21,9 @@ import (
 const firstLoadBudget = 60 * 1024
 
 var (
-	// shellRefs finds the files index.html makes the browser fetch.
-	shellRefs = regexp.MustCompile(`(?:href|src)="(/[^"]+)"`)
+	// shellRefs finds the files index.html makes the browser fetch: every
+	// href and src except links to other pages (<a href>).
+	shellRefs = regexp.MustCompile(`<(?:link|script|img|source)\b[^>]*?(?:href|src)="(/[^"]+)"`)
 	// staticImports finds `import ... from './x.js'`; dynamic import() of
 	// volunteer mode is left out on purpose: the reporter never loads it.
 	staticImports = regexp.MustCompile(`(?m)^import\s[^;]*?from\s+'([^']+)'`)
