@@ -38,7 +38,7 @@ func (b *bench) pulls(sizes string) {
 		if err != nil {
 			log.Fatal(err)
 		}
-		b.fillChanges(target, ids)
+		rows := b.fillChanges(target, ids)
 		var head int64
 		b.app.DB().NewQuery("SELECT MAX(seq) FROM sync_changes").Row(&head)
 		after := head - 100
@@ -73,19 +73,20 @@ func (b *bench) pulls(sizes string) {
 			b.get("/api/collections/reports/records?perPage=100&skipTotal=1&sort=-created", "Bearer "+b.staff, `"items"`)
 		})
 		health := median(func() { b.get("/api/health", "", `"code"`) })
-		fmt.Printf("| %d | %s | %s | %.1f× | %s | %.1f× | %s | %s |\n", target, ms(raw), ms(inProcess), float64(inProcess)/float64(raw),
-			ms(pull), float64(pull)/float64(raw), ms(list), ms(health))
+		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %s |\n", rows, ms(raw), ms(inProcess), ratio(inProcess, raw),
+			ms(pull), ratio(pull, raw), ms(list), ms(health))
 	}
 	fmt.Println()
 }
 
 // fillChanges appends change rows for the bench embassy until the log
-// holds target rows, in one transaction with a prepared statement.
-func (b *bench) fillChanges(target int, ids []string) {
+// holds target rows, in one transaction with a prepared statement, and
+// returns how many it holds.
+func (b *bench) fillChanges(target int, ids []string) int {
 	var n int
 	b.app.DB().NewQuery("SELECT COUNT(*) FROM sync_changes").Row(&n)
 	if n >= target {
-		return
+		return n
 	}
 	tx, err := b.app.NonconcurrentDB().(*dbx.DB).DB().Begin()
 	if err != nil {
@@ -105,6 +106,7 @@ func (b *bench) fillChanges(target int, ids []string) {
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}
+	return target
 }
 
 func (b *bench) get(path, auth, want string) {
@@ -123,21 +125,33 @@ func (b *bench) get(path, auth, want string) {
 	}
 }
 
-// median times fn pullRepeats times (after a warm-up) and returns the median.
-func median(fn func()) time.Duration {
+// timing is a measured call: the median wall time, and the mean CPU time
+// of this process per call (steady under other load on the machine).
+type timing struct {
+	wall, cpu time.Duration
+}
+
+// median times fn pullRepeats times, after a warm-up.
+func median(fn func()) timing {
 	for range 20 {
 		fn()
 	}
 	times := make([]time.Duration, pullRepeats)
+	startCPU := cpuTime()
 	for i := range times {
 		start := time.Now()
 		fn()
 		times[i] = time.Since(start)
 	}
+	cpu := (cpuTime() - startCPU) / pullRepeats
 	slices.Sort(times)
-	return times[len(times)/2]
+	return timing{wall: times[len(times)/2], cpu: cpu}
 }
 
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+func ms(t timing) string {
+	return fmt.Sprintf("%.2f ms (CPU %.2f)", float64(t.wall.Microseconds())/1000, float64(t.cpu.Microseconds())/1000)
+}
+
+func ratio(a, b timing) string {
+	return fmt.Sprintf("%.1f× (CPU %.1f×)", float64(a.wall)/float64(b.wall), float64(a.cpu)/float64(b.cpu))
 }
