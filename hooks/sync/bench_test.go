@@ -29,3 +29,22 @@ func BenchmarkPush1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkPullLast100 times a staff pull of the last 100 of 1,000 changes.
+func BenchmarkPullLast100(b *testing.B) {
+	f := newFixture(b)
+	rcpt := newReceipt()
+	ops := make([]op, 1000)
+	for i := range ops {
+		ops[i] = reportCreate(newId(), newId(), f.embassy[0], rcpt, nil)
+	}
+	f.push(nil, "bench", ops)
+	var page pullAnswer
+	f.call(http.MethodGet, "/api/sync/pull?limit=900", bearer(f.staffTok[0]), nil, &page)
+	path := "/api/sync/pull?limit=100&cursor=" + page.Cursor
+	for b.Loop() {
+		if status, _ := f.raw(http.MethodGet, path, bearer(f.staffTok[0]), nil); status != 200 {
+			b.Fatal(status)
+		}
+	}
+}
