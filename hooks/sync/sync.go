@@ -51,6 +51,7 @@ const (
 	CodeReportNotSynced   = "report_not_synced" // 409: push the report before its attachments
 	CodeUnsupportedFile   = "unsupported_file"
 	CodeFileTooLarge      = "file_too_large"
+	CodeTooManyFiles      = "too_many_attachments"
 	CodeUploadNotFound    = "upload_not_found"
 	CodeUploadOffset      = "upload_offset_mismatch"
 	CodeUploadUnsupported = "unsupported_tus_version"
