@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -31,8 +32,8 @@ func (b *bench) pulls(sizes string) {
 		log.Fatal(err)
 	}
 
-	fmt.Println("| change log rows | raw `seq > ?` query | pull handler, in process | ÷ raw | GET /api/sync/pull over loopback | ÷ raw | record list, skipTotal (loopback) | GET /api/health (loopback floor) |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| change log rows | raw `seq > ?` query | pull's query (+ snapshots) | ÷ raw | pull handler, in process | ÷ raw | GET /api/sync/pull over loopback | ÷ raw | record list, skipTotal (loopback) | GET /api/health (loopback floor) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range strings.Split(sizes, ",") {
 		target, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
@@ -58,6 +59,25 @@ func (b *bench) pulls(sizes string) {
 				log.Fatalf("raw query: %d rows, %v", len(rows), err)
 			}
 		})
+		// The pull's own query: the same range read joined to the snapshots,
+		// returning each record's JSON.
+		joined := median(func() {
+			var rows []struct {
+				Seq        int64          `db:"seq"`
+				Collection string         `db:"collection"`
+				Record     string         `db:"record"`
+				Kind       string         `db:"kind"`
+				Version    int            `db:"version"`
+				Data       sql.NullString `db:"data"`
+			}
+			err := b.app.DB().Select("c.seq", "c.collection", "c.record", "c.kind", "c.version", "s.data").From("sync_changes c").
+				LeftJoin("sync_snapshots s", dbx.NewExp("s.collection = c.collection AND s.record = c.record")).
+				Where(dbx.HashExp{"c.embassy": b.embassy}).AndWhere(dbx.NewExp("c.seq > {:a}", dbx.Params{"a": after})).
+				OrderBy("c.seq").Limit(101).All(&rows)
+			if err != nil || len(rows) != 100 {
+				log.Fatalf("joined query: %d rows, %v", len(rows), err)
+			}
+		})
 		cursor := "c1." + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(after, 10))) // the server's cursor format
 		pull := median(func() { b.get("/api/sync/pull?limit=100&cursor="+cursor, "Bearer "+b.staff, `"has_more":false`) })
 		inProcess := median(func() {
@@ -69,11 +89,11 @@ func (b *bench) pulls(sizes string) {
 				log.Fatalf("in-process pull: %d", rec.Code)
 			}
 		})
-		list := median(func() {
+		list := medianOf(listRepeats, func() {
 			b.get("/api/collections/reports/records?perPage=100&skipTotal=1&sort=-created", "Bearer "+b.staff, `"items"`)
 		})
 		health := median(func() { b.get("/api/health", "", `"code"`) })
-		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %s |\n", rows, ms(raw), ms(inProcess), ratio(inProcess, raw),
+		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rows, ms(raw), ms(joined), ratio(joined, raw), ms(inProcess), ratio(inProcess, raw),
 			ms(pull), ratio(pull, raw), ms(list), ms(health))
 	}
 	fmt.Println()
@@ -131,19 +151,26 @@ type timing struct {
 	wall, cpu time.Duration
 }
 
+// listRepeats is smaller: PocketBase's list sorts the whole table.
+const listRepeats = 15
+
 // median times fn pullRepeats times, after a warm-up.
 func median(fn func()) timing {
-	for range 20 {
+	return medianOf(pullRepeats, fn)
+}
+
+func medianOf(repeats int, fn func()) timing {
+	for range min(20, repeats) {
 		fn()
 	}
-	times := make([]time.Duration, pullRepeats)
+	times := make([]time.Duration, repeats)
 	startCPU := cpuTime()
 	for i := range times {
 		start := time.Now()
 		fn()
 		times[i] = time.Since(start)
 	}
-	cpu := (cpuTime() - startCPU) / pullRepeats
+	cpu := (cpuTime() - startCPU) / time.Duration(repeats)
 	slices.Sort(times)
 	return timing{wall: times[len(times)/2], cpu: cpu}
 }
