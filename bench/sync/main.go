@@ -27,6 +27,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -240,11 +241,31 @@ func (b *bench) pushOps(n int) []map[string]any {
 	return ops
 }
 
-// rate runs fn for n records and returns records per second.
-func rate(n int, fn func()) float64 {
+// speed is a measured rate: per second of wall time, and per second of
+// this process's CPU time (server and client together). On a shared
+// machine the wall rate swings with other load; the CPU rate does not.
+type speed struct {
+	wall, cpu float64
+}
+
+// rate runs fn for n records.
+func rate(n int, fn func()) speed {
+	startCPU := cpuTime()
 	start := time.Now()
 	fn()
-	return float64(n) / time.Since(start).Seconds()
+	return speed{
+		wall: float64(n) / time.Since(start).Seconds(),
+		cpu:  float64(n) / (cpuTime() - startCPU).Seconds(),
+	}
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // parallel runs total jobs on c workers.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -31,14 +32,14 @@ func (b *bench) pulls(sizes string) {
 		log.Fatal(err)
 	}
 
-	fmt.Println("| change log rows | raw `seq > ?` query | pull handler, in process | ÷ raw | GET /api/sync/pull over loopback | ÷ raw | record list, skipTotal (loopback) | GET /api/health (loopback floor) |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| change log rows | raw `seq > ?` query | pull's query (+ snapshots) | ÷ raw | pull handler, in process | ÷ raw | GET /api/sync/pull over loopback | ÷ raw | record list, skipTotal (loopback) | GET /api/health (loopback floor) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range strings.Split(sizes, ",") {
 		target, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			log.Fatal(err)
 		}
-		b.fillChanges(target, ids)
+		rows := b.fillChanges(target, ids)
 		var head int64
 		b.app.DB().NewQuery("SELECT MAX(seq) FROM sync_changes").Row(&head)
 		after := head - 100
@@ -58,6 +59,25 @@ func (b *bench) pulls(sizes string) {
 				log.Fatalf("raw query: %d rows, %v", len(rows), err)
 			}
 		})
+		// The pull's own query: the same range read joined to the snapshots,
+		// returning each record's JSON.
+		joined := median(func() {
+			var rows []struct {
+				Seq        int64          `db:"seq"`
+				Collection string         `db:"collection"`
+				Record     string         `db:"record"`
+				Kind       string         `db:"kind"`
+				Version    int            `db:"version"`
+				Data       sql.NullString `db:"data"`
+			}
+			err := b.app.DB().Select("c.seq", "c.collection", "c.record", "c.kind", "c.version", "s.data").From("sync_changes c").
+				LeftJoin("sync_snapshots s", dbx.NewExp("s.collection = c.collection AND s.record = c.record")).
+				Where(dbx.HashExp{"c.embassy": b.embassy}).AndWhere(dbx.NewExp("c.seq > {:a}", dbx.Params{"a": after})).
+				OrderBy("c.seq").Limit(101).All(&rows)
+			if err != nil || len(rows) != 100 {
+				log.Fatalf("joined query: %d rows, %v", len(rows), err)
+			}
+		})
 		cursor := "c1." + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(after, 10))) // the server's cursor format
 		pull := median(func() { b.get("/api/sync/pull?limit=100&cursor="+cursor, "Bearer "+b.staff, `"has_more":false`) })
 		inProcess := median(func() {
@@ -69,23 +89,24 @@ func (b *bench) pulls(sizes string) {
 				log.Fatalf("in-process pull: %d", rec.Code)
 			}
 		})
-		list := median(func() {
+		list := medianOf(listRepeats, func() {
 			b.get("/api/collections/reports/records?perPage=100&skipTotal=1&sort=-created", "Bearer "+b.staff, `"items"`)
 		})
 		health := median(func() { b.get("/api/health", "", `"code"`) })
-		fmt.Printf("| %d | %s | %s | %.1f× | %s | %.1f× | %s | %s |\n", target, ms(raw), ms(inProcess), float64(inProcess)/float64(raw),
-			ms(pull), float64(pull)/float64(raw), ms(list), ms(health))
+		fmt.Printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rows, ms(raw), ms(joined), ratio(joined, raw), ms(inProcess), ratio(inProcess, raw),
+			ms(pull), ratio(pull, raw), ms(list), ms(health))
 	}
 	fmt.Println()
 }
 
 // fillChanges appends change rows for the bench embassy until the log
-// holds target rows, in one transaction with a prepared statement.
-func (b *bench) fillChanges(target int, ids []string) {
+// holds target rows, in one transaction with a prepared statement, and
+// returns how many it holds.
+func (b *bench) fillChanges(target int, ids []string) int {
 	var n int
 	b.app.DB().NewQuery("SELECT COUNT(*) FROM sync_changes").Row(&n)
 	if n >= target {
-		return
+		return n
 	}
 	tx, err := b.app.NonconcurrentDB().(*dbx.DB).DB().Begin()
 	if err != nil {
@@ -105,6 +126,7 @@ func (b *bench) fillChanges(target int, ids []string) {
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}
+	return target
 }
 
 func (b *bench) get(path, auth, want string) {
@@ -123,21 +145,40 @@ func (b *bench) get(path, auth, want string) {
 	}
 }
 
-// median times fn pullRepeats times (after a warm-up) and returns the median.
-func median(fn func()) time.Duration {
-	for range 20 {
+// timing is a measured call: the median wall time, and the mean CPU time
+// of this process per call (steady under other load on the machine).
+type timing struct {
+	wall, cpu time.Duration
+}
+
+// listRepeats is smaller: PocketBase's list sorts the whole table.
+const listRepeats = 15
+
+// median times fn pullRepeats times, after a warm-up.
+func median(fn func()) timing {
+	return medianOf(pullRepeats, fn)
+}
+
+func medianOf(repeats int, fn func()) timing {
+	for range min(20, repeats) {
 		fn()
 	}
-	times := make([]time.Duration, pullRepeats)
+	times := make([]time.Duration, repeats)
+	startCPU := cpuTime()
 	for i := range times {
 		start := time.Now()
 		fn()
 		times[i] = time.Since(start)
 	}
+	cpu := (cpuTime() - startCPU) / time.Duration(repeats)
 	slices.Sort(times)
-	return times[len(times)/2]
+	return timing{wall: times[len(times)/2], cpu: cpu}
 }
 
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+func ms(t timing) string {
+	return fmt.Sprintf("%.2f ms (CPU %.2f)", float64(t.wall.Microseconds())/1000, float64(t.cpu.Microseconds())/1000)
+}
+
+func ratio(a, b timing) string {
+	return fmt.Sprintf("%.1f× (CPU %.1f×)", float64(a.wall)/float64(b.wall), float64(a.cpu)/float64(b.cpu))
 }

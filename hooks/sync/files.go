@@ -35,6 +35,9 @@ const (
 	// uploadsDir, under the data dir, holds unfinished uploads so they
 	// survive a restart; backups of the data dir carry them.
 	uploadsDir = "sync_uploads"
+	// maxAttachments bounds the files of one report: a report needs a few
+	// photos and voice notes; an anonymous sender must not fill the disk.
+	maxAttachments = 20
 	// staleUpload is how long an unfinished upload is kept. A volunteer
 	// may come back online days later and resume.
 	staleUpload = 14 * 24 * time.Hour
@@ -219,6 +222,11 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 	owner, err := a.ownerKey(e, c, report)
 	if err != nil {
 		return err
+	}
+	if n, err := e.App.CountRecords(collAttachments, dbx.HashExp{"report": report.Id}); err != nil {
+		return e.InternalServerError("", err)
+	} else if n >= maxAttachments {
+		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", maxAttachments))
 	}
 	info := uploadInfo{Length: length, Report: report.Id, Owner: owner}
 	if src := strings.ToLower(meta["sha256"]); len(src) == 64 {

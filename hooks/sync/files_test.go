@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	hsync "homeward/hooks/sync"
 	"homeward/internal/testserver"
 )
 
@@ -256,5 +257,36 @@ func TestUploadRules(t *testing.T) {
 	res.Body.Close()
 	if res.Header.Get("Tus-Version") != "1.0.0" || res.Header.Get("Tus-Extension") != "creation" {
 		t.Fatalf("OPTIONS headers %v", res.Header)
+	}
+}
+
+func TestVoiceNotesInPhoneContainersAreStored(t *testing.T) {
+	f := newFixture(t)
+	_, tok := f.registerDevice(0)
+	report := newId()
+	f.push(device(tok), "v", []op{reportCreate("1", report, f.embassy[0], "", nil)})
+	want := map[string]string{"webm": "audio/webm", "ogg": "audio/ogg", "m4a": "audio/mp4", "aac": "audio/aac", "mp3": "audio/mpeg"}
+	for name, sample := range hsync.AudioSamples() {
+		t.Run(name, func(t *testing.T) {
+			h := header{"Authorization": "Device " + tok, "Upload-Length": strconv.Itoa(len(sample)), "Upload-Metadata": metadata("report", report)}
+			status, res := f.tus(http.MethodPost, "/api/sync/files/", h, nil)
+			if status != 201 {
+				t.Fatalf("create: %d", status)
+			}
+			status, res = f.tus(http.MethodPatch, res.Get("Location"), header{"Authorization": "Device " + tok, "Upload-Offset": "0"}, sample)
+			if status != 204 {
+				t.Fatalf("upload: %d", status)
+			}
+			att, err := f.app.FindRecordById("attachments", res.Get("Homeward-Attachment"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if att.GetString("mime") != want[name] {
+				t.Fatalf("mime %q, want %q", att.GetString("mime"), want[name])
+			}
+			if name == "mp3" && att.GetInt("size") >= len(sample) {
+				t.Fatal("the MP3's ID3 tag was kept")
+			}
+		})
 	}
 }

@@ -201,8 +201,7 @@ var reporterReportFields = []string{"id", "status", "embassy", "version", "updat
 var reporterMessageFields = []string{"id", "report", "direction", "body", "read_by_reporter", "created"}
 
 // viewSnapshot is the part of a record's snapshot that role may see. Staff
-// and volunteers get it as stored (hidden fields were never in it); a
-// reporter gets only the fields listed above.
+// and volunteers get it as stored (hidden fields were never in it).
 func viewSnapshot(r role, coll, snapshot string) (json.RawMessage, error) {
 	if r != roleGuest {
 		return json.RawMessage(snapshot), nil
@@ -211,30 +210,28 @@ func viewSnapshot(r role, coll, snapshot string) (json.RawMessage, error) {
 	if err := json.Unmarshal([]byte(snapshot), &full); err != nil {
 		return nil, err
 	}
+	return json.Marshal(visible(r, coll, full))
+}
+
+// viewFor is the data of rec that role may see. Hidden fields (receipt
+// hash, device token hash) never leave the server.
+func viewFor(r role, rec *core.Record) map[string]any {
+	return visible(r, rec.Collection().Name, rec.PublicExport())
+}
+
+// visible narrows a record's public data to what role may see: all of it,
+// or for a reporter only the fields listed above.
+func visible(r role, coll string, public map[string]any) map[string]any {
+	if r != roleGuest {
+		return public
+	}
 	fields := reporterReportFields
 	if coll == collMessages {
 		fields = reporterMessageFields
 	}
 	out := make(map[string]any, len(fields))
 	for _, f := range fields {
-		out[f] = full[f]
-	}
-	return json.Marshal(out)
-}
-
-// viewFor is the data of rec that role may see. Hidden fields (receipt
-// hash, device token hash) never leave the server.
-func viewFor(r role, rec *core.Record) map[string]any {
-	if r != roleGuest {
-		return rec.PublicExport()
-	}
-	fields := reporterReportFields
-	if rec.Collection().Name == collMessages {
-		fields = reporterMessageFields
-	}
-	out := make(map[string]any, len(fields))
-	for _, f := range fields {
-		out[f] = rec.Get(f)
+		out[f] = public[f]
 	}
 	return out
 }

@@ -12,6 +12,7 @@
 package sync
 
 import (
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"time"
@@ -50,6 +51,7 @@ const (
 	CodeReportNotSynced   = "report_not_synced" // 409: push the report before its attachments
 	CodeUnsupportedFile   = "unsupported_file"
 	CodeFileTooLarge      = "file_too_large"
+	CodeTooManyFiles      = "too_many_attachments"
 	CodeUploadNotFound    = "upload_not_found"
 	CodeUploadOffset      = "upload_offset_mismatch"
 	CodeUploadUnsupported = "unsupported_tus_version"
@@ -100,9 +102,11 @@ func Register(app core.App) error {
 
 		g := se.Router.Group("/api/sync")
 		// Push and pull answers are JSON lists that shrink several times
-		// under gzip: on a 2G link that is most of the wait.
-		g.POST("/push", a.push).Bind(apis.Gzip())
-		g.GET("/pull", a.pull).Bind(apis.Gzip())
+		// under gzip: on a 2G link that is most of the wait. The fastest
+		// level keeps nearly all of the gain for a third of the CPU.
+		gz := apis.GzipWithConfig(apis.GzipConfig{Level: gzip.BestSpeed, MinLength: 512})
+		g.POST("/push", a.push).Bind(gz)
+		g.GET("/pull", a.pull).Bind(gz)
 		g.POST("/devices", a.registerDevice)
 		bindFilesApi(a, g)
 		return se.Next()
