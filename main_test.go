@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -96,22 +98,7 @@ func (s *server) kill() {
 
 func get(t *testing.T, url string, header map[string]string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(body)
+	return send(t, http.MethodGet, url, header, "")
 }
 
 func TestBinaryServesEmbeddedAppAndSurvivesRestart(t *testing.T) {
@@ -160,9 +147,11 @@ func TestDemoFlagLoadsMarkedDemoData(t *testing.T) {
 	s.stop(t)
 }
 
-// TestNoClientAddressInDataDir sends anonymous traffic, with forged
-// forwarding headers too, and then searches every file of the data dir for
-// the addresses (and the browser's user agent): none may appear.
+// TestNoClientAddressInDataDir sends anonymous traffic through every
+// public route (pages, sync push and pull with a receipt, wrong receipts, a
+// tus photo upload, QR scans and checks), with forged forwarding headers
+// too, and then searches every file of the data dir for the addresses and
+// the browser's user agent: none may appear.
 func TestNoClientAddressInDataDir(t *testing.T) {
 	bin := buildBinary(t)
 	dataDir := t.TempDir()
@@ -173,14 +162,17 @@ func TestNoClientAddressInDataDir(t *testing.T) {
 	const probe = "ipprobe7319"
 	header := map[string]string{"X-Forwarded-For": forged, "X-Real-IP": forged, "User-Agent": "probe-agent"}
 	for _, path := range []string{
-		"/", "/?" + probe, "/api/health?" + probe,
-		"/api/collections/embassies/records?" + probe,
+		"/", "/?" + probe, "/volunteer", "/staff/", "/verify", "/e", "/e/demo-indonesia",
+		"/q/not-a-real-token", "/.well-known/jwks.json", "/api/qr/embassy/demo-indonesia/vcard.png",
+		"/api/health?" + probe,
 		"/api/collections/reports/records?" + probe,
 		"/api/collections/messages/records?" + probe,
 		"/api/nope?" + probe,
 	} {
 		get(t, base+path, header)
 	}
+	anonymousSync(t, base, header)
+	send(t, http.MethodPost, base+"/api/qr/verify", header, `{"token":"not-a-token"}`)
 	s.stop(t) // flushes the request log
 
 	needles := []string{"127.0.0.1", forged, "probe-agent"}
@@ -209,4 +201,90 @@ func TestNoClientAddressInDataDir(t *testing.T) {
 	if !sawProbe {
 		t.Fatal("the request log holds none of the probe requests, so the search proved nothing")
 	}
+}
+
+// anonymousSync files a report with a receipt, a message, a photo by tus,
+// pulls with the right and a wrong receipt, as a reporter's phone would.
+func anonymousSync(t *testing.T, base string, header map[string]string) {
+	t.Helper()
+	_, body := get(t, base+"/api/collections/embassies/records", nil)
+	var list struct {
+		Items []struct {
+			Id string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Items) == 0 {
+		t.Fatalf("embassies: %v %s", err, body)
+	}
+	const receipt = "4821 0937 5512 8064 2290"
+	const report = "ipprobereport0000001"
+	push := `{"device":"probe-phone","ops":[` +
+		`{"op":"o1","kind":"create","collection":"reports","id":"` + report + `","receipt":"` + receipt + `",` +
+		`"data":{"embassy":"` + list.Items[0].Id + `","message":"probe","consent_version":"v1"}},` +
+		`{"op":"o2","kind":"create","collection":"messages","id":"ipprobemessage1","receipt":"` + receipt + `",` +
+		`"data":{"report":"` + report + `","body":"hello"}}]}`
+	if code, body := send(t, http.MethodPost, base+"/api/sync/push", header, push); code != http.StatusOK || strings.Count(body, `"applied"`) != 2 {
+		t.Fatalf("push = %d %s", code, body)
+	}
+	withReceipt := func(r string) map[string]string {
+		h := map[string]string{"X-Receipt": r}
+		for k, v := range header {
+			h[k] = v
+		}
+		return h
+	}
+	if code, _ := get(t, base+"/api/sync/pull", withReceipt(receipt)); code != http.StatusOK {
+		t.Fatalf("pull with the receipt = %d", code)
+	}
+	if code, _ := get(t, base+"/api/sync/pull", withReceipt("1111 2222 3333 4444 5555")); code != http.StatusNotFound {
+		t.Fatalf("pull with a wrong receipt = %d, want 404", code)
+	}
+
+	photo, err := os.ReadFile(filepath.Join("..", "shared", "testdata", "photo.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := withReceipt(receipt)
+	h["Tus-Resumable"] = "1.0.0"
+	h["Upload-Length"] = fmt.Sprint(len(photo))
+	h["Upload-Metadata"] = "report " + base64.StdEncoding.EncodeToString([]byte(report))
+	res := do(t, http.MethodPost, base+"/api/sync/files/", h, nil)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("tus create = %d", res.StatusCode)
+	}
+	h["Content-Type"] = "application/offset+octet-stream"
+	h["Upload-Offset"] = "0"
+	delete(h, "Upload-Length")
+	delete(h, "Upload-Metadata")
+	res = do(t, http.MethodPatch, base+res.Header.Get("Location"), h, photo)
+	if res.StatusCode != http.StatusNoContent || res.Header.Get("Homeward-Attachment") == "" {
+		t.Fatalf("tus patch = %d", res.StatusCode)
+	}
+}
+
+func send(t *testing.T, method, url string, header map[string]string, body string) (int, string) {
+	t.Helper()
+	res := do(t, method, url, header, []byte(body))
+	data, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(data)
+}
+
+func do(t *testing.T, method, url string, header map[string]string, body []byte) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	return res
 }
