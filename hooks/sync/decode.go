@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 )
@@ -58,6 +59,7 @@ var (
 	errTooManyOps  = errors.New("too many ops")
 	errNoOps       = errors.New("a push needs at least one operation")
 	errTrailingOps = errors.New("unexpected data after the push object")
+	errNotUTF8     = errors.New("the push is not valid UTF-8")
 )
 
 // decodePush reads a push body, gunzipping it when gzipped, with the
@@ -83,6 +85,11 @@ func decodePush(body io.Reader, gzipped bool) (pushRequest, error) {
 	}
 	if len(raw) > maxPushBytes {
 		return req, errTooLarge
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and store
+	// it; a phone never sends it, so it is a broken or hostile client.
+	if !utf8.Valid(raw) {
+		return req, errNotUTF8
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
