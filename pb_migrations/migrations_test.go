@@ -25,6 +25,7 @@ func TestMigrationsGoDownAndUpAgain(t *testing.T) {
 	if app.Settings().Logs.LogIP {
 		t.Fatal("request logs must not store IP addresses")
 	}
+	checkAccounts(t, app)
 
 	runner := core.NewMigrationsRunner(app, core.AppMigrations)
 	// AppMigrations holds only Homeward's own; PocketBase's are separate.
@@ -61,5 +62,22 @@ func TestMigrationsGoDownAndUpAgain(t *testing.T) {
 	// A further run finds nothing to do.
 	if again, err := runner.Up(); err != nil || len(again) != 0 {
 		t.Fatalf("third up applied %v, %v; want nothing", again, err)
+	}
+}
+
+// checkAccounts: long passwords everywhere, short superuser sessions.
+func checkAccounts(t *testing.T, app core.App) {
+	t.Helper()
+	for _, name := range []string{core.CollectionNameSuperusers, "staff", "volunteers"} {
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if min := c.Fields.GetByName(core.FieldNamePassword).(*core.PasswordField).Min; min < 12 {
+			t.Errorf("%s passwords may be %d characters, want at least 12", name, min)
+		}
+		if name == core.CollectionNameSuperusers && c.AuthToken.Duration > 4*60*60 {
+			t.Errorf("superuser sessions last %d s, want at most 4 hours", c.AuthToken.Duration)
+		}
 	}
 }
