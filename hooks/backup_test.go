@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"path/filepath"
 	"testing"
 
@@ -64,7 +63,7 @@ func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := readFile(t, copyApp, restoredAtt); !bytes.Equal(got, photo) {
+	if got := testserver.ReadFile(t, copyApp, restoredAtt, "file"); !bytes.Equal(got, photo) {
 		t.Errorf("restored file = %q, want %q", got, photo)
 	}
 	// The receipt key travels with the backup, or no reporter could follow up.
@@ -103,22 +102,4 @@ func dump(t testing.TB, app core.App, col string) string {
 		t.Fatal(err)
 	}
 	return string(data)
-}
-
-func readFile(t testing.TB, app core.App, r *core.Record) []byte {
-	fsys, err := app.NewFilesystem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	rd, err := fsys.GetReader(r.BaseFilesPath() + "/" + r.GetString("file"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

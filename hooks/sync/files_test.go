@@ -127,17 +127,7 @@ func TestResumableUploadAfterACutConnectionStripsMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := f.app.NewFilesystem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	r, err := fsys.GetReader(att.BaseFilesPath() + "/" + att.GetString("file"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored, _ := io.ReadAll(r)
-	r.Close()
+	stored := testserver.ReadFile(t, f.app, att, "file")
 	sum := sha256.Sum256(stored)
 	if hex.EncodeToString(sum[:]) != att.GetString("sha256") || att.GetString("mime") != "image/jpeg" || att.GetInt("size") != len(stored) {
 		t.Fatalf("attachment %v does not describe the stored file", att)

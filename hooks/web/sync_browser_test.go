@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"image/jpeg"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"homeward/hooks/reports"
 	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
 )
 
 // TestOfflineReportsReachTheServerOnce files two reports offline, brings
@@ -159,21 +159,7 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 // readAttachment returns the stored bytes of an attachment's file.
 func readAttachment(t *testing.T, app core.App, att *core.Record) []byte {
 	t.Helper()
-	fsys, err := app.NewFilesystem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	r, err := fsys.GetReader(att.BaseFilesPath() + "/" + att.GetString("file"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testserver.ReadFile(t, app, att, "file")
 }
 
 // staffToken makes a staff member of embassy and signs them in over HTTP.

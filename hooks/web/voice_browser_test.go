@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -15,35 +14,10 @@ import (
 // audio device, so a voice note can be recorded headless.
 func newBrowserWithFakeMicrophone(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	bin := browsertest.Find()
-	if bin == "" {
-		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" {
-			t.Fatal("HOMEWARD_REQUIRE_BROWSER is set but no Chromium was found")
-		}
-		t.Skip("no Chromium on this machine")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
+	return browsertest.New(t, timeout,
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(390, 844),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelTab()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
 }
 
 // TestVoiceNoteReachesTheServer records a voice note with the fake

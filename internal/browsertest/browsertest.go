@@ -32,7 +32,8 @@ func Find() string {
 // New starts a headless Chromium with an empty profile and returns a
 // chromedp context for one tab; it is closed when the test ends. timeout
 // bounds the whole browser session so a hung page cannot hang the suite.
-func New(t testing.TB, timeout time.Duration) context.Context {
+// extra adds allocator options, e.g. Chromium flags a test needs.
+func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	bin := Find()
 	if bin == "" {
@@ -52,6 +53,7 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(390, 844),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)

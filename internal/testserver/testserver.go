@@ -4,6 +4,7 @@
 package testserver
 
 import (
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -82,4 +83,24 @@ func Start(t testing.TB, app *tests.TestApp) *Server {
 	}
 	t.Cleanup(srv.Close)
 	return &Server{App: app, URL: srv.URL}
+}
+
+// ReadFile returns the stored bytes of a record's file field.
+func ReadFile(t testing.TB, app core.App, r *core.Record, field string) []byte {
+	t.Helper()
+	fsys, err := app.NewFilesystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	rd, err := fsys.GetReader(r.BaseFilesPath() + "/" + r.GetString(field))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
