@@ -1,6 +1,6 @@
 // Package browsertest starts a real headless Chromium for tests. Without a
-// Chromium on the machine the test is skipped, unless
-// HOMEWARD_REQUIRE_BROWSER is set (as CI does), where it fails instead.
+// Chromium on the machine the test is skipped, unless CI or
+// HOMEWARD_REQUIRE_BROWSER is set, where it fails instead.
 package browsertest
 
 import (
@@ -37,8 +37,8 @@ func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOpt
 	t.Helper()
 	bin := Find()
 	if bin == "" {
-		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" {
-			t.Fatal("HOMEWARD_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)")
+		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" || os.Getenv("CI") != "" {
+			t.Fatal("browser tests are required here (CI or HOMEWARD_REQUIRE_BROWSER is set) but no Chromium was found (apt-get install chromium)")
 		}
 		t.Skip("no Chromium on this machine; set HOMEWARD_REQUIRE_BROWSER=1 to make this a failure")
 	}
