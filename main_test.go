@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -240,10 +242,7 @@ func anonymousSync(t *testing.T, base string, header map[string]string) {
 		t.Fatalf("pull with a wrong receipt = %d, want 404", code)
 	}
 
-	photo, err := os.ReadFile(filepath.Join("..", "shared", "testdata", "photo.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	photo := smallPNG(t)
 	h := withReceipt(receipt)
 	h["Tus-Resumable"] = "1.0.0"
 	h["Upload-Length"] = fmt.Sprint(len(photo))
@@ -287,4 +286,18 @@ func do(t *testing.T, method, url string, header map[string]string, body []byte)
 	}
 	t.Cleanup(func() { res.Body.Close() })
 	return res
+}
+
+// smallPNG is a 16×16 photo for upload tests.
+func smallPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -221,13 +221,14 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // waitFor polls a JavaScript condition until it is truthy.
 func waitFor(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	var err error
 	for time.Now().Before(deadline) {
 		_, err = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
 			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
 		// A page that navigates away mid-poll (erase, reload) is polled again.
-		if err == nil || !(strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed")) {
+		if err == nil || !(strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed") ||
+			strings.Contains(err.Error(), "Cannot find context")) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)

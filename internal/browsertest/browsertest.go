@@ -7,11 +7,19 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
+
+// minSession is the least time a browser session gets: on a shared 2-core
+// machine a first start, a service worker install and a few reloads can
+// take far longer than on a quiet one, and a hung test still ends.
+const minSession = 3 * time.Minute
 
 // candidates are the Chromium binaries looked for, in order.
 var candidates = []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"}
@@ -31,10 +39,16 @@ func Find() string {
 
 // New starts a headless Chromium with an empty profile and returns a
 // chromedp context for one tab; it is closed when the test ends. timeout
-// bounds the whole browser session so a hung page cannot hang the suite.
-// extra adds allocator options, e.g. Chromium flags a test needs.
+// (at least minSession) bounds the whole browser session so a hung page
+// cannot hang the suite. extra adds allocator options, e.g. Chromium flags
+// a test needs.
+//
+// Only one Chromium runs at a time across all test packages (go test runs
+// packages in parallel): two browsers on two cores starve each other and
+// the servers under test.
 func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
+	timeout = max(timeout, minSession)
 	bin := Find()
 	if bin == "" {
 		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" || os.Getenv("CI") != "" {
@@ -54,6 +68,7 @@ func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOpt
 		chromedp.WindowSize(390, 844),
 	)
 	opts = append(opts, extra...)
+	unlock := lockBrowser(t)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
@@ -61,9 +76,47 @@ func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOpt
 		cancelTimeout()
 		cancelTab()
 		cancelAlloc()
+		unlock()
 	})
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// browserLock is the machine-wide lock's state in this process: a test may
+// open a second browser (e.g. a second phone) while it holds the first.
+var browserLock struct {
+	sync.Mutex
+	holders int
+	file    *os.File
+}
+
+// lockBrowser takes a machine-wide lock file, waiting for another test
+// package's browser to finish, and returns its release.
+func lockBrowser(t testing.TB) func() {
+	t.Helper()
+	browserLock.Lock()
+	defer browserLock.Unlock()
+	if browserLock.holders == 0 {
+		f, err := os.OpenFile(filepath.Join(os.TempDir(), "homeward-chromium.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			t.Fatalf("browser lock: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			t.Fatalf("browser lock: %v", err)
+		}
+		browserLock.file = f
+	}
+	browserLock.holders++
+	return func() {
+		browserLock.Lock()
+		defer browserLock.Unlock()
+		browserLock.holders--
+		if browserLock.holders == 0 {
+			syscall.Flock(int(browserLock.file.Fd()), syscall.LOCK_UN)
+			browserLock.file.Close()
+		}
+	}
 }
