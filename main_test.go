@@ -9,94 +9,20 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"homeward/internal/binarytest"
 )
 
 // These tests run the real binary, as an operator would: built with the
 // embedded web root, on a fresh data dir, stopped and started again.
 
-// buildBinary compiles the server once per test into a temp dir.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "homeward")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-type server struct {
-	cmd  *exec.Cmd
-	addr string
-	out  *bytes.Buffer
-}
-
-// startServer runs the binary on a free loopback port and waits until
-// /api/health answers.
-func startServer(t *testing.T, bin, dataDir string, args ...string) *server {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-
-	out := new(bytes.Buffer)
-	cmd := exec.Command(bin, append([]string{"serve", "--http", addr, "--dir", dataDir}, args...)...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, addr: addr, out: out}
-	t.Cleanup(func() { s.kill() })
-
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get("http://" + addr + "/api/health")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("server did not become healthy; output:\n%s", out)
-	return nil
-}
-
-// stop ends the server gracefully, as a service manager would.
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.kill()
-		t.Fatal("server did not stop on SIGTERM")
-	}
-}
-
-func (s *server) kill() {
-	if s.cmd.ProcessState == nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-}
+func TestMain(m *testing.M) { binarytest.Main(m) }
 
 func get(t *testing.T, url string, header map[string]string) (int, string) {
 	t.Helper()
@@ -104,11 +30,10 @@ func get(t *testing.T, url string, header map[string]string) (int, string) {
 }
 
 func TestBinaryServesEmbeddedAppAndSurvivesRestart(t *testing.T) {
-	bin := buildBinary(t)
 	dataDir := t.TempDir()
 
-	s := startServer(t, bin, dataDir)
-	base := "http://" + s.addr
+	s := binarytest.Start(t, dataDir)
+	base := s.URL
 	index, err := os.ReadFile(filepath.Join("pb_public", "index.html"))
 	if err != nil {
 		t.Fatal(err)
@@ -122,31 +47,30 @@ func TestBinaryServesEmbeddedAppAndSurvivesRestart(t *testing.T) {
 	if code, _ := get(t, base+"/api/collections/reports/records", nil); code != http.StatusUnauthorized {
 		t.Fatalf("anonymous reports list = %d, want 401", code)
 	}
-	if !strings.Contains(s.out.String(), "superuser upsert") {
-		t.Errorf("a fresh data dir should say how to create the first superuser; output:\n%s", s.out)
+	if !strings.Contains(s.Output(), "superuser upsert") {
+		t.Errorf("a fresh data dir should say how to create the first superuser; output:\n%s", s.Output())
 	}
-	s.stop(t)
+	s.Stop()
 
 	// Second start on the same data dir: migrations are already applied and
 	// must neither fail nor run again.
-	s = startServer(t, bin, dataDir)
-	if code, body := get(t, "http://"+s.addr+"/api/collections/embassies/records", nil); code != http.StatusOK || !strings.Contains(body, `"items":[]`) {
+	s = binarytest.Start(t, dataDir)
+	if code, body := get(t, s.URL+"/api/collections/embassies/records", nil); code != http.StatusOK || !strings.Contains(body, `"items":[]`) {
 		t.Fatalf("embassies after restart = %d %s; a plain start must not invent embassies", code, body)
 	}
-	s.stop(t)
+	s.Stop()
 }
 
 func TestDemoFlagLoadsMarkedDemoData(t *testing.T) {
-	bin := buildBinary(t)
-	s := startServer(t, bin, t.TempDir(), "--demo")
-	code, body := get(t, "http://"+s.addr+"/api/collections/embassies/records", nil)
+	s := binarytest.Start(t, t.TempDir(), "--demo")
+	code, body := get(t, s.URL+"/api/collections/embassies/records", nil)
 	if code != http.StatusOK || !strings.Contains(body, "DEMO: not a real number") || !strings.Contains(body, `"demo":true`) {
 		t.Fatalf("demo embassies = %d %s", code, body)
 	}
-	if !strings.Contains(s.out.String(), "DEMO superuser") {
-		t.Errorf("the demo superuser's login should be printed; output:\n%s", s.out)
+	if !strings.Contains(s.Output(), "DEMO superuser") {
+		t.Errorf("the demo superuser's login should be printed; output:\n%s", s.Output())
 	}
-	s.stop(t)
+	s.Stop()
 }
 
 // TestNoClientAddressInDataDir sends anonymous traffic through every
@@ -155,10 +79,9 @@ func TestDemoFlagLoadsMarkedDemoData(t *testing.T) {
 // too, and then searches every file of the data dir for the addresses and
 // the browser's user agent: none may appear.
 func TestNoClientAddressInDataDir(t *testing.T) {
-	bin := buildBinary(t)
 	dataDir := t.TempDir()
-	s := startServer(t, bin, dataDir, "--demo")
-	base := "http://" + s.addr
+	s := binarytest.Start(t, dataDir, "--demo")
+	base := s.URL
 
 	const forged = "203.0.113.77"
 	const probe = "ipprobe7319"
@@ -175,7 +98,7 @@ func TestNoClientAddressInDataDir(t *testing.T) {
 	}
 	anonymousSync(t, base, header)
 	send(t, http.MethodPost, base+"/api/qr/verify", header, `{"token":"not-a-token"}`)
-	s.stop(t) // flushes the request log
+	s.Stop() // flushes the request log
 
 	needles := []string{"127.0.0.1", forged, "probe-agent"}
 	var sawProbe bool

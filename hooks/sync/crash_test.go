@@ -1,163 +1,33 @@
 package sync_test
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"syscall"
 	"testing"
 	"time"
 
-	"homeward/internal/testserver"
+	"homeward/internal/binarytest"
 )
 
-// binary is the real homeward server run as a child process.
-type binary struct {
-	t        *testing.T
-	path     string
-	dataDir  string
-	addr     string
-	cmd      *exec.Cmd
-	password string // the demo superuser's, printed on each start
-}
+func TestMain(m *testing.M) { binarytest.Main(m) }
 
-func buildBinary(t *testing.T) *binary {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "homeward")
-	build := exec.Command("go", "build", "-o", path, ".")
-	build.Dir = testserver.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	b := &binary{t: t, path: path, dataDir: filepath.Join(dir, "pb_data"), addr: addr}
-	t.Cleanup(func() {
-		if b.cmd != nil && b.cmd.Process != nil {
-			b.cmd.Process.Kill()
-			b.cmd.Wait()
-		}
-	})
-	return b
-}
-
-var demoPassword = regexp.MustCompile(`DEMO superuser for /_/:\s+\S+\s+/\s+(\S+)`)
-
-// start runs the server and waits until it answers.
-func (b *binary) start() {
-	b.t.Helper()
-	b.cmd = exec.Command(b.path, "serve", "--http", b.addr, "--dir", b.dataDir, "--demo")
-	stdout, err := b.cmd.StdoutPipe()
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.cmd.Stderr = os.Stderr
-	if err := b.cmd.Start(); err != nil {
-		b.t.Fatal(err)
-	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := demoPassword.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case b.password = <-found:
-	case <-time.After(60 * time.Second):
-		b.t.Fatal("server did not start")
-	}
-	for range 600 {
-		if res, err := http.Get(b.url("/api/health")); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b.t.Fatal("server did not answer /api/health")
-}
-
-func (b *binary) kill() {
-	b.t.Helper()
-	if err := b.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		b.t.Fatal(err)
-	}
-	b.cmd.Wait()
-}
-
-func (b *binary) url(path string) string { return "http://" + b.addr + path }
-
-// do sends a JSON request and decodes the JSON answer.
-func (b *binary) do(method, path, token string, body any, out any) (int, error) {
-	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		r = bytes.NewReader(raw)
-	}
-	req, _ := http.NewRequest(method, b.url(path), r)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return 0, err
-	}
-	if out != nil && res.StatusCode == 200 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return res.StatusCode, err
-		}
-	}
-	return res.StatusCode, nil
-}
-
-func (b *binary) superuserToken() string {
-	b.t.Helper()
-	var out struct{ Token string }
-	status, err := b.do(http.MethodPost, "/api/collections/_superusers/auth-with-password", "",
-		map[string]any{"identity": "demo-admin@homeward.example", "password": b.password}, &out)
-	if err != nil || status != 200 {
-		b.t.Fatalf("superuser login: %d %v", status, err)
-	}
-	return out.Token
-}
+const crashSuperuser, crashPassword = "root@example.org", "a long superuser password"
 
 func TestCrashMidUploadLosesAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real binary")
 	}
 	const total, batch = 5000, 250
-	b := buildBinary(t)
-	b.start()
-	su := b.superuserToken()
+	b := binarytest.New(t, t.TempDir(), "--demo")
+	b.Run("superuser", "upsert", crashSuperuser, crashPassword)
+	b.Start()
+	su := b.SignIn("_superusers", crashSuperuser, crashPassword)
 	// The test client pushes from one address faster than a real phone.
-	if status, err := b.do(http.MethodPatch, "/api/settings", su, map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil); status != 200 {
+	if status, err := b.Do(http.MethodPatch, "/api/settings", su, map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil); status != 200 {
 		t.Fatalf("disable rate limits: %d %v", status, err)
 	}
 	var embassies struct{ Items []struct{ Id string } }
-	if status, _ := b.do(http.MethodGet, "/api/collections/embassies/records?perPage=1", "", nil, &embassies); status != 200 || len(embassies.Items) == 0 {
+	if status, _ := b.Do(http.MethodGet, "/api/collections/embassies/records?perPage=1", "", nil, &embassies); status != 200 || len(embassies.Items) == 0 {
 		t.Fatal("no demo embassy")
 	}
 
@@ -177,7 +47,7 @@ func TestCrashMidUploadLosesAndDuplicatesNothing(t *testing.T) {
 			backoff := 20 * time.Millisecond
 			for {
 				var out pushAnswer
-				status, err := b.do(http.MethodPost, "/api/sync/push", "", map[string]any{"device": "crash-phone", "ops": ops[start : start+batch]}, &out)
+				status, err := b.Do(http.MethodPost, "/api/sync/push", "", map[string]any{"device": "crash-phone", "ops": ops[start : start+batch]}, &out)
 				if err == nil && status == 200 {
 					for _, r := range out.Results {
 						if r.Status == "duplicate" {
@@ -205,23 +75,23 @@ func TestCrashMidUploadLosesAndDuplicatesNothing(t *testing.T) {
 			break
 		}
 	}
-	b.kill()
-	b.start()
+	b.Kill()
+	b.Start()
 	if err := <-clientDone; err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("client retried %d times; %d ops came back as duplicates (committed before the kill, answer lost)", retries, duplicates)
 
-	su = b.superuserToken()
+	su = b.SignIn("_superusers", crashSuperuser, crashPassword)
 	var list struct{ TotalItems int }
-	if status, _ := b.do(http.MethodGet, "/api/collections/reports/records?perPage=1", su, nil, &list); status != 200 || list.TotalItems != total {
+	if status, _ := b.Do(http.MethodGet, "/api/collections/reports/records?perPage=1", su, nil, &list); status != 200 || list.TotalItems != total {
 		t.Fatalf("%d reports after the crash, want %d", list.TotalItems, total)
 	}
 	seen := map[string]int{}
 	cursor := ""
 	for {
 		var page pullAnswer
-		if status, err := b.do(http.MethodGet, "/api/sync/pull?limit=1000&cursor="+cursor, su, nil, &page); status != 200 {
+		if status, err := b.Do(http.MethodGet, "/api/sync/pull?limit=1000&cursor="+cursor, su, nil, &page); status != 200 {
 			t.Fatalf("pull: %d %v", status, err)
 		}
 		for _, c := range page.Changes {

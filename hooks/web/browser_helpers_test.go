@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -36,12 +35,9 @@ type liveServer struct {
 	mux  http.Handler
 	srv  *http.Server
 
-	crashOn    atomic.Pointer[crashRule]
-	gzipPushes atomic.Int32  // pushes that arrived gzipped
-	maxOps     atomic.Int32  // when > 0, larger pushes get 413 before the app sees them
-	tooLarge   atomic.Int32  // pushes refused that way
-	largest    atomic.Int32  // most ops in a push let through
-	crashed    chan struct{} // one value per crash
+	maxOps   atomic.Int32 // when > 0, larger pushes get 413 before the app sees them
+	tooLarge atomic.Int32 // pushes refused that way
+	largest  atomic.Int32 // most ops in a push let through
 }
 
 func startLive(t *testing.T) *liveServer {
@@ -51,7 +47,7 @@ func startLive(t *testing.T) *liveServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &liveServer{t: t, App: app, crashed: make(chan struct{}, 1)}
+	s := &liveServer{t: t, App: app}
 	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
 		s.mux, err = e.Router.BuildMux()
 		return err
@@ -76,29 +72,13 @@ func (s *liveServer) serve(ln net.Listener) {
 }
 
 func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api/sync/push" && r.Header.Get("Content-Encoding") == "gzip" {
-		s.gzipPushes.Add(1)
-	}
 	if limit := s.maxOps.Load(); limit > 0 && r.URL.Path == "/api/sync/push" && !s.withinOps(r, int(limit)) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		w.Write([]byte(`{"status":413,"message":"Too many operations.","data":{"code":"too_many_ops"}}`))
 		return
 	}
-	if c := s.crashOn.Load(); c != nil && r.Method == c.method && strings.HasPrefix(r.URL.Path, c.path) && s.crashOn.CompareAndSwap(c, nil) {
-		s.crash(w, r)
-		return
-	}
 	s.mux.ServeHTTP(w, r)
-}
-
-type crashRule struct{ method, path string }
-
-// CrashOnNext makes the server handle the next matching request and then
-// die before answering: the client sees a cut connection for work that the
-// server saved. The test waits on s.crashed and then calls Stop.
-func (s *liveServer) CrashOnNext(method, pathPrefix string) {
-	s.crashOn.Store(&crashRule{method, pathPrefix})
 }
 
 // withinOps reads a push body, counts its ops and puts the body back.
@@ -127,19 +107,6 @@ func (s *liveServer) withinOps(r *http.Request, limit int) bool {
 		s.largest.Store(n)
 	}
 	return true
-}
-
-// CrashOnNextPush is CrashOnNext for the sync push.
-func (s *liveServer) CrashOnNextPush() {
-	s.CrashOnNext(http.MethodPost, "/api/sync/push")
-}
-
-func (s *liveServer) crash(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(httptest.NewRecorder(), r)
-	s.crashed <- struct{}{}
-	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-		conn.Close()
-	}
 }
 
 // Stop closes the listener and every open connection.

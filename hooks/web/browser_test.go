@@ -26,29 +26,30 @@ func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
 	srv := startLive(t)
 	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
 	ctx := browsertest.New(t, 120*time.Second)
-	fileTwoReportsOffline(t, ctx, srv)
+	fileTwoReportsOffline(t, ctx, srv.URL, srv.Stop)
 }
 
 // fileTwoReportsOffline is the offline half of the reporter journey; it
-// returns the two receipt codes, first the one with the photo.
-func fileTwoReportsOffline(t *testing.T, ctx context.Context, srv *liveServer) []string {
+// returns the two receipt codes, first the one with the photo. base is the
+// server's address; stop takes the server away.
+func fileTwoReportsOffline(t *testing.T, ctx context.Context, base string, stop func()) []string {
 	t.Helper()
-	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	openApp(t, ctx, base+"/?embassy=test-indonesia&lang=en")
 	waitForServiceWorker(t, ctx)
 	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
 		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
 
-	srv.Stop()
+	stop()
 	setOffline(t, ctx, true)
-	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	openApp(t, ctx, base+"/?embassy=test-indonesia&lang=en")
 	waitFor(t, ctx, "the embassy card from the phone", `document.getElementById('embassies').textContent.indexOf('+855 23 000 000') >= 0`)
 
 	// A QR code's /e/{slug} address opens the app with that embassy offline.
-	openApp(t, ctx, srv.URL+"/e/test-indonesia")
+	openApp(t, ctx, base+"/e/test-indonesia")
 	if got := eval[string](t, ctx, `document.getElementById('f-embassy').selectedOptions[0].textContent`); got != "Embassy of Testland" {
 		t.Fatalf("offline /e/test-indonesia pre-selects %q", got)
 	}
-	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	openApp(t, ctx, base+"/?embassy=test-indonesia&lang=en")
 
 	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	codes := []string{}
@@ -74,7 +75,7 @@ func fileTwoReportsOffline(t *testing.T, ctx context.Context, srv *liveServer) [
 		t.Fatal("two reports got the same receipt")
 	}
 
-	openApp(t, ctx, srv.URL+"/")
+	openApp(t, ctx, base+"/")
 	waitFor(t, ctx, "both reports after an offline reload", `document.querySelectorAll('#mine li').length === 2`)
 	states := eval[string](t, ctx, `Array.from(document.querySelectorAll('#mine .state')).map((e) => e.textContent).join('|')`)
 	if states != "Saved on this phone|Saved on this phone" {

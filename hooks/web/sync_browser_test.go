@@ -10,66 +10,63 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
 	"homeward/internal/browsertest"
-	"homeward/internal/testserver"
 )
 
-// TestOfflineReportsReachTheServerOnce files two reports offline, brings
-// the server and the network back, and checks that exactly those two
-// reports arrive with their receipts hashed, that the page says "sent",
-// and that a staff status change and reply show after a pull.
+// TestOfflineReportsReachTheServerOnce runs the real binary behind a
+// killer proxy. It files two reports offline (binary stopped, network cut),
+// brings both back, kills the binary (SIGKILL) right after it has stored
+// the photo's bytes and before the answer leaves, restarts it on the same
+// data dir, and checks that exactly those two reports and one clean photo
+// arrive with their receipts hashed, that the page says "sent", and that a
+// staff status change and reply made through the REST API show after a pull.
 func TestOfflineReportsReachTheServerOnce(t *testing.T) {
-	srv := startLive(t)
-	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	srv := startReal(t)
+	embassy := srv.seedEmbassy("test-indonesia", "Embassy of Testland")
 	ctx := browsertest.New(t, 150*time.Second)
-	codes := fileTwoReportsOffline(t, ctx, srv)
+	codes := fileTwoReportsOffline(t, ctx, srv.URL, srv.Stop)
 	local := localReports(t, ctx)
 
-	// The server saves the photo's bytes and dies before answering: the
-	// app must ask where the upload stands (HEAD) and not send it twice.
-	srv.CrashOnNext(http.MethodPatch, "/api/sync/files/")
+	// The server saves the photo's bytes and is killed before answering:
+	// the app must ask where the upload stands (HEAD) and not send it twice.
+	srv.Proxy.KillOnNext(http.MethodPatch, "/api/sync/files/")
 	srv.Restart()
 	setOffline(t, ctx, false) // fires `online`: the app sends at once
-	select {
-	case <-srv.crashed:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the app did not upload the photo after coming online")
+	if got := srv.Proxy.waitKilled("upload the photo after coming online"); got.Status/100 != 2 {
+		t.Fatalf("the server answered the photo upload it was killed after with %d %s", got.Status, got.Body)
 	}
-	srv.Stop()
+	srv.Proxy.Stop()
 	waitFor(t, ctx, "the photo upload failed", `import('/js/db.js').then((db) => db.all('files')).then((f) => f[0].state === 'uploading' && !!f[0].url)`)
 	srv.Restart()
 	waitFor(t, ctx, "both reports sent", `Array.from(document.querySelectorAll('#mine .state')).map((e) => e.textContent).join('|') === 'Sent to the embassy|Sent to the embassy'`)
 
-	n, err := srv.App.CountRecords("reports")
+	if all := srv.records("reports", ""); len(all) != 2 {
+		t.Fatalf("the server holds %d reports, want exactly 2", len(all))
+	}
+	receipts, err := reports.LoadReceipts(srv.Bin.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 {
-		t.Fatalf("the server holds %d reports, want exactly 2", n)
-	}
-	receipts, err := reports.LoadReceipts(srv.App.DataDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	byCode := map[string]*core.Record{}
+	byCode := map[string]map[string]any{}
 	for _, l := range local {
-		rec, err := srv.App.FindRecordById("reports", l["id"].(string))
-		if err != nil {
-			t.Fatalf("report %s made on the phone is not on the server: %v", l["id"], err)
-		}
-		code := l["receipt"].(string)
+		id, code := l["id"].(string), l["receipt"].(string)
 		want, _ := receipts.Hash(code)
-		if rec.GetString("receipt_hash") != want || strings.Contains(rec.GetString("receipt_hash"), strings.ReplaceAll(code, " ", "")) {
-			t.Fatalf("report %s: receipt_hash is not the keyed hash of its receipt", rec.Id)
+		if strings.Contains(want, strings.ReplaceAll(code, " ", "")) {
+			t.Fatalf("the receipt hash of %s contains the code", id)
 		}
-		if rec.GetString("embassy") != embassy || rec.GetString("channel") != "self" || rec.GetInt("people_count") != 2 ||
-			rec.GetString("nationality") != "Indonesian" || strings.Join(rec.GetStringSlice("needs"), ",") != "shelter" ||
-			!strings.HasPrefix(rec.GetDateTime("left_on").String(), "2026-11-20") || rec.GetDateTime("device_created").IsZero() ||
-			rec.GetString("language") != "en" || rec.GetString("consent_version") == "" {
-			t.Fatalf("report %s arrived as %v", rec.Id, rec.PublicExport())
+		// receipt_hash is hidden from everyone but superusers.
+		found := srv.records("reports", fmtFilter("id = %s && receipt_hash = %s", id, want))
+		if len(found) != 1 {
+			t.Fatalf("report %s made on the phone is not on the server with the keyed hash of its receipt", id)
+		}
+		rec := found[0]
+		if rec["embassy"] != embassy || rec["channel"] != "self" || rec["people_count"] != 2.0 ||
+			rec["nationality"] != "Indonesian" || !sameStrings(rec["needs"], "shelter") ||
+			!strings.HasPrefix(rec["left_on"].(string), "2026-11-20") || rec["device_created"] == "" ||
+			rec["language"] != "en" || rec["consent_version"] == "" || rec["receipt_hash"] != want {
+			t.Fatalf("report %s arrived as %v", id, rec)
 		}
 		byCode[code] = rec
 	}
@@ -79,16 +76,18 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 		t.Fatalf("the report text stayed on the phone after the server acknowledged it: %s", left)
 	}
 
-	// The photo follows its report through tus and is stored clean.
+	// The photo follows its report through tus and is stored clean, once.
 	waitFor(t, ctx, "the photo sent", `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length === 1 && f[0].state === 'sent' && f[0].blob === null)`)
-	atts, err := srv.App.FindAllRecords("attachments")
-	if err != nil {
-		t.Fatal(err)
+	if srv.Proxy.fileHeads.Load() == 0 {
+		t.Error("the app resumed the photo without asking the server where the upload stands (HEAD)")
 	}
-	if len(atts) != 1 || atts[0].GetString("report") != byCode[codes[0]].Id {
+	first := byCode[codes[0]]
+	firstId := first["id"].(string)
+	atts := srv.records("attachments", "")
+	if len(atts) != 1 || atts[0]["report"] != firstId {
 		t.Fatalf("attachments on the server: %d, want 1 on the first report", len(atts))
 	}
-	stored := readAttachment(t, srv.App, atts[0])
+	stored := srv.file("attachments", atts[0]["id"].(string), atts[0]["file"].(string))
 	if _, err := jpeg.Decode(bytes.NewReader(stored)); err != nil {
 		t.Fatalf("the stored photo does not decode: %v", err)
 	}
@@ -98,26 +97,16 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 		}
 	}
 
-	// Staff triage through the REST API as the console does, and answer;
+	// Staff triage and answer through the REST API as the console does;
 	// the app shows both after its next pull.
-	first := byCode[codes[0]]
-	token := staffToken(t, srv, embassy)
-	patch, _ := http.NewRequest(http.MethodPatch, srv.URL+"/api/collections/reports/records/"+first.Id, strings.NewReader(`{"status":"in_review"}`))
-	patch.Header.Set("Content-Type", "application/json")
-	patch.Header.Set("Authorization", token)
-	res, err := http.DefaultClient.Do(patch)
-	if err != nil {
-		t.Fatal(err)
+	staffId, token := srv.seedStaff(embassy)
+	if _, err := srv.Bin.Do(http.MethodPatch, "/api/collections/reports/records/"+firstId, token, map[string]any{"status": "in_review"}, nil); err != nil {
+		t.Fatalf("staff status change: %v", err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("staff status change: %d", res.StatusCode)
-	}
-	msgs, _ := srv.App.FindCollectionByNameOrId("messages")
-	reply := core.NewRecord(msgs)
-	reply.Load(map[string]any{"report": first.Id, "direction": "staff", "body": "We will call you tomorrow."})
-	if err := srv.App.Save(reply); err != nil {
-		t.Fatal(err)
+	if _, err := srv.Bin.Do(http.MethodPost, "/api/collections/messages/records", token, map[string]any{
+		"report": firstId, "direction": "staff", "author": staffId, "body": "We will call you tomorrow.",
+	}, nil); err != nil {
+		t.Fatalf("staff reply: %v", err)
 	}
 	openApp(t, ctx, srv.URL+"/")
 	waitFor(t, ctx, "the new status", `document.querySelector('#mine').textContent.indexOf('Being reviewed') >= 0`)
@@ -140,53 +129,16 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 	waitFor(t, other, "the reply on another phone", `document.getElementById('fu-status').textContent === 'Being reviewed' &&
 		document.getElementById('fu-messages').textContent.indexOf('We will call you tomorrow.') >= 0`)
 
-	got, err := srv.App.FindAllRecords("messages")
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, m := range got {
-		if m.GetString("direction") == "reporter" && m.GetString("body") == "Thank you, I will answer." && m.GetString("report") == first.Id {
-			found = true
-		}
-	}
-	if !found {
+	replies := srv.records("messages", fmtFilter("report = %s && direction = 'reporter'", firstId))
+	if len(replies) != 1 || replies[0]["body"] != "Thank you, I will answer." {
 		local := eval[string](t, ctx, `import('/js/db.js').then((db) => db.all('messages')).then((m) => JSON.stringify(m))`)
-		t.Fatalf("the reporter's reply did not reach the server; on the phone: %s", local)
+		t.Fatalf("the reporter's reply reached the server %d times, want once; on the phone: %s", len(replies), local)
 	}
 }
 
-// readAttachment returns the stored bytes of an attachment's file.
-func readAttachment(t *testing.T, app core.App, att *core.Record) []byte {
-	t.Helper()
-	return testserver.ReadFile(t, app, att, "file")
-}
-
-// staffToken makes a staff member of embassy and signs them in over HTTP.
-func staffToken(t *testing.T, srv *liveServer, embassy string) string {
-	t.Helper()
-	col, err := srv.App.FindCollectionByNameOrId("staff")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := core.NewRecord(col)
-	s.SetEmail("staff@example.org")
-	s.SetPassword("a long staff password")
-	s.Set("embassy", embassy)
-	if err := srv.App.Save(s); err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.Post(srv.URL+"/api/collections/staff/auth-with-password", "application/json",
-		strings.NewReader(`{"identity":"staff@example.org","password":"a long staff password"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var auth struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&auth); err != nil || auth.Token == "" {
-		t.Fatalf("staff sign-in: %d %v", res.StatusCode, err)
-	}
-	return auth.Token
+// sameStrings reports whether a decoded JSON list holds exactly want.
+func sameStrings(list any, want ...string) bool {
+	raw, _ := json.Marshal(list)
+	wantRaw, _ := json.Marshal(want)
+	return bytes.Equal(raw, wantRaw)
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -49,15 +50,18 @@ func volunteerCount(t *testing.T, ctx context.Context, want string) {
 	waitFor(t, ctx, want, `document.getElementById('vol-count').textContent === `+fmt.Sprintf("%q", want))
 }
 
-// TestVolunteerSyncSurvivesAServerCrash logs a volunteer in, files 30
-// reports offline, lets the server apply the first batch and die before
-// answering, brings it back, and checks that exactly 30 reports exist, that
-// a staff status shows after sync, and that a revoked device asks for a new
-// login without losing the outbox.
+// TestVolunteerSyncSurvivesAServerCrash runs the real binary behind a
+// killer proxy. A volunteer logs in, files 30 reports offline, and the
+// binary is SIGKILLed right after it has committed the first batch and
+// before the answer leaves; it restarts on the same data dir and port. The
+// test checks that the batch survived the kill, that the app retries, that
+// exactly 30 reports exist with no duplicate, the progress shown, a staff
+// status change made through the REST API after sync, and that a revoked
+// device asks for a new login without losing the outbox.
 func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
-	srv := startLive(t)
-	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	vol := seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	srv := startReal(t)
+	embassy := srv.seedEmbassy("test-indonesia", "Embassy of Testland")
+	vol := srv.seedVolunteer("vol@example.org", "a long test password")
 	ctx := browsertest.New(t, 180*time.Second)
 
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
@@ -83,32 +87,35 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 	}
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: %d waiting, 0 sent", total))
 
-	// The first batch is saved by the server, which then dies unanswered.
-	srv.CrashOnNextPush()
+	// The first batch is committed by the server, which is then killed
+	// before its answer reaches the phone.
+	srv.Proxy.KillOnNext(http.MethodPost, "/api/sync/push")
 	srv.Restart()
 	setOffline(t, ctx, false)
-	select {
-	case <-srv.crashed:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the app did not push after coming online")
+	lost := srv.Proxy.waitKilled("push after coming online")
+	srv.Proxy.Stop()
+	applied := strings.Count(lost.Body, `"applied"`)
+	if lost.Status != http.StatusOK || applied == 0 || applied == total {
+		t.Fatalf("the server answered the push it was killed after with %d and %d applied ops; want 200 and part of the %d", lost.Status, applied, total)
 	}
-	srv.Stop()
-	n, _ := srv.App.CountRecords("reports")
-	if n == 0 || n == total {
-		t.Fatalf("after the crash the server holds %d reports; want part of the %d", n, total)
+	// Back on the same data dir, out of the phone's reach: what the server
+	// answered before the kill is on disk.
+	srv.Bin.Start()
+	if n := len(srv.records("reports", "")); n != applied {
+		t.Fatalf("after the kill and a restart the server holds %d reports; it had answered %d applied", n, applied)
 	}
 	waitFor(t, ctx, "failed, will retry", `document.getElementById('vol-list').textContent.indexOf('Failed, will retry') >= 0`)
 	if got := eval[string](t, ctx, `document.getElementById('vol-count').textContent`); got != fmt.Sprintf("Outbox: %d waiting, 0 sent", total) {
 		t.Fatalf("after a cut connection the outbox reads %q: nothing was acknowledged", got)
 	}
 
-	srv.Restart()
+	srv.Proxy.Restart()
 	// Record every progress line the volunteer sees during the sync.
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.seen = []; new MutationObserver(() => window.seen.push(document.getElementById('vol-progress').textContent))
 		.observe(document.getElementById('vol-progress'), { childList: true, characterData: true, subtree: true })`))
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total))
-	if srv.gzipPushes.Load() == 0 {
+	if srv.Proxy.gzipPushes.Load() == 0 {
 		t.Error("no push arrived gzipped: the browser has CompressionStream, so batches should")
 	}
 	seen := eval[string](t, ctx, `window.seen.join('|')`)
@@ -117,31 +124,37 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 			t.Errorf("progress lines %q lack %q", seen, want)
 		}
 	}
-	if n, _ := srv.App.CountRecords("reports"); n != total {
-		t.Fatalf("the server holds %d reports, want exactly %d", n, total)
+	all := srv.records("reports", "")
+	if len(all) != total {
+		t.Fatalf("the server holds %d reports, want exactly %d", len(all), total)
 	}
-	mine, err := srv.App.FindRecordsByFilter("reports", "volunteer = {:v} && channel = 'volunteer'", "", 0, 0, map[string]any{"v": vol.Id})
-	if err != nil || len(mine) != total {
-		t.Fatalf("%d reports carry the volunteer (err %v), want %d", len(mine), err, total)
+	messages := map[string]bool{}
+	for _, r := range all {
+		messages[r["message"].(string)] = true
+	}
+	if len(messages) != total {
+		t.Fatalf("the %d reports carry %d different messages: some were stored twice", total, len(messages))
+	}
+	mine := srv.records("reports", fmtFilter("volunteer = %s && channel = 'volunteer'", vol))
+	if len(mine) != total {
+		t.Fatalf("%d reports carry the volunteer, want %d", len(mine), total)
 	}
 
-	// A staff status change shows after the next sync.
-	mine[0].Set("status", "contacted")
-	if err := srv.App.Save(mine[0]); err != nil {
-		t.Fatal(err)
+	// A staff status change through the REST API shows after the next sync.
+	_, token := srv.seedStaff(embassy)
+	first := mine[0]["id"].(string)
+	if _, err := srv.Bin.Do(http.MethodPatch, "/api/collections/reports/records/"+first, token, map[string]any{"status": "contacted"}, nil); err != nil {
+		t.Fatalf("staff status change: %v", err)
 	}
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
-	waitFor(t, ctx, "the staff status", `document.querySelector('#vol-list [data-report="`+mine[0].Id+`"]').textContent.indexOf('The embassy contacted you') >= 0`)
+	waitFor(t, ctx, "the staff status", `document.querySelector('#vol-list [data-report="`+first+`"]').textContent.indexOf('The embassy contacted you') >= 0`)
 
 	// A revoked device asks for a login and keeps what is queued.
-	devices, err := srv.App.FindAllRecords("devices")
-	if err != nil || len(devices) != 1 {
-		t.Fatalf("devices: %d (err %v), want 1", len(devices), err)
+	devices := srv.records("devices", "")
+	if len(devices) != 1 {
+		t.Fatalf("devices: %d, want 1", len(devices))
 	}
-	devices[0].Set("revoked", true)
-	if err := srv.App.Save(devices[0]); err != nil {
-		t.Fatal(err)
-	}
+	srv.api(http.MethodPatch, "/api/collections/devices/records/"+devices[0]["id"].(string), map[string]any{"revoked": true}, nil)
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),
 		chromedp.SendKeys(chromedp.ID("f-message"), "written after the phone was revoked"),
 		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
@@ -153,7 +166,7 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 	}
 	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total+1))
-	if n, _ := srv.App.CountRecords("reports"); n != total+1 {
+	if n := len(srv.records("reports", "")); n != total+1 {
 		t.Fatalf("the server holds %d reports, want %d", n, total+1)
 	}
 }
