@@ -220,10 +220,15 @@ func TestSafetyControls(t *testing.T) {
 	if n := len(localReports(t, ctx)); n != 1 {
 		t.Fatalf("%d reports before erasing, want 1", n)
 	}
-	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")),
-		chromedp.Click(chromedp.CSS(`[data-go="settings"]`)),
-		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
-		chromedp.Click(chromedp.ID("erase")))
+	// Step by step, each waiting for the page: the report is being sent in
+	// the background meanwhile, and a slow machine must not race the clicks.
+	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")))
+	waitFor(t, ctx, "Done enabled", `!document.getElementById('receipt-done').disabled`)
+	do(t, ctx, chromedp.Click(chromedp.ID("receipt-done")))
+	waitFor(t, ctx, "the receipt screen closed", `document.getElementById('receipt').hidden`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="settings"]`)))
+	waitFor(t, ctx, "the settings screen", `!!document.getElementById('erase') && document.getElementById('erase').offsetParent !== null`)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(chromedp.ID("erase")))
 	waitFor(t, ctx, "the erased app", `document.documentElement.getAttribute('data-ready') === '1' && document.title === 'Homeward'`)
 	if n := len(localReports(t, ctx)); n != 0 {
 		t.Fatalf("%d reports left after erasing, want 0", n)
