@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -105,7 +106,9 @@ func (a *api) push(e *core.RequestEvent) error {
 	results := make([]opResult, len(preps))
 	var head int64
 	err = e.App.RunInTransaction(func(txApp core.App) error {
-		run.reset(txApp)
+		stmts := newStmtCache(txApp.NonconcurrentDB())
+		defer stmts.close()
+		run.reset(txApp, stmts)
 		if err := run.loadKnown(preps); err != nil {
 			return err
 		}
@@ -121,6 +124,11 @@ func (a *api) push(e *core.RequestEvent) error {
 		}
 		return txApp.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM sync_changes").Row(&head)
 	})
+	// The records are committed (or not) whatever these hooks do: a failing
+	// after-success hook is logged, and the answer stays the truth.
+	if hookErr := afterCommit(e.App, run.inserted, err); hookErr != nil {
+		e.App.Logger().Error("sync: after-create hooks of a push", "error", hookErr)
+	}
 	if err != nil {
 		// Nothing of this push was stored; the client retries it whole.
 		return e.InternalServerError("Failed to save the pushed operations; nothing was stored, retry later.", err)
@@ -156,10 +164,12 @@ type pushRun struct {
 	device        string
 	headerReceipt string // keyed hash of X-Receipt, if sent
 
+	ctx      context.Context      // carries the transaction's prepared statements to the record hooks
 	applied  map[string]appliedOp // this device's applied ops, by op id
 	existing map[string]bool      // "collection/id" of records that exist
 	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
 	pending  []appliedOp          // sync_ops rows to write at the end
+	inserted []*core.ModelEvent   // records created, for their after-commit hooks
 }
 
 // appliedOp is a row of sync_ops.
@@ -213,8 +223,10 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 }
 
 // reset starts a run on txApp (a retried transaction starts clean).
-func (p *pushRun) reset(txApp core.App) {
+func (p *pushRun) reset(txApp core.App, stmts *stmtCache) {
 	p.tx = txApp
+	p.ctx = withStmtCache(context.Background(), stmts)
+	p.inserted = p.inserted[:0]
 	p.applied = map[string]appliedOp{}
 	p.existing = map[string]bool{}
 	p.created = map[string]appliedOp{}
@@ -381,7 +393,7 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 // save writes rec. A record refused by validation or by a hook before the
 // write is a rejected op; any later error aborts the push.
 func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func(core.App) error) (opResult, error) {
-	if err := p.tx.Save(rec); err != nil {
+	if err := p.write(rec); err != nil {
 		var verrs validation.Errors
 		var apiErr *router.ApiError
 		switch {
@@ -405,6 +417,20 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 	}
 	res.Status, res.Version = StatusApplied, version
 	return res, nil
+}
+
+// write stores rec: a new record through createInTx, whose after-success
+// hooks run once the push commits; a change through app.Save.
+func (p *pushRun) write(rec *core.Record) error {
+	if !rec.IsNew() {
+		return p.tx.SaveWithContext(p.ctx, rec)
+	}
+	event, err := createInTx(p.ctx, p.tx, rec)
+	if err != nil {
+		return err
+	}
+	p.inserted = append(p.inserted, event)
+	return nil
 }
 
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.
