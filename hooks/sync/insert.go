@@ -89,7 +89,14 @@ func insertModel(ctx context.Context, app core.App, model core.Model) error {
 	if id, _ := data["id"].(string); id == "" {
 		return errors.New("insert: empty primary key")
 	}
-	_, err = stmt(ctx, app.NonconcurrentDB(), insertSQL(model.TableName(), data), dbx.Params(data)).Execute()
+	db := app.NonconcurrentDB()
+	var sql string
+	if c := stmtCacheFor(ctx, db); c != nil {
+		sql = c.insertSQL(model.TableName(), data)
+	} else {
+		sql = insertSQL(model.TableName(), data)
+	}
+	_, err = stmt(ctx, db, sql, dbx.Params(data)).Execute()
 	return err
 }
 

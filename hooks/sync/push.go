@@ -440,26 +440,18 @@ func (p *pushRun) remember(op pushOp, record, hash string, version int) {
 	p.pending = append(p.pending, row)
 }
 
-// flushChunk rows per INSERT keeps the statement well under SQLite's
-// limit on bound values.
-const flushChunk = 200
+// insertOpSQL remembers one applied op; kept prepared for the push.
+const insertOpSQL = "INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) " +
+	"VALUES ({:device}, {:op}, {:kind}, {:collection}, {:record}, {:hash}, {:version})"
 
-// flush writes the queued sync_ops rows with a few multi-row inserts.
+// flush writes the queued sync_ops rows, one prepared INSERT each: cheaper
+// than multi-row INSERTs whose long SQL text SQLite must parse every time.
 func (p *pushRun) flush() error {
-	for chunk := range slices.Chunk(p.pending, flushChunk) {
-		var sqlb strings.Builder
-		params := dbx.Params{"device": p.device}
-		sqlb.WriteString("INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) VALUES ")
-		for i, r := range chunk {
-			if i > 0 {
-				sqlb.WriteString(", ")
-			}
-			fmt.Fprintf(&sqlb, "({:device}, {:o%d}, {:k%d}, {:c%d}, {:r%d}, {:h%d}, {:v%d})", i, i, i, i, i, i)
-			for k, v := range map[string]any{"o": r.Op, "k": r.Kind, "c": r.Collection, "r": r.Record, "h": r.Hash, "v": r.Version} {
-				params[fmt.Sprint(k, i)] = v
-			}
-		}
-		if _, err := p.tx.DB().NewQuery(sqlb.String()).Bind(params).Execute(); err != nil {
+	db := p.tx.NonconcurrentDB()
+	for _, r := range p.pending {
+		params := dbx.Params{"device": p.device, "op": r.Op, "kind": r.Kind, "collection": r.Collection,
+			"record": r.Record, "hash": r.Hash, "version": r.Version}
+		if _, err := stmt(p.ctx, db, insertOpSQL, params).Execute(); err != nil {
 			return fmt.Errorf("remember ops: %w", err)
 		}
 	}

@@ -16,12 +16,45 @@ import (
 // transaction's connection and die with it. It is not safe for concurrent
 // use, which a transaction never needs.
 type stmtCache struct {
-	db    dbx.Builder // the transaction the statements belong to
-	stmts map[string]*dbx.Query
+	db      dbx.Builder // the transaction the statements belong to
+	stmts   map[string]*dbx.Query
+	inserts map[string]cachedInsert // by table
+}
+
+// cachedInsert is the INSERT built for a table's columns.
+type cachedInsert struct {
+	cols map[string]struct{}
+	sql  string
 }
 
 func newStmtCache(db dbx.Builder) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*dbx.Query{}}
+	return &stmtCache{db: db, stmts: map[string]*dbx.Query{}, inserts: map[string]cachedInsert{}}
+}
+
+// insertSQL is insertSQL(table, data), built once for as long as the
+// records of table export the same columns.
+func (c *stmtCache) insertSQL(table string, data map[string]any) string {
+	if ins, ok := c.inserts[table]; ok && sameKeys(ins.cols, data) {
+		return ins.sql
+	}
+	ins := cachedInsert{cols: make(map[string]struct{}, len(data)), sql: insertSQL(table, data)}
+	for col := range data {
+		ins.cols[col] = struct{}{}
+	}
+	c.inserts[table] = ins
+	return ins.sql
+}
+
+func sameKeys(set map[string]struct{}, data map[string]any) bool {
+	if len(set) != len(data) {
+		return false
+	}
+	for k := range data {
+		if _, ok := set[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // query returns the prepared statement for sql, preparing it on first use.
