@@ -41,8 +41,8 @@ func countAfterCreate(app core.App) *hookCounts {
 	return c
 }
 
-// realtimeReports subscribes token to the reports topic and returns the ids
-// of the records broadcast, in order, until ctx ends.
+// realtimeReports subscribes token to the reports topic and returns the
+// broadcasts as "action id" (e.g. "create abc…"), in order, until ctx ends.
 func realtimeReports(t *testing.T, ctx context.Context, base, token string) <-chan string {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
@@ -71,8 +71,8 @@ func realtimeReports(t *testing.T, ctx context.Context, base, token string) <-ch
 				json.Unmarshal([]byte(strings.TrimPrefix(line, "data:")), &msg)
 				if name == "PB_CONNECT" {
 					connected <- msg.ClientId
-				} else if msg.Action == "create" {
-					ids <- msg.Record.Id
+				} else if msg.Action != "" {
+					ids <- msg.Action + " " + msg.Record.Id
 				}
 			}
 		}
@@ -139,16 +139,16 @@ func TestPushedReportsReachRealtimeAndUrgentNoticeOnceEach(t *testing.T) {
 	// duplicate broadcast of a pushed report would arrive before it.
 	sentinel := f.save("reports", map[string]any{"id": newId(), "embassy": f.embassy[0], "channel": "self", "message": "later"})
 	got := map[string]int{}
-	for id := ""; id != sentinel.Id; {
-		id = nextId(t, ctx, events)
-		got[id]++
+	for ev := ""; ev != "create "+sentinel.Id; {
+		ev = nextId(t, ctx, events)
+		got[ev]++
 	}
 	for _, id := range []string{urgent1, plain, urgent2} {
-		if got[id] != 1 {
-			t.Errorf("report %s reached the realtime subscriber %d times, want once", id, got[id])
+		if got["create "+id] != 1 {
+			t.Errorf("report %s reached the realtime subscriber %d times, want once", id, got["create "+id])
 		}
 	}
-	if got[refused] != 0 {
+	if got["create "+refused] != 0 {
 		t.Error("a refused op reached the realtime subscriber")
 	}
 
@@ -243,5 +243,37 @@ func TestPushValidationErrorsAreTheRecordPathsErrors(t *testing.T) {
 	}
 	if n := f.count("reports"); n != 0 {
 		t.Fatalf("%d reports stored, want none", n)
+	}
+}
+
+func TestPushOfACreateAndItsUpdateBroadcastsThemInOrder(t *testing.T) {
+	f := newFixture(t)
+	_, tok := f.registerDevice(0)
+	counts := countAfterCreate(f.app)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	events := realtimeReports(t, ctx, f.srv.URL, f.staffTok[0])
+
+	id, other := newId(), newId()
+	res := f.push(device(tok), "vphone", []op{
+		reportCreate("c1", id, f.embassy[0], "", nil),
+		{"op": "u1", "kind": "update", "collection": "reports", "id": id, "base": 1, "data": map[string]any{"message": "edited"}},
+		reportCreate("c2", other, f.embassy[0], "", nil),
+	})
+	for i, r := range res.Results {
+		if r.Status != "applied" {
+			t.Fatalf("op %d: %+v", i, r)
+		}
+	}
+	want := []string{"create " + id, "update " + id, "create " + other}
+	for i, w := range want {
+		if got := nextId(t, ctx, events); got != w {
+			t.Fatalf("broadcast %d: %s, want %s (in op order)", i, got, w)
+		}
+	}
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
+	if counts.success[id] != 1 || counts.success[other] != 1 {
+		t.Fatalf("after-create-success hooks ran %d and %d times, want once each", counts.success[id], counts.success[other])
 	}
 }

@@ -103,6 +103,7 @@ func (a *api) push(e *core.RequestEvent) error {
 	}
 	// Decoding and hashing happen before the write lock is taken.
 	preps := run.prepare(req.Ops)
+	run.deferHooks = !hasUpdates(preps)
 	results := make([]opResult, len(preps))
 	var head int64
 	err = e.App.RunInTransaction(func(txApp core.App) error {
@@ -163,6 +164,8 @@ type pushRun struct {
 	c             caller
 	device        string
 	headerReceipt string // keyed hash of X-Receipt, if sent
+
+	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
 
 	ctx      context.Context      // carries the transaction's prepared statements to the record hooks
 	applied  map[string]appliedOp // this device's applied ops, by op id
@@ -420,9 +423,15 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 }
 
 // write stores rec: a new record through createInTx, whose after-success
-// hooks run once the push commits; a change through app.Save.
+// hooks run once the push commits, or through app.Save.
+//
+// app.Save runs its after-success hooks at the end of the transaction and
+// createInTx's run just after it, so in a push with both, an update's
+// realtime notice could overtake the create of the same record. A push
+// with updates therefore saves everything through app.Save; the pushes
+// that carry many ops (phones uploading new reports) are creates only.
 func (p *pushRun) write(rec *core.Record) error {
-	if !rec.IsNew() {
+	if !rec.IsNew() || !p.deferHooks {
 		return p.tx.SaveWithContext(p.ctx, rec)
 	}
 	event, err := createInTx(p.ctx, p.tx, rec)
@@ -431,6 +440,16 @@ func (p *pushRun) write(rec *core.Record) error {
 	}
 	p.inserted = append(p.inserted, event)
 	return nil
+}
+
+// hasUpdates reports whether any op that got past decoding is an update.
+func hasUpdates(preps []prepared) bool {
+	for _, prep := range preps {
+		if prep.answer == nil && prep.op.Kind != opCreate {
+			return true
+		}
+	}
+	return false
 }
 
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.
