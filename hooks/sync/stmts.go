@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"maps"
 
 	"github.com/pocketbase/dbx"
 )
@@ -17,8 +18,15 @@ import (
 // use, which a transaction never needs.
 type stmtCache struct {
 	db      dbx.Builder // the transaction the statements belong to
-	stmts   map[string]*dbx.Query
+	stmts   map[string]cachedStmt
 	inserts map[string]cachedInsert // by table
+}
+
+// cachedStmt is a prepared statement and the parameter map it owns: each
+// use copies its values in, so no caller's map is kept or changed.
+type cachedStmt struct {
+	q      *dbx.Query
+	params dbx.Params
 }
 
 // cachedInsert is the INSERT built for a table's columns.
@@ -28,7 +36,7 @@ type cachedInsert struct {
 }
 
 func newStmtCache(db dbx.Builder) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*dbx.Query{}, inserts: map[string]cachedInsert{}}
+	return &stmtCache{db: db, stmts: map[string]cachedStmt{}, inserts: map[string]cachedInsert{}}
 }
 
 // insertSQL is insertSQL(table, data), built once for as long as the
@@ -57,27 +65,30 @@ func sameKeys(set map[string]struct{}, data map[string]any) bool {
 	return true
 }
 
-// query returns the prepared statement for sql, preparing it on first use.
-// The parameters of an earlier use are replaced by params.
+// query returns the prepared statement for sql, preparing it on first use,
+// bound to params only.
 func (c *stmtCache) query(ctx context.Context, sql string, params dbx.Params) *dbx.Query {
-	q, ok := c.stmts[sql]
+	st, ok := c.stmts[sql]
 	if !ok {
-		q = c.db.NewQuery(sql).Prepare()
+		q := c.db.NewQuery(sql).Prepare()
 		if q.LastError != nil {
 			// Not cached: the error is reported by the caller's Execute.
-			return q
+			return q.Bind(params)
 		}
-		c.stmts[sql] = q
+		st = cachedStmt{q: q, params: dbx.Params{}}
+		q.Bind(st.params) // the query keeps this map as its own
+		c.stmts[sql] = st
 	}
-	clear(q.Params())
-	return q.Bind(params).WithContext(ctx)
+	clear(st.params)
+	maps.Copy(st.params, params)
+	return st.q.WithContext(ctx)
 }
 
 // close releases the statements; call it before the transaction ends.
 func (c *stmtCache) close() error {
 	var errs []error
-	for sql, q := range c.stmts {
-		errs = append(errs, q.Close())
+	for sql, st := range c.stmts {
+		errs = append(errs, st.q.Close())
 		delete(c.stmts, sql)
 	}
 	return errors.Join(errs...)
