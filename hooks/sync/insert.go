@@ -23,6 +23,10 @@ import (
 // OnModelAfterCreateError on failure. The after-success hooks (realtime
 // broadcasts, urgent notices) must wait for the commit: the returned event
 // is handed to afterCommit once the transaction is over.
+//
+// It mirrors BaseApp.create in PocketBase v0.39 (core/db.go): check it
+// when PocketBase is upgraded. TestPushScenarios pins the events a push
+// fires to those of a REST create.
 func createInTx(ctx context.Context, txApp core.App, rec *core.Record) (*core.ModelEvent, error) {
 	event := new(core.ModelEvent)
 	event.App = txApp
