@@ -1,6 +1,8 @@
 package main
 
 import (
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log"
 	"strings"
@@ -97,6 +99,7 @@ func (b *bench) writeRound(su string, restBody func() map[string]any, add func(n
 		}))
 	}
 	add("app.Save per record, one transaction", "in process, no HTTP: the record path push uses", b.saveInTx(5000))
+	add("raw SQLite insert of push's four rows, one transaction", "in process: prepared INSERTs of the report, change log, snapshot and sync_ops rows into copies of those tables", b.rawInsertWithLog(10000))
 	add("raw SQLite insert, one transaction", "in process: prepared INSERT into a copy of reports with its indexes", b.rawInsert(20000))
 }
 
@@ -119,6 +122,73 @@ func (b *bench) saveInTx(n int) speed {
 			return nil
 		})
 		if err != nil {
+			log.Fatal(err)
+		}
+	})
+}
+
+// copyTable makes an empty copy of table, with its indexes, named
+// table_raw; it returns the copy's name.
+func copyTable(db *dbx.DB, table string) string {
+	raw := table + "_raw"
+	db.NewQuery("DROP TABLE IF EXISTS " + raw).Execute()
+	var ddl []string
+	if err := db.NewQuery("SELECT sql FROM sqlite_master WHERE tbl_name = {:t} AND sql IS NOT NULL").Bind(dbx.Params{"t": table}).Column(&ddl); err != nil {
+		log.Fatal(err)
+	}
+	for _, stmt := range ddl {
+		stmt = strings.Replace(stmt, "`"+table+"`", "`"+raw+"`", 1)
+		stmt = strings.Replace(stmt, "idx_", "raw_idx_", 1)
+		if _, err := db.NewQuery(stmt).Execute(); err != nil {
+			log.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	return raw
+}
+
+// rawInsertWithLog is the lower bound for what a push stores per report:
+// the report row plus its change log row, its snapshot and its sync_ops
+// row, each with one prepared INSERT into a copy of its table (indexes
+// included), in one transaction. The snapshot is a fixed JSON text, so no
+// encoding is counted.
+func (b *bench) rawInsertWithLog(n int) speed {
+	db := b.app.NonconcurrentDB().(*dbx.DB)
+	reports, changes, snapshots, ops := copyTable(db, "reports"), copyTable(db, "sync_changes"), copyTable(db, "sync_snapshots"), copyTable(db, "sync_ops")
+	r := b.report()
+	snapshot, _ := json.Marshal(r)
+	return rate(n, func() {
+		tx, err := db.DB().Begin()
+		if err != nil {
+			log.Fatal(err)
+		}
+		prepare := func(sql string) *sql.Stmt {
+			stmt, err := tx.Prepare(sql)
+			if err != nil {
+				log.Fatal(err)
+			}
+			return stmt
+		}
+		insReport := prepare("INSERT INTO " + reports + " (id, embassy, message, needs, people_count, nationality, language, passport_held, compound_location, consent_contact, consent_version, status, channel, version, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 'self', 1, strftime('%Y-%m-%d %H:%M:%fZ'), strftime('%Y-%m-%d %H:%M:%fZ'))")
+		insChange := prepare("INSERT INTO " + changes + " (collection, record, kind, version, embassy, volunteer, report) VALUES ('reports', ?, 'upsert', 1, ?, '', ?)")
+		insSnapshot := prepare("INSERT INTO " + snapshots + " (collection, record, data) VALUES ('reports', ?, ?)")
+		insOp := prepare("INSERT INTO " + ops + " (device, op, kind, collection, record, hash, version) VALUES ('g:bench', ?, 'create', 'reports', ?, ?, 1)")
+		hash := strings.Repeat("ab", 32)
+		must := func(_ sql.Result, err error) {
+			if err != nil {
+				log.Fatal(err)
+			}
+		}
+		for range n {
+			id := newId()
+			must(insReport.Exec(id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]))
+			must(insChange.Exec(id, r["embassy"], id))
+			must(insSnapshot.Exec(id, string(snapshot)))
+			must(insOp.Exec("op-"+id, id, hash))
+		}
+		for _, stmt := range []*sql.Stmt{insReport, insChange, insSnapshot, insOp} {
+			stmt.Close()
+		}
+		if err := tx.Commit(); err != nil {
 			log.Fatal(err)
 		}
 	})

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -40,20 +41,35 @@ func logChangeOn(kind string) func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			return appendChange(txApp, e.Record, kind)
+			return appendChange(e.Context, txApp, e.Record, kind)
 		})
 	}
 }
 
+// SQL of the change log writes. They are fixed texts so a push can keep
+// them prepared for its whole transaction (see stmtCache).
+const (
+	insertChangeSQL = "INSERT INTO {{sync_changes}} ([[collection]], [[record]], [[kind]], [[version]], [[embassy]], [[volunteer]], [[report]]) " +
+		"VALUES ({:collection}, {:record}, {:kind}, {:version}, {:embassy}, {:volunteer}, {:report})"
+	reportScopeSQL    = "SELECT [[embassy]], [[volunteer]] FROM {{reports}} WHERE [[id]] = {:report}"
+	lastScopeSQL      = "SELECT [[embassy]], [[volunteer]] FROM {{sync_changes}} WHERE [[report]] = {:report} ORDER BY [[seq]] DESC LIMIT 1"
+	upsertSnapshotSQL = "INSERT INTO {{sync_snapshots}} ([[collection]], [[record]], [[data]]) VALUES ({:c}, {:r}, {:d}) " +
+		"ON CONFLICT ([[collection]], [[record]]) DO UPDATE SET [[data]] = excluded.[[data]]"
+)
+
 // appendChange writes one change row. SQLite assigns seq inside the write
 // transaction, and one writer at a time means seq order is commit order.
-func appendChange(app core.App, rec *core.Record, kind string) error {
+func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string) error {
+	db := app.NonconcurrentDB()
 	coll := rec.Collection().Name
 	row := dbx.Params{
 		"collection": coll,
 		"record":     rec.Id,
 		"kind":       kind,
 		"version":    rec.GetInt("version"),
+		"embassy":    "",
+		"volunteer":  "",
+		"report":     "",
 	}
 	switch coll {
 	case collReports:
@@ -66,27 +82,25 @@ func appendChange(app core.App, rec *core.Record, kind string) error {
 			Embassy   string `db:"embassy"`
 			Volunteer string `db:"volunteer"`
 		}
-		err := app.DB().Select("embassy", "volunteer").From(collReports).
-			Where(dbx.HashExp{"id": report}).One(&scope)
+		err := stmt(ctx, db, reportScopeSQL, dbx.Params{"report": report}).One(&scope)
 		if err != nil {
 			// A cascade deletes the report before its messages: the
 			// report's last change row still has its scope.
-			_ = app.DB().Select("embassy", "volunteer").From("sync_changes").
-				Where(dbx.HashExp{"report": report}).OrderBy("seq DESC").Limit(1).One(&scope)
+			_ = stmt(ctx, db, lastScopeSQL, dbx.Params{"report": report}).One(&scope)
 		}
 		row["embassy"] = scope.Embassy
 		row["volunteer"] = scope.Volunteer
 		row["report"] = report
 	}
-	if _, err := app.DB().Insert("sync_changes", row).Execute(); err != nil {
+	if _, err := stmt(ctx, db, insertChangeSQL, row).Execute(); err != nil {
 		return fmt.Errorf("write change log: %w", err)
 	}
-	return writeSnapshot(app, rec, kind)
+	return writeSnapshot(ctx, app, rec, kind)
 }
 
 // writeSnapshot keeps sync_snapshots at the record's current public JSON,
 // or drops it with the record.
-func writeSnapshot(app core.App, rec *core.Record, kind string) error {
+func writeSnapshot(ctx context.Context, app core.App, rec *core.Record, kind string) error {
 	coll := rec.Collection().Name
 	if kind == kindDelete {
 		_, err := app.DB().Delete("sync_snapshots", dbx.HashExp{"collection": coll, "record": rec.Id}).Execute()
@@ -99,10 +113,8 @@ func writeSnapshot(app core.App, rec *core.Record, kind string) error {
 	if err != nil {
 		return fmt.Errorf("encode snapshot: %w", err)
 	}
-	_, err = app.DB().NewQuery(`INSERT INTO {{sync_snapshots}} ([[collection]], [[record]], [[data]]) VALUES ({:c}, {:r}, {:d})
-		ON CONFLICT ([[collection]], [[record]]) DO UPDATE SET [[data]] = excluded.[[data]]`).
-		Bind(dbx.Params{"c": coll, "r": rec.Id, "d": string(data)}).Execute()
-	if err != nil {
+	params := dbx.Params{"c": coll, "r": rec.Id, "d": string(data)}
+	if _, err := stmt(ctx, app.NonconcurrentDB(), upsertSnapshotSQL, params).Execute(); err != nil {
 		return fmt.Errorf("write snapshot: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -102,10 +103,13 @@ func (a *api) push(e *core.RequestEvent) error {
 	}
 	// Decoding and hashing happen before the write lock is taken.
 	preps := run.prepare(req.Ops)
+	run.deferHooks = !hasUpdates(preps)
 	results := make([]opResult, len(preps))
 	var head int64
 	err = e.App.RunInTransaction(func(txApp core.App) error {
-		run.reset(txApp)
+		stmts := newStmtCache(txApp.NonconcurrentDB())
+		defer stmts.close()
+		run.reset(txApp, stmts)
 		if err := run.loadKnown(preps); err != nil {
 			return err
 		}
@@ -121,6 +125,11 @@ func (a *api) push(e *core.RequestEvent) error {
 		}
 		return txApp.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM sync_changes").Row(&head)
 	})
+	// The records are committed (or not) whatever these hooks do: a failing
+	// after-success hook is logged, and the answer stays the truth.
+	if hookErr := afterCommit(e.App, run.inserted, err); hookErr != nil {
+		e.App.Logger().Error("sync: after-create hooks of a push", "error", hookErr)
+	}
 	if err != nil {
 		// Nothing of this push was stored; the client retries it whole.
 		return e.InternalServerError("Failed to save the pushed operations; nothing was stored, retry later.", err)
@@ -156,10 +165,14 @@ type pushRun struct {
 	device        string
 	headerReceipt string // keyed hash of X-Receipt, if sent
 
+	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
+
+	ctx      context.Context      // carries the transaction's prepared statements to the record hooks
 	applied  map[string]appliedOp // this device's applied ops, by op id
 	existing map[string]bool      // "collection/id" of records that exist
 	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
 	pending  []appliedOp          // sync_ops rows to write at the end
+	inserted []*core.ModelEvent   // records created, for their after-commit hooks
 }
 
 // appliedOp is a row of sync_ops.
@@ -213,8 +226,10 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 }
 
 // reset starts a run on txApp (a retried transaction starts clean).
-func (p *pushRun) reset(txApp core.App) {
+func (p *pushRun) reset(txApp core.App, stmts *stmtCache) {
 	p.tx = txApp
+	p.ctx = withStmtCache(context.Background(), stmts)
+	p.inserted = p.inserted[:0]
 	p.applied = map[string]appliedOp{}
 	p.existing = map[string]bool{}
 	p.created = map[string]appliedOp{}
@@ -381,7 +396,7 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 // save writes rec. A record refused by validation or by a hook before the
 // write is a rejected op; any later error aborts the push.
 func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func(core.App) error) (opResult, error) {
-	if err := p.tx.Save(rec); err != nil {
+	if err := p.write(rec); err != nil {
 		var verrs validation.Errors
 		var apiErr *router.ApiError
 		switch {
@@ -407,6 +422,36 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 	return res, nil
 }
 
+// write stores rec: a new record through createInTx, whose after-success
+// hooks run once the push commits, or through app.Save.
+//
+// app.Save runs its after-success hooks at the end of the transaction and
+// createInTx's run just after it, so in a push with both, an update's
+// realtime notice could overtake the create of the same record. A push
+// with updates therefore saves everything through app.Save; the pushes
+// that carry many ops (phones uploading new reports) are creates only.
+func (p *pushRun) write(rec *core.Record) error {
+	if !rec.IsNew() || !p.deferHooks {
+		return p.tx.SaveWithContext(p.ctx, rec)
+	}
+	event, err := createInTx(p.ctx, p.tx, rec)
+	if err != nil {
+		return err
+	}
+	p.inserted = append(p.inserted, event)
+	return nil
+}
+
+// hasUpdates reports whether any op that got past decoding is an update.
+func hasUpdates(preps []prepared) bool {
+	for _, prep := range preps {
+		if prep.answer == nil && prep.op.Kind != opCreate {
+			return true
+		}
+	}
+	return false
+}
+
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.
 func (p *pushRun) remember(op pushOp, record, hash string, version int) {
 	row := appliedOp{Op: op.Op, Kind: op.Kind, Collection: op.Collection, Record: record, Hash: hash, Version: version}
@@ -414,26 +459,18 @@ func (p *pushRun) remember(op pushOp, record, hash string, version int) {
 	p.pending = append(p.pending, row)
 }
 
-// flushChunk rows per INSERT keeps the statement well under SQLite's
-// limit on bound values.
-const flushChunk = 200
+// insertOpSQL remembers one applied op; kept prepared for the push.
+const insertOpSQL = "INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) " +
+	"VALUES ({:device}, {:op}, {:kind}, {:collection}, {:record}, {:hash}, {:version})"
 
-// flush writes the queued sync_ops rows with a few multi-row inserts.
+// flush writes the queued sync_ops rows, one prepared INSERT each: cheaper
+// than multi-row INSERTs whose long SQL text SQLite must parse every time.
 func (p *pushRun) flush() error {
-	for chunk := range slices.Chunk(p.pending, flushChunk) {
-		var sqlb strings.Builder
-		params := dbx.Params{"device": p.device}
-		sqlb.WriteString("INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) VALUES ")
-		for i, r := range chunk {
-			if i > 0 {
-				sqlb.WriteString(", ")
-			}
-			fmt.Fprintf(&sqlb, "({:device}, {:o%d}, {:k%d}, {:c%d}, {:r%d}, {:h%d}, {:v%d})", i, i, i, i, i, i)
-			for k, v := range map[string]any{"o": r.Op, "k": r.Kind, "c": r.Collection, "r": r.Record, "h": r.Hash, "v": r.Version} {
-				params[fmt.Sprint(k, i)] = v
-			}
-		}
-		if _, err := p.tx.DB().NewQuery(sqlb.String()).Bind(params).Execute(); err != nil {
+	db := p.tx.NonconcurrentDB()
+	for _, r := range p.pending {
+		params := dbx.Params{"device": p.device, "op": r.Op, "kind": r.Kind, "collection": r.Collection,
+			"record": r.Record, "hash": r.Hash, "version": r.Version}
+		if _, err := stmt(p.ctx, db, insertOpSQL, params).Execute(); err != nil {
 			return fmt.Errorf("remember ops: %w", err)
 		}
 	}
