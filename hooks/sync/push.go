@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -69,6 +70,10 @@ type pushResponse struct {
 	Cursor  string     `json:"cursor"`
 }
 
+// drainLimit bounds how much of a too-large push is read and dropped before
+// the 413 goes out; PocketBase's own body limit is the same 32 MiB.
+const drainLimit = 32 << 20
+
 func (a *api) push(e *core.RequestEvent) error {
 	c, err := resolveCaller(e)
 	if err != nil {
@@ -83,6 +88,10 @@ func (a *api) push(e *core.RequestEvent) error {
 	}
 	switch {
 	case errors.Is(err, errTooLarge):
+		// A phone still sending would see a reset connection instead of the
+		// 413 that tells it to halve its batch: read (a bounded amount of)
+		// the rest before answering.
+		io.CopyN(io.Discard, e.Request.Body, drainLimit)
 		return pushTooLargeError()
 	case errors.Is(err, errTooManyOps):
 		return tooManyOpsError()
