@@ -77,10 +77,10 @@ func TestJWKSVerifiesTokensWithAnIndependentLibrary(t *testing.T) {
 	}
 }
 
-// TestDocsExampleVerifies keeps docs/api/qr.md honest: its example link
+// TestDocsExampleVerifies keeps docs/API.md honest: its example link
 // verifies with its example key set, with go-jose.
 func TestDocsExampleVerifies(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "api", "qr.md"))
+	doc, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "API.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ var languageNames = map[string]string{
 
 // posterLines is the poster's call to action in each language. The English
 // line is always printed too; the others need a native speaker's review
-// before a campaign (see docs/api/qr.md).
+// before a campaign (see docs/API.md).
 var posterLines = map[string]string{
 	"en":  "Scan to contact your embassy.",
 	"id":  "Pindai untuk menghubungi kedutaan Anda.",
@@ -38,7 +38,7 @@ func knownLanguage(lang string) bool {
 // phrases are the key words of the contact and warning pages. A page in
 // another language shows each one in that language with the English below
 // it, so a reader is never left with only a draft translation. The
-// translations are drafts for a native speaker's review (docs/api/qr.md);
+// translations are drafts for a native speaker's review (docs/API.md);
 // a missing one falls back to English alone.
 var phrases = map[string]map[string]string{
 	"genuine": {

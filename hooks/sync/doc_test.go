@@ -15,10 +15,10 @@ import (
 	"homeward/internal/testserver"
 )
 
-// docBlocks returns the fenced blocks of docs/api/sync.md by their tag
+// docBlocks returns the fenced blocks of docs/API.md by their tag
 // (the word after the language, e.g. ```json push-request).
 func docBlocks(t *testing.T) (string, map[string]string) {
-	raw, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "api", "sync.md"))
+	raw, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "API.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,10 +99,10 @@ func TestDocExamplesMatchTheServer(t *testing.T) {
 		hsync.HeaderReceipt, hsync.HeaderAttachment,
 	} {
 		if !strings.Contains(doc, "`"+code) {
-			t.Errorf("docs/api/sync.md does not mention %q", code)
+			t.Errorf("docs/API.md does not mention %q", code)
 		}
 	}
 	if !strings.Contains(doc, "Authorization: "+hsync.DeviceScheme) {
-		t.Error("docs/api/sync.md does not show the device credential header")
+		t.Error("docs/API.md does not show the device credential header")
 	}
 }

@@ -1,4 +1,4 @@
-// sync.js: talks to the sync API (see docs/api/sync.md). Push sends queued
+// sync.js: talks to the sync API (see docs/API.md). Push sends queued
 // operations in batches and halves a batch the server finds too large;
 // photos follow their report through resumable tus uploads; pull brings
 // statuses and staff replies, proved by the receipt or the volunteer's
