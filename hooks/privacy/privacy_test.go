@@ -41,7 +41,13 @@ func TestSignInIsThrottled(t *testing.T) {
 
 func TestSecurityHeadersOnPagesAndAPI(t *testing.T) {
 	srv := testserver.Start(t, testserver.NewApp(t, false))
-	for _, path := range []string{"/", "/volunteer", "/staff", "/e/unknown", "/api/health", "/api/collections/embassies/records"} {
+	for _, path := range []string{
+		// Every HTML page: the reporter and volunteer app, the staff
+		// console, the QR contact flow, the check page, a poster.
+		"/", "/volunteer", "/staff/", "/e", "/e/unknown", "/q/not-a-token", "/verify", "/api/qr/unknown/poster",
+		// And API answers.
+		"/api/health", "/api/collections/embassies/records", "/.well-known/jwks.json",
+	} {
 		res, err := http.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
