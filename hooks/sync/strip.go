@@ -23,8 +23,9 @@ var (
 // cleanFile returns the bytes to store for an upload and their media type.
 // Images are decoded and encoded again, which keeps the pixels and drops
 // everything else (EXIF with GPS and camera, XMP, ICC, PNG text chunks).
-// Audio is kept as sent, but only in the containers phones record to, and
-// an MP3's ID3 tag (title, artist, comments) is cut off.
+// Audio is kept as sent, but only in the containers phones record to; an
+// MP3's ID3 tag (title, artist, comments) is cut off and an MP4/M4A's
+// metadata boxes (where phones write the recording's location) are blanked.
 func cleanFile(raw []byte) ([]byte, string, error) {
 	switch {
 	case bytes.HasPrefix(raw, []byte("\xff\xd8\xff")):
@@ -41,7 +42,7 @@ func cleanFile(raw []byte) ([]byte, string, error) {
 	case bytes.HasPrefix(raw, []byte("OggS")):
 		return raw, "audio/ogg", nil
 	case len(raw) > 12 && string(raw[4:8]) == "ftyp":
-		return raw, "audio/mp4", nil
+		return blankMP4Metadata(raw)
 	case bytes.HasPrefix(raw, []byte("ID3")):
 		return stripID3(raw)
 	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xf6) == 0xf0:
@@ -85,4 +86,64 @@ func stripID3(raw []byte) ([]byte, string, error) {
 		return nil, "", errUnsupportedFile
 	}
 	return raw[end:], "audio/mpeg", nil
+}
+
+// mp4Containers are the MP4 boxes that hold other boxes on the way to
+// metadata; mp4Metadata are the boxes that carry it: user data (udta, with
+// "©xyz" location), iTunes-style metadata (meta, ilst) and XMP (uuid).
+var (
+	mp4Containers = map[string]bool{"moov": true, "trak": true, "mdia": true, "minf": true, "edts": true}
+	mp4Metadata   = map[string]bool{"udta": true, "meta": true, "ilst": true, "uuid": true, "XMP_": true}
+)
+
+// blankMP4Metadata overwrites every metadata box of an MP4/M4A file with a
+// "free" box of the same size, zero-filled. Sizes and offsets stay as they
+// were, so the sample tables still point at the right audio bytes.
+func blankMP4Metadata(raw []byte) ([]byte, string, error) {
+	out := bytes.Clone(raw)
+	if err := blankBoxes(out, 0, len(out)); err != nil {
+		return nil, "", errUnsupportedFile
+	}
+	return out, "audio/mp4", nil
+}
+
+func blankBoxes(b []byte, start, end int) error {
+	for pos := start; pos < end; {
+		if end-pos < 8 {
+			return errUnsupportedFile
+		}
+		size := int(uint32(b[pos])<<24 | uint32(b[pos+1])<<16 | uint32(b[pos+2])<<8 | uint32(b[pos+3]))
+		header := 8
+		switch size {
+		case 0: // to the end of the enclosing box
+			size = end - pos
+		case 1: // a 64-bit size follows the type
+			if end-pos < 16 {
+				return errUnsupportedFile
+			}
+			var big uint64
+			for _, c := range b[pos+8 : pos+16] {
+				big = big<<8 | uint64(c)
+			}
+			if big > uint64(end-pos) {
+				return errUnsupportedFile
+			}
+			size, header = int(big), 16
+		}
+		if size < header || size > end-pos {
+			return errUnsupportedFile
+		}
+		kind := string(b[pos+4 : pos+8])
+		switch {
+		case mp4Metadata[kind]:
+			copy(b[pos+4:pos+8], "free")
+			clear(b[pos+header : pos+size])
+		case mp4Containers[kind]:
+			if err := blankBoxes(b, pos+header, pos+size); err != nil {
+				return err
+			}
+		}
+		pos += size
+	}
+	return nil
 }
