@@ -185,7 +185,7 @@ func TestBrowserShowsTheContactFlowUnderTheCSP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"badge": "solid", "call": "tel:+85523000111", "report": "/?embassy=kh-indonesia&lang=id#report", "vcard": "true"}
+	want := map[string]string{"badge": "solid", "call": "tel:+00023000111", "report": "/?embassy=kh-indonesia&lang=id#report", "vcard": "true"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)

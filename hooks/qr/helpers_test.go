@@ -51,13 +51,13 @@ func newFixture(t testing.TB, keepRateLimits bool) *fixture {
 	app.Settings().Meta.AppURL = appURL
 	f := &fixture{app: app}
 	f.embassy = saveRecord(t, app, "embassies", map[string]any{
-		"name": "Embassy of Indonesia in Phnom Penh", "country": "Indonesia", "slug": "kh-indonesia",
-		"active": true, "hotline": "+855 23 000 111", "messaging": "WhatsApp +855 12 345 678",
-		"email": "help@embassy.example", "address": "No. 1, Street 466\nPhnom Penh", "hours": "Mon-Fri 08:00-16:00",
+		"name": "DEMO Embassy of Indonesia", "country": "Indonesia", "slug": "kh-indonesia",
+		"active": true, "hotline": "+000 23 000 111", "messaging": "WhatsApp +000 12 345 678",
+		"email": "help@embassy.example", "address": "1 Test Street\nTestland", "hours": "Mon-Fri 08:00-16:00",
 		"languages": []string{"id", "en"}, "what_to_bring": "Any ID you still have.",
 	})
 	f.other = saveRecord(t, app, "embassies", map[string]any{
-		"name": "Embassy of Viet Nam", "country": "Viet Nam", "slug": "kh-vietnam", "active": true, "hotline": "+855 23 222 333",
+		"name": "Embassy of Viet Nam", "country": "Viet Nam", "slug": "kh-vietnam", "active": true, "hotline": "+000 23 222 333",
 	})
 	f.hidden = saveRecord(t, app, "embassies", map[string]any{
 		"name": "Closed mission", "country": "Nowhere", "slug": "closed", "active": false, "hotline": "+1 000",

@@ -88,11 +88,11 @@ func TestEmbassyVCardCodeHoldsTheNumbers(t *testing.T) {
 		t.Fatalf("not a vCard 3.0:\n%s", card)
 	}
 	for _, want := range []string{
-		"FN:Embassy of Indonesia in Phnom Penh",
-		"TEL;TYPE=WORK,VOICE:+85523000111",
-		"TEL;TYPE=CELL:+85512345678",
+		"FN:DEMO Embassy of Indonesia",
+		"TEL;TYPE=WORK,VOICE:+00023000111",
+		"TEL;TYPE=CELL:+00012345678",
 		"EMAIL;TYPE=INTERNET:help@embassy.example",
-		`ADR;TYPE=WORK:;;No. 1\, Street 466\nPhnom Penh;;;;`,
+		`ADR;TYPE=WORK:;;1 Test Street\nTestland;;;;`,
 		"URL:" + appURL + "/e/kh-indonesia",
 	} {
 		found := false
@@ -138,7 +138,7 @@ func TestPosterShowsTheCodeAndHowToVerify(t *testing.T) {
 	}
 	html := string(body)
 	for _, want := range []string{
-		"Embassy of Indonesia in Phnom Penh",
+		"DEMO Embassy of Indonesia",
 		`lang="id">Pindai untuk menghubungi kedutaan Anda.`,
 		`lang="en">Scan to contact your embassy.`,
 		"homeward.example/q/",

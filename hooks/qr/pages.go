@@ -132,7 +132,7 @@ var (
 )
 
 // messagingHref makes a tap target from a messaging contact such as
-// "WhatsApp +855 12 345 678" or "Telegram @embassy_help"; "" when the
+// "WhatsApp +000 12 345 678" or "Telegram @embassy_help"; "" when the
 // text names no app or number it can be built from.
 func messagingHref(text string) template.URL {
 	lower := strings.ToLower(text)

@@ -62,11 +62,11 @@ func TestScanPages(t *testing.T) {
 			status: http.StatusOK,
 			content: []string{
 				`<html lang="id"`, `<span lang="id">Kode asli</span><span class="en" lang="en">Genuine code</span>`,
-				"Signed by Homeward for this embassy.", "Embassy of Indonesia in Phnom Penh",
+				"Signed by Homeward for this embassy.", "DEMO Embassy of Indonesia",
 				`<span lang="id">Telepon hotline</span><span class="en" lang="en">Call the hotline</span>`,
-				`href="tel:&#43;85523000111"`, `href="https://wa.me/85512345678"`, `href="mailto:help@embassy.example"`,
+				`href="tel:&#43;00023000111"`, `href="https://wa.me/00012345678"`, `href="mailto:help@embassy.example"`,
 				`href="/?embassy=kh-indonesia&amp;lang=id#report"`, "File a report",
-				"Bahasa Indonesia", "Any ID you still have.", "Mon-Fri 08:00-16:00", "Street 466",
+				"Bahasa Indonesia", "Any ID you still have.", "Mon-Fri 08:00-16:00", "1 Test Street",
 				`src="/api/qr/embassy/kh-indonesia/vcard.png?size=480"`, "homeward.example",
 			},
 			notContent:  []string{"may be fake", "Poipet"},
@@ -76,7 +76,7 @@ func TestScanPages(t *testing.T) {
 			name:       "a revoked code warns and gives the official contacts",
 			url:        func(t *testing.T, f *fixture) string { return "/q/" + tokenOf(linkURL(t, f.app, f.revoked)) },
 			status:     http.StatusGone,
-			content:    []string{`<html lang="en"`, "Warning: this code may be fake", "withdrawn by the embassy", `href="tel:&#43;85523000111"`, `href="/e/kh-indonesia"`, `href="/e"`},
+			content:    []string{`<html lang="en"`, "Warning: this code may be fake", "withdrawn by the embassy", `href="tel:&#43;00023000111"`, `href="/e/kh-indonesia"`, `href="/e"`},
 			notContent: []string{"Genuine code"},
 		},
 		{
@@ -129,7 +129,7 @@ func TestScanPages(t *testing.T) {
 			name:    "the embassy list shows the listed embassies",
 			url:     func(*testing.T, *fixture) string { return "/e" },
 			status:  http.StatusOK,
-			content: []string{"Embassy of Indonesia in Phnom Penh", "Embassy of Viet Nam"},
+			content: []string{"DEMO Embassy of Indonesia", "Embassy of Viet Nam"},
 		},
 		{
 			name:    "the verify page checks a pasted link without JavaScript",

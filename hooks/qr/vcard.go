@@ -10,7 +10,7 @@ import (
 )
 
 // phonePattern finds a phone number inside free text such as
-// "WhatsApp +855 12 345 678".
+// "WhatsApp +000 12 345 678".
 var phonePattern = regexp.MustCompile(`\+?[0-9][0-9 ().-]{4,}[0-9]`)
 
 // vcardLineOctets is where RFC 2426 folds content lines.

@@ -23,7 +23,7 @@ func TestVerifyAPI(t *testing.T) {
 			name:       "a genuine token is valid and names the embassy",
 			body:       func(t *testing.T, f *fixture) string { return tokenOf(linkURL(t, f.app, f.link)) },
 			status:     http.StatusOK,
-			content:    []string{`"verdict":"valid"`, `"slug":"kh-indonesia"`, `"hotline":"+855 23 000 111"`, `"contact_url":"https://homeward.example/e/kh-indonesia"`, `"language":"id"`},
+			content:    []string{`"verdict":"valid"`, `"slug":"kh-indonesia"`, `"hotline":"+000 23 000 111"`, `"contact_url":"https://homeward.example/e/kh-indonesia"`, `"language":"id"`},
 			notContent: []string{"Poipet", "label", "scans"},
 		},
 		{

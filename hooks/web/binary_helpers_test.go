@@ -91,7 +91,7 @@ func (s *realServer) seedEmbassy(slug, name string) string {
 	s.t.Helper()
 	return s.create("embassies", map[string]any{
 		"slug": slug, "name": name, "country": "Testland", "active": true,
-		"hotline": "+855 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
+		"hotline": "+000 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
 	})
 }
 

@@ -137,7 +137,7 @@ func seedEmbassy(t *testing.T, app core.App, slug, name string) string {
 	r := core.NewRecord(col)
 	r.Load(map[string]any{
 		"slug": slug, "name": name, "country": "Testland", "active": true,
-		"hotline": "+855 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
+		"hotline": "+000 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
 	})
 	if err := app.Save(r); err != nil {
 		t.Fatal(err)
