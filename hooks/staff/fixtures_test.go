@@ -26,7 +26,7 @@ const (
 
 	// contactPhoneX is in reportX only, so its absence from an export
 	// proves contact fields were left out.
-	contactPhoneX = "+855 12 777 001"
+	contactPhoneX = "+000 12 777 001"
 	messageTextX  = "We are six people from the compound at the river"
 )
 
