@@ -18,6 +18,14 @@ import (
 // checks against the stored text, so the result is the same as a LIKE on
 // reports.
 //
+// PocketBase changes a collection's table with ALTER TABLE, and SQLite
+// rewrites the triggers when a column is renamed, so adding or renaming
+// report fields keeps working. Removing a column the triggers read
+// (id, embassy, needs, created, message, compound_location,
+// current_location), or changing its type, fails with "error in trigger
+// ...": such a migration must drop the triggers first and create them
+// again after, so the indexes never go stale unnoticed.
+//
 // The FTS rows are keyed by report_search_rows.n, an INTEGER PRIMARY KEY,
 // not by reports' own rowid, which VACUUM may renumber. The row's embassy
 // lets a search count its matches within one embassy without reading
