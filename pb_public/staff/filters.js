@@ -30,6 +30,14 @@ function dayStart(day, plusDays = 0) {
   return d.toISOString().replace('T', ' ');
 }
 
+/**
+ * likeLiteral escapes LIKE's wildcards, so "~" finds the text as typed, as
+ * the list's q does: PocketBase would take an unescaped % as a pattern.
+ */
+function likeLiteral(text) {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
 /** toFilter builds the expression; an empty object gives "". */
 export function toFilter(v) {
   const parts = [];
@@ -43,7 +51,7 @@ export function toFilter(v) {
   if (v.from) parts.push(`created >= ${quote(dayStart(v.from))}`);
   if (v.to) parts.push(`created < ${quote(dayStart(v.to, 1))}`);
   if (v.q) {
-    const q = quote(v.q);
+    const q = quote(likeLiteral(v.q));
     parts.push(`(message ~ ${q} || compound_location ~ ${q} || current_location ~ ${q})`);
   }
   return parts.join(' && ');
