@@ -71,8 +71,8 @@ func listHandler(e *core.RequestEvent) error {
 	}
 	if form.Q != "" {
 		// The same test as the records API's "message ~ q || ...", with q
-		// taken literally; the search index below only narrows the rows
-		// it is made on.
+		// taken literally; the trigram index below only chooses which
+		// reports are tested.
 		q.AndWhere(dbx.NewExp(
 			"(reports.message LIKE {:like} ESCAPE '\\' OR reports.compound_location LIKE {:like} ESCAPE '\\'"+
 				" OR reports.current_location LIKE {:like} ESCAPE '\\')",
@@ -88,9 +88,10 @@ func listHandler(e *core.RequestEvent) error {
 		q.Bind(dbx.Params{"match": match, "searchEmbassy": embassyOf(e)})
 		if n <= searchDriveLimit {
 			// Few matches in this embassy: they are read from the
-			// trigram index and their reports by id. CROSS JOIN keeps the matches as the
-			// outer loop; SQLite might otherwise read the embassy's
-			// reports newest first and probe each, reading them all.
+			// trigram index and their reports by id. CROSS JOIN keeps
+			// the matches as the outer loop; SQLite might otherwise read
+			// the embassy's reports newest first and probe each, reading
+			// them all.
 			q.From(searchHits + " AS search_hits CROSS JOIN reports")
 			q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
 			byMatches = true
