@@ -45,8 +45,10 @@ func TestMigrationsGoDownAndUpAgain(t *testing.T) {
 			t.Errorf("%s still exists after down", name)
 		}
 	}
-	if app.HasTable("sync_changes") {
-		t.Error("sync_changes still exists after down")
+	for _, table := range []string{"sync_changes", "report_needs", "report_search", "report_search_rows"} {
+		if app.HasTable(table) {
+			t.Errorf("%s still exists after down", table)
+		}
 	}
 
 	applied, err := runner.Up()

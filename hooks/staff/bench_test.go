@@ -78,18 +78,27 @@ func BenchmarkStaffList(b *testing.B) {
 	list := "/api/collections/reports/records?perPage=50&skipTotal=1&sort=-created&fields=id,created,status,urgent,needs,people_count,nationality,message:excerpt(140,true)"
 	own := `embassy = "` + embassyX + `"`
 	filtered := func(f string) string { return list + "&filter=" + url.QueryEscape(own+" && "+f) }
+	// The console's list route, which answers need and search from their
+	// own indexes.
+	route := "/api/staff/reports?perPage=50&fields=id,created,status,urgent,needs,people_count,nationality,message:excerpt(140,true)"
 	for _, c := range []struct{ name, path string }{
 		{"rule only, no embassy term", list},
 		{"first page", list + "&filter=" + url.QueryEscape(own)},
 		{"page 20", list + "&page=20&filter=" + url.QueryEscape(own)},
+		{"first page, route", route},
 		{"status", filtered(`status = "in_review"`)},
-		{"need", filtered(`needs:each ?= "medical"`)},
+		{"need, records API", filtered(`needs:each ?= "medical"`)},
+		{"need", route + "&need=medical"},
 		{"urgent", filtered(`urgent = true`)},
 		{"safety and minors", filtered(`safety_risk_now = true && minors_present = true`)},
 		{"language", filtered(`language = "km"`)},
 		{"channel", filtered(`channel = "volunteer"`)},
 		{"date range", filtered(`created >= "2000-01-01 00:00:00.000Z" && created < "2100-01-01 00:00:00.000Z"`)},
-		{"search", filtered(`(message ~ "passport" || compound_location ~ "passport" || current_location ~ "passport")`)},
+		{"search, records API", filtered(`(message ~ "passport" || compound_location ~ "passport" || current_location ~ "passport")`)},
+		{"search, no match, records API", filtered(`(message ~ "embassy" || compound_location ~ "embassy" || current_location ~ "embassy")`)},
+		{"search", route + "&q=passport"},
+		{"search, no match", route + "&q=embassy"},
+		{"need and search", route + "&need=medical&q=passport"},
 		{"export CSV", "/api/staff/export.csv"},
 		{"counts", "/api/staff/counts"},
 		{"public stats", "/api/staff/stats"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +79,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("the need filter applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === 'docsxx0000000000001x'`)
 	do("clear and search", chromedp.Click(`#filters button[type="reset"]`), chromedp.SendKeys("#f-q", "river"))
 	waitFor("the search applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === '`+reportX+`'`)
+	// Counts and the export get the search as a filter; TestCounts shows
+	// that this expression finds "5_%" literally, as the list's q does.
+	do("build a search filter", chromedp.Evaluate[chromedp.Void](`import('/staff/filters.js').then((m) => { window.searchFilter = m.toFilter({ q: '5_%' }); })`))
+	waitFor("the search filter takes wildcards literally", "window.searchFilter === "+strconv.Quote(literalSearchFilter))
 
 	do("open the report", chromedp.Click(`li[data-id="`+reportX+`"] a`), chromedp.WaitVisible(`[data-current-status="new"]`))
 	waitFor("the report shows its fields", `document.querySelector('[data-field="contact_phone"]').textContent === '`+contactPhoneX+`'`)

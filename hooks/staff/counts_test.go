@@ -3,6 +3,7 @@ package staff_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -56,6 +57,11 @@ func moreReports(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 	}
 }
 
+// literalSearchFilter is what the console's filters.js builds for a
+// search of 5_%: the wildcards escaped, so counts and exports match the
+// text as typed, like the list's q.
+const literalSearchFilter = `(message ~ "5\\_\\%" || compound_location ~ "5\\_\\%" || current_location ~ "5\\_\\%")`
+
 func TestCounts(t *testing.T) {
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
@@ -75,6 +81,19 @@ func TestCounts(t *testing.T) {
 			ExpectedStatus:  http.StatusOK,
 			ExpectedContent: []string{`"total":1`, `"Indonesia":1`},
 			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:   "counts take the console's search literally",
+			Method: http.MethodGet,
+			URL:    "/api/staff/counts?filter=" + url.QueryEscape(literalSearchFilter),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				saveReport("reportx2000000000001", embassyX, map[string]any{"nationality": "Laos", "people_count": 1, "message": "a 5_% b"})(t, app, e)
+				saveReport("reportx2000000000002", embassyX, map[string]any{"nationality": "Thailand", "people_count": 1, "message": "50% of us"})(t, app, e)
+			},
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{`"total":1`, `"Laos":1`},
+			NotExpectedContent: []string{"Thailand"},
+			ExpectedEvents:     map[string]int{"*": 0},
 		}),
 		as(staffX, tests.ApiScenario{
 			Name:           "public statistics count people and suppress cells under 11",

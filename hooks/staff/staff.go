@@ -61,6 +61,7 @@ func RegisterWith(app core.App, opts Options) error {
 // bindStaffApi registers the console's routes, all behind staff sign-in.
 func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.Bind(apis.RequireAuth(CollectionStaff))
+	rg.GET("/reports", listHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.GET("/counts", countsHandler)

@@ -6,7 +6,7 @@ import { Realtime } from './realtime.js';
 import { ReportList } from './list.js';
 import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
-import { readFilters, toFilter } from './filters.js';
+import { readFilters, toFilter, toListQuery } from './filters.js';
 import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label } from './labels.js';
 import { h, announce } from './dom.js';
 
@@ -45,6 +45,7 @@ function describeFilters(v) {
 
 const form = $('#filters');
 function currentFilter() { return toFilter(readFilters(form)); }
+function currentListQuery() { return toListQuery(readFilters(form)); }
 
 function route() {
   if (!auth.token) return showPage('login');
@@ -81,7 +82,7 @@ async function startSession(record) {
     liveLabel.textContent = { live: 'Live', connecting: 'Connecting…', offline: 'Offline' }[state];
   });
   realtime.start();
-  list.filter = currentFilter();
+  list.query = currentListQuery();
   route();
 }
 
@@ -102,7 +103,7 @@ function init() {
   fillSelect($('#f-channel'), CHANNELS);
 
   let typing = 0;
-  const apply = () => list.setFilter(currentFilter());
+  const apply = () => list.setQuery(currentListQuery());
   form.addEventListener('change', (e) => { if (e.target.name !== 'q') apply(); });
   form.addEventListener('input', (e) => {
     if (e.target.name !== 'q') return;

@@ -1,7 +1,8 @@
 // filters.js: turns the filter form into a PocketBase filter expression.
-// The same expression goes to the records API (the list), to the counts and
-// to the CSV export, so all three always agree. The server adds the embassy
-// scope itself; nothing here can widen what a member of staff sees.
+// The same expression goes to the counts and to the CSV export; the list
+// sends the need and the search as their own parameters, which the server
+// answers from their indexes with the same meaning. The server adds the
+// embassy scope itself; nothing here can widen what a member of staff sees.
 
 import { quote } from './api.js';
 
@@ -29,6 +30,14 @@ function dayStart(day, plusDays = 0) {
   return d.toISOString().replace('T', ' ');
 }
 
+/**
+ * likeLiteral escapes LIKE's wildcards, so "~" finds the text as typed, as
+ * the list's q does: PocketBase would take an unescaped % as a pattern.
+ */
+function likeLiteral(text) {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
 /** toFilter builds the expression; an empty object gives "". */
 export function toFilter(v) {
   const parts = [];
@@ -42,8 +51,17 @@ export function toFilter(v) {
   if (v.from) parts.push(`created >= ${quote(dayStart(v.from))}`);
   if (v.to) parts.push(`created < ${quote(dayStart(v.to, 1))}`);
   if (v.q) {
-    const q = quote(v.q);
+    const q = quote(likeLiteral(v.q));
     parts.push(`(message ~ ${q} || compound_location ~ ${q} || current_location ~ ${q})`);
   }
   return parts.join(' && ');
+}
+
+/**
+ * toListQuery is the query of the list route /api/staff/reports: the need
+ * and the search apart, so the server can use their indexes, and the other
+ * filters as an expression.
+ */
+export function toListQuery(v) {
+  return { filter: toFilter({ ...v, need: '', q: '' }), need: v.need, q: v.q };
 }

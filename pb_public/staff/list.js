@@ -1,8 +1,8 @@
-// list.js: the report list. Newest first, 50 a page, paged with skipTotal
-// so a flooded embassy never waits for a count of the whole table; a page
-// is "full" when it has perPage rows, and only then is there a next page.
+// list.js: the report list. Newest first, 50 a page, never counted, so a
+// flooded embassy never waits for a count of the whole table; a page is
+// "full" when it has perPage rows, and only then is there a next page.
 
-import { auth, list, quote } from './api.js';
+import { request } from './api.js';
 import { h, replace, when, announce } from './dom.js';
 import { label, urgencyReasons } from './labels.js';
 
@@ -17,7 +17,7 @@ export class ReportList {
   /** @param {HTMLElement} root the element holding the list and pager */
   constructor(root) {
     this.root = root;
-    this.filter = '';
+    this.query = {}; // filter, need, q: see toListQuery
     this.page = 1;
     this.items = [];
     this.fresh = new Set(); // ids that arrived live, highlighted once
@@ -32,25 +32,19 @@ export class ReportList {
     this.loading = null;
   }
 
-  setFilter(filter) {
-    this.filter = filter;
+  setQuery(query) {
+    this.query = query;
     return this.load(1);
   }
 
   async load(page = this.page) {
     this.page = Math.max(1, page);
     this.state.textContent = 'Loading…';
-    // The embassy term repeats what the API rule enforces anyway; it is
-    // here so SQLite can use the (embassy, ...) indexes instead of
-    // scanning every embassy's reports through the rule's join.
-    const own = `embassy = ${quote(auth.record.embassy)}`;
-    const run = list('reports', {
-      page: this.page,
-      perPage: PER_PAGE,
-      skipTotal: 1,
-      sort: '-created',
-      filter: this.filter ? `${own} && ${this.filter}` : own,
-      fields: FIELDS,
+    // The server's list route scopes to the caller's embassy, applies
+    // the collection's rules, and answers the need and the search from
+    // their own indexes; the answer has the records API's shape, uncounted.
+    const run = request('/api/staff/reports', {
+      query: { ...this.query, page: this.page, perPage: PER_PAGE, fields: FIELDS },
     });
     this.loading = run;
     try {

@@ -1,0 +1,185 @@
+package staff
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
+)
+
+// List limits.
+const (
+	// defaultPerPage is the console's page size.
+	defaultPerPage = 50
+	// maxPerPage bounds one page: PocketBase's records API allows 1000,
+	// but no screen shows more than a few hundred reports.
+	maxPerPage = 500
+	// maxSearchLength bounds the search text; a message is at most a few
+	// thousand characters, and a longer needle finds nothing anyway.
+	maxSearchLength = 200
+	// minSearchRunes is the shortest search the trigram index can answer;
+	// a shorter one is tested on the embassy's reports, newest first.
+	minSearchRunes = 3
+	// searchDriveLimit is how many of an embassy's matches the search
+	// reads by id before it reads the embassy's reports newest first
+	// instead. In BenchmarkStaffList the ~3,400 matches of a common word
+	// took 50 ms read by id, a page filled newest first 8 ms; 1,000 is a
+	// round number between, not a tuned one.
+	searchDriveLimit = 1000
+)
+
+// listForm is the query of GET /api/staff/reports.
+type listForm struct {
+	Filter  string `json:"filter"`  // PocketBase filter over the other report fields
+	Need    string `json:"need"`    // one need, matched in the report_needs index
+	Q       string `json:"q"`       // a literal substring of message or either location
+	Page    int    `json:"page"`    // from 1
+	PerPage int    `json:"perPage"` // defaultPerPage if not given
+}
+
+// Validate checks the page and the lengths; the filter is checked when it
+// is parsed.
+func (f *listForm) Validate() error {
+	return validation.ValidateStruct(f,
+		validation.Field(&f.Need, validation.Length(0, 50)),
+		validation.Field(&f.Q, validation.RuneLength(0, maxSearchLength)),
+		validation.Field(&f.Page, validation.Min(1)),
+		validation.Field(&f.PerPage, validation.Min(1), validation.Max(maxPerPage)),
+	)
+}
+
+// listHandler is the console's report list: the records API's list with
+// two more filters, need and q, each answered from its own index (see
+// pb_migrations/1764118100_report_search.go), which PocketBase's filter
+// language cannot reach. The embassy is the caller's, and the collection's
+// list rule applies as in the records API; the answer has the records
+// API's shape, newest first and never counted (totalItems is -1).
+func listHandler(e *core.RequestEvent) error {
+	form, err := readListForm(e)
+	if err != nil {
+		return e.BadRequestError("The list query is not valid.", err)
+	}
+	q, err := scopedReports(e, form.Filter)
+	if err != nil {
+		return e.BadRequestError("The filter is not valid.", err)
+	}
+	if form.Q != "" {
+		// The same test as the records API's "message ~ q || ...", with q
+		// taken literally; the trigram index below only chooses which
+		// reports are tested.
+		q.AndWhere(dbx.NewExp(
+			"(reports.message LIKE {:like} ESCAPE '\\' OR reports.compound_location LIKE {:like} ESCAPE '\\'"+
+				" OR reports.current_location LIKE {:like} ESCAPE '\\')",
+			dbx.Params{"like": containsPattern(form.Q)}))
+	}
+	byMatches := false
+	if utf8.RuneCountInString(form.Q) >= minSearchRunes {
+		match := matchPhrase(form.Q)
+		n, err := countMatches(e.App, embassyOf(e), match)
+		if err != nil {
+			return e.BadRequestError("The search is not valid.", err)
+		}
+		q.Bind(dbx.Params{"match": match, "searchEmbassy": embassyOf(e)})
+		if n <= searchDriveLimit {
+			// Few matches in this embassy: they are read from the
+			// trigram index and their reports by id. CROSS JOIN keeps
+			// the matches as the outer loop; SQLite might otherwise read
+			// the embassy's reports newest first and probe each, reading
+			// them all.
+			q.From(searchHits + " AS search_hits CROSS JOIN reports")
+			q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
+			byMatches = true
+		}
+		// Otherwise the embassy has many matches, and the page fills from
+		// the first of its reports read newest first, each tested with
+		// the LIKE above.
+	}
+	switch {
+	case byMatches:
+		q.OrderBy("reports.created DESC")
+	case form.Need != "":
+		// Joined, not matched with IN, so the (embassy, need, created)
+		// index gives the rows already in page order.
+		q.OrderBy("report_needs.created DESC")
+	default:
+		q.OrderBy("reports.created DESC")
+	}
+	if form.Need != "" {
+		q.InnerJoin("report_needs", dbx.NewExp(
+			"report_needs.report = reports.id AND report_needs.embassy = {:needEmbassy} AND report_needs.need = {:need}",
+			dbx.Params{"needEmbassy": embassyOf(e), "need": form.Need}))
+	}
+	records := []*core.Record{}
+	err = q.Offset(int64((form.Page - 1) * form.PerPage)).Limit(int64(form.PerPage)).All(&records)
+	if err != nil {
+		return e.BadRequestError("Failed to list the reports.", err)
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return e.InternalServerError("Failed to prepare the reports.", err)
+	}
+	return e.JSON(http.StatusOK, search.Result{
+		Items:      records,
+		Page:       form.Page,
+		PerPage:    form.PerPage,
+		TotalItems: -1,
+		TotalPages: -1,
+	})
+}
+
+func readListForm(e *core.RequestEvent) (*listForm, error) {
+	query := e.Request.URL.Query()
+	form := &listForm{
+		Filter:  query.Get("filter"),
+		Need:    query.Get("need"),
+		Q:       strings.TrimSpace(query.Get("q")),
+		Page:    1,
+		PerPage: defaultPerPage,
+	}
+	for _, p := range []struct {
+		name string
+		to   *int
+	}{{"page", &form.Page}, {"perPage", &form.PerPage}} {
+		if s := query.Get(p.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, validation.Errors{p.name: err}
+			}
+			*p.to = n
+		}
+	}
+	return form, form.Validate()
+}
+
+// searchHits are the ids of the reports of {:searchEmbassy} whose text
+// matches {:match} in the trigram index.
+const searchHits = "(SELECT report FROM report_search_rows WHERE embassy = {:searchEmbassy} AND n IN " +
+	"(SELECT rowid FROM report_search WHERE report_search MATCH {:match}))"
+
+// countMatches counts an embassy's matches for an FTS5 query, up to
+// searchDriveLimit+1: enough to choose the plan.
+func countMatches(app core.App, embassy, match string) (int, error) {
+	var n int
+	err := app.ConcurrentDB().NewQuery("SELECT count(*) FROM (SELECT 1 FROM " + searchHits + " LIMIT {:limit})").
+		Bind(dbx.Params{"match": match, "searchEmbassy": embassy, "limit": searchDriveLimit + 1}).
+		Row(&n)
+	return n, err
+}
+
+// matchPhrase is an FTS5 query for s as one phrase: with the trigram
+// tokenizer, any text containing s, in any case.
+func matchPhrase(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// containsPattern is a LIKE pattern matching s anywhere, with LIKE's own
+// wildcards in s taken literally.
+func containsPattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
