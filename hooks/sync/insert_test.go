@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -135,13 +136,15 @@ func TestPushedReportsReachRealtimeAndUrgentNoticeOnceEach(t *testing.T) {
 		}
 	}
 
-	// A later report, saved the ordinary way, closes the stream: a
-	// duplicate broadcast of a pushed report would arrive before it.
+	// PocketBase sends each broadcast from its own goroutine, so the order
+	// on the wire is not the commit order: read until every expected report
+	// and a later one saved the ordinary way have arrived. That each was
+	// announced exactly once is the after-success hook count below.
 	sentinel := f.save("reports", map[string]any{"id": newId(), "embassy": f.embassy[0], "channel": "self", "message": "later"})
 	got := map[string]int{}
-	for ev := ""; ev != "create "+sentinel.Id; {
-		ev = nextId(t, ctx, events)
-		got[ev]++
+	expect := []string{"create " + urgent1, "create " + plain, "create " + urgent2, "create " + sentinel.Id}
+	for !seenAll(got, expect) {
+		got[nextId(t, ctx, events)]++
 	}
 	for _, id := range []string{urgent1, plain, urgent2} {
 		if got["create "+id] != 1 {
@@ -250,6 +253,7 @@ func TestPushOfACreateAndItsUpdateBroadcastsThemInOrder(t *testing.T) {
 	f := newFixture(t)
 	_, tok := f.registerDevice(0)
 	counts := countAfterCreate(f.app)
+	order := recordAfterSuccess(f.app)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	events := realtimeReports(t, ctx, f.srv.URL, f.staffTok[0])
@@ -266,14 +270,59 @@ func TestPushOfACreateAndItsUpdateBroadcastsThemInOrder(t *testing.T) {
 		}
 	}
 	want := []string{"create " + id, "update " + id, "create " + other}
-	for i, w := range want {
-		if got := nextId(t, ctx, events); got != w {
-			t.Fatalf("broadcast %d: %s, want %s (in op order)", i, got, w)
-		}
+	// The announcements are made in op order on the server; PocketBase then
+	// sends each from its own goroutine, so the wire order may differ.
+	if got := order.list(); !slices.Equal(got, want) {
+		t.Fatalf("after-success hooks ran as %v, want %v (op order)", got, want)
+	}
+	got := map[string]int{}
+	for !seenAll(got, want) {
+		got[nextId(t, ctx, events)]++
 	}
 	counts.mu.Lock()
 	defer counts.mu.Unlock()
 	if counts.success[id] != 1 || counts.success[other] != 1 {
 		t.Fatalf("after-create-success hooks ran %d and %d times, want once each", counts.success[id], counts.success[other])
 	}
+}
+
+// seenAll reports whether every wanted broadcast is in got.
+func seenAll(got map[string]int, want []string) bool {
+	for _, w := range want {
+		if got[w] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// hookOrder records the reports' after-success announcements in order.
+type hookOrder struct {
+	mu     gosync.Mutex
+	events []string
+}
+
+func (o *hookOrder) add(ev string) {
+	o.mu.Lock()
+	o.events = append(o.events, ev)
+	o.mu.Unlock()
+}
+
+func (o *hookOrder) list() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.events)
+}
+
+func recordAfterSuccess(app core.App) *hookOrder {
+	o := &hookOrder{}
+	app.OnRecordAfterCreateSuccess("reports").BindFunc(func(e *core.RecordEvent) error {
+		o.add("create " + e.Record.Id)
+		return e.Next()
+	})
+	app.OnRecordAfterUpdateSuccess("reports").BindFunc(func(e *core.RecordEvent) error {
+		o.add("update " + e.Record.Id)
+		return e.Next()
+	})
+	return o
 }
