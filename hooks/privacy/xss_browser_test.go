@@ -39,27 +39,14 @@ const staffPassword = "a long staff password"
 func TestHostileTextStaysText(t *testing.T) {
 	app := testserver.NewApp(t, false)
 	save := func(col string, data map[string]any) *core.Record {
-		t.Helper()
-		c, err := app.FindCollectionByNameOrId(col)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := core.NewRecord(c)
-		r.Load(data)
-		if c.IsAuth() {
-			r.SetPassword(staffPassword)
-		}
-		if err := app.Save(r); err != nil {
-			t.Fatalf("save %s: %v", col, err)
-		}
-		return r
+		return testserver.SaveRecord(t, app, col, data)
 	}
 	embassy := save("embassies", map[string]any{
 		"slug": "xss", "name": "Embassy " + payload, "country": short, "active": true,
 		"hotline": "+000 23 000 000", "messaging": payload, "address": payload, "hours": payload,
 		"what_to_bring": payload, "notes": payload,
 	})
-	save("staff", map[string]any{"email": "staff@example.org", "embassy": embassy.Id, "name": short})
+	save("staff", map[string]any{"email": "staff@example.org", "password": staffPassword, "embassy": embassy.Id, "name": short})
 	report := save("reports", map[string]any{
 		"id": "xssreport00000000001", "embassy": embassy.Id, "nationality": short, "message": payload,
 		"compound_location": payload, "current_location": payload, "contact_name": short,

@@ -86,19 +86,7 @@ func newFixture(t testing.TB, keepRateLimits bool) *fixture {
 
 func saveRecord(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
 	t.Helper()
-	col, err := app.FindCollectionByNameOrId(collection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(col)
-	r.Load(data)
-	if p, ok := data["password"].(string); ok {
-		r.SetPassword(p)
-	}
-	if err := app.Save(r); err != nil {
-		t.Fatalf("save %s: %v", collection, err)
-	}
-	return r
+	return testserver.SaveRecord(t, app, collection, data)
 }
 
 func authToken(t testing.TB, r *core.Record) string {

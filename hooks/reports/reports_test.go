@@ -26,23 +26,11 @@ const (
 func fixture(t testing.TB) (dir, token string) {
 	app := testserver.NewApp(t, false)
 	save := func(col string, data map[string]any) *core.Record {
-		c, err := app.FindCollectionByNameOrId(col)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := core.NewRecord(c)
-		r.Load(data)
-		if c.IsAuth() {
-			r.SetPassword("correct horse battery")
-		}
-		if err := app.Save(r); err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return testserver.SaveRecord(t, app, col, data)
 	}
 	save("embassies", map[string]any{"id": embX, "name": "X", "country": "X", "slug": "x", "active": true})
 	save("embassies", map[string]any{"id": embY, "name": "Y", "country": "Y", "slug": "y", "active": true})
-	staff := save("staff", map[string]any{"id": staffX, "email": "x@example.org", "embassy": embX})
+	staff := save("staff", map[string]any{"id": staffX, "email": "x@example.org", "password": "correct horse battery", "embassy": embX})
 	save("reports", map[string]any{"id": reportId, "embassy": embX, "message": "We are 4 people", "needs": []string{"medical"}})
 	save("reports", map[string]any{"id": otherId, "embassy": embX, "message": "Same group"})
 	save("reports", map[string]any{"id": foreign, "embassy": embY})

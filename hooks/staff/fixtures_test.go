@@ -42,21 +42,10 @@ func seed(t testing.TB, app core.App) {
 	t.Helper()
 	save := func(collection string, data map[string]any) *core.Record {
 		t.Helper()
-		col, err := app.FindCollectionByNameOrId(collection)
-		if err != nil {
-			t.Fatal(err)
+		if _, isAccount := data["password"]; isAccount {
+			data["verified"] = true
 		}
-		rec := core.NewRecord(col)
-		if pw, ok := data["password"].(string); ok {
-			rec.SetPassword(pw)
-			rec.SetVerified(true)
-			delete(data, "password")
-		}
-		rec.Load(data)
-		if err := app.Save(rec); err != nil {
-			t.Fatalf("save %s: %v", collection, err)
-		}
-		return rec
+		return testserver.SaveRecord(t, app, collection, data)
 	}
 	for _, e := range []struct{ id, name, slug string }{
 		{embassyX, "Embassy X", "x"}, {embassyY, "Embassy Y", "y"},

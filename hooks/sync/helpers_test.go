@@ -52,19 +52,7 @@ func newFixture(t testing.TB) *fixture {
 
 func (f *fixture) save(coll string, data map[string]any) *core.Record {
 	f.t.Helper()
-	col, err := f.app.FindCollectionByNameOrId(coll)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	rec := core.NewRecord(col)
-	rec.Load(data)
-	if pw, ok := data["password"].(string); ok {
-		rec.SetPassword(pw)
-	}
-	if err := f.app.Save(rec); err != nil {
-		f.t.Fatalf("save %s: %v", coll, err)
-	}
-	return rec
+	return testserver.SaveRecord(f.t, f.app, coll, data)
 }
 
 func (f *fixture) count(coll string) int {

@@ -104,3 +104,23 @@ func ReadFile(t testing.TB, app core.App, r *core.Record, field string) []byte {
 	}
 	return data
 }
+
+// SaveRecord saves a new record of collection with data through the normal
+// record path (hooks and validation included); a "password" entry is set as
+// the account's password.
+func SaveRecord(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
+	t.Helper()
+	col, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := core.NewRecord(col)
+	rec.Load(data)
+	if pw, ok := data["password"].(string); ok {
+		rec.SetPassword(pw)
+	}
+	if err := app.Save(rec); err != nil {
+		t.Fatalf("save %s: %v", collection, err)
+	}
+	return rec
+}
