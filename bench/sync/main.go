@@ -3,6 +3,7 @@
 //
 //	go run ./bench/sync                 # writes, pulls and the 2G proxy
 //	go run ./bench/sync -only writes    # or: pulls, 2g
+//	go run ./bench/sync -only push -cpuprofile cpu.out   # push alone, to profile it
 //
 // It runs the real app (every Homeward package registered, dev mode off so
 // no SQL logging) over a temporary data dir, served on 127.0.0.1. Nothing
@@ -38,7 +39,7 @@ import (
 )
 
 func main() {
-	only := flag.String("only", "", "run one part: writes, pulls or 2g")
+	only := flag.String("only", "", "run one part: writes, pulls, 2g, or push (push of 1,000 ops alone, for profiling)")
 	pullSizes := flag.String("pull-sizes", "10000,100000,1000000", "change log sizes for the pull benchmark")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
@@ -63,6 +64,9 @@ func main() {
 	defer b.close()
 
 	fmt.Printf("Machine: %s/%s, %d CPUs, %s; Go %s; %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	if *only == "push" {
+		b.pushOnly()
+	}
 	if *only == "" || *only == "writes" {
 		b.writes()
 	}

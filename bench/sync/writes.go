@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -44,15 +46,28 @@ func (b *bench) writes() {
 		b.writeRound(su, restBody, add)
 	}
 
-	raw := results[len(results)-1].rate
-	rest8 := results[1].rate
+	find := func(prefix string) speed {
+		for _, r := range results {
+			if strings.HasPrefix(r.name, prefix) {
+				return r.rate
+			}
+		}
+		log.Fatalf("no result %q", prefix)
+		return speed{}
+	}
+	// The bound is the faster way to store the same rows in the same
+	// storage; the bare row (no search or needs index) is shown beside it.
+	perRow, oneStmt := find("raw SQLite insert, one prepared"), find("raw SQLite insert, one statement")
+	raw := speed{wall: max(perRow.wall, oneStmt.wall), cpu: max(perRow.cpu, oneStmt.cpu)}
+	bare := find("raw SQLite insert of the bare")
+	rest8 := find("REST create, concurrency 8")
 	fmt.Println()
-	fmt.Println("| write path | records/s (wall) | vs raw bound | vs REST c=8 | records per CPU-second | vs raw bound | vs REST c=8 | notes |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| write path | records/s (wall) | vs raw bound | vs bare row | vs REST c=8 | records per CPU-second | vs raw bound | vs bare row | vs REST c=8 | notes |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range results {
-		fmt.Printf("| %s | %.0f | %.0f %% | %.1f× | %.0f | %.0f %% | %.1f× | %s |\n", r.name,
-			r.rate.wall, 100*r.rate.wall/raw.wall, r.rate.wall/rest8.wall,
-			r.rate.cpu, 100*r.rate.cpu/raw.cpu, r.rate.cpu/rest8.cpu, r.note)
+		fmt.Printf("| %s | %.0f | %.0f %% | %.0f %% | %.1f× | %.0f | %.0f %% | %.0f %% | %.1f× | %s |\n", r.name,
+			r.rate.wall, 100*r.rate.wall/raw.wall, 100*r.rate.wall/bare.wall, r.rate.wall/rest8.wall,
+			r.rate.cpu, 100*r.rate.cpu/raw.cpu, 100*r.rate.cpu/bare.cpu, r.rate.cpu/rest8.cpu, r.note)
 	}
 	fmt.Println()
 }
@@ -84,23 +99,37 @@ func (b *bench) writeRound(su string, restBody func() map[string]any, add func(n
 		}
 	}))
 	for _, size := range []int{100, 1000} {
-		batches := 5000 / size
-		bodies := make([]map[string]any, batches)
-		for i := range bodies {
-			bodies[i] = map[string]any{"device": "bench", "ops": b.pushOps(size)}
-		}
-		add(fmt.Sprintf("/api/sync/push, %d ops per request", size), "anonymous reporter creates with receipts", rate(5000, func() {
-			for _, body := range bodies {
-				out := b.post(b.client, "/api/sync/push", "", body, 200)
-				if strings.Count(string(out), `"applied"`) != size {
-					log.Fatalf("push: not all applied: %.300s", out)
-				}
-			}
-		}))
+		add(fmt.Sprintf("/api/sync/push, %d ops per request", size), "anonymous reporter creates with receipts", b.pushes(5000, size))
 	}
-	add("app.Save per record, one transaction", "in process, no HTTP: the record path push uses", b.saveInTx(5000))
-	add("raw SQLite insert of push's four rows, one transaction", "in process: prepared INSERTs of the report, change log, snapshot and sync_ops rows into copies of those tables", b.rawInsertWithLog(10000))
-	add("raw SQLite insert, one transaction", "in process: prepared INSERT into a copy of reports with its indexes", b.rawInsert(20000))
+	add("app.Save per record, one transaction", "in process, no HTTP: PocketBase's record path", b.saveInTx(5000))
+	add("raw SQLite insert of push's rows, one statement per table", "in process: the report (with its search and needs indexes), its change log row with its JSON, and its sync_ops row", b.rawInsert(10000, rawPushRows))
+	add("raw SQLite insert of the bare report row", "in process: prepared INSERT per row into a copy of reports with its 6 indexes, no search or needs index", b.rawInsert(20000, rawBareRow))
+	add("raw SQLite insert, one prepared INSERT per row", "in process: copy of reports with its indexes and its search and needs triggers", b.rawInsert(10000, rawPerRow))
+	add("raw SQLite insert, one statement for all rows", "in process: the same storage, all rows in one INSERT ... SELECT FROM jsonb_each(?)", b.rawInsert(10000, rawOneStatement))
+}
+
+// pushes stores n reports through /api/sync/push, size ops per request.
+func (b *bench) pushes(n, size int) speed {
+	bodies := make([]map[string]any, n/size)
+	for i := range bodies {
+		bodies[i] = map[string]any{"device": "bench", "ops": b.pushOps(size)}
+	}
+	return rate(n, func() {
+		for _, body := range bodies {
+			out := b.post(b.client, "/api/sync/push", "", body, 200)
+			if strings.Count(string(out), `"applied"`) != size {
+				log.Fatalf("push: not all applied: %.300s", out)
+			}
+		}
+	})
+}
+
+// pushOnly runs push of 1,000 ops alone, for a profile of it.
+func (b *bench) pushOnly() {
+	for round := range 3 {
+		r := b.pushes(10000, 1000)
+		fmt.Printf("round %d: push, 1000 ops per request: %.0f records/s, %.0f per CPU-second\n", round+1, r.wall, r.cpu)
+	}
 }
 
 // saveInTx stores n reports with app.Save inside one transaction.
@@ -127,66 +156,86 @@ func (b *bench) saveInTx(n int) speed {
 	})
 }
 
-// copyTable makes an empty copy of table, with its indexes, named
-// table_raw; it returns the copy's name.
-func copyTable(db *dbx.DB, table string) string {
-	raw := table + "_raw"
-	db.NewQuery("DROP TABLE IF EXISTS " + raw).Execute()
-	var ddl []string
-	if err := db.NewQuery("SELECT sql FROM sqlite_master WHERE tbl_name = {:t} AND sql IS NOT NULL").Bind(dbx.Params{"t": table}).Column(&ddl); err != nil {
-		log.Fatal(err)
-	}
-	for _, stmt := range ddl {
-		stmt = strings.Replace(stmt, "`"+table+"`", "`"+raw+"`", 1)
-		stmt = strings.Replace(stmt, "idx_", "raw_idx_", 1)
-		if _, err := db.NewQuery(stmt).Execute(); err != nil {
-			log.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	return raw
-}
+// rawMode is how rawInsert writes its rows.
+type rawMode int
 
-// rawInsertWithLog is the lower bound for what a push stores per report:
-// the report row plus its change log row, its snapshot and its sync_ops
-// row, each with one prepared INSERT into a copy of its table (indexes
-// included), in one transaction. The snapshot is a fixed JSON text, so no
-// encoding is counted.
-func (b *bench) rawInsertWithLog(n int) speed {
+const (
+	rawBareRow      rawMode = iota // reports only, no triggers, one prepared INSERT per row
+	rawPerRow                      // reports with its triggers, one prepared INSERT per row
+	rawOneStatement                // reports with its triggers, one INSERT for all rows
+	rawPushRows                    // rawOneStatement plus the change log and sync_ops rows
+)
+
+// rawInsert is the lower bound for this storage: the same report rows
+// inserted in one transaction through PocketBase's own connection (same
+// driver, same PRAGMAs), into copies of the tables with the same indexes
+// and, except for rawBareRow, the same triggers keeping the search and
+// needs indexes. Nothing is validated or encoded but the rows themselves.
+func (b *bench) rawInsert(n int, mode rawMode) speed {
 	db := b.app.NonconcurrentDB().(*dbx.DB)
-	reports, changes, snapshots, ops := copyTable(db, "reports"), copyTable(db, "sync_changes"), copyTable(db, "sync_snapshots"), copyTable(db, "sync_ops")
+	tables := []string{"reports"}
+	if mode != rawBareRow {
+		tables = append(tables, "report_needs", "report_search_rows", "report_search")
+	}
+	if mode == rawPushRows {
+		tables = append(tables, "sync_changes", "sync_ops")
+	}
+	raw := copyTables(db, tables, mode != rawBareRow)
 	r := b.report()
 	snapshot, _ := json.Marshal(r)
+	hash := strings.Repeat("ab", 32)
+	cols := "id, embassy, message, needs, people_count, nationality, language, passport_held, compound_location, consent_contact, consent_version, status, channel, version, created, updated"
+	now := "strftime('%Y-%m-%d %H:%M:%fZ')"
+	perRow := "INSERT INTO " + raw["reports"] + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 'self', 1, " + now + ", " + now + ")"
+	fromJSON := func(table, cols string, n int, tail string) string {
+		sel := make([]string, n)
+		for i := range sel {
+			sel[i] = fmt.Sprintf("r.value ->> %d", i)
+		}
+		return "INSERT INTO " + table + " (" + cols + ") SELECT " + strings.Join(sel, ", ") + tail + " FROM jsonb_each(?) r ORDER BY r.key"
+	}
+	allRows := fromJSON(raw["reports"], cols, 11, ", 'new', 'self', 1, "+now+", "+now)
 	return rate(n, func() {
 		tx, err := db.DB().Begin()
 		if err != nil {
 			log.Fatal(err)
 		}
-		prepare := func(sql string) *sql.Stmt {
-			stmt, err := tx.Prepare(sql)
-			if err != nil {
-				log.Fatal(err)
-			}
-			return stmt
-		}
-		insReport := prepare("INSERT INTO " + reports + " (id, embassy, message, needs, people_count, nationality, language, passport_held, compound_location, consent_contact, consent_version, status, channel, version, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 'self', 1, strftime('%Y-%m-%d %H:%M:%fZ'), strftime('%Y-%m-%d %H:%M:%fZ'))")
-		insChange := prepare("INSERT INTO " + changes + " (collection, record, kind, version, embassy, volunteer, report) VALUES ('reports', ?, 'upsert', 1, ?, '', ?)")
-		insSnapshot := prepare("INSERT INTO " + snapshots + " (collection, record, data) VALUES ('reports', ?, ?)")
-		insOp := prepare("INSERT INTO " + ops + " (device, op, kind, collection, record, hash, version) VALUES ('g:bench', ?, 'create', 'reports', ?, ?, 1)")
-		hash := strings.Repeat("ab", 32)
 		must := func(_ sql.Result, err error) {
 			if err != nil {
 				log.Fatal(err)
 			}
 		}
-		for range n {
-			id := newId()
-			must(insReport.Exec(id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]))
-			must(insChange.Exec(id, r["embassy"], id))
-			must(insSnapshot.Exec(id, string(snapshot)))
-			must(insOp.Exec("op-"+id, id, hash))
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = newId()
 		}
-		for _, stmt := range []*sql.Stmt{insReport, insChange, insSnapshot, insOp} {
+		switch mode {
+		case rawBareRow, rawPerRow:
+			stmt, err := tx.Prepare(perRow)
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, id := range ids {
+				must(stmt.Exec(id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]))
+			}
 			stmt.Close()
+		default:
+			reports := make([][]any, n)
+			for i, id := range ids {
+				reports[i] = []any{id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], 1, r["consent_version"]}
+			}
+			must(tx.Exec(allRows, jsonRows(reports)))
+			if mode != rawPushRows {
+				break
+			}
+			changes := make([][]any, n)
+			ops := make([][]any, n)
+			for i, id := range ids {
+				changes[i] = []any{"reports", id, "upsert", 1, r["embassy"], "", id, string(snapshot)}
+				ops[i] = []any{"g:bench", "op-" + id, "create", "reports", id, hash, 1}
+			}
+			must(tx.Exec(fromJSON(raw["sync_changes"], "collection, record, kind, version, embassy, volunteer, report, data", 8, ""), jsonRows(changes)))
+			must(tx.Exec(fromJSON(raw["sync_ops"], "device, op, kind, collection, record, hash, version", 7, ""), jsonRows(ops)))
 		}
 		if err := tx.Commit(); err != nil {
 			log.Fatal(err)
@@ -194,42 +243,65 @@ func (b *bench) rawInsertWithLog(n int) speed {
 	})
 }
 
-// rawInsert is the lower bound for this storage: the same rows inserted
-// with one prepared statement in one transaction, through PocketBase's own
-// connection (same driver, same PRAGMAs), into a copy of the reports table
-// with the same indexes.
-func (b *bench) rawInsert(n int) speed {
-	db := b.app.NonconcurrentDB().(*dbx.DB)
-	db.NewQuery("DROP TABLE IF EXISTS reports_raw").Execute()
-	var ddl []string
-	if err := db.NewQuery("SELECT sql FROM sqlite_master WHERE tbl_name = 'reports' AND sql IS NOT NULL").Column(&ddl); err != nil {
+// jsonRows encodes rows as a JSON array of arrays.
+func jsonRows(rows [][]any) string {
+	out, err := json.Marshal(rows)
+	if err != nil {
 		log.Fatal(err)
 	}
-	for _, stmt := range ddl {
-		stmt = strings.Replace(stmt, "`reports`", "`reports_raw`", 1)
-		stmt = strings.Replace(stmt, "idx_", "raw_idx_", 1)
-		if _, err := db.NewQuery(stmt).Execute(); err != nil {
-			log.Fatalf("%s: %v", stmt, err)
+	return string(out)
+}
+
+// copyTables makes empty copies of tables named table_raw, with their
+// indexes and (withTriggers) their triggers, every name inside them
+// pointing at the copies; it returns the copies' names.
+func copyTables(db *dbx.DB, tables []string, withTriggers bool) map[string]string {
+	type object struct{ Type, Name, SQL string }
+	var objects []object
+	for _, table := range tables {
+		var rows []struct {
+			Type string `db:"type"`
+			Name string `db:"name"`
+			SQL  string `db:"sql"`
+		}
+		err := db.NewQuery("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = {:t} AND sql IS NOT NULL").
+			Bind(dbx.Params{"t": table}).All(&rows)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Type == "trigger" && !withTriggers {
+				continue
+			}
+			objects = append(objects, object{r.Type, r.Name, r.SQL})
 		}
 	}
-	r := b.report()
-	return rate(n, func() {
-		tx, err := db.DB().Begin()
-		if err != nil {
-			log.Fatal(err)
+	names := slices.Clone(tables)
+	for _, o := range objects {
+		names = append(names, o.Name)
+	}
+	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
+	rename := regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+	for _, o := range objects {
+		if o.Type == "table" {
+			db.NewQuery("DROP TABLE IF EXISTS " + o.Name + "_raw").Execute()
 		}
-		stmt, err := tx.Prepare("INSERT INTO reports_raw (id, embassy, message, needs, people_count, nationality, language, passport_held, compound_location, consent_contact, consent_version, status, channel, version, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 'self', 1, strftime('%Y-%m-%d %H:%M:%fZ'), strftime('%Y-%m-%d %H:%M:%fZ'))")
-		if err != nil {
-			log.Fatal(err)
-		}
-		for range n {
-			if _, err := stmt.Exec(newId(), r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]); err != nil {
-				log.Fatal(err)
+	}
+	// Tables first, then what refers to them.
+	for _, kind := range []string{"table", "index", "trigger"} {
+		for _, o := range objects {
+			if o.Type != kind {
+				continue
+			}
+			stmt := rename.ReplaceAllString(o.SQL, "${1}_raw")
+			if _, err := db.NewQuery(stmt).Execute(); err != nil {
+				log.Fatalf("%s: %v", stmt, err)
 			}
 		}
-		stmt.Close()
-		if err := tx.Commit(); err != nil {
-			log.Fatal(err)
-		}
-	})
+	}
+	out := map[string]string{}
+	for _, t := range tables {
+		out[t] = t + "_raw"
+	}
+	return out
 }

@@ -29,6 +29,14 @@ func registerChangeLog(app core.App) {
 
 func logChangeOn(kind string) func(e *core.RecordEvent) error {
 	return func(e *core.RecordEvent) error {
+		// A push's new records are written together at its end (see
+		// writeBatch); their change rows wait with them.
+		if b := writeBatchFor(e.Context); b != nil && b.owns(e.App) && kind == kindUpsert && e.Record.IsNew() {
+			if err := e.Next(); err != nil {
+				return err
+			}
+			return queueChange(e.Context, b, e.App, e.Record)
+		}
 		// Joins the caller's transaction when there is one; otherwise the
 		// write and its change row get a transaction of their own.
 		// The event's app is put back afterwards: the after-success hooks
@@ -49,18 +57,16 @@ func logChangeOn(kind string) func(e *core.RecordEvent) error {
 // SQL of the change log writes. They are fixed texts so a push can keep
 // them prepared for its whole transaction (see stmtCache).
 const (
-	insertChangeSQL = "INSERT INTO {{sync_changes}} ([[collection]], [[record]], [[kind]], [[version]], [[embassy]], [[volunteer]], [[report]]) " +
-		"VALUES ({:collection}, {:record}, {:kind}, {:version}, {:embassy}, {:volunteer}, {:report})"
-	reportScopeSQL    = "SELECT [[embassy]], [[volunteer]] FROM {{reports}} WHERE [[id]] = {:report}"
-	lastScopeSQL      = "SELECT [[embassy]], [[volunteer]] FROM {{sync_changes}} WHERE [[report]] = {:report} ORDER BY [[seq]] DESC LIMIT 1"
-	upsertSnapshotSQL = "INSERT INTO {{sync_snapshots}} ([[collection]], [[record]], [[data]]) VALUES ({:c}, {:r}, {:d}) " +
-		"ON CONFLICT ([[collection]], [[record]]) DO UPDATE SET [[data]] = excluded.[[data]]"
+	insertChangeSQL = "INSERT INTO {{sync_changes}} ([[collection]], [[record]], [[kind]], [[version]], [[embassy]], [[volunteer]], [[report]], [[data]]) " +
+		"VALUES ({:collection}, {:record}, {:kind}, {:version}, {:embassy}, {:volunteer}, {:report}, {:data})"
+	dropOlderChangesSQL = "DELETE FROM {{sync_changes}} WHERE [[report]] = {:report} AND [[record]] = {:record} AND [[collection]] = {:collection} AND [[seq]] < {:seq}"
+	reportScopeSQL      = "SELECT [[embassy]], [[volunteer]] FROM {{reports}} WHERE [[id]] = {:report}"
+	lastScopeSQL        = "SELECT [[embassy]], [[volunteer]] FROM {{sync_changes}} WHERE [[report]] = {:report} ORDER BY [[seq]] DESC LIMIT 1"
 )
 
-// appendChange writes one change row. SQLite assigns seq inside the write
-// transaction, and one writer at a time means seq order is commit order.
-func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string) error {
-	db := app.NonconcurrentDB()
+// changeFor is the change log row of rec: its scopes, and for an upsert the
+// record's public JSON (hidden fields left out), which a pull returns as is.
+func changeFor(ctx context.Context, app core.App, b *writeBatch, rec *core.Record, kind string) (dbx.Params, error) {
 	coll := rec.Collection().Name
 	row := dbx.Params{
 		"collection": coll,
@@ -70,6 +76,7 @@ func appendChange(ctx context.Context, app core.App, rec *core.Record, kind stri
 		"embassy":    "",
 		"volunteer":  "",
 		"report":     "",
+		"data":       nil,
 	}
 	switch coll {
 	case collReports:
@@ -78,44 +85,72 @@ func appendChange(ctx context.Context, app core.App, rec *core.Record, kind stri
 		row["report"] = rec.Id
 	case collMessages:
 		report := rec.GetString("report")
-		var scope struct {
-			Embassy   string `db:"embassy"`
-			Volunteer string `db:"volunteer"`
+		scope, ok := changeScope{}, false
+		if b != nil {
+			scope, ok = b.scopes[report]
 		}
-		err := stmt(ctx, db, reportScopeSQL, dbx.Params{"report": report}).One(&scope)
-		if err != nil {
-			// A cascade deletes the report before its messages: the
-			// report's last change row still has its scope.
-			_ = stmt(ctx, db, lastScopeSQL, dbx.Params{"report": report}).One(&scope)
+		if !ok {
+			db := app.NonconcurrentDB()
+			if err := stmt(ctx, db, reportScopeSQL, dbx.Params{"report": report}).One(&scope); err != nil {
+				// A cascade deletes the report before its messages: the
+				// report's last change row still has its scope.
+				_ = stmt(ctx, db, lastScopeSQL, dbx.Params{"report": report}).One(&scope)
+			}
 		}
 		row["embassy"] = scope.Embassy
 		row["volunteer"] = scope.Volunteer
 		row["report"] = report
 	}
-	if _, err := stmt(ctx, db, insertChangeSQL, row).Execute(); err != nil {
-		return fmt.Errorf("write change log: %w", err)
+	if kind == kindUpsert {
+		data, err := json.Marshal(rec.PublicExport())
+		if err != nil {
+			return nil, fmt.Errorf("encode change: %w", err)
+		}
+		row["data"] = string(data)
 	}
-	return writeSnapshot(ctx, app, rec, kind)
+	return row, nil
 }
 
-// writeSnapshot keeps sync_snapshots at the record's current public JSON,
-// or drops it with the record.
-func writeSnapshot(ctx context.Context, app core.App, rec *core.Record, kind string) error {
-	coll := rec.Collection().Name
-	if kind == kindDelete {
-		_, err := app.DB().Delete("sync_snapshots", dbx.HashExp{"collection": coll, "record": rec.Id}).Execute()
-		if err != nil {
-			return fmt.Errorf("drop snapshot: %w", err)
-		}
-		return nil
-	}
-	data, err := json.Marshal(rec.PublicExport())
+// appendChange writes rec's change row and drops the record's older one,
+// so the log keeps one row per record: its latest change. SQLite assigns
+// seq inside the write transaction, and one writer at a time means seq
+// order is commit order. The new row is written first, so the row dropped
+// is never the newest and seq never goes back.
+func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string) error {
+	row, err := changeFor(ctx, app, nil, rec, kind)
 	if err != nil {
-		return fmt.Errorf("encode snapshot: %w", err)
+		return err
 	}
-	params := dbx.Params{"c": coll, "r": rec.Id, "d": string(data)}
-	if _, err := stmt(ctx, app.NonconcurrentDB(), upsertSnapshotSQL, params).Execute(); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
+	db := app.NonconcurrentDB()
+	res, err := stmt(ctx, db, insertChangeSQL, row).Execute()
+	if err != nil {
+		return fmt.Errorf("write change log: %w", err)
 	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("write change log: %w", err)
+	}
+	older := dbx.Params{"report": row["report"], "record": rec.Id, "collection": row["collection"], "seq": seq}
+	if _, err := stmt(ctx, db, dropOlderChangesSQL, older).Execute(); err != nil {
+		return fmt.Errorf("drop older change: %w", err)
+	}
+	return nil
+}
+
+// queueChange puts a new record's change row in the push's batch. A new
+// record has no older row to drop.
+func queueChange(ctx context.Context, b *writeBatch, app core.App, rec *core.Record) error {
+	row, err := changeFor(ctx, app, b, rec, kindUpsert)
+	if err != nil {
+		return err
+	}
+	if rec.Collection().Name == collReports {
+		b.scopes[rec.Id] = changeScope{Embassy: rec.GetString("embassy"), Volunteer: rec.GetString("volunteer")}
+	}
+	vals := make([]any, len(changeCols))
+	for i, col := range changeCols {
+		vals[i] = row[col]
+	}
+	b.addChange(vals)
 	return nil
 }

@@ -179,8 +179,15 @@ type pullAnswer struct {
 // pullAll pulls from the start until has_more is false.
 func (f *fixture) pullAll(h header) []pullChange {
 	f.t.Helper()
+	all, _ := f.pullSince(h, "")
+	return all
+}
+
+// pullSince pulls every page after cursor; it returns the changes and the
+// cursor to pull from next.
+func (f *fixture) pullSince(h header, cursor string) ([]pullChange, string) {
+	f.t.Helper()
 	var all []pullChange
-	cursor := ""
 	for {
 		var page pullAnswer
 		status := f.call(http.MethodGet, "/api/sync/pull?limit=500&cursor="+cursor, h, nil, &page)
@@ -190,7 +197,7 @@ func (f *fixture) pullAll(h header) []pullChange {
 		all = append(all, page.Changes...)
 		cursor = page.Cursor
 		if !page.HasMore {
-			return all
+			return all, cursor
 		}
 	}
 }

@@ -77,7 +77,8 @@ func afterCommit(app core.App, events []*core.ModelEvent, txErr error) error {
 }
 
 // insertModel writes the model's exported columns with one INSERT, the
-// same columns and values as PocketBase's create.
+// same columns and values as PocketBase's create; in a push with a write
+// batch, the row joins the batch instead.
 func insertModel(ctx context.Context, app core.App, model core.Model) error {
 	exporter, ok := model.(core.DBExporter)
 	if !ok {
@@ -92,6 +93,9 @@ func insertModel(ctx context.Context, app core.App, model core.Model) error {
 	}
 	if id, _ := data["id"].(string); id == "" {
 		return errors.New("insert: empty primary key")
+	}
+	if b := writeBatchFor(ctx); b != nil && b.owns(app) {
+		return b.addRow(model.TableName(), data)
 	}
 	db := app.NonconcurrentDB()
 	var sql string

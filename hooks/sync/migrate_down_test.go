@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -13,7 +14,7 @@ import (
 // up steps (newest first), whatever other migrations exist after them.
 func TestSyncMigrationsGoDownAndUpAgain(t *testing.T) {
 	app := testserver.NewApp(t, false)
-	files := []string{"1764116002_sync_snapshots.go", "1764116001_attachment_source_hash.go", "1764116000_sync_ops.go"}
+	files := []string{"1764119000_sync_changes_data.go", "1764116002_sync_snapshots.go", "1764116001_attachment_source_hash.go", "1764116000_sync_ops.go"}
 	var mine []*core.Migration
 	for _, file := range files {
 		i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == file })
@@ -40,7 +41,67 @@ func TestSyncMigrationsGoDownAndUpAgain(t *testing.T) {
 			t.Fatalf("%s up: %v", mine[i].File, err)
 		}
 	}
-	if !app.HasTable("sync_snapshots") || !app.HasTable("sync_ops") {
-		t.Fatal("tables missing after migrating up again")
+	if app.HasTable("sync_snapshots") || !app.HasTable("sync_ops") {
+		t.Fatal("sync_ops missing or sync_snapshots back after migrating up again")
+	}
+	if _, err := app.DB().NewQuery("SELECT data FROM sync_changes LIMIT 1").Execute(); err != nil {
+		t.Fatalf("sync_changes.data missing after migrating up again: %v", err)
+	}
+}
+
+// TestChangeLogMigrationKeepsTheLatestChange replays the move from
+// snapshots to data in the change log on a log with history: each record
+// keeps one row, its latest, with its JSON; tombstones keep no content.
+func TestChangeLogMigrationKeepsTheLatestChange(t *testing.T) {
+	f := newFixture(t)
+	rcpt := newReceipt()
+	kept, gone := newId(), newId()
+	f.push(nil, "d", []op{reportCreate("1", kept, f.embassy[0], rcpt, nil), reportCreate("2", gone, f.embassy[0], rcpt, nil)})
+	rec, err := f.app.FindRecordById("reports", kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Set("status", "in_review")
+	if err := f.app.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := f.app.FindRecordById("reports", gone)
+	if err := f.app.Delete(other); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1764119000_sync_changes_data.go" })
+	m := core.AppMigrations.Items()[i]
+	if err := m.Down(f.app); err != nil {
+		t.Fatal(err)
+	}
+	// The old layout had a row per change: put older history back.
+	_, err = f.app.DB().NewQuery(`INSERT INTO sync_changes (seq, collection, record, kind, version, embassy, report)
+		VALUES (-2, 'reports', {:kept}, 'upsert', 1, {:emb}, {:kept}), (-1, 'reports', {:gone}, 'upsert', 1, {:emb}, {:gone})`).
+		Bind(map[string]any{"kept": kept, "gone": gone, "emb": f.embassy[0]}).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(f.app); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Record  string  `db:"record"`
+		Kind    string  `db:"kind"`
+		Version int     `db:"version"`
+		Data    *string `db:"data"`
+	}
+	var rows []row
+	if err := f.app.DB().NewQuery("SELECT record, kind, version, data FROM sync_changes ORDER BY seq").All(&rows); err != nil {
+		t.Fatal(err)
+	}
+	byRecord := map[string][]row{}
+	for _, r := range rows {
+		byRecord[r.Record] = append(byRecord[r.Record], r)
+	}
+	if k := byRecord[kept]; len(k) != 1 || k[0].Kind != "upsert" || k[0].Data == nil || !strings.Contains(*k[0].Data, `"in_review"`) {
+		t.Fatalf("kept report's rows after the migration: %+v, want one upsert with its latest JSON", k)
+	}
+	if g := byRecord[gone]; len(g) != 1 || g[0].Kind != "delete" || g[0].Data != nil {
+		t.Fatalf("deleted report's rows after the migration: %+v, want only its tombstone", g)
 	}
 }

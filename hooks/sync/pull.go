@@ -40,7 +40,8 @@ type pullResponse struct {
 	HasMore bool     `json:"has_more"`
 }
 
-// changeRow is a row of sync_changes with its record's snapshot.
+// changeRow is a row of sync_changes: a record's latest change and, for an
+// upsert, its public JSON.
 type changeRow struct {
 	Seq        int64          `db:"seq"`
 	Collection string         `db:"collection"`
@@ -100,9 +101,8 @@ func (a *api) pull(e *core.RequestEvent) error {
 		return err
 	}
 	var rows []changeRow
-	err = e.App.DB().Select("c.seq", "c.collection", "c.record", "c.kind", "c.version", "s.data").
+	err = e.App.DB().Select("c.seq", "c.collection", "c.record", "c.kind", "c.version", "c.data").
 		From("sync_changes c").
-		LeftJoin("sync_snapshots s", dbx.NewExp("s.collection = c.collection AND s.record = c.record")).
 		Where(scope).AndWhere(dbx.NewExp("c.seq > {:after}", dbx.Params{"after": after})).
 		OrderBy("c.seq").Limit(int64(limit + 1)).All(&rows)
 	if err != nil {

@@ -154,39 +154,79 @@ func TestReceiptIsNeverEchoedOrStored(t *testing.T) {
 
 func TestEveryWritePathAppendsToTheChangeLog(t *testing.T) {
 	s := newScoped(t)
-	before := len(s.pullAll(bearer(s.staffTok[0])))
+	staff := bearer(s.staffTok[0])
+	_, cursor := s.pullSince(staff, "")
+	var got []string
+	// step makes one write and checks that the next pull brings its change.
+	step := func(want string, write func()) {
+		t.Helper()
+		write()
+		var changes []pullChange
+		changes, cursor = s.pullSince(staff, cursor)
+		for _, c := range changes {
+			got = append(got, fmt.Sprintf("%s:%s:%d", c.Collection, c.Kind, c.Version))
+		}
+		if len(changes) != 1 || got[len(got)-1] != want {
+			t.Fatalf("after a write, the pull brought %v, want [%s]", got[len(got)-len(changes):], want)
+		}
+	}
 
 	// Staff console through the REST API.
-	status := s.call(http.MethodPatch, "/api/collections/reports/records/"+s.volReport[0], bearer(s.staffTok[0]), map[string]any{"status": "in_review"}, nil)
-	if status != 200 {
-		t.Fatalf("REST update: %d", status)
-	}
-	status = s.call(http.MethodPost, "/api/collections/messages/records", bearer(s.staffTok[0]),
-		map[string]any{"report": s.volReport[0], "direction": "staff", "body": "hi", "author": s.staff[0].Id}, nil)
-	if status != 200 {
-		t.Fatalf("REST message: %d", status)
-	}
+	var msg struct{ Id string }
+	step("reports:upsert:2", func() {
+		status := s.call(http.MethodPatch, "/api/collections/reports/records/"+s.volReport[0], staff, map[string]any{"status": "in_review"}, nil)
+		if status != 200 {
+			t.Fatalf("REST update: %d", status)
+		}
+	})
+	step("messages:upsert:0", func() {
+		status := s.call(http.MethodPost, "/api/collections/messages/records", staff,
+			map[string]any{"report": s.volReport[0], "direction": "staff", "body": "hi", "author": s.staff[0].Id}, &msg)
+		if status != 200 {
+			t.Fatalf("REST message: %d", status)
+		}
+	})
 	// Go code and the dashboard save records the same way.
 	rec, _ := s.app.FindRecordById("reports", s.volReport[0])
-	rec.Set("status", "contacted")
-	if err := s.app.Save(rec); err != nil {
-		t.Fatal(err)
-	}
+	step("reports:upsert:3", func() {
+		rec.Set("status", "contacted")
+		if err := s.app.Save(rec); err != nil {
+			t.Fatal(err)
+		}
+	})
 	if err := s.app.Delete(rec); err != nil {
 		t.Fatal(err)
 	}
-
-	got := s.pullAll(bearer(s.staffTok[0]))[before:]
+	changes, _ := s.pullSince(staff, cursor)
 	var kinds []string
-	for _, c := range got {
+	for _, c := range changes {
 		kinds = append(kinds, fmt.Sprintf("%s:%s:%d", c.Collection, c.Kind, c.Version))
 	}
-	want := []string{"reports:upsert:2", "messages:upsert:0", "reports:upsert:3", "messages:delete:0", "reports:delete:3"}
-	if !slices.Equal(kinds, want) {
-		t.Fatalf("change log %v, want %v", kinds, want)
+	// Deleting the report deletes its message: two tombstones.
+	if want := []string{"messages:delete:0", "reports:delete:3"}; !slices.Equal(kinds, want) {
+		t.Fatalf("after the delete, the pull brought %v, want %v", kinds, want)
 	}
-	if got[len(got)-1].Data != nil {
-		t.Fatalf("tombstone carries data %v", got[len(got)-1].Data)
+	for _, c := range changes {
+		if c.Data != nil {
+			t.Fatalf("tombstone carries data %v", c.Data)
+		}
+	}
+
+	// The log keeps one row per record, its latest change: from the start,
+	// the report and its message are only their tombstones.
+	var mine []string
+	for _, c := range s.pullAll(staff) {
+		if c.Id == s.volReport[0] || c.Id == msg.Id {
+			mine = append(mine, c.Collection+":"+c.Kind)
+		}
+	}
+	if want := []string{"messages:delete", "reports:delete"}; !slices.Equal(mine, want) {
+		t.Fatalf("the whole log holds %v for the deleted report, want only %v", mine, want)
+	}
+	var content int
+	if err := s.app.DB().NewQuery("SELECT COUNT(*) FROM sync_changes WHERE record IN ({:r}, {:m}) AND data IS NOT NULL").
+		Bind(map[string]any{"r": s.volReport[0], "m": msg.Id}).Row(&content); err != nil || content != 0 {
+		t.Fatalf("%d change rows still hold the deleted records' content (%v)", content, err)
 	}
 	// The volunteer learns of the delete too.
 	vol := s.pullAll(device(s.deviceToken[0]))

@@ -118,7 +118,13 @@ func (a *api) push(e *core.RequestEvent) error {
 	err = e.App.RunInTransaction(func(txApp core.App) error {
 		stmts := newStmtCache(txApp.NonconcurrentDB())
 		defer stmts.close()
-		run.reset(txApp, stmts)
+		var batch *writeBatch
+		if run.deferHooks {
+			if batch = newWriteBatch(txApp.NonconcurrentDB()); batch != nil {
+				defer batch.close()
+			}
+		}
+		run.reset(txApp, stmts, batch)
 		if err := run.loadKnown(preps); err != nil {
 			return err
 		}
@@ -176,7 +182,8 @@ type pushRun struct {
 
 	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
 
-	ctx      context.Context      // carries the transaction's prepared statements to the record hooks
+	ctx      context.Context      // carries the transaction's prepared statements and batch to the record hooks
+	batch    *writeBatch          // new records waiting to be written; nil when written one by one
 	applied  map[string]appliedOp // this device's applied ops, by op id
 	existing map[string]bool      // "collection/id" of records that exist
 	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
@@ -235,9 +242,13 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 }
 
 // reset starts a run on txApp (a retried transaction starts clean).
-func (p *pushRun) reset(txApp core.App, stmts *stmtCache) {
+func (p *pushRun) reset(txApp core.App, stmts *stmtCache, batch *writeBatch) {
 	p.tx = txApp
 	p.ctx = withStmtCache(context.Background(), stmts)
+	p.batch = batch
+	if batch != nil {
+		p.ctx = withWriteBatch(p.ctx, batch)
+	}
 	p.inserted = p.inserted[:0]
 	p.applied = map[string]appliedOp{}
 	p.existing = map[string]bool{}
@@ -311,6 +322,12 @@ func (p *pushRun) create(res opResult, prep prepared) (opResult, error) {
 	if p.existing[op.Collection+"/"+op.Id] {
 		return p.createExisting(res, prep)
 	}
+	if op.Collection == collMessages {
+		// A message reads its report, which may be waiting in the batch.
+		if err := p.settle(); err != nil {
+			return res, err
+		}
+	}
 	col, err := p.tx.FindCachedCollectionByNameOrId(op.Collection)
 	if err != nil {
 		return res, err
@@ -333,6 +350,10 @@ func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) 
 	op := prep.op
 	first, ok := p.created[op.Collection+"/"+op.Id]
 	if !ok || first.Hash != prep.hash {
+		// The record read below may be waiting in the batch.
+		if err := p.settle(); err != nil {
+			return res, err
+		}
 		err := p.tx.DB().Select("op", "kind", "collection", "record", "hash", "version").From("sync_ops").
 			Where(dbx.HashExp{"collection": op.Collection, "record": op.Id, "kind": opCreate, "hash": prep.hash}).
 			Limit(1).One(&first)
@@ -472,9 +493,34 @@ func (p *pushRun) remember(op pushOp, record, hash string, version int) {
 const insertOpSQL = "INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) " +
 	"VALUES ({:device}, {:op}, {:kind}, {:collection}, {:record}, {:hash}, {:version})"
 
-// flush writes the queued sync_ops rows, one prepared INSERT each: cheaper
-// than multi-row INSERTs whose long SQL text SQLite must parse every time.
+// settle writes the batch's waiting records, before anything reads them.
+func (p *pushRun) settle() error {
+	if p.batch == nil || !p.batch.pending() {
+		return nil
+	}
+	return p.batch.flush()
+}
+
+// opCols are the sync_ops columns a batch writes, in order.
+var opCols = []string{"device", "op", "kind", "collection", "record", "hash", "version"}
+
+// flush writes the batch's records and change rows, then the queued
+// sync_ops rows: with the batch's multi-row INSERTs, or one prepared
+// INSERT each.
 func (p *pushRun) flush() error {
+	if p.batch != nil {
+		if err := p.batch.flush(); err != nil {
+			return err
+		}
+		rows := make([][]any, len(p.pending))
+		for i, r := range p.pending {
+			rows[i] = []any{p.device, r.Op, r.Kind, r.Collection, r.Record, r.Hash, r.Version}
+		}
+		if err := p.batch.insert("sync_ops", opCols, rows); err != nil {
+			return fmt.Errorf("remember ops: %w", err)
+		}
+		return nil
+	}
 	db := p.tx.NonconcurrentDB()
 	for _, r := range p.pending {
 		params := dbx.Params{"device": p.device, "op": r.Op, "kind": r.Kind, "collection": r.Collection,

@@ -1,0 +1,79 @@
+package sync
+
+import (
+	"math"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// A batch stores exactly what one INSERT per row with bound parameters
+// stores: the same values with the same SQLite types, in the same order.
+func TestWriteBatchStoresWhatBoundParametersStore(t *testing.T) {
+	db, err := dbx.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ddl := "(id INTEGER PRIMARY KEY, s TEXT, n NUMERIC, r REAL, b BOOLEAN, j JSON, d TEXT, x)"
+	for _, table := range []string{"batched", "bound"} {
+		if _, err := db.NewQuery("CREATE TABLE " + table + " " + ddl).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	date, _ := types.ParseDateTime("2026-11-26 10:00:00.123Z")
+	cols := []string{"s", "n", "r", "b", "j", "d", "x"}
+	rows := [][]any{
+		{"plain", 3, 3.0, true, types.JSONRaw(`["shelter","medical"]`), date, nil},
+		{`quote " backslash \ newline` + "\n tab\t cr\r bell\x07 ", 3.5, -0.0, false, types.JSONRaw(nil), types.DateTime{}, int64(math.MaxInt64)},
+		{"ภาษาไทย ភាសាខ្មែរ မြန်မာ 中文 😀 \u2028", 1e21, 1.5e-7, 1, "", "", -1},
+		{"", int64(-42), math.MaxFloat64, 0, "{}", "text", 2.25},
+		// No exact JSON form: written with a bound INSERT, in its place.
+		{"bad utf-8 \xff", 1, 1, true, nil, nil, []byte{0, 1, 2}},
+		{"nul \x00 inside", 1, 1, true, nil, nil, nil},
+		{"after", math.Inf(1), 1, true, nil, nil, nil},
+	}
+
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newWriteBatch(tx)
+	if b == nil {
+		t.Fatal("no batch on a dbx transaction")
+	}
+	if err := b.insert("batched", cols, rows); err != nil {
+		t.Fatal(err)
+	}
+	b.close()
+	for _, row := range rows {
+		if _, err := tx.Insert("bound", dbx.Params{"s": row[0], "n": row[1], "r": row[2], "b": row[3], "j": row[4], "d": row[5], "x": row[6]}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	read := func(table string) []string {
+		var out []string
+		q := "SELECT quote(s) || '|' || typeof(n) || quote(n) || '|' || typeof(r) || quote(r) || '|' || typeof(b) || quote(b) || '|' || " +
+			"quote(j) || '|' || quote(d) || '|' || typeof(x) || quote(x) FROM " + table + " ORDER BY id"
+		if err := db.NewQuery(q).Column(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got, want := read("batched"), read("bound")
+	if len(got) != len(want) {
+		t.Fatalf("batched %d rows, bound %d", len(got), len(want))
+	}
+	// The rows without a JSON form are the last ones here, so the order
+	// is the same either way.
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("row %d:\n batched %s\n bound   %s", i, got[i], want[i])
+		}
+	}
+}
