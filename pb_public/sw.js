@@ -3,8 +3,14 @@
 // shell files come from the cache and are refreshed behind; /api/* is never
 // cached (reports and replies live in IndexedDB instead). Bump VERSION when
 // the list of shell files changes.
+//
+// It also sends the outbox when Background Sync says the network is back
+// and no page is open, with the very code the pages use: db.js, ids.js,
+// outbox.js and sync.js are classic scripts for that reason.
 
-const VERSION = 'homeward-v2';
+importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
+
+const VERSION = 'homeward-v3';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -70,13 +76,41 @@ self.addEventListener('fetch', (event) => {
   })());
 });
 
-// Background Sync: the network is back. The sync code is an ES module,
-// which a service worker cannot load in Chrome 80, so wake the open pages
-// and let them send; with no page open the browser retries the tag later.
+// Background Sync: the network is back. A visible page sends itself, so
+// the person sees the progress; otherwise (no page open, or only hidden
+// ones the browser may have frozen) this worker sends. sync.js holds a lock
+// over each pass, so a page opened meanwhile waits instead of racing it.
+// A failed pass rejects, and the browser tries the tag again later.
 self.addEventListener('sync', (event) => {
+  if (event.tag === 'outbox') event.waitUntil(sendQueued());
+});
+
+// Periodic sync (installed apps, Chrome 80+): another chance for reports a
+// failed one-shot sync gave up on. With nothing left to send it is dropped.
+self.addEventListener('periodicsync', (event) => {
   if (event.tag !== 'outbox') return;
-  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((list) => {
-    for (const c of list) c.postMessage('sync');
-    if (!list.length) throw new Error('no page open to send from');
+  event.waitUntil(self.homeward.sync.pending().then((any) => {
+    if (any) return sendQueued();
+    return self.registration.periodicSync.unregister('outbox');
   }));
 });
+
+async function sendQueued() {
+  const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const visible = pages.filter((c) => c.visibilityState === 'visible');
+  if (visible.length) {
+    for (const c of visible) c.postMessage('sync');
+    return;
+  }
+  const { outbox, sync } = self.homeward;
+  try {
+    await outbox.retryNow();
+    await sync.run();
+  } catch (e) {
+    // A refused device credential waits for the volunteer to log in again
+    // (the outbox stays); retrying before that would be refused again.
+    if (!(e instanceof sync.AuthError)) throw e;
+  } finally {
+    for (const c of pages) c.postMessage('changed');
+  }
+}

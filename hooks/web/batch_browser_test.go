@@ -32,15 +32,15 @@ func TestPushHalvesTooLargeBatchesAndSetsBadOpsAside(t *testing.T) {
 	}
 	// A report whose operation the server cannot read (an unknown
 	// collection), as a bug in an older app version might have queued.
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`Promise.all([import('/js/db.js'), import('/js/outbox.js')]).then(([db, outbox]) => {
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(({ db, outbox }) => {
 		const e = outbox.entry('create', 'nope', 'badbadbadbadbadbadba', {}, '', 'self');
 		return db.putMany([['reports', { id: 'badbadbadbadbadbadba', channel: 'self', embassyName: 'broken', state: 'saved', createdAt: Date.now() + 1000 }], ['outbox', e]]);
-	})`, chromedp.EvalAwaitPromise))
+	})(self.homeward)`, chromedp.EvalAwaitPromise))
 
 	srv.maxOps.Store(2)
 	srv.Restart()
 	setOffline(t, ctx, false)
-	waitFor(t, ctx, "the outbox empty", `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length === 0)`)
+	waitFor(t, ctx, "the outbox empty", `self.homeward.outbox.list().then((l) => l.length === 0)`)
 	if n, _ := srv.App.CountRecords("reports"); n != good {
 		t.Fatalf("the server holds %d reports, want exactly %d", n, good)
 	}

@@ -146,6 +146,7 @@ type killerProxy struct {
 	gzipPushes atomic.Int32 // pushes that arrived gzipped
 	fileHeads  atomic.Int32 // tus HEADs: the app asking where an upload stands
 	tooMany    atomic.Int32 // answers 429 Too Many Requests
+	refused    atomic.Int32 // sync API answers 401 or 403: a device credential refused
 }
 
 // killReport is the server's answer that the browser never received.
@@ -162,6 +163,9 @@ func startKillerProxy(t *testing.T, bin *binarytest.Server) *killerProxy {
 	p.rp.ModifyResponse = func(res *http.Response) error {
 		if res.StatusCode == http.StatusTooManyRequests {
 			p.tooMany.Add(1)
+		}
+		if (res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden) && strings.HasPrefix(res.Request.URL.Path, "/api/sync/") {
+			p.refused.Add(1)
 		}
 		return nil
 	}

@@ -223,7 +223,7 @@ func waitForServiceWorker(t *testing.T, ctx context.Context) {
 // localReports returns the reports IndexedDB holds on the phone.
 func localReports(t *testing.T, ctx context.Context) []map[string]any {
 	t.Helper()
-	s := eval[string](t, ctx, `import('/js/db.js').then((db) => db.all('reports')).then((r) => JSON.stringify(r))`)
+	s := eval[string](t, ctx, `self.homeward.db.all('reports').then((r) => JSON.stringify(r))`)
 	var out []map[string]any
 	if err := json.Unmarshal([]byte(s), &out); err != nil {
 		t.Fatal(err)

@@ -84,14 +84,14 @@ func fileTwoReportsOffline(t *testing.T, ctx context.Context, base string, stop 
 	if reps := localReports(t, ctx); len(reps) != 2 {
 		t.Fatalf("%d reports on the phone, want 2", len(reps))
 	}
-	if n := eval[int](t, ctx, `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length)`); n != 1 {
+	if n := eval[int](t, ctx, `self.homeward.db.all('files').then((f) => f.length)`); n != 1 {
 		t.Fatalf("%d files waiting on the phone, want 1", n)
 	}
-	if n := eval[int](t, ctx, `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length)`); n != 2 {
+	if n := eval[int](t, ctx, `self.homeward.outbox.list().then((l) => l.length)`); n != 2 {
 		t.Fatalf("outbox holds %d operations, want 2", n)
 	}
 	// The photo was shrunk and re-encoded on the phone: no EXIF left.
-	exif := eval[bool](t, ctx, `import('/js/db.js').then((db) => db.all('files')).then((f) => new Response(f[0].blob).arrayBuffer())
+	exif := eval[bool](t, ctx, `self.homeward.db.all('files').then((f) => new Response(f[0].blob).arrayBuffer())
 		.then((b) => { const s = new TextDecoder('latin1').decode(new Uint8Array(b)); return s.indexOf('Exif') >= 0 || s.indexOf('TestPhone') >= 0; })`)
 	if exif {
 		t.Fatal("the stored photo still carries EXIF data")

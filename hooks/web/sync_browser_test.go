@@ -38,7 +38,7 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 		t.Fatalf("the server answered the photo upload it was killed after with %d %s", got.Status, got.Body)
 	}
 	srv.Proxy.Stop()
-	waitFor(t, ctx, "the photo upload failed", `import('/js/db.js').then((db) => db.all('files')).then((f) => f[0].state === 'uploading' && !!f[0].url)`)
+	waitFor(t, ctx, "the photo upload failed", `self.homeward.db.all('files').then((f) => f[0].state === 'uploading' && !!f[0].url)`)
 	srv.Restart()
 	waitFor(t, ctx, "both reports sent", `Array.from(document.querySelectorAll('#mine .state')).map((e) => e.textContent).join('|') === 'Sent to the embassy|Sent to the embassy'`)
 
@@ -72,12 +72,12 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 	}
 
 	// Once acknowledged, what the person wrote is no longer on the phone.
-	if left := eval[string](t, ctx, `import('/js/db.js').then((db) => db.all('reports')).then((r) => JSON.stringify(r))`); strings.Contains(left, "written offline") {
+	if left := eval[string](t, ctx, `self.homeward.db.all('reports').then((r) => JSON.stringify(r))`); strings.Contains(left, "written offline") {
 		t.Fatalf("the report text stayed on the phone after the server acknowledged it: %s", left)
 	}
 
 	// The photo follows its report through tus and is stored clean, once.
-	waitFor(t, ctx, "the photo sent", `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length === 1 && f[0].state === 'sent' && f[0].blob === null)`)
+	waitFor(t, ctx, "the photo sent", `self.homeward.db.all('files').then((f) => f.length === 1 && f[0].state === 'sent' && f[0].blob === null)`)
 	if srv.Proxy.fileHeads.Load() == 0 {
 		t.Error("the app resumed the photo without asking the server where the upload stands (HEAD)")
 	}
@@ -118,7 +118,7 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 	waitFor(t, ctx, "the staff reply", `document.getElementById('fu-messages').textContent.indexOf('We will call you tomorrow.') >= 0`)
 	do(t, ctx, chromedp.SendKeys(chromedp.ID("fu-reply"), "Thank you, I will answer."),
 		chromedp.Click(chromedp.CSS(`#reply-form button[type="submit"]`)))
-	waitFor(t, ctx, "the reply sent", `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length === 0)`)
+	waitFor(t, ctx, "the reply sent", `self.homeward.outbox.list().then((l) => l.length === 0)`)
 	// On another phone (a fresh browser profile), the receipt alone shows
 	// the status and the reply.
 	other := browsertest.New(t, 60*time.Second)
@@ -131,7 +131,7 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 
 	replies := srv.records("messages", fmtFilter("report = %s && direction = 'reporter'", firstId))
 	if len(replies) != 1 || replies[0]["body"] != "Thank you, I will answer." {
-		local := eval[string](t, ctx, `import('/js/db.js').then((db) => db.all('messages')).then((m) => JSON.stringify(m))`)
+		local := eval[string](t, ctx, `self.homeward.db.all('messages').then((m) => JSON.stringify(m))`)
 		t.Fatalf("the reporter's reply reached the server %d times, want once; on the phone: %s", len(replies), local)
 	}
 }

@@ -35,7 +35,7 @@ func TestVoiceNoteReachesTheServer(t *testing.T) {
 	waitFor(t, ctx, "the voice note", `document.getElementById('photo-list').textContent.indexOf('Voice note') >= 0`)
 	do(t, ctx, chromedp.SendKeys(chromedp.ID("f-message"), "with a voice note"),
 		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
-	waitFor(t, ctx, "the voice note sent", `import('/js/db.js').then((db) => db.all('files')).then((f) => f.length === 1 && f[0].state === 'sent')`)
+	waitFor(t, ctx, "the voice note sent", `self.homeward.db.all('files').then((f) => f.length === 1 && f[0].state === 'sent')`)
 
 	atts, err := srv.App.FindAllRecords("attachments")
 	if err != nil {

@@ -161,7 +161,7 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 	waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
 	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
 	waitFor(t, ctx, "the login again", `!document.getElementById('vol-login').hidden && document.getElementById('vol-login-note').textContent.indexOf('expired') >= 0`)
-	if n := eval[int](t, ctx, `import('/js/outbox.js').then((o) => o.list()).then((l) => l.length)`); n != 1 {
+	if n := eval[int](t, ctx, `self.homeward.outbox.list().then((l) => l.length)`); n != 1 {
 		t.Fatalf("the outbox holds %d operations after the credential was refused, want 1", n)
 	}
 	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
@@ -182,7 +182,7 @@ func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
 	waitForServiceWorker(t, ctx)
 	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
-	waitFor(t, ctx, "the saved QR code", `import('/js/db.js').then((db) => db.get('meta', 'qr:test-indonesia')).then((s) => !!s && s.indexOf('<svg') >= 0)`)
+	waitFor(t, ctx, "the saved QR code", `self.homeward.db.get('meta', 'qr:test-indonesia').then((s) => !!s && s.indexOf('<svg') >= 0)`)
 
 	srv.Stop()
 	setOffline(t, ctx, true)

@@ -2,18 +2,23 @@
 // on the phone first (db.js, outbox.js) and sent by sync.js when a network
 // exists; the screens only ever show the state the database holds.
 
-import * as db from './db.js';
-import * as outbox from './outbox.js';
-import * as sync from './sync.js';
 import * as i18n from './i18n.js';
-import { newId, newReceipt, normalizeReceipt, groupReceipt } from './ids.js';
 import * as media from './media.js';
+
+// The store, the queue and the sender are classic scripts the service
+// worker shares (see db.js); index.html loads them before this module.
+const { db, outbox, sync } = self.homeward;
+const { newId, newReceipt, normalizeReceipt, groupReceipt } = self.homeward.ids;
 
 const NEEDS = ['safety', 'medical', 'shelter', 'food_money', 'documents', 'legal', 'repatriation', 'family_contact', 'other'];
 // CONSENT_VERSION names the consent wording shown in this release; staff
 // see which wording a person agreed to.
 const CONSENT_VERSION = 'web-1';
 const EXIT_URL = 'https://www.google.com/';
+// PERIODIC_SYNC is the least time between periodic background sends; the
+// browser stretches it by how much the app is used. It is dropped once the
+// outbox is empty (sw.js), so a phone with nothing to send stays silent.
+const PERIODIC_SYNC = 6 * 60 * 60 * 1000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -400,12 +405,17 @@ async function reply(ev) {
 
 // ----- sync scheduling -----
 
-// askBackgroundSync asks the browser to tell the service worker when the
-// network is back (Background Sync, Chrome 49+); elsewhere `online` and the
-// backoff timer do the work.
+// askBackgroundSync asks the browser to wake the service worker when the
+// network is back (Background Sync, Chrome 49+), which sends the outbox
+// itself when no page is open; periodic sync (Chrome 80+, installed apps
+// only) is a second chance. Elsewhere `online`, the backoff timer and the
+// next start do the work.
 function askBackgroundSync() {
   if (!navigator.serviceWorker) return;
-  navigator.serviceWorker.ready.then((r) => r.sync && r.sync.register('outbox')).catch(() => {});
+  navigator.serviceWorker.ready.then((r) => {
+    if (r.periodicSync) r.periodicSync.register('outbox', { minInterval: PERIODIC_SYNC }).catch(() => {});
+    return r.sync && r.sync.register('outbox');
+  }).catch(() => {});
 }
 
 let timer = 0;
@@ -507,9 +517,12 @@ async function start() {
   wire();
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js').catch(() => {});
-    // The service worker wakes the page when the browser's background sync
-    // says the network is back (Chrome), even if the tab is in the background.
-    navigator.serviceWorker.addEventListener('message', (e) => { if (e.data === 'sync') sendNow(); });
+    // Background Sync says the network is back: a visible page sends itself
+    // (and shows progress); after the worker has sent, pages redraw.
+    navigator.serviceWorker.addEventListener('message', (e) => {
+      if (e.data === 'sync') sendNow();
+      else if (e.data === 'changed') render();
+    });
   }
   // Ask the browser not to evict reports under storage pressure.
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});

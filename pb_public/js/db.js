@@ -1,102 +1,113 @@
 // db.js: a tiny promise wrapper over IndexedDB with a versioned schema.
 // Every record the app keeps lives here, keyed by ids made on the phone.
+//
+// A classic script, not a module: the service worker loads it with
+// importScripts (Chrome 80 has no module service workers) and the pages
+// with a <script> tag; both find it at self.homeward.db.
 
-const NAME = 'homeward';
-const VERSION = 1;
+(function (homeward) {
+  'use strict';
 
-// Each schema step upgrades from the previous version; never edit a step
-// that has shipped, add the next one.
-const upgrades = [
-  (db) => {
-    db.createObjectStore('reports', { keyPath: 'id' });   // local copy and state of each report
-    db.createObjectStore('outbox', { keyPath: 'op' });    // operations not yet acknowledged
-    db.createObjectStore('files', { keyPath: 'id' });     // photos and voice notes waiting to upload
-    db.createObjectStore('messages', { keyPath: 'id' });  // replies both ways
-    db.createObjectStore('embassies', { keyPath: 'id' }); // the directory, for offline use
-    db.createObjectStore('meta');                         // small settings: device id, cursors, credential
-  },
-];
+  const NAME = 'homeward';
+  const VERSION = 1;
 
-let opening = null;
+  // Each schema step upgrades from the previous version; never edit a step
+  // that has shipped, add the next one.
+  const upgrades = [
+    (db) => {
+      db.createObjectStore('reports', { keyPath: 'id' });   // local copy and state of each report
+      db.createObjectStore('outbox', { keyPath: 'op' });    // operations not yet acknowledged
+      db.createObjectStore('files', { keyPath: 'id' });     // photos and voice notes waiting to upload
+      db.createObjectStore('messages', { keyPath: 'id' });  // replies both ways
+      db.createObjectStore('embassies', { keyPath: 'id' }); // the directory, for offline use
+      db.createObjectStore('meta');                         // small settings: device id, cursors, credential
+    },
+  ];
 
-function req(r) {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-}
+  let opening = null;
 
-export function open() {
-  if (!opening) {
-    opening = new Promise((resolve, reject) => {
-      const r = indexedDB.open(NAME, VERSION);
-      r.onupgradeneeded = (e) => {
-        for (let v = e.oldVersion; v < VERSION; v++) upgrades[v](r.result);
-      };
-      r.onsuccess = () => {
-        const db = r.result;
-        // Another tab upgrading or erasing: let go so it is not blocked.
-        db.onversionchange = () => { db.close(); opening = null; };
-        resolve(db);
-      };
-      r.onerror = () => { opening = null; reject(r.error); };
-      r.onblocked = () => reject(new Error('database blocked'));
+  function req(r) {
+    return new Promise((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
     });
   }
-  return opening;
-}
 
-async function store(name, mode) {
-  const db = await open();
-  return db.transaction(name, mode).objectStore(name);
-}
-
-export async function get(name, key) {
-  return req((await store(name, 'readonly')).get(key));
-}
-
-export async function all(name) {
-  return req((await store(name, 'readonly')).getAll());
-}
-
-// put writes value and resolves once the transaction is durable, so the
-// caller may tell the person "saved on this phone" truthfully.
-export async function put(name, value, key) {
-  const db = await open();
-  const tx = db.transaction(name, 'readwrite');
-  tx.objectStore(name).put(value, key);
-  return done(tx);
-}
-
-export async function del(name, key) {
-  const db = await open();
-  const tx = db.transaction(name, 'readwrite');
-  tx.objectStore(name).delete(key);
-  return done(tx);
-}
-
-// putMany writes several stores in one transaction: all or nothing.
-export async function putMany(entries) {
-  const db = await open();
-  const names = [...new Set(entries.map((e) => e[0]))];
-  const tx = db.transaction(names, 'readwrite');
-  for (const [name, value] of entries) tx.objectStore(name).put(value);
-  return done(tx);
-}
-
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
-  });
-}
-
-// erase deletes the whole database.
-export async function erase() {
-  if (opening) {
-    try { (await opening).close(); } catch (e) { /* already closed */ }
-    opening = null;
+  function open() {
+    if (!opening) {
+      opening = new Promise((resolve, reject) => {
+        const r = indexedDB.open(NAME, VERSION);
+        r.onupgradeneeded = (e) => {
+          for (let v = e.oldVersion; v < VERSION; v++) upgrades[v](r.result);
+        };
+        r.onsuccess = () => {
+          const db = r.result;
+          // Another tab (or the service worker) upgrading or erasing: let go
+          // so it is not blocked.
+          db.onversionchange = () => { db.close(); opening = null; };
+          resolve(db);
+        };
+        r.onerror = () => { opening = null; reject(r.error); };
+        r.onblocked = () => reject(new Error('database blocked'));
+      });
+    }
+    return opening;
   }
-  return req(indexedDB.deleteDatabase(NAME));
-}
+
+  async function store(name, mode) {
+    const db = await open();
+    return db.transaction(name, mode).objectStore(name);
+  }
+
+  async function get(name, key) {
+    return req((await store(name, 'readonly')).get(key));
+  }
+
+  async function all(name) {
+    return req((await store(name, 'readonly')).getAll());
+  }
+
+  // put writes value and resolves once the transaction is durable, so the
+  // caller may tell the person "saved on this phone" truthfully.
+  async function put(name, value, key) {
+    const db = await open();
+    const tx = db.transaction(name, 'readwrite');
+    tx.objectStore(name).put(value, key);
+    return done(tx);
+  }
+
+  async function del(name, key) {
+    const db = await open();
+    const tx = db.transaction(name, 'readwrite');
+    tx.objectStore(name).delete(key);
+    return done(tx);
+  }
+
+  // putMany writes several stores in one transaction: all or nothing.
+  async function putMany(entries) {
+    const db = await open();
+    const names = [...new Set(entries.map((e) => e[0]))];
+    const tx = db.transaction(names, 'readwrite');
+    for (const [name, value] of entries) tx.objectStore(name).put(value);
+    return done(tx);
+  }
+
+  function done(tx) {
+    return new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+    });
+  }
+
+  // erase deletes the whole database.
+  async function erase() {
+    if (opening) {
+      try { (await opening).close(); } catch (e) { /* already closed */ }
+      opening = null;
+    }
+    return req(indexedDB.deleteDatabase(NAME));
+  }
+
+  homeward.db = { open, get, all, put, del, putMany, erase };
+})(self.homeward = self.homeward || {});

@@ -3,398 +3,436 @@
 // photos follow their report through resumable tus uploads; pull brings
 // statuses and staff replies, proved by the receipt or the volunteer's
 // device credential. The page is told about every step through `events`.
+//
+// A classic script shared with the service worker (see db.js), so the same
+// code sends from an open page and, through Background Sync, with no page
+// open: found at self.homeward.sync; needs db.js, ids.js and outbox.js.
+// One sender at a time across tabs and the worker (Web Locks, Chrome 69).
 
-import * as db from './db.js';
-import * as outbox from './outbox.js';
-import { newId, normalizeReceipt } from './ids.js';
+(function (homeward) {
+  'use strict';
 
-const PUSH = '/api/sync/push';
-const PULL = '/api/sync/pull';
-const FILES = '/api/sync/files/';
-// A push of 25 reports is about 25 KB: under a minute on 2G, so a cut link
-// loses little work and "sending 26 of 40" moves often enough to trust.
-const MAX_BATCH = 25;
-const CHUNK = 64 * 1024;     // photos go in pieces a 2G link finishes
-const PULL_LIMIT = 100;
+  const db = homeward.db;
+  const outbox = homeward.outbox;
+  const { newId, normalizeReceipt } = homeward.ids;
 
-export const events = new EventTarget();
+  const PUSH = '/api/sync/push';
+  const PULL = '/api/sync/pull';
+  const FILES = '/api/sync/files/';
+  // A push of 25 reports is about 25 KB: under a minute on 2G, so a cut link
+  // loses little work and "sending 26 of 40" moves often enough to trust.
+  const MAX_BATCH = 25;
+  const CHUNK = 64 * 1024;     // photos go in pieces a 2G link finishes
+  const PULL_LIMIT = 100;
+  const LOCK = 'homeward-sync';
 
-// AuthError means the volunteer's device credential was refused: the
-// outbox stays, and the page asks for a new login.
-export class AuthError extends Error {}
+  const events = new EventTarget();
 
-function emit(type, detail) {
-  events.dispatchEvent(new CustomEvent(type, { detail }));
-}
+  // AuthError means the volunteer's device credential was refused: the
+  // outbox stays, and the page asks for a new login.
+  class AuthError extends Error {}
 
-let batch = MAX_BATCH;
-let running = null;
-let again = false;
-
-// deviceId returns this phone's sync device id, made once.
-export async function deviceId() {
-  let id = await db.get('meta', 'device');
-  if (!id) {
-    id = newId();
-    await db.put('meta', id, 'device');
+  function emit(type, detail) {
+    events.dispatchEvent(new CustomEvent(type, { detail }));
   }
-  return id;
-}
 
-// credential returns the volunteer's device credential, if any.
-export function credential() {
-  return db.get('meta', 'credential');
-}
+  let batch = MAX_BATCH;
+  let running = null;
+  let again = false;
 
-async function headers(auth, receipt) {
-  const h = {};
-  if (auth === 'volunteer') {
-    const c = await credential();
-    if (!c || !c.token) throw new AuthError('no credential');
-    h.Authorization = 'Device ' + c.token;
+  // deviceId returns this phone's sync device id, made once.
+  async function deviceId() {
+    let id = await db.get('meta', 'device');
+    if (!id) {
+      id = newId();
+      await db.put('meta', id, 'device');
+    }
+    return id;
   }
-  if (receipt) h['X-Receipt'] = normalizeReceipt(receipt);
-  return h;
-}
 
-// recover marks reports left "sending" by a closed tab as saved again: no
-// answer came, so the honest state is that they wait on the phone.
-export async function recover() {
-  for (const r of await db.all('reports')) {
-    if (r.state === 'sending') {
-      r.state = 'saved';
-      await db.put('reports', r);
+  // credential returns the volunteer's device credential, if any.
+  function credential() {
+    return db.get('meta', 'credential');
+  }
+
+  async function headers(auth, receipt) {
+    const h = {};
+    if (auth === 'volunteer') {
+      const c = await credential();
+      if (!c || !c.token) throw new AuthError('no credential');
+      h.Authorization = 'Device ' + c.token;
+    }
+    if (receipt) h['X-Receipt'] = normalizeReceipt(receipt);
+    return h;
+  }
+
+  // recover marks reports and replies left "sending" by a sender that
+  // stopped (a closed tab, a service worker the browser ended) as saved again:
+  // no answer came, so the honest state is that they wait on the phone. A
+  // sender holding the lock is still at work, so its states are left alone.
+  function recover() {
+    return withLock(resetSending, true);
+  }
+
+  async function resetSending() {
+    for (const name of ['reports', 'messages']) {
+      for (const r of await db.all(name)) {
+        if (r.state === 'sending') {
+          r.state = 'saved';
+          await db.put(name, r);
+        }
+      }
     }
   }
-}
 
-// run pushes, uploads and pulls; overlapping calls fold into one more pass.
-export function run() {
-  if (running) {
-    again = true;
+  // withLock runs fn holding the sync lock, waiting for it, or with
+  // ifAvailable only when no other tab or worker holds it (else it resolves
+  // null without running fn). Without Web Locks fn just runs: those browsers
+  // lack Background Sync too, so only pages send there.
+  function withLock(fn, ifAvailable) {
+    const locks = self.navigator && self.navigator.locks;
+    if (!locks) return fn();
+    return locks.request(LOCK, { ifAvailable: !!ifAvailable }, (lock) => (lock ? fn() : null));
+  }
+
+  // pending reports whether anything waits to leave the phone: a queued
+  // operation or a file not yet uploaded.
+  async function pending() {
+    if ((await db.all('outbox')).length) return true;
+    return (await db.all('files')).some((f) => f.state !== 'sent' && f.state !== 'rejected');
+  }
+
+  // run pushes, uploads and pulls; overlapping calls fold into one more pass.
+  function run() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await withLock(pass);
+        } while (again);
+      } finally {
+        running = null;
+      }
+    })();
     return running;
   }
-  running = (async () => {
-    try {
-      do {
-        again = false;
-        await pass();
-      } while (again);
-    } finally {
-      running = null;
-    }
-  })();
-  return running;
-}
 
-// pass runs each stage even when an earlier one failed: a photo stuck on a
-// bad link must not hide the embassy's replies.
-async function pass() {
-  let err = null;
-  for (const stage of [pushAll, uploadAll, pullAll]) {
+  // pass runs each stage even when an earlier one failed: a photo stuck on a
+  // bad link must not hide the embassy's replies.
+  async function pass() {
+    await resetSending(); // this sender holds the lock: any "sending" is stale
+    let err = null;
+    for (const stage of [pushAll, uploadAll, pullAll]) {
+      try {
+        await stage();
+      } catch (e) {
+        if (e instanceof AuthError) err = e;
+        else err = err || e;
+      }
+    }
+    emit('change');
+    if (err) throw err;
+  }
+
+  // pushAll sends every due operation, one auth group at a time, so reporter
+  // operations never travel with a volunteer's credential.
+  async function pushAll() {
+    const start = Date.now();
+    const due = await outbox.due(start);
+    const total = due.length;
+    let done = 0;
+    if (!total) return;
+    emit('progress', { done, total });
+    for (const auth of ['self', 'volunteer']) {
+      let ops = due.filter((o) => (o.auth || 'self') === auth);
+      while (ops.length) {
+        const part = ops.slice(0, batch);
+        const n = await pushBatch(part, auth);
+        if (n === 0) continue; // the batch was halved; try again smaller
+        done += n;
+        ops = ops.slice(n);
+        emit('progress', { done, total });
+      }
+    }
+  }
+
+  // pushBatch sends ops and returns how many were settled (0 when the batch
+  // was halved after a 413 or a 400).
+  async function pushBatch(ops, auth) {
+    await markReports(ops, 'sending');
+    let res;
     try {
-      await stage();
+      const hdrs = Object.assign({ 'Content-Type': 'application/json' }, await headers(auth));
+      const body = await compress(JSON.stringify({ device: await deviceId(), ops: ops.map(wire) }), hdrs);
+      res = await fetch(PUSH, { method: 'POST', headers: hdrs, body, credentials: 'omit', cache: 'no-store' });
     } catch (e) {
-      if (e instanceof AuthError) err = e;
-      else err = err || e;
+      await retryLater(ops);
+      throw e;
     }
-  }
-  emit('change');
-  if (err) throw err;
-}
-
-// pushAll sends every due operation, one auth group at a time, so reporter
-// operations never travel with a volunteer's credential.
-async function pushAll() {
-  const start = Date.now();
-  const due = await outbox.due(start);
-  const total = due.length;
-  let done = 0;
-  if (!total) return;
-  emit('progress', { done, total });
-  for (const auth of ['self', 'volunteer']) {
-    let ops = due.filter((o) => (o.auth || 'self') === auth);
-    while (ops.length) {
-      const part = ops.slice(0, batch);
-      const n = await pushBatch(part, auth);
-      if (n === 0) continue; // the batch was halved; try again smaller
-      done += n;
-      ops = ops.slice(n);
-      emit('progress', { done, total });
+    if (res.status === 413) {
+      if (ops.length > 1) {
+        batch = Math.max(1, Math.floor(ops.length / 2));
+        return 0;
+      }
+      await settle(ops[0], { status: 'rejected', error: { message: 'too large' } });
+      return 1;
     }
-  }
-}
-
-// pushBatch sends ops and returns how many were settled (0 when the batch
-// was halved after a 413 or a 400).
-async function pushBatch(ops, auth) {
-  await markReports(ops, 'sending');
-  let res;
-  try {
-    const hdrs = Object.assign({ 'Content-Type': 'application/json' }, await headers(auth));
-    const body = await compress(JSON.stringify({ device: await deviceId(), ops: ops.map(wire) }), hdrs);
-    res = await fetch(PUSH, { method: 'POST', headers: hdrs, body, credentials: 'omit', cache: 'no-store' });
-  } catch (e) {
-    await retryLater(ops);
-    throw e;
-  }
-  if (res.status === 413) {
-    if (ops.length > 1) {
-      batch = Math.max(1, Math.floor(ops.length / 2));
-      return 0;
+    if (res.status === 400) {
+      // The server could not read the push: an op the phone made is bad.
+      // Halve until it is alone, then set it aside so it cannot block the rest.
+      if (ops.length > 1) {
+        batch = Math.max(1, Math.floor(ops.length / 2));
+        return 0;
+      }
+      let info = {};
+      try { info = await res.json(); } catch (e) { /* no details */ }
+      await settle(ops[0], { status: 'rejected', error: info });
+      return 1;
     }
-    await settle(ops[0], { status: 'rejected', error: { message: 'too large' } });
-    return 1;
-  }
-  if (res.status === 400) {
-    // The server could not read the push: an op the phone made is bad.
-    // Halve until it is alone, then set it aside so it cannot block the rest.
-    if (ops.length > 1) {
-      batch = Math.max(1, Math.floor(ops.length / 2));
-      return 0;
-    }
-    let info = {};
-    try { info = await res.json(); } catch (e) { /* no details */ }
-    await settle(ops[0], { status: 'rejected', error: info });
-    return 1;
-  }
-  if (auth === 'volunteer' && (res.status === 401 || res.status === 403)) {
-    await markReports(ops, 'saved');
-    await db.put('meta', true, 'relogin');
-    emit('relogin');
-    throw new AuthError('credential refused');
-  }
-  if (!res.ok) {
-    await retryLater(ops);
-    throw new Error('push failed: ' + res.status);
-  }
-  const body = await res.json();
-  const results = body.results || [];
-  for (let i = 0; i < ops.length; i++) {
-    const r = results.find((x) => x.op === ops[i].op) || results[i];
-    if (r) await settle(ops[i], r);
-  }
-  if (batch < MAX_BATCH) batch = Math.min(MAX_BATCH, batch * 2);
-  return ops.length;
-}
-
-// compress gzips a push body where the browser can (CompressionStream,
-// Chrome 80): report JSON shrinks to about a third, which is minutes on 2G.
-async function compress(json, hdrs) {
-  if (json.length < 1024 || typeof CompressionStream === 'undefined') return json;
-  const gz = new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'));
-  hdrs['Content-Encoding'] = 'gzip';
-  return new Response(gz).blob();
-}
-
-// wire strips local bookkeeping from an operation.
-function wire(o) {
-  const w = { op: o.op, kind: o.kind, collection: o.collection, id: o.id, data: o.data };
-  if (o.base) w.base = o.base;
-  if (o.receipt) w.receipt = o.receipt;
-  return w;
-}
-
-async function retryLater(ops) {
-  await outbox.failed(ops, Date.now());
-  await markReports(ops, 'failed');
-}
-
-async function markReports(ops, state) {
-  for (const o of ops) {
-    const name = o.collection === 'reports' ? 'reports' : o.collection === 'messages' ? 'messages' : '';
-    if (!name) continue;
-    const rec = await db.get(name, o.id);
-    if (rec && rec.state !== 'sent') {
-      rec.state = state;
-      await db.put(name, rec);
-    }
-  }
-}
-
-// settle applies the server's answer for one operation, then drops it from
-// the outbox: every answer is final for that operation.
-async function settle(o, r) {
-  const name = o.collection === 'messages' ? 'messages' : 'reports';
-  const rec = await db.get(name, o.id);
-  if (rec) {
-    if (r.status === 'applied' || r.status === 'duplicate') {
-      rec.state = 'sent';
-      if (r.version) rec.version = r.version;
-      rec.error = '';
-      // The embassy has it: what the person wrote leaves the phone, which
-      // may be inspected. The receipt and the state stay for follow-up.
-      if (name === 'reports') rec.data = null;
-    } else if (r.status === 'conflict') {
-      rec.state = 'conflict';
-      if (r.server) rec.server = r.server;
-    } else {
-      rec.state = 'rejected';
-      rec.error = errorText(r.error);
-    }
-    await db.put(name, rec);
-  }
-  await outbox.ack(o.op);
-}
-
-// errorText is the first field error of a PocketBase-style error, else
-// its message.
-function errorText(e) {
-  if (!e) return '';
-  const d = e.data || {};
-  for (const k of Object.keys(d)) {
-    if (d[k] && typeof d[k] === 'object' && d[k].message) return k + ': ' + d[k].message;
-  }
-  return e.message || '';
-}
-
-// uploadAll sends every waiting file whose report the server has.
-async function uploadAll() {
-  const files = (await db.all('files')).filter((f) => f.state !== 'sent');
-  for (const f of files) {
-    const rep = await db.get('reports', f.report);
-    if (!rep || rep.state !== 'sent') continue;
-    await upload(f, rep);
-    emit('change');
-  }
-}
-
-function b64(s) {
-  return btoa(unescape(encodeURIComponent(s)));
-}
-
-// upload sends one file with tus 1.0: create once, then PATCH from the
-// server's offset, so a cut connection resumes instead of starting over.
-async function upload(f, rep) {
-  const auth = await headers(rep.channel === 'volunteer' ? 'volunteer' : 'self', rep.channel === 'volunteer' ? '' : rep.receipt);
-  const tus = Object.assign({ 'Tus-Resumable': '1.0.0' }, auth);
-  const size = f.blob.size;
-  let offset = 0;
-  if (f.url) {
-    const h = await fetch(f.url, { method: 'HEAD', headers: tus, cache: 'no-store' });
-    if (h.ok) offset = parseInt(h.headers.get('Upload-Offset') || '0', 10);
-    else if (h.status === 404 || h.status === 410) f.url = '';
-    else throw new Error('upload check failed: ' + h.status);
-  }
-  if (!f.url) {
-    const meta = [
-      'report ' + b64(f.report),
-      'filename ' + b64(f.name),
-      'filetype ' + b64(f.mime),
-      'sha256 ' + b64(f.sha256),
-    ].join(',');
-    const c = await fetch(FILES, {
-      method: 'POST',
-      headers: Object.assign({ 'Upload-Length': String(size), 'Upload-Metadata': meta }, tus),
-      cache: 'no-store',
-    });
-    if (c.status === 413 || c.status === 415 || c.status === 400) return rejectFile(f, c.status);
-    if (!c.ok) throw new Error('upload create failed: ' + c.status);
-    f.url = new URL(c.headers.get('Location'), location.href).href;
-    offset = parseInt(c.headers.get('Upload-Offset') || '0', 10);
-    f.state = 'uploading';
-    await db.put('files', f);
-  }
-  while (offset < size) {
-    const p = await fetch(f.url, {
-      method: 'PATCH',
-      headers: Object.assign({ 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }, tus),
-      body: f.blob.slice(offset, offset + CHUNK),
-      cache: 'no-store',
-    });
-    if (p.status === 409) { // our offset was stale: ask again next pass
-      throw new Error('upload offset mismatch');
-    }
-    if (!p.ok) throw new Error('upload failed: ' + p.status);
-    offset = parseInt(p.headers.get('Upload-Offset') || String(offset), 10);
-    f.sent = offset;
-    await db.put('files', f);
-    emit('change');
-  }
-  // The server has every byte: only now drop the local copy.
-  f.state = 'sent';
-  f.blob = null;
-  await db.put('files', f);
-}
-
-async function rejectFile(f, status) {
-  f.state = 'rejected';
-  f.error = String(status);
-  await db.put('files', f);
-}
-
-// pullAll brings changes for every report this phone follows.
-async function pullAll() {
-  const reps = await db.all('reports');
-  const receipts = new Set();
-  let volunteer = false;
-  for (const r of reps) {
-    if (r.channel === 'volunteer') volunteer = true;
-    // Only receipts the server knows: a wrong one counts as a guess.
-    else if (r.receipt && (r.state === 'sent' || r.state === 'conflict')) receipts.add(r.receipt);
-  }
-  for (const code of receipts) await pull('r:' + normalizeReceipt(code), await headers('self', code));
-  if (volunteer && (await credential())) await pull('volunteer', await headers('volunteer'));
-}
-
-// followReceipt pulls one receipt's report and replies, for a code typed in
-// by hand (a report made on another phone, or after erasing this one).
-export async function followReceipt(code) {
-  await pull('r:' + normalizeReceipt(code), await headers('self', code));
-  emit('change');
-}
-
-async function pull(scope, hdrs) {
-  const key = 'cursor:' + scope;
-  let cursor = (await db.get('meta', key)) || '';
-  for (let i = 0; i < 1000; i++) {
-    const res = await fetch(PULL + '?cursor=' + encodeURIComponent(cursor) + '&limit=' + PULL_LIMIT, {
-      headers: hdrs, credentials: 'omit', cache: 'no-store',
-    });
-    if (res.status === 401 && scope === 'volunteer') {
+    if (auth === 'volunteer' && (res.status === 401 || res.status === 403)) {
+      await markReports(ops, 'saved');
       await db.put('meta', true, 'relogin');
       emit('relogin');
       throw new AuthError('credential refused');
     }
     if (!res.ok) {
-      const err = new Error('pull failed: ' + res.status);
-      err.status = res.status; // 404: no report has this receipt (yet)
-      throw err;
+      await retryLater(ops);
+      throw new Error('push failed: ' + res.status);
     }
     const body = await res.json();
-    for (const c of body.changes || []) await apply(c, scope);
-    cursor = body.cursor || cursor;
-    await db.put('meta', cursor, key);
-    if (!body.has_more) return;
+    const results = body.results || [];
+    for (let i = 0; i < ops.length; i++) {
+      const r = results.find((x) => x.op === ops[i].op) || results[i];
+      if (r) await settle(ops[i], r);
+    }
+    if (batch < MAX_BATCH) batch = Math.min(MAX_BATCH, batch * 2);
+    return ops.length;
   }
-}
 
-async function apply(c, scope) {
-  const d = c.data || {};
-  if (c.collection === 'reports') {
-    let rec = await db.get('reports', c.id);
-    if (c.kind === 'delete') {
-      if (rec) { rec.status = 'closed'; await db.put('reports', rec); }
-      return;
-    }
-    if (!rec) {
-      rec = { id: c.id, channel: d.channel || 'self', data: {}, state: 'sent', createdAt: Date.parse(d.device_created || d.created) || Date.now() };
-      if (scope.indexOf('r:') === 0) rec.receipt = scope.slice(2).match(/.{4}/g).join(' ');
-    }
-    if (!rec.embassyName && d.embassy) {
-      const emb = await db.get('embassies', d.embassy);
-      if (emb) rec.embassyName = emb.name;
-    }
-    rec.status = d.status || rec.status;
-    rec.version = c.version || d.version || rec.version;
-    if (rec.state !== 'sent' && rec.state !== 'conflict') rec.state = 'sent';
-    await db.put('reports', rec);
-  } else if (c.collection === 'messages') {
-    if (c.kind === 'delete') return db.del('messages', c.id);
-    const prev = await db.get('messages', c.id);
-    await db.put('messages', Object.assign({}, prev, {
-      id: c.id, report: d.report, direction: d.direction, body: d.body,
-      created: d.created || (prev && prev.created) || new Date().toISOString(), state: 'sent',
-    }));
+  // compress gzips a push body where the browser can (CompressionStream,
+  // Chrome 80): report JSON shrinks to about a third, which is minutes on 2G.
+  async function compress(json, hdrs) {
+    if (json.length < 1024 || typeof CompressionStream === 'undefined') return json;
+    const gz = new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'));
+    hdrs['Content-Encoding'] = 'gzip';
+    return new Response(gz).blob();
   }
-}
+
+  // wire strips local bookkeeping from an operation.
+  function wire(o) {
+    const w = { op: o.op, kind: o.kind, collection: o.collection, id: o.id, data: o.data };
+    if (o.base) w.base = o.base;
+    if (o.receipt) w.receipt = o.receipt;
+    return w;
+  }
+
+  async function retryLater(ops) {
+    await outbox.failed(ops, Date.now());
+    await markReports(ops, 'failed');
+  }
+
+  async function markReports(ops, state) {
+    for (const o of ops) {
+      const name = o.collection === 'reports' ? 'reports' : o.collection === 'messages' ? 'messages' : '';
+      if (!name) continue;
+      const rec = await db.get(name, o.id);
+      if (rec && rec.state !== 'sent') {
+        rec.state = state;
+        await db.put(name, rec);
+      }
+    }
+  }
+
+  // settle applies the server's answer for one operation, then drops it from
+  // the outbox: every answer is final for that operation.
+  async function settle(o, r) {
+    const name = o.collection === 'messages' ? 'messages' : 'reports';
+    const rec = await db.get(name, o.id);
+    if (rec) {
+      if (r.status === 'applied' || r.status === 'duplicate') {
+        rec.state = 'sent';
+        if (r.version) rec.version = r.version;
+        rec.error = '';
+        // The embassy has it: what the person wrote leaves the phone, which
+        // may be inspected. The receipt and the state stay for follow-up.
+        if (name === 'reports') rec.data = null;
+      } else if (r.status === 'conflict') {
+        rec.state = 'conflict';
+        if (r.server) rec.server = r.server;
+      } else {
+        rec.state = 'rejected';
+        rec.error = errorText(r.error);
+      }
+      await db.put(name, rec);
+    }
+    await outbox.ack(o.op);
+  }
+
+  // errorText is the first field error of a PocketBase-style error, else
+  // its message.
+  function errorText(e) {
+    if (!e) return '';
+    const d = e.data || {};
+    for (const k of Object.keys(d)) {
+      if (d[k] && typeof d[k] === 'object' && d[k].message) return k + ': ' + d[k].message;
+    }
+    return e.message || '';
+  }
+
+  // uploadAll sends every waiting file whose report the server has.
+  async function uploadAll() {
+    const files = (await db.all('files')).filter((f) => f.state !== 'sent');
+    for (const f of files) {
+      const rep = await db.get('reports', f.report);
+      if (!rep || rep.state !== 'sent') continue;
+      await upload(f, rep);
+      emit('change');
+    }
+  }
+
+  function b64(s) {
+    return btoa(unescape(encodeURIComponent(s)));
+  }
+
+  // upload sends one file with tus 1.0: create once, then PATCH from the
+  // server's offset, so a cut connection resumes instead of starting over.
+  async function upload(f, rep) {
+    const auth = await headers(rep.channel === 'volunteer' ? 'volunteer' : 'self', rep.channel === 'volunteer' ? '' : rep.receipt);
+    const tus = Object.assign({ 'Tus-Resumable': '1.0.0' }, auth);
+    const size = f.blob.size;
+    let offset = 0;
+    if (f.url) {
+      const h = await fetch(f.url, { method: 'HEAD', headers: tus, cache: 'no-store' });
+      if (h.ok) offset = parseInt(h.headers.get('Upload-Offset') || '0', 10);
+      else if (h.status === 404 || h.status === 410) f.url = '';
+      else throw new Error('upload check failed: ' + h.status);
+    }
+    if (!f.url) {
+      const meta = [
+        'report ' + b64(f.report),
+        'filename ' + b64(f.name),
+        'filetype ' + b64(f.mime),
+        'sha256 ' + b64(f.sha256),
+      ].join(',');
+      const c = await fetch(FILES, {
+        method: 'POST',
+        headers: Object.assign({ 'Upload-Length': String(size), 'Upload-Metadata': meta }, tus),
+        cache: 'no-store',
+      });
+      if (c.status === 413 || c.status === 415 || c.status === 400) return rejectFile(f, c.status);
+      if (!c.ok) throw new Error('upload create failed: ' + c.status);
+      f.url = new URL(c.headers.get('Location'), self.location.href).href;
+      offset = parseInt(c.headers.get('Upload-Offset') || '0', 10);
+      f.state = 'uploading';
+      await db.put('files', f);
+    }
+    while (offset < size) {
+      const p = await fetch(f.url, {
+        method: 'PATCH',
+        headers: Object.assign({ 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }, tus),
+        body: f.blob.slice(offset, offset + CHUNK),
+        cache: 'no-store',
+      });
+      if (p.status === 409) { // our offset was stale: ask again next pass
+        throw new Error('upload offset mismatch');
+      }
+      if (!p.ok) throw new Error('upload failed: ' + p.status);
+      offset = parseInt(p.headers.get('Upload-Offset') || String(offset), 10);
+      f.sent = offset;
+      await db.put('files', f);
+      emit('change');
+    }
+    // The server has every byte: only now drop the local copy.
+    f.state = 'sent';
+    f.blob = null;
+    await db.put('files', f);
+  }
+
+  async function rejectFile(f, status) {
+    f.state = 'rejected';
+    f.error = String(status);
+    await db.put('files', f);
+  }
+
+  // pullAll brings changes for every report this phone follows.
+  async function pullAll() {
+    const reps = await db.all('reports');
+    const receipts = new Set();
+    let volunteer = false;
+    for (const r of reps) {
+      if (r.channel === 'volunteer') volunteer = true;
+      // Only receipts the server knows: a wrong one counts as a guess.
+      else if (r.receipt && (r.state === 'sent' || r.state === 'conflict')) receipts.add(r.receipt);
+    }
+    for (const code of receipts) await pull('r:' + normalizeReceipt(code), await headers('self', code));
+    if (volunteer && (await credential())) await pull('volunteer', await headers('volunteer'));
+  }
+
+  // followReceipt pulls one receipt's report and replies, for a code typed in
+  // by hand (a report made on another phone, or after erasing this one).
+  async function followReceipt(code) {
+    await pull('r:' + normalizeReceipt(code), await headers('self', code));
+    emit('change');
+  }
+
+  async function pull(scope, hdrs) {
+    const key = 'cursor:' + scope;
+    let cursor = (await db.get('meta', key)) || '';
+    for (let i = 0; i < 1000; i++) {
+      const res = await fetch(PULL + '?cursor=' + encodeURIComponent(cursor) + '&limit=' + PULL_LIMIT, {
+        headers: hdrs, credentials: 'omit', cache: 'no-store',
+      });
+      if (res.status === 401 && scope === 'volunteer') {
+        await db.put('meta', true, 'relogin');
+        emit('relogin');
+        throw new AuthError('credential refused');
+      }
+      if (!res.ok) {
+        const err = new Error('pull failed: ' + res.status);
+        err.status = res.status; // 404: no report has this receipt (yet)
+        throw err;
+      }
+      const body = await res.json();
+      for (const c of body.changes || []) await apply(c, scope);
+      cursor = body.cursor || cursor;
+      await db.put('meta', cursor, key);
+      if (!body.has_more) return;
+    }
+  }
+
+  async function apply(c, scope) {
+    const d = c.data || {};
+    if (c.collection === 'reports') {
+      let rec = await db.get('reports', c.id);
+      if (c.kind === 'delete') {
+        if (rec) { rec.status = 'closed'; await db.put('reports', rec); }
+        return;
+      }
+      if (!rec) {
+        rec = { id: c.id, channel: d.channel || 'self', data: {}, state: 'sent', createdAt: Date.parse(d.device_created || d.created) || Date.now() };
+        if (scope.indexOf('r:') === 0) rec.receipt = scope.slice(2).match(/.{4}/g).join(' ');
+      }
+      if (!rec.embassyName && d.embassy) {
+        const emb = await db.get('embassies', d.embassy);
+        if (emb) rec.embassyName = emb.name;
+      }
+      rec.status = d.status || rec.status;
+      rec.version = c.version || d.version || rec.version;
+      if (rec.state !== 'sent' && rec.state !== 'conflict') rec.state = 'sent';
+      await db.put('reports', rec);
+    } else if (c.collection === 'messages') {
+      if (c.kind === 'delete') return db.del('messages', c.id);
+      const prev = await db.get('messages', c.id);
+      await db.put('messages', Object.assign({}, prev, {
+        id: c.id, report: d.report, direction: d.direction, body: d.body,
+        created: d.created || (prev && prev.created) || new Date().toISOString(), state: 'sent',
+      }));
+    }
+  }
+
+  homeward.sync = { events, AuthError, deviceId, credential, recover, pending, run, followReceipt };
+})(self.homeward = self.homeward || {});

@@ -3,12 +3,11 @@
 // days offline. The password is never stored. When the credential is
 // refused, the volunteer logs in again and the outbox is kept as it is.
 
-import * as db from './db.js';
-import * as outbox from './outbox.js';
-import * as sync from './sync.js';
 import * as i18n from './i18n.js';
 import { state, show, startReport, fillList, trySync, render } from './app.js';
 import { refreshKeys } from './qrverify.js';
+
+const { db, outbox, sync } = self.homeward;
 
 const DEVICES = '/api/sync/devices';
 
