@@ -212,12 +212,22 @@ func newReceipt() string {
 	return string(buf)
 }
 
-// post sends JSON and fails loudly on anything but wantStatus.
+// post sends body as JSON and fails loudly on anything but wantStatus.
 func (b *bench) post(client *http.Client, path, auth string, body any, wantStatus int) []byte {
+	return b.postRaw(client, path, auth, encode(body), wantStatus)
+}
+
+func encode(body any) []byte {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		log.Fatal(err)
 	}
+	return raw
+}
+
+// postRaw sends an encoded JSON body and fails loudly on anything but
+// wantStatus.
+func (b *bench) postRaw(client *http.Client, path, auth string, raw []byte, wantStatus int) []byte {
 	req, _ := http.NewRequest(http.MethodPost, b.url+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	if auth != "" {

@@ -17,15 +17,16 @@ import (
 )
 
 // writeBatch holds the rows of a push's new records and their change log
-// rows until the push has gone through all its ops, then writes each table
-// with multi-row INSERTs.
+// rows until the push has gone through all its ops, then writes them.
 //
 // Every record still passes through PocketBase's whole create path (hooks,
 // validation, field interceptors, the change log hook); only the final
-// INSERTs are gathered. One statement for many rows matters most for
-// reports: their search and needs indexes are kept by triggers, and SQLite
-// opens a statement journal, and FTS5 flushes its pending index, once per
-// statement. Row by row, that was most of a push's time.
+// INSERTs are gathered. Reports are written with one statement for all of
+// them: their search and needs indexes are kept by triggers, and SQLite
+// opens a statement journal, and FTS5 flushes its pending index to disk,
+// once per statement. Row by row, that was most of a push's time. The
+// change log rows are written first, one prepared INSERT each (cheaper than
+// unpacking their JSON), while no index flush is pending.
 //
 // A batch belongs to one transaction and is not safe for concurrent use.
 type writeBatch struct {
@@ -152,19 +153,19 @@ func (b *writeBatch) pending() bool {
 	return len(b.tables) > 0 || len(b.changes) > 0
 }
 
-// flush writes the queued rows: records first, then their change rows in
-// op order, so seq order is op order.
+// flush writes the queued rows: the change rows in op order (so seq order
+// is op order), then the records, one statement per table.
 func (b *writeBatch) flush() error {
+	if err := b.insertEach("sync_changes", changeCols, b.changes); err != nil {
+		return fmt.Errorf("write change log: %w", err)
+	}
+	b.changes = b.changes[:0]
 	for _, t := range b.tables {
 		if err := b.insert(t.table, t.cols, t.rows); err != nil {
 			return fmt.Errorf("write %s: %w", t.table, err)
 		}
 	}
 	b.tables = b.tables[:0]
-	if err := b.insert("sync_changes", changeCols, b.changes); err != nil {
-		return fmt.Errorf("write change log: %w", err)
-	}
-	b.changes = b.changes[:0]
 	clear(b.scopes)
 	return nil
 }
@@ -222,6 +223,23 @@ func (b *writeBatch) insert(table string, cols []string, rows [][]any) error {
 	return nil
 }
 
+// insertEach writes rows into table with one prepared INSERT per row.
+func (b *writeBatch) insertEach(table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	st, err := b.stmt(table, cols, false)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if _, err := st.Exec(row...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *writeBatch) stmt(table string, cols []string, fromJSON bool) (*sql.Stmt, error) {
 	key := fmt.Sprintf("%s/%s/%t", table, strings.Join(cols, ","), fromJSON)
 	if st, ok := b.stmts[key]; ok {
@@ -257,7 +275,7 @@ func batchInsertSQL(table string, cols []string, fromJSON bool) string {
 		}
 		fmt.Fprintf(&sb, "r.value ->> %d", i)
 	}
-	sb.WriteString(" FROM jsonb_each(?) r ORDER BY r.key")
+	sb.WriteString(" FROM jsonb_each(?) r")
 	return sb.String()
 }
 

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // Change log kinds.
@@ -102,7 +106,7 @@ func changeFor(ctx context.Context, app core.App, b *writeBatch, rec *core.Recor
 		row["report"] = report
 	}
 	if kind == kindUpsert {
-		data, err := json.Marshal(rec.PublicExport())
+		data, err := publicJSON(rec)
 		if err != nil {
 			return nil, fmt.Errorf("encode change: %w", err)
 		}
@@ -153,4 +157,69 @@ func queueChange(ctx context.Context, b *writeBatch, app core.App, rec *core.Rec
 	}
 	b.addChange(vals)
 	return nil
+}
+
+// publicJSON is json.Marshal(rec.PublicExport()) without most of its
+// reflection: the common field values are written directly, anything else
+// through encoding/json. Keys are sorted as encoding/json sorts them.
+func publicJSON(rec *core.Record) ([]byte, error) {
+	ex := rec.PublicExport()
+	keys := make([]string, 0, len(ex))
+	for k := range ex {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf := make([]byte, 0, 1024)
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
+		var err error
+		if buf, err = appendJSONValue(buf, ex[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+func appendJSONValue(buf []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(buf, "null"...), nil
+	case string:
+		if utf8.ValidString(v) {
+			return appendJSONString(buf, v), nil
+		}
+	case bool:
+		return strconv.AppendBool(buf, v), nil
+	case int:
+		return strconv.AppendInt(buf, int64(v), 10), nil
+	case []string:
+		start := len(buf)
+		buf = append(buf, '[')
+		for i, s := range v {
+			if !utf8.ValidString(s) {
+				return appendJSONMarshal(buf[:start], v)
+			}
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendJSONString(buf, s)
+		}
+		return append(buf, ']'), nil
+	case types.DateTime:
+		return appendJSONString(buf, v.String()), nil
+	}
+	return appendJSONMarshal(buf, v)
+}
+
+func appendJSONMarshal(buf []byte, v any) ([]byte, error) {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, out...), nil
 }

@@ -504,22 +504,18 @@ func (p *pushRun) settle() error {
 // opCols are the sync_ops columns a batch writes, in order.
 var opCols = []string{"device", "op", "kind", "collection", "record", "hash", "version"}
 
-// flush writes the batch's records and change rows, then the queued
-// sync_ops rows: with the batch's multi-row INSERTs, or one prepared
-// INSERT each.
+// flush writes the queued sync_ops rows, one prepared INSERT each, then
+// the batch's change rows and records (see writeBatch).
 func (p *pushRun) flush() error {
 	if p.batch != nil {
-		if err := p.batch.flush(); err != nil {
-			return err
-		}
 		rows := make([][]any, len(p.pending))
 		for i, r := range p.pending {
 			rows[i] = []any{p.device, r.Op, r.Kind, r.Collection, r.Record, r.Hash, r.Version}
 		}
-		if err := p.batch.insert("sync_ops", opCols, rows); err != nil {
+		if err := p.batch.insertEach("sync_ops", opCols, rows); err != nil {
 			return fmt.Errorf("remember ops: %w", err)
 		}
-		return nil
+		return p.batch.flush()
 	}
 	db := p.tx.NonconcurrentDB()
 	for _, r := range p.pending {

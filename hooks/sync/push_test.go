@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -273,5 +274,43 @@ func TestMalformedAndOversizePushesChangeNothing(t *testing.T) {
 		gz(body(map[string]any{"device": "x", "ops": []op{valid}})), nil)
 	if status != 200 || f.count("reports") != 1 {
 		t.Fatalf("gzipped push: status %d, %d reports; want 200 and 1", status, f.count("reports"))
+	}
+}
+
+// A push's new records are written together at its end; ops that read a
+// record created earlier in the same push still see it: the same id again
+// (duplicate or conflict with the server copy) and a message on it.
+func TestPushOpsSeeRecordsCreatedEarlierInTheSamePush(t *testing.T) {
+	f := newFixture(t)
+	rcpt, id, other := newReceipt(), newId(), newId()
+	msg := newId()[:15] // message ids are 15 characters
+	res := f.push(nil, "phone-1", []op{
+		reportCreate("a", id, f.embassy[0], rcpt, nil),
+		reportCreate("b", other, f.embassy[0], rcpt, nil),
+		reportCreate("c", id, f.embassy[0], rcpt, map[string]any{"message": "other"}),
+		reportCreate("d", id, f.embassy[0], rcpt, nil),
+		{"op": "e", "kind": "create", "collection": "messages", "id": msg, "receipt": rcpt, "data": map[string]any{"report": id, "body": "we moved"}},
+		reportCreate("f", newId(), f.embassy[0], rcpt, nil),
+	})
+	var got []string
+	for _, r := range res.Results {
+		got = append(got, r.Status)
+	}
+	if want := []string{"applied", "applied", "conflict", "duplicate", "applied", "applied"}; !slices.Equal(got, want) {
+		t.Fatalf("results %v, want %v (%+v)", got, want, res.Results)
+	}
+	if s := res.Results[2].Server; s["id"] != id || s["status"] != "new" {
+		t.Fatalf("conflict's server copy %v, want the report made two ops before", s)
+	}
+	if n := f.count("reports"); n != 3 {
+		t.Fatalf("%d reports, want 3", n)
+	}
+	// The change log holds each record once, in op order.
+	var order []string
+	for _, c := range f.pullAll(bearer(f.staffTok[0])) {
+		order = append(order, c.Id)
+	}
+	if len(order) != 4 || order[0] != id || order[1] != other || order[2] != msg {
+		t.Fatalf("change log order %v, want %s, %s, %s, then the last report", order, id, other, msg)
 	}
 }
