@@ -256,27 +256,15 @@ func (b *writeBatch) stmt(table string, cols []string, fromJSON bool) (*sql.Stmt
 // batchInsertSQL is the INSERT of cols into table: from a JSON array of
 // rows, or of one row of parameters.
 func batchInsertSQL(table string, cols []string, fromJSON bool) string {
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO `" + table + "` (")
-	for i, col := range cols {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("`" + col + "`")
-	}
+	insert := "INSERT INTO `" + table + "` (`" + strings.Join(cols, "`, `") + "`) "
 	if !fromJSON {
-		sb.WriteString(") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")")
-		return sb.String()
+		return insert + "VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	}
-	sb.WriteString(") SELECT ")
+	values := make([]string, len(cols))
 	for i := range cols {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "r.value ->> %d", i)
+		values[i] = fmt.Sprintf("r.value ->> %d", i)
 	}
-	sb.WriteString(" FROM jsonb_each(?) r")
-	return sb.String()
+	return insert + "SELECT " + strings.Join(values, ", ") + " FROM jsonb_each(?) r"
 }
 
 // appendJSONRow appends row as a JSON array; ok is false when a value has

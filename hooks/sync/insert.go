@@ -116,21 +116,5 @@ func insertSQL(table string, data map[string]any) string {
 		cols = append(cols, col)
 	}
 	slices.Sort(cols)
-	var b strings.Builder
-	b.WriteString("INSERT INTO {{" + table + "}} (")
-	for i, col := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("[[" + col + "]]")
-	}
-	b.WriteString(") VALUES (")
-	for i, col := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("{:" + col + "}")
-	}
-	b.WriteString(")")
-	return b.String()
+	return "INSERT INTO {{" + table + "}} ([[" + strings.Join(cols, "]], [[") + "]]) VALUES ({:" + strings.Join(cols, "}, {:") + "})"
 }
