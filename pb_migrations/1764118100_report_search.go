@@ -45,13 +45,7 @@ var reportSearchUp = []string{
 			FROM json_each(CASE WHEN json_valid(new.needs) THEN new.needs ELSE '[]' END) j
 			WHERE j.type = 'text';
 	END`,
-	`CREATE TRIGGER report_needs_update AFTER UPDATE OF id, embassy, needs, created ON reports BEGIN
-		DELETE FROM report_needs WHERE report = old.id;
-		INSERT OR IGNORE INTO report_needs (report, embassy, need, created)
-			SELECT new.id, new.embassy, j.value, new.created
-			FROM json_each(CASE WHEN json_valid(new.needs) THEN new.needs ELSE '[]' END) j
-			WHERE j.type = 'text';
-	END`,
+	reportNeedsUpdateTrigger,
 	`CREATE TRIGGER report_needs_delete AFTER DELETE ON reports BEGIN
 		DELETE FROM report_needs WHERE report = old.id;
 	END`,
@@ -77,12 +71,7 @@ var reportSearchUp = []string{
 		INSERT INTO report_search (rowid, message, compound_location, current_location)
 			VALUES (last_insert_rowid(), new.message, new.compound_location, new.current_location);
 	END`,
-	`CREATE TRIGGER report_search_update AFTER UPDATE OF id, embassy, message, compound_location, current_location ON reports BEGIN
-		UPDATE report_search_rows SET report = new.id, embassy = new.embassy WHERE report = old.id;
-		UPDATE report_search
-			SET message = new.message, compound_location = new.compound_location, current_location = new.current_location
-			WHERE rowid = (SELECT n FROM report_search_rows WHERE report = new.id);
-	END`,
+	reportSearchUpdateTrigger,
 	`CREATE TRIGGER report_search_delete AFTER DELETE ON reports BEGIN
 		DELETE FROM report_search WHERE rowid = (SELECT n FROM report_search_rows WHERE report = old.id);
 		DELETE FROM report_search_rows WHERE report = old.id;
@@ -92,6 +81,24 @@ var reportSearchUp = []string{
 		SELECT s.n, r.message, r.compound_location, r.current_location
 		FROM report_search_rows s JOIN reports r ON r.id = s.report`,
 }
+
+// The update triggers as this migration made them; 1764119100 adds a WHEN
+// clause to each and its down step puts these back.
+const (
+	reportNeedsUpdateTrigger = `CREATE TRIGGER report_needs_update AFTER UPDATE OF id, embassy, needs, created ON reports BEGIN
+		DELETE FROM report_needs WHERE report = old.id;
+		INSERT OR IGNORE INTO report_needs (report, embassy, need, created)
+			SELECT new.id, new.embassy, j.value, new.created
+			FROM json_each(CASE WHEN json_valid(new.needs) THEN new.needs ELSE '[]' END) j
+			WHERE j.type = 'text';
+	END`
+	reportSearchUpdateTrigger = `CREATE TRIGGER report_search_update AFTER UPDATE OF id, embassy, message, compound_location, current_location ON reports BEGIN
+		UPDATE report_search_rows SET report = new.id, embassy = new.embassy WHERE report = old.id;
+		UPDATE report_search
+			SET message = new.message, compound_location = new.compound_location, current_location = new.current_location
+			WHERE rowid = (SELECT n FROM report_search_rows WHERE report = new.id);
+	END`
+)
 
 // reportSearchDown drops the triggers first, so reports are never written
 // with a trigger pointing at a dropped table.

@@ -1,6 +1,7 @@
 package pb_migrations_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -49,11 +50,75 @@ func TestReportIndexesSurviveACollectionChange(t *testing.T) {
 	}
 }
 
-func mustCollection(t *testing.T, app core.App, name string) *core.Collection {
+func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
 	t.Helper()
 	c, err := app.FindCollectionByNameOrId(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestReportIndexesSkipUnchangedText: saving a report whose indexed text
+// did not change (a status change) leaves the search and needs indexes
+// alone; changing the text re-indexes it.
+func TestReportIndexesSkipUnchangedText(t *testing.T) {
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+	for _, trigger := range []string{"report_needs_update", "report_search_update"} {
+		var sql string
+		app.DB().NewQuery("SELECT sql FROM sqlite_master WHERE name = {:n}").Bind(dbx.Params{"n": trigger}).Row(&sql)
+		if !strings.Contains(sql, " WHEN old.id IS NOT new.id OR ") {
+			t.Fatalf("%s has no WHEN clause: %s", trigger, sql)
+		}
+	}
+
+	emb := core.NewRecord(mustCollection(t, app, "embassies"))
+	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true})
+	if err := app.Save(emb); err != nil {
+		t.Fatal(err)
+	}
+	r := core.NewRecord(mustCollection(t, app, "reports"))
+	r.Load(map[string]any{"embassy": emb.Id, "status": "new", "people_count": 1, "channel": "self",
+		"needs": []string{"medical"}, "message": "near the river"})
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	// Mark the index entries, so a trigger that runs shows by undoing it.
+	mark := func() {
+		_, err := app.DB().NewQuery(`UPDATE report_search SET message = 'marker'
+			WHERE rowid = (SELECT n FROM report_search_rows WHERE report = {:id})`).Bind(dbx.Params{"id": r.Id}).Execute()
+		if err == nil {
+			_, err = app.DB().NewQuery("UPDATE report_needs SET need = 'marker' WHERE report = {:id}").Bind(dbx.Params{"id": r.Id}).Execute()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	indexed := func() (search, need string) {
+		app.DB().NewQuery(`SELECT message FROM report_search WHERE rowid = (SELECT n FROM report_search_rows WHERE report = {:id})`).
+			Bind(dbx.Params{"id": r.Id}).Row(&search)
+		app.DB().NewQuery("SELECT need FROM report_needs WHERE report = {:id}").Bind(dbx.Params{"id": r.Id}).Row(&need)
+		return search, need
+	}
+
+	mark()
+	r.Set("status", "in_review")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if search, need := indexed(); search != "marker" || need != "marker" {
+		t.Fatalf("a status change re-indexed the report: search %q, need %q", search, need)
+	}
+	r.Set("message", "at the bus station")
+	r.Set("needs", []string{"shelter"})
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if search, need := indexed(); search != "at the bus station" || need != "shelter" {
+		t.Fatalf("a text change was not indexed: search %q, need %q", search, need)
+	}
 }
