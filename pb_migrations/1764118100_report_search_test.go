@@ -13,11 +13,7 @@ import (
 // fields with ALTER TABLE, which keeps the triggers that fill report_needs
 // and report_search working on the renamed columns.
 func TestReportIndexesSurviveACollectionChange(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := newTestApp(t)
 
 	col, err := app.FindCollectionByNameOrId("reports")
 	if err != nil {
@@ -29,11 +25,7 @@ func TestReportIndexesSurviveACollectionChange(t *testing.T) {
 		t.Fatalf("save reports with a new and a renamed field: %v", err)
 	}
 
-	emb := core.NewRecord(mustCollection(t, app, "embassies"))
-	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true})
-	if err := app.Save(emb); err != nil {
-		t.Fatal(err)
-	}
+	emb := saveEmbassy(t, app)
 	r := core.NewRecord(col)
 	r.Load(map[string]any{"embassy": emb.Id, "status": "new", "people_count": 1, "channel": "self",
 		"needs": []string{"medical"}, "location_now": "near the river"})
@@ -50,6 +42,28 @@ func TestReportIndexesSurviveACollectionChange(t *testing.T) {
 	}
 }
 
+// newTestApp is a migrated app over a temporary data dir.
+func newTestApp(t testing.TB) *tests.TestApp {
+	t.Helper()
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	return app
+}
+
+// saveEmbassy stores an embassy for reports to belong to.
+func saveEmbassy(t testing.TB, app core.App) *core.Record {
+	t.Helper()
+	emb := core.NewRecord(mustCollection(t, app, "embassies"))
+	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true})
+	if err := app.Save(emb); err != nil {
+		t.Fatal(err)
+	}
+	return emb
+}
+
 func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
 	t.Helper()
 	c, err := app.FindCollectionByNameOrId(name)
@@ -63,11 +77,7 @@ func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
 // did not change (a status change) leaves the search and needs indexes
 // alone; changing the text re-indexes it.
 func TestReportIndexesSkipUnchangedText(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := newTestApp(t)
 	for _, trigger := range []string{"report_needs_update", "report_search_update"} {
 		var sql string
 		app.DB().NewQuery("SELECT sql FROM sqlite_master WHERE name = {:n}").Bind(dbx.Params{"n": trigger}).Row(&sql)
@@ -76,11 +86,7 @@ func TestReportIndexesSkipUnchangedText(t *testing.T) {
 		}
 	}
 
-	emb := core.NewRecord(mustCollection(t, app, "embassies"))
-	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true})
-	if err := app.Save(emb); err != nil {
-		t.Fatal(err)
-	}
+	emb := saveEmbassy(t, app)
 	r := core.NewRecord(mustCollection(t, app, "reports"))
 	r.Load(map[string]any{"embassy": emb.Id, "status": "new", "people_count": 1, "channel": "self",
 		"needs": []string{"medical"}, "message": "near the river"})

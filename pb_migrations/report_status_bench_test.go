@@ -5,25 +5,16 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 )
 
 // BenchmarkStatusChange saves a status change of one of 2,000 reports, as
 // the staff console does: the search and needs indexes are not touched.
 func BenchmarkStatusChange(b *testing.B) {
-	app, err := tests.NewTestApp(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Cleanup()
-	emb := core.NewRecord(mustCollection(b, app, "embassies"))
-	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true})
-	if err := app.Save(emb); err != nil {
-		b.Fatal(err)
-	}
+	app := newTestApp(b)
+	emb := saveEmbassy(b, app)
 	col := mustCollection(b, app, "reports")
 	var recs []*core.Record
-	err = app.RunInTransaction(func(tx core.App) error {
+	err := app.RunInTransaction(func(tx core.App) error {
 		for i := range 2000 {
 			r := core.NewRecord(col)
 			r.Load(map[string]any{"embassy": emb.Id, "status": "new", "people_count": 1, "channel": "self",
