@@ -16,25 +16,22 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// writeBatch holds the rows of a push's new records and their change log
-// rows until the push has gone through all its ops, then writes them.
+// writeBatch holds the rows of a push's new records until the push has
+// gone through all its ops, then writes each table with one statement.
 //
 // Every record still passes through PocketBase's whole create path (hooks,
-// validation, field interceptors, the change log hook); only the final
-// INSERTs are gathered. Reports are written with one statement for all of
-// them: their search and needs indexes are kept by triggers, and SQLite
-// opens a statement journal, and FTS5 flushes its pending index to disk,
-// once per statement. Row by row, that was most of a push's time. The
-// change log rows are written first, one prepared INSERT each (cheaper than
-// unpacking their JSON), while no index flush is pending.
+// validation, field interceptors, the change log hook, which writes its row
+// at once); only the final INSERT of the record is gathered. One statement
+// for all reports matters because their search and needs indexes are kept
+// by triggers, and SQLite opens a statement journal, and FTS5 flushes its
+// pending index to disk, once per statement. Row by row, that was most of a
+// push's time.
 //
 // A batch belongs to one transaction and is not safe for concurrent use.
 type writeBatch struct {
-	tx      *sql.Tx
-	tables  []*tableRows // in the order of their first row
-	changes [][]any      // sync_changes rows, in op order
-	scopes  map[string]changeScope
-	stmts   map[string]*sql.Stmt
+	tx     *sql.Tx
+	tables []*tableRows // in the order of their first row
+	stmts  map[string]*sql.Stmt
 }
 
 // tableRows are the rows queued for one table, all with the same columns.
@@ -44,15 +41,6 @@ type tableRows struct {
 	rows  [][]any
 }
 
-// changeScope is what a change row needs of its report.
-type changeScope struct {
-	Embassy   string `db:"embassy"`
-	Volunteer string `db:"volunteer"`
-}
-
-// changeCols are the sync_changes columns a batch writes, in order.
-var changeCols = []string{"collection", "record", "kind", "version", "embassy", "volunteer", "report", "data"}
-
 // newWriteBatch returns a batch writing through db, or nil when db is not a
 // transaction of the standard driver (records are then written one by one).
 func newWriteBatch(db dbx.Builder) *writeBatch {
@@ -60,7 +48,7 @@ func newWriteBatch(db dbx.Builder) *writeBatch {
 	if tx == nil {
 		return nil
 	}
-	return &writeBatch{tx: tx, scopes: map[string]changeScope{}, stmts: map[string]*sql.Stmt{}}
+	return &writeBatch{tx: tx, stmts: map[string]*sql.Stmt{}}
 }
 
 // sqlTx is the database/sql transaction under db, or nil.
@@ -143,30 +131,19 @@ func sameColumns(cols []string, data map[string]any) bool {
 	return true
 }
 
-// addChange queues a change log row; values follow changeCols.
-func (b *writeBatch) addChange(row []any) {
-	b.changes = append(b.changes, row)
-}
-
 // pending reports whether rows wait to be written.
 func (b *writeBatch) pending() bool {
-	return len(b.tables) > 0 || len(b.changes) > 0
+	return len(b.tables) > 0
 }
 
-// flush writes the queued rows: the change rows in op order (so seq order
-// is op order), then the records, one statement per table.
+// flush writes the queued records, one statement per table.
 func (b *writeBatch) flush() error {
-	if err := b.insertEach("sync_changes", changeCols, b.changes); err != nil {
-		return fmt.Errorf("write change log: %w", err)
-	}
-	b.changes = b.changes[:0]
 	for _, t := range b.tables {
 		if err := b.insert(t.table, t.cols, t.rows); err != nil {
 			return fmt.Errorf("write %s: %w", t.table, err)
 		}
 	}
 	b.tables = b.tables[:0]
-	clear(b.scopes)
 	return nil
 }
 
@@ -216,23 +193,6 @@ func (b *writeBatch) insert(table string, cols []string, rows [][]any) error {
 		if err != nil {
 			return err
 		}
-		if _, err := st.Exec(row...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// insertEach writes rows into table with one prepared INSERT per row.
-func (b *writeBatch) insertEach(table string, cols []string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	st, err := b.stmt(table, cols, false)
-	if err != nil {
-		return err
-	}
-	for _, row := range rows {
 		if _, err := st.Exec(row...); err != nil {
 			return err
 		}

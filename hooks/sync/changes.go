@@ -33,14 +33,9 @@ func registerChangeLog(app core.App) {
 
 func logChangeOn(kind string) func(e *core.RecordEvent) error {
 	return func(e *core.RecordEvent) error {
-		// A push's new records are written together at its end (see
-		// writeBatch); their change rows wait with them.
-		if b := writeBatchFor(e.Context); b != nil && b.owns(e.App) && kind == kindUpsert && e.Record.IsNew() {
-			if err := e.Next(); err != nil {
-				return err
-			}
-			return queueChange(e.Context, b, e.App, e.Record)
-		}
+		// A new record of a push's batch has no older change row to drop:
+		// the push found its id free.
+		dropOlder := !(e.Record.IsNew() && writeBatchFor(e.Context) != nil)
 		// Joins the caller's transaction when there is one; otherwise the
 		// write and its change row get a transaction of their own.
 		// The event's app is put back afterwards: the after-success hooks
@@ -53,7 +48,7 @@ func logChangeOn(kind string) func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			return appendChange(e.Context, txApp, e.Record, kind)
+			return appendChange(e.Context, txApp, e.Record, kind, dropOlder)
 		})
 	}
 }
@@ -70,7 +65,7 @@ const (
 
 // changeFor is the change log row of rec: its scopes, and for an upsert the
 // record's public JSON (hidden fields left out), which a pull returns as is.
-func changeFor(ctx context.Context, app core.App, b *writeBatch, rec *core.Record, kind string) (dbx.Params, error) {
+func changeFor(ctx context.Context, app core.App, rec *core.Record, kind string) (dbx.Params, error) {
 	coll := rec.Collection().Name
 	row := dbx.Params{
 		"collection": coll,
@@ -89,17 +84,15 @@ func changeFor(ctx context.Context, app core.App, b *writeBatch, rec *core.Recor
 		row["report"] = rec.Id
 	case collMessages:
 		report := rec.GetString("report")
-		scope, ok := changeScope{}, false
-		if b != nil {
-			scope, ok = b.scopes[report]
+		var scope struct {
+			Embassy   string `db:"embassy"`
+			Volunteer string `db:"volunteer"`
 		}
-		if !ok {
-			db := app.NonconcurrentDB()
-			if err := stmt(ctx, db, reportScopeSQL, dbx.Params{"report": report}).One(&scope); err != nil {
-				// A cascade deletes the report before its messages: the
-				// report's last change row still has its scope.
-				_ = stmt(ctx, db, lastScopeSQL, dbx.Params{"report": report}).One(&scope)
-			}
+		db := app.NonconcurrentDB()
+		if err := stmt(ctx, db, reportScopeSQL, dbx.Params{"report": report}).One(&scope); err != nil {
+			// A cascade deletes the report before its messages: the
+			// report's last change row still has its scope.
+			_ = stmt(ctx, db, lastScopeSQL, dbx.Params{"report": report}).One(&scope)
 		}
 		row["embassy"] = scope.Embassy
 		row["volunteer"] = scope.Volunteer
@@ -115,13 +108,13 @@ func changeFor(ctx context.Context, app core.App, b *writeBatch, rec *core.Recor
 	return row, nil
 }
 
-// appendChange writes rec's change row and drops the record's older one,
-// so the log keeps one row per record: its latest change. SQLite assigns
-// seq inside the write transaction, and one writer at a time means seq
-// order is commit order. The new row is written first, so the row dropped
-// is never the newest and seq never goes back.
-func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string) error {
-	row, err := changeFor(ctx, app, nil, rec, kind)
+// appendChange writes rec's change row and (with dropOlder) drops the
+// record's older one, so the log keeps one row per record: its latest
+// change. SQLite assigns seq inside the write transaction, and one writer
+// at a time means seq order is commit order. The new row is written first,
+// so the row dropped is never the newest and seq never goes back.
+func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string, dropOlder bool) error {
+	row, err := changeFor(ctx, app, rec, kind)
 	if err != nil {
 		return err
 	}
@@ -129,6 +122,9 @@ func appendChange(ctx context.Context, app core.App, rec *core.Record, kind stri
 	res, err := stmt(ctx, db, insertChangeSQL, row).Execute()
 	if err != nil {
 		return fmt.Errorf("write change log: %w", err)
+	}
+	if !dropOlder {
+		return nil
 	}
 	seq, err := res.LastInsertId()
 	if err != nil {
@@ -138,24 +134,6 @@ func appendChange(ctx context.Context, app core.App, rec *core.Record, kind stri
 	if _, err := stmt(ctx, db, dropOlderChangesSQL, older).Execute(); err != nil {
 		return fmt.Errorf("drop older change: %w", err)
 	}
-	return nil
-}
-
-// queueChange puts a new record's change row in the push's batch. A new
-// record has no older row to drop.
-func queueChange(ctx context.Context, b *writeBatch, app core.App, rec *core.Record) error {
-	row, err := changeFor(ctx, app, b, rec, kindUpsert)
-	if err != nil {
-		return err
-	}
-	if rec.Collection().Name == collReports {
-		b.scopes[rec.Id] = changeScope{Embassy: rec.GetString("embassy"), Volunteer: rec.GetString("volunteer")}
-	}
-	vals := make([]any, len(changeCols))
-	for i, col := range changeCols {
-		vals[i] = row[col]
-	}
-	b.addChange(vals)
 	return nil
 }
 

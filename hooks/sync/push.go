@@ -501,22 +501,9 @@ func (p *pushRun) settle() error {
 	return p.batch.flush()
 }
 
-// opCols are the sync_ops columns a batch writes, in order.
-var opCols = []string{"device", "op", "kind", "collection", "record", "hash", "version"}
-
 // flush writes the queued sync_ops rows, one prepared INSERT each, then
-// the batch's change rows and records (see writeBatch).
+// the batch's waiting records (see writeBatch).
 func (p *pushRun) flush() error {
-	if p.batch != nil {
-		rows := make([][]any, len(p.pending))
-		for i, r := range p.pending {
-			rows[i] = []any{p.device, r.Op, r.Kind, r.Collection, r.Record, r.Hash, r.Version}
-		}
-		if err := p.batch.insertEach("sync_ops", opCols, rows); err != nil {
-			return fmt.Errorf("remember ops: %w", err)
-		}
-		return p.batch.flush()
-	}
 	db := p.tx.NonconcurrentDB()
 	for _, r := range p.pending {
 		params := dbx.Params{"device": p.device, "op": r.Op, "kind": r.Kind, "collection": r.Collection,
@@ -525,7 +512,7 @@ func (p *pushRun) flush() error {
 			return fmt.Errorf("remember ops: %w", err)
 		}
 	}
-	return nil
+	return p.settle()
 }
 
 // buildReport fills a new report from a reporter's or volunteer's data.
