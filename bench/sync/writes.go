@@ -230,9 +230,12 @@ func (b *bench) rawInsert(n int, mode rawMode) speed {
 		for i := range sel {
 			sel[i] = fmt.Sprintf("r.value ->> %d", i)
 		}
-		return "INSERT INTO " + table + " (" + cols + ") SELECT " + strings.Join(sel, ", ") + tail + " FROM jsonb_each(?) r ORDER BY r.key"
+		return "INSERT INTO " + table + " (" + cols + ") SELECT " + strings.Join(sel, ", ") + tail + " FROM jsonb_each(?) r"
 	}
 	allRows := fromJSON(raw["reports"], cols, 11, ", 'new', 'self', 1, "+now+", "+now)
+	reportRow := func(id string) []any {
+		return []any{id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]}
+	}
 	return rate(n, func() {
 		tx, err := db.DB().Begin()
 		if err != nil {
@@ -254,13 +257,13 @@ func (b *bench) rawInsert(n int, mode rawMode) speed {
 				log.Fatal(err)
 			}
 			for _, id := range ids {
-				must(stmt.Exec(id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], true, r["consent_version"]))
+				must(stmt.Exec(reportRow(id)...))
 			}
 			stmt.Close()
 		default:
 			reports := make([][]any, n)
 			for i, id := range ids {
-				reports[i] = []any{id, r["embassy"], r["message"], `["shelter","medical","documents"]`, 3, r["nationality"], r["language"], r["passport_held"], r["compound_location"], 1, r["consent_version"]}
+				reports[i] = reportRow(id)
 			}
 			must(tx.Exec(allRows, jsonRows(reports)))
 			if mode != rawPushRows {
