@@ -2,10 +2,9 @@ package sync
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/core"
 )
 
 // writeBatch holds the rows of a push's new records until the push has
@@ -27,47 +25,22 @@ import (
 // pending index to disk, once per statement. Row by row, that was most of a
 // push's time.
 //
-// A batch belongs to one transaction and is not safe for concurrent use.
+// A batch writes through the push's statement cache, so it belongs to the
+// push's transaction and is not safe for concurrent use.
 type writeBatch struct {
-	tx     *sql.Tx
+	stmts  *stmtCache
 	tables []*tableRows // in the order of their first row
-	stmts  map[string]*sql.Stmt
 }
 
 // tableRows are the rows queued for one table, all with the same columns.
 type tableRows struct {
 	table string
 	cols  []string
-	rows  [][]any
+	rows  []map[string]any
 }
 
-// newWriteBatch returns a batch writing through db, or nil when db is not a
-// transaction of the standard driver (records are then written one by one).
-func newWriteBatch(db dbx.Builder) *writeBatch {
-	tx := sqlTx(db)
-	if tx == nil {
-		return nil
-	}
-	return &writeBatch{tx: tx, stmts: map[string]*sql.Stmt{}}
-}
-
-// sqlTx is the database/sql transaction under db, or nil.
-func sqlTx(db dbx.Builder) *sql.Tx {
-	tx, ok := db.(*dbx.Tx)
-	if !ok {
-		return nil
-	}
-	ex, ok := tx.Builder.(interface{ Executor() dbx.Executor })
-	if !ok {
-		return nil
-	}
-	sqlTx, _ := ex.Executor().(*sql.Tx)
-	return sqlTx
-}
-
-// owns reports whether app writes in the batch's transaction.
-func (b *writeBatch) owns(app core.App) bool {
-	return sqlTx(app.NonconcurrentDB()) == b.tx
+func newWriteBatch(stmts *stmtCache) *writeBatch {
+	return &writeBatch{stmts: stmts}
 }
 
 type writeBatchKey struct{}
@@ -77,17 +50,21 @@ func withWriteBatch(ctx context.Context, b *writeBatch) context.Context {
 	return context.WithValue(ctx, writeBatchKey{}, b)
 }
 
-// writeBatchFor returns the batch in ctx, or nil.
-func writeBatchFor(ctx context.Context) *writeBatch {
+// writeBatchFor returns the batch in ctx when it writes in db's
+// transaction, or nil.
+func writeBatchFor(ctx context.Context, db dbx.Builder) *writeBatch {
 	if ctx == nil {
 		return nil
 	}
 	b, _ := ctx.Value(writeBatchKey{}).(*writeBatch)
+	if b == nil || b.stmts.db != db {
+		return nil
+	}
 	return b
 }
 
 // addRow queues a record's exported columns for table.
-func (b *writeBatch) addRow(table string, data map[string]any) error {
+func (b *writeBatch) addRow(ctx context.Context, table string, data map[string]any) error {
 	var t *tableRows
 	for _, tr := range b.tables {
 		if tr.table == table {
@@ -98,37 +75,17 @@ func (b *writeBatch) addRow(table string, data map[string]any) error {
 	if t != nil && !sameColumns(t.cols, data) {
 		// A record with other columns (a schema change mid-push): write
 		// what is queued, then start again with the new columns.
-		if err := b.flush(); err != nil {
+		if err := b.flush(ctx); err != nil {
 			return err
 		}
 		t = nil
 	}
 	if t == nil {
-		t = &tableRows{table: table}
-		for col := range data {
-			t.cols = append(t.cols, col)
-		}
-		slices.Sort(t.cols)
+		t = &tableRows{table: table, cols: slices.Sorted(maps.Keys(data))}
 		b.tables = append(b.tables, t)
 	}
-	row := make([]any, len(t.cols))
-	for i, col := range t.cols {
-		row[i] = data[col]
-	}
-	t.rows = append(t.rows, row)
+	t.rows = append(t.rows, data)
 	return nil
-}
-
-func sameColumns(cols []string, data map[string]any) bool {
-	if len(cols) != len(data) {
-		return false
-	}
-	for _, c := range cols {
-		if _, ok := data[c]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // pending reports whether rows wait to be written.
@@ -137,9 +94,9 @@ func (b *writeBatch) pending() bool {
 }
 
 // flush writes the queued records, one statement per table.
-func (b *writeBatch) flush() error {
+func (b *writeBatch) flush(ctx context.Context) error {
 	for _, t := range b.tables {
-		if err := b.insert(t.table, t.cols, t.rows); err != nil {
+		if err := b.insert(ctx, t); err != nil {
 			return fmt.Errorf("write %s: %w", t.table, err)
 		}
 	}
@@ -147,31 +104,27 @@ func (b *writeBatch) flush() error {
 	return nil
 }
 
-// insert writes rows into table with one statement: the rows travel as
-// one JSON array bound to a single parameter, and SQLite unpacks them with
-// json_each. (Binding thousands of parameters instead costs the driver time
-// that grows with their square.) The statement is prepared once per push
-// and column list.
+// insert writes t's rows with one statement: the rows travel as one JSON
+// array bound to a single parameter, and SQLite unpacks them with
+// jsonb_each. (Binding thousands of parameters instead costs the driver
+// time that grows with their square.)
 //
 // The JSON carries only what SQL has: text, integers, reals, booleans (1
 // and 0, as the driver binds them) and NULL. A row holding anything else
-// (bytes, times, invalid UTF-8, NUL characters) is written with a plain
-// INSERT instead.
-func (b *writeBatch) insert(table string, cols []string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	buf := make([]byte, 0, 256*len(rows))
+// (bytes, times, invalid UTF-8, NUL characters) is written with its own
+// INSERT of bound parameters instead, as insertModel writes it.
+func (b *writeBatch) insert(ctx context.Context, t *tableRows) error {
+	buf := make([]byte, 0, 256*len(t.rows))
 	buf = append(buf, '[')
-	var plain [][]any
+	var plain []map[string]any
 	n := 0
-	for _, row := range rows {
+	for _, row := range t.rows {
 		start := len(buf)
 		if n > 0 {
 			buf = append(buf, ',')
 		}
 		var ok bool
-		if buf, ok = appendJSONRow(buf, row); !ok {
+		if buf, ok = appendJSONRow(buf, t.cols, row); !ok {
 			buf = buf[:start]
 			plain = append(plain, row)
 			continue
@@ -180,61 +133,39 @@ func (b *writeBatch) insert(table string, cols []string, rows [][]any) error {
 	}
 	buf = append(buf, ']')
 	if n > 0 {
-		st, err := b.stmt(table, cols, true)
-		if err != nil {
-			return err
-		}
-		if _, err := st.Exec(string(buf)); err != nil {
+		q := b.stmts.query(ctx, jsonInsertSQL(t.table, t.cols), dbx.Params{"rows": string(buf)})
+		if _, err := q.Execute(); err != nil {
 			return err
 		}
 	}
 	for _, row := range plain {
-		st, err := b.stmt(table, cols, false)
-		if err != nil {
-			return err
-		}
-		if _, err := st.Exec(row...); err != nil {
+		if err := insertRow(ctx, b.stmts.db, t.table, row); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (b *writeBatch) stmt(table string, cols []string, fromJSON bool) (*sql.Stmt, error) {
-	key := fmt.Sprintf("%s/%s/%t", table, strings.Join(cols, ","), fromJSON)
-	if st, ok := b.stmts[key]; ok {
-		return st, nil
-	}
-	st, err := b.tx.Prepare(batchInsertSQL(table, cols, fromJSON))
-	if err != nil {
-		return nil, err
-	}
-	b.stmts[key] = st
-	return st, nil
-}
-
-// batchInsertSQL is the INSERT of cols into table: from a JSON array of
-// rows, or of one row of parameters.
-func batchInsertSQL(table string, cols []string, fromJSON bool) string {
-	insert := "INSERT INTO `" + table + "` (`" + strings.Join(cols, "`, `") + "`) "
-	if !fromJSON {
-		return insert + "VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	}
+// jsonInsertSQL is the INSERT of cols into table from a JSON array of rows,
+// each an array of the values in cols' order.
+func jsonInsertSQL(table string, cols []string) string {
 	values := make([]string, len(cols))
 	for i := range cols {
 		values[i] = fmt.Sprintf("r.value ->> %d", i)
 	}
-	return insert + "SELECT " + strings.Join(values, ", ") + " FROM jsonb_each(?) r"
+	return "INSERT INTO {{" + table + "}} ([[" + strings.Join(cols, "]], [[") + "]]) SELECT " +
+		strings.Join(values, ", ") + " FROM jsonb_each({:rows}) r"
 }
 
-// appendJSONRow appends row as a JSON array; ok is false when a value has
-// no exact JSON form.
-func appendJSONRow(buf []byte, row []any) ([]byte, bool) {
+// appendJSONRow appends row's values for cols as a JSON array; ok is
+// false when a value has no exact JSON form.
+func appendJSONRow(buf []byte, cols []string, row map[string]any) ([]byte, bool) {
 	buf = append(buf, '[')
-	for i, v := range row {
+	for i, col := range cols {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
+		v := row[col]
 		if valuer, ok := v.(driver.Valuer); ok {
 			var err error
 			if v, err = valuer.Value(); err != nil {
@@ -269,16 +200,6 @@ func appendJSONRow(buf []byte, row []any) ([]byte, bool) {
 		}
 	}
 	return append(buf, ']'), true
-}
-
-// close releases the batch's statements; call it before the transaction ends.
-func (b *writeBatch) close() error {
-	var errs []error
-	for key, st := range b.stmts {
-		errs = append(errs, st.Close())
-		delete(b.stmts, key)
-	}
-	return errors.Join(errs...)
 }
 
 // appendJSONString appends s as a JSON string.

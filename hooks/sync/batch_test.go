@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -43,16 +44,28 @@ func TestWriteBatchStoresWhatBoundParametersStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newWriteBatch(tx)
-	if b == nil {
-		t.Fatal("no batch on a dbx transaction")
+	stmts := newStmtCache(tx)
+	defer stmts.close()
+	b := newWriteBatch(stmts)
+	ctx := context.Background()
+	for _, row := range rows {
+		data := map[string]any{}
+		for i, col := range cols {
+			data[col] = row[i]
+		}
+		if err := b.addRow(ctx, "batched", data); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := b.insert("batched", cols, rows); err != nil {
+	if err := b.flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b.close()
 	for _, row := range rows {
-		if _, err := tx.Insert("bound", dbx.Params{"s": row[0], "n": row[1], "r": row[2], "b": row[3], "j": row[4], "d": row[5], "x": row[6]}).Execute(); err != nil {
+		data := dbx.Params{}
+		for i, col := range cols {
+			data[col] = row[i]
+		}
+		if _, err := tx.Insert("bound", data).Execute(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -35,7 +35,7 @@ func logChangeOn(kind string) func(e *core.RecordEvent) error {
 	return func(e *core.RecordEvent) error {
 		// A new record of a push's batch has no older change row to drop:
 		// the push found its id free.
-		dropOlder := !(e.Record.IsNew() && writeBatchFor(e.Context) != nil)
+		dropOlder := !(e.Record.IsNew() && writeBatchFor(e.Context, e.App.NonconcurrentDB()) != nil)
 		// Joins the caller's transaction when there is one; otherwise the
 		// write and its change row get a transaction of their own.
 		// The event's app is put back afterwards: the after-success hooks

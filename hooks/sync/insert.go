@@ -94,17 +94,23 @@ func insertModel(ctx context.Context, app core.App, model core.Model) error {
 	if id, _ := data["id"].(string); id == "" {
 		return errors.New("insert: empty primary key")
 	}
-	if b := writeBatchFor(ctx); b != nil && b.owns(app) {
-		return b.addRow(model.TableName(), data)
-	}
 	db := app.NonconcurrentDB()
+	if b := writeBatchFor(ctx, db); b != nil {
+		return b.addRow(ctx, model.TableName(), data)
+	}
+	return insertRow(ctx, db, model.TableName(), data)
+}
+
+// insertRow writes data's columns into table with one INSERT, prepared
+// once per push when ctx carries the push's statement cache for db.
+func insertRow(ctx context.Context, db dbx.Builder, table string, data map[string]any) error {
 	var sql string
 	if c := stmtCacheFor(ctx, db); c != nil {
-		sql = c.insertSQL(model.TableName(), data)
+		sql = c.insertSQL(table, data)
 	} else {
-		sql = insertSQL(model.TableName(), data)
+		sql = insertSQL(table, data)
 	}
-	_, err = stmt(ctx, db, sql, dbx.Params(data)).Execute()
+	_, err := stmt(ctx, db, sql, dbx.Params(data)).Execute()
 	return err
 }
 

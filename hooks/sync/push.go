@@ -120,9 +120,7 @@ func (a *api) push(e *core.RequestEvent) error {
 		defer stmts.close()
 		var batch *writeBatch
 		if run.deferHooks {
-			if batch = newWriteBatch(txApp.NonconcurrentDB()); batch != nil {
-				defer batch.close()
-			}
+			batch = newWriteBatch(stmts)
 		}
 		run.reset(txApp, stmts, batch)
 		if err := run.loadKnown(preps); err != nil {
@@ -498,7 +496,7 @@ func (p *pushRun) settle() error {
 	if p.batch == nil || !p.batch.pending() {
 		return nil
 	}
-	return p.batch.flush()
+	return p.batch.flush(p.ctx)
 }
 
 // flush writes the queued sync_ops rows, one prepared INSERT each, then

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 
 	"github.com/pocketbase/dbx"
 )
@@ -31,7 +32,7 @@ type cachedStmt struct {
 
 // cachedInsert is the INSERT built for a table's columns.
 type cachedInsert struct {
-	cols map[string]struct{}
+	cols []string
 	sql  string
 }
 
@@ -42,23 +43,21 @@ func newStmtCache(db dbx.Builder) *stmtCache {
 // insertSQL is insertSQL(table, data), built once for as long as the
 // records of table export the same columns.
 func (c *stmtCache) insertSQL(table string, data map[string]any) string {
-	if ins, ok := c.inserts[table]; ok && sameKeys(ins.cols, data) {
+	if ins, ok := c.inserts[table]; ok && sameColumns(ins.cols, data) {
 		return ins.sql
 	}
-	ins := cachedInsert{cols: make(map[string]struct{}, len(data)), sql: insertSQL(table, data)}
-	for col := range data {
-		ins.cols[col] = struct{}{}
-	}
+	ins := cachedInsert{cols: slices.Collect(maps.Keys(data)), sql: insertSQL(table, data)}
 	c.inserts[table] = ins
 	return ins.sql
 }
 
-func sameKeys(set map[string]struct{}, data map[string]any) bool {
-	if len(set) != len(data) {
+// sameColumns reports whether data has exactly the columns cols.
+func sameColumns(cols []string, data map[string]any) bool {
+	if len(cols) != len(data) {
 		return false
 	}
-	for k := range data {
-		if _, ok := set[k]; !ok {
+	for _, c := range cols {
+		if _, ok := data[c]; !ok {
 			return false
 		}
 	}
