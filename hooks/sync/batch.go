@@ -39,28 +39,20 @@ type tableRows struct {
 	rows  []map[string]any
 }
 
+// newWriteBatch makes the batch of stmts' transaction; the record hooks
+// find it through the statement cache in their context.
 func newWriteBatch(stmts *stmtCache) *writeBatch {
-	return &writeBatch{stmts: stmts}
+	stmts.batch = &writeBatch{stmts: stmts}
+	return stmts.batch
 }
 
-type writeBatchKey struct{}
-
-// withWriteBatch carries b to the record hooks of the push's creates.
-func withWriteBatch(ctx context.Context, b *writeBatch) context.Context {
-	return context.WithValue(ctx, writeBatchKey{}, b)
-}
-
-// writeBatchFor returns the batch in ctx when it writes in db's
-// transaction, or nil.
+// writeBatchFor returns the batch of the statement cache in ctx when it
+// writes in db's transaction, or nil.
 func writeBatchFor(ctx context.Context, db dbx.Builder) *writeBatch {
-	if ctx == nil {
-		return nil
+	if c := stmtCacheFor(ctx, db); c != nil {
+		return c.batch
 	}
-	b, _ := ctx.Value(writeBatchKey{}).(*writeBatch)
-	if b == nil || b.stmts.db != db {
-		return nil
-	}
-	return b
+	return nil
 }
 
 // addRow queues a record's exported columns for table.

@@ -118,11 +118,10 @@ func (a *api) push(e *core.RequestEvent) error {
 	err = e.App.RunInTransaction(func(txApp core.App) error {
 		stmts := newStmtCache(txApp.NonconcurrentDB())
 		defer stmts.close()
-		var batch *writeBatch
 		if run.deferHooks {
-			batch = newWriteBatch(stmts)
+			newWriteBatch(stmts)
 		}
-		run.reset(txApp, stmts, batch)
+		run.reset(txApp, stmts)
 		if err := run.loadKnown(preps); err != nil {
 			return err
 		}
@@ -180,7 +179,7 @@ type pushRun struct {
 
 	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
 
-	ctx      context.Context      // carries the transaction's prepared statements and batch to the record hooks
+	ctx      context.Context      // carries the transaction's prepared statements (and batch) to the record hooks
 	batch    *writeBatch          // new records waiting to be written; nil when written one by one
 	applied  map[string]appliedOp // this device's applied ops, by op id
 	existing map[string]bool      // "collection/id" of records that exist
@@ -240,13 +239,10 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 }
 
 // reset starts a run on txApp (a retried transaction starts clean).
-func (p *pushRun) reset(txApp core.App, stmts *stmtCache, batch *writeBatch) {
+func (p *pushRun) reset(txApp core.App, stmts *stmtCache) {
 	p.tx = txApp
 	p.ctx = withStmtCache(context.Background(), stmts)
-	p.batch = batch
-	if batch != nil {
-		p.ctx = withWriteBatch(p.ctx, batch)
-	}
+	p.batch = stmts.batch
 	p.inserted = p.inserted[:0]
 	p.applied = map[string]appliedOp{}
 	p.existing = map[string]bool{}

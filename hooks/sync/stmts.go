@@ -21,6 +21,7 @@ type stmtCache struct {
 	db      dbx.Builder // the transaction the statements belong to
 	stmts   map[string]cachedStmt
 	inserts map[string]cachedInsert // by table
+	batch   *writeBatch             // a push's new records waiting to be written, if it gathers them
 }
 
 // cachedStmt is a prepared statement and the parameter map it owns: each
