@@ -3,8 +3,11 @@ package qr
 import (
 	"encoding/base64"
 	"net/http"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/addrlimit"
 )
 
 // JWK is one public key in RFC 7517 form.
@@ -27,6 +30,26 @@ type JWKS struct {
 // rotation needs no fast spread (old keys keep verifying), and the offline
 // verifier refreshes on an unknown key id anyway.
 const jwksMaxAge = "public, max-age=3600"
+
+// jwksLimit and jwksWindow bound key set fetches per client address. A
+// verifier keeps the set for an hour, so even a shelter of phones behind
+// one address stays far below; a flood does not. PocketBase's rate-limit
+// rules cannot name this route (their labels refuse dots), so it has its
+// own counter, in memory only, on or off with the other rate limits.
+const (
+	jwksLimit  = 60
+	jwksWindow = time.Minute
+)
+
+// limitJWKS refuses a client over jwksLimit fetches in jwksWindow.
+func limitJWKS(l *addrlimit.Limiter) func(e *core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		if e.App.Settings().RateLimits.Enabled && !e.HasSuperuserAuth() && l.Hit(e.RealIP()) {
+			return e.TooManyRequestsError("Too many requests for the signing keys. Keep them: they change rarely.", nil)
+		}
+		return e.Next()
+	}
+}
 
 // PublicJWKS returns the keys that verify links now, oldest first.
 func PublicJWKS(app core.App) (JWKS, error) {

@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"homeward/internal/addrlimit"
 )
 
 // defaultLinkLifetime is the expiry given to a link made without one:
@@ -42,7 +44,7 @@ func Register(app core.App) error {
 		if _, err := KeyringFor(se.App).Current(); err != nil {
 			return err
 		}
-		se.Router.GET("/.well-known/jwks.json", jwksHandler)
+		se.Router.GET("/.well-known/jwks.json", jwksHandler).BindFunc(limitJWKS(addrlimit.New(jwksLimit, jwksWindow)))
 		// The request log would keep the URL (the link id), the time and
 		// the user agent of every scan: a trail of who scanned which
 		// poster. Successful anonymous requests here are not logged.

@@ -143,3 +143,35 @@ func TestQRPagesHaveRateLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestJWKSIsRateLimitedPerAddress checks the key set's own limit (its path
+// cannot be a settings rule): 60 fetches a minute per client address, and
+// another address keeps its own count.
+func TestJWKSIsRateLimitedPerAddress(t *testing.T) {
+	f := newFixture(t, true)
+	f.app.Settings().TrustedProxy.Headers = []string{"X-Forwarded-For"}
+	srv := testserver.Start(t, f.app)
+	fetch := func(addr string) int {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/.well-known/jwks.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Forwarded-For", addr)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	statuses := map[int]int{}
+	for range 61 {
+		statuses[fetch("198.51.100.7")]++
+	}
+	if statuses[http.StatusOK] != 60 || statuses[http.StatusTooManyRequests] != 1 {
+		t.Fatalf("statuses %v, want 60 OK then 429", statuses)
+	}
+	if got := fetch("203.0.113.9"); got != http.StatusOK {
+		t.Fatalf("another address got %d, want 200", got)
+	}
+}

@@ -551,7 +551,7 @@ func (p *pushRun) buildMessage(rec *core.Record, data map[string]any, receiptHas
 			receiptHash = p.headerReceipt
 		}
 		if receiptHash == "" || receiptHash != report.GetString("receipt_hash") {
-			if p.api.guesses.fail(p.e.RealIP()) {
+			if p.api.guesses.Hit(p.e.RealIP()) {
 				return codedError(http.StatusTooManyRequests, CodeReceiptLimited, "Too many wrong receipt codes from this network. Wait a minute and try again.")
 			}
 			p.e.App.Logger().Warn("sync: wrong receipt on a message")

@@ -22,6 +22,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/hooks/reports"
+	"homeward/internal/addrlimit"
 )
 
 // Collection names the sync API reads and writes.
@@ -75,9 +76,14 @@ const (
 
 // api holds what the handlers share: the receipt hasher and the in-memory
 // guess limiter. It is made once per app in Register.
+//
+// The limiter counts only wrong receipts: a correct receipt is always
+// accepted, so a shelter sharing one address with a guesser is not locked
+// out, and the 66-bit code space makes the guesses it lets through
+// worthless.
 type api struct {
 	receipts reports.Receipts
-	guesses  *guessLimiter
+	guesses  *addrlimit.Limiter
 	uploads  *uploads
 }
 
@@ -85,7 +91,7 @@ type api struct {
 func Register(app core.App) error {
 	registerChangeLog(app)
 
-	a := &api{guesses: newGuessLimiter(receiptGuessLimit, receiptGuessWindow)}
+	a := &api{guesses: addrlimit.New(receiptGuessLimit, receiptGuessWindow)}
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The data dir exists only once the app has bootstrapped, so the
 		// receipt key is read here rather than in Register.

@@ -1,0 +1,42 @@
+package addrlimit
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestLimiterCountsEachAddressInItsWindow(t *testing.T) {
+	l := New(3, time.Hour)
+	for i := 1; i <= 3; i++ {
+		if l.Hit("a") {
+			t.Fatalf("hit %d of 3 refused", i)
+		}
+	}
+	if !l.Hit("a") {
+		t.Fatal("the fourth hit in the window was allowed")
+	}
+	if l.Hit("b") {
+		t.Fatal("another address shares the first one's count")
+	}
+
+	// A window that has passed starts again.
+	l = New(1, time.Millisecond)
+	l.Hit("a")
+	time.Sleep(5 * time.Millisecond)
+	if l.Hit("a") {
+		t.Fatal("a new window still counts the old hits")
+	}
+}
+
+func TestLimiterForgetsExpiredAddressesUnderAScan(t *testing.T) {
+	l := New(1, time.Millisecond)
+	for i := range sweepAt {
+		l.Hit(fmt.Sprint("addr-", i))
+	}
+	time.Sleep(5 * time.Millisecond)
+	l.Hit("last")
+	if n := len(l.hits); n != 1 {
+		t.Fatalf("%d addresses kept after their windows passed, want 1", n)
+	}
+}
