@@ -368,7 +368,7 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	if err != nil {
 		os.Remove(a.uploads.dataPath(id))
 		os.Remove(a.uploads.infoPath(id))
-		return "", codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "Only JPEG and PNG photos and WebM, Ogg, MP4, AAC or MP3 voice notes are accepted.")
+		return "", codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "The file is not a readable JPEG or PNG photo or WebM, Ogg, MP4, AAC or MP3 voice note.")
 	}
 	sum := sha256.Sum256(clean)
 	hash := hex.EncodeToString(sum[:])

@@ -23,9 +23,11 @@ var (
 // cleanFile returns the bytes to store for an upload and their media type.
 // Images are decoded and encoded again, which keeps the pixels and drops
 // everything else (EXIF with GPS and camera, XMP, ICC, PNG text chunks).
-// Audio is kept as sent, but only in the containers phones record to; an
-// MP3's ID3 tag (title, artist, comments) is cut off and an MP4/M4A's
-// metadata boxes (where phones write the recording's location) are blanked.
+// Audio is kept as sent, but only in the containers phones record to, and
+// with its metadata removed: an MP3's ID3 tags (title, artist, comments)
+// are cut off; an MP4/M4A's metadata boxes (where phones write the recording's
+// location), an Ogg stream's comments and a WebM file's tags, title and
+// date are blanked in place.
 func cleanFile(raw []byte) ([]byte, string, error) {
 	switch {
 	case bytes.HasPrefix(raw, []byte("\xff\xd8\xff")):
@@ -38,9 +40,9 @@ func cleanFile(raw []byte) ([]byte, string, error) {
 			return enc.Encode(buf, img)
 		})
 	case bytes.HasPrefix(raw, []byte("\x1a\x45\xdf\xa3")):
-		return raw, "audio/webm", nil
+		return blankWebMMetadata(raw)
 	case bytes.HasPrefix(raw, []byte("OggS")):
-		return raw, "audio/ogg", nil
+		return blankOggComments(raw)
 	case len(raw) > 12 && string(raw[4:8]) == "ftyp":
 		return blankMP4Metadata(raw)
 	case bytes.HasPrefix(raw, []byte("ID3")):
@@ -48,7 +50,7 @@ func cleanFile(raw []byte) ([]byte, string, error) {
 	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xf6) == 0xf0:
 		return raw, "audio/aac", nil // ADTS
 	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xe0) == 0xe0:
-		return raw, "audio/mpeg", nil // an MPEG audio frame without a tag
+		return cutID3v1(raw), "audio/mpeg", nil // an MPEG audio frame, no ID3v2 tag
 	}
 	return nil, "", errUnsupportedFile
 }
@@ -72,7 +74,8 @@ func reencode(raw []byte, mime string, encode func(*bytes.Buffer, image.Image) e
 	return buf.Bytes(), mime, nil
 }
 
-// stripID3 cuts an ID3v2 tag off the front of an MP3.
+// stripID3 cuts an ID3v2 tag off the front of an MP3, and an ID3v1 tag off
+// its end.
 func stripID3(raw []byte) ([]byte, string, error) {
 	if len(raw) < 10 {
 		return nil, "", errUnsupportedFile
@@ -85,7 +88,16 @@ func stripID3(raw []byte) ([]byte, string, error) {
 	if end >= len(raw) || raw[end] != 0xff {
 		return nil, "", errUnsupportedFile
 	}
-	return raw[end:], "audio/mpeg", nil
+	return cutID3v1(raw[end:]), "audio/mpeg", nil
+}
+
+// cutID3v1 drops the 128-byte ID3v1 tag (title, artist, album, comment)
+// that may end an MP3.
+func cutID3v1(raw []byte) []byte {
+	if n := len(raw); n > 128 && string(raw[n-128:n-125]) == "TAG" {
+		return raw[:n-128]
+	}
+	return raw
 }
 
 // mp4Containers are the MP4 boxes that hold other boxes on the way to

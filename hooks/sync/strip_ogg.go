@@ -1,0 +1,184 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// Ogg (RFC 3533) carries Opus (RFC 7845) or Vorbis audio in pages. The
+// second packet of each stream is its comment header: a vendor string, then
+// "KEY=value" comments, where a recorder or an editor may have written a
+// title, a name or a place. blankOggComments empties that list in place:
+// the comment count becomes zero and the comments' bytes zeros, so every
+// page keeps its size, and only the CRCs of the pages touched are computed
+// again. The vendor string (the encoder library) stays.
+
+// oggPage is one page: where it starts, its stream, and where each of its
+// segments lies in the file.
+type oggPage struct {
+	start, end int // the whole page, header included
+	serial     uint32
+	segments   []int // segment lengths, from the segment table
+	data       int   // file offset of the first segment
+}
+
+// oggChunk is part of a packet, as it lies in the file.
+type oggChunk struct{ page, off, n int }
+
+func blankOggComments(raw []byte) ([]byte, string, error) {
+	out := bytes.Clone(raw)
+	pages, err := oggPages(out)
+	if err != nil {
+		return nil, "", err
+	}
+	// The first two packets of each stream, gathered across pages: a
+	// segment shorter than 255 bytes ends a packet.
+	type stream struct {
+		packets [][]oggChunk
+		open    bool // the last packet goes on
+	}
+	streams := map[uint32]*stream{}
+	var order []*stream
+	for i, p := range pages {
+		s := streams[p.serial]
+		if s == nil {
+			s = &stream{}
+			streams[p.serial] = s
+			order = append(order, s)
+		}
+		off := p.data
+		for _, n := range p.segments {
+			if len(s.packets) == 2 && !s.open {
+				break
+			}
+			if !s.open {
+				s.packets = append(s.packets, nil)
+				s.open = true
+			}
+			last := len(s.packets) - 1
+			s.packets[last] = append(s.packets[last], oggChunk{page: i, off: off, n: n})
+			s.open = n == 255
+			off += n
+		}
+	}
+	touched := map[int]bool{}
+	for _, s := range order {
+		if len(s.packets) < 2 || s.open && len(s.packets) == 2 {
+			continue // a stream cut short: no whole comment header
+		}
+		if err := blankCommentPacket(out, s.packets[1], touched); err != nil {
+			return nil, "", err
+		}
+	}
+	for i := range touched {
+		setOggCRC(out[pages[i].start:pages[i].end])
+	}
+	return out, "audio/ogg", nil
+}
+
+// oggPages splits raw into pages, refusing anything that is not a whole
+// sequence of Ogg pages.
+func oggPages(raw []byte) ([]oggPage, error) {
+	var pages []oggPage
+	for pos := 0; pos < len(raw); {
+		if len(raw)-pos < 27 || string(raw[pos:pos+4]) != "OggS" || raw[pos+4] != 0 {
+			return nil, errUnsupportedFile
+		}
+		n := int(raw[pos+26])
+		if len(raw)-pos < 27+n {
+			return nil, errUnsupportedFile
+		}
+		p := oggPage{
+			start:  pos,
+			serial: binary.LittleEndian.Uint32(raw[pos+14:]),
+			data:   pos + 27 + n,
+		}
+		size := 0
+		for _, s := range raw[pos+27 : pos+27+n] {
+			p.segments = append(p.segments, int(s))
+			size += int(s)
+		}
+		p.end = p.data + size
+		if p.end > len(raw) {
+			return nil, errUnsupportedFile
+		}
+		pages = append(pages, p)
+		pos = p.end
+	}
+	if len(pages) == 0 {
+		return nil, errUnsupportedFile
+	}
+	return pages, nil
+}
+
+// blankCommentPacket empties the comment list of an Opus or Vorbis comment
+// header whose bytes lie in chunks. Other codecs' headers are left alone.
+func blankCommentPacket(file []byte, chunks []oggChunk, touched map[int]bool) error {
+	var pkt []byte
+	for _, c := range chunks {
+		pkt = append(pkt, file[c.off:c.off+c.n]...)
+	}
+	var start int
+	vorbis := false
+	switch {
+	case bytes.HasPrefix(pkt, []byte("OpusTags")):
+		start = 8
+	case bytes.HasPrefix(pkt, []byte("\x03vorbis")):
+		start, vorbis = 7, true
+	default:
+		return nil
+	}
+	if len(pkt) < start+8 {
+		return errUnsupportedFile
+	}
+	vendor := int(binary.LittleEndian.Uint32(pkt[start:]))
+	count := start + 4 + vendor // where the comment count is
+	if vendor < 0 || count+4 > len(pkt) {
+		return errUnsupportedFile
+	}
+	// Count zero, then nothing: zero padding for Opus; for Vorbis the
+	// framing bit its decoder reads right after the (now empty) list.
+	clear(pkt[count:])
+	if vorbis {
+		if count+4 >= len(pkt) {
+			return errUnsupportedFile
+		}
+		pkt[count+4] = 1
+	}
+	at := 0
+	for _, c := range chunks {
+		if !bytes.Equal(file[c.off:c.off+c.n], pkt[at:at+c.n]) {
+			copy(file[c.off:c.off+c.n], pkt[at:at+c.n])
+			touched[c.page] = true
+		}
+		at += c.n
+	}
+	return nil
+}
+
+// oggCRC is the CRC-32 Ogg pages carry: polynomial 0x04c11db7, not
+// reflected, starting at zero, no final inversion.
+var oggCRC = func() (t [256]uint32) {
+	for i := range t {
+		r := uint32(i) << 24
+		for range 8 {
+			if r&0x80000000 != 0 {
+				r = r<<1 ^ 0x04c11db7
+			} else {
+				r <<= 1
+			}
+		}
+		t[i] = r
+	}
+	return t
+}()
+
+// setOggCRC writes page's checksum, computed with its CRC field zeroed.
+func setOggCRC(page []byte) {
+	clear(page[22:26])
+	var crc uint32
+	for _, b := range page {
+		crc = crc<<8 ^ oggCRC[byte(crc>>24)^b]
+	}
+	binary.LittleEndian.PutUint32(page[22:], crc)
+}
