@@ -76,8 +76,8 @@ func TestDemoFlagLoadsMarkedDemoData(t *testing.T) {
 // TestNoClientAddressInDataDir sends anonymous traffic through every
 // public route (pages, sync push and pull with a receipt, wrong receipts, a
 // tus photo upload, QR scans and checks), with forged forwarding headers
-// too, and then searches every file of the data dir for the addresses and
-// the browser's user agent: none may appear.
+// too, and then searches every file of the data dir for the addresses, the
+// browser's user agent and the phone's device id: none may appear.
 func TestNoClientAddressInDataDir(t *testing.T) {
 	dataDir := t.TempDir()
 	s := binarytest.Start(t, dataDir, "--demo")
@@ -100,7 +100,9 @@ func TestNoClientAddressInDataDir(t *testing.T) {
 	send(t, http.MethodPost, base+"/api/qr/verify", header, `{"token":"not-a-token"}`)
 	s.Stop() // flushes the request log
 
-	needles := []string{"127.0.0.1", forged, "probe-agent"}
+	// The addresses, the user agent, and the anonymous phone's device id
+	// (anonymousSync's "probe-phone").
+	needles := []string{"127.0.0.1", forged, "probe-agent", "probe-phone"}
 	var sawProbe bool
 	err := filepath.Walk(dataDir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
@@ -115,7 +117,7 @@ func TestNoClientAddressInDataDir(t *testing.T) {
 		}
 		for _, n := range needles {
 			if bytes.Contains(data, []byte(n)) {
-				return fmt.Errorf("%s contains the client address %s", path, n)
+				return fmt.Errorf("%s contains the client's %s", path, n)
 			}
 		}
 		return nil

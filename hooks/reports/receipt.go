@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -113,4 +114,21 @@ func (r Receipts) Hash(code string) (string, error) {
 	mac := hmac.New(sha256.New, r.key)
 	mac.Write([]byte(norm))
 	return hex.EncodeToString(mac.Sum(nil)), nil
+}
+
+// OpKey returns the key an anonymous phone's sync op is stored under: a
+// keyed hash of the phone's device id and the op id. A retry of the op
+// from the same phone finds it again, but the database alone cannot tell
+// which ops, and so which reports, came from the same phone. Each part is
+// length-prefixed, and a receipt (digits only) never hashes the same.
+func (r Receipts) OpKey(device, op string) string {
+	mac := hmac.New(sha256.New, r.key)
+	mac.Write([]byte("sync-op"))
+	for _, part := range []string{device, op} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		mac.Write(n[:])
+		mac.Write([]byte(part))
+	}
+	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -49,6 +49,25 @@ func TestReceiptHashIsKeyedAndStable(t *testing.T) {
 	}
 }
 
+func TestOpKeyIsKeyedStableAndUnambiguous(t *testing.T) {
+	a := reports.NewReceipts([]byte("0123456789abcdef0123456789abcdef"))
+	b := reports.NewReceipts([]byte("fedcba9876543210fedcba9876543210"))
+	k := a.OpKey("phone", "op-1")
+	if k != a.OpKey("phone", "op-1") || len(k) != 64 {
+		t.Fatalf("key %q is not a stable 64-character hash", k)
+	}
+	if k == b.OpKey("phone", "op-1") {
+		t.Error("two server keys gave the same op key: it is not keyed")
+	}
+	// The split between device and op id counts: these must not meet.
+	if a.OpKey("phone-", "1") == a.OpKey("phone", "-1") || a.OpKey("ab", "c") == a.OpKey("a", "bc") {
+		t.Error("different (device, op) pairs with the same concatenation share a key")
+	}
+	if h, _ := a.Hash("48210937551280642290"); h == a.OpKey("", "48210937551280642290") {
+		t.Error("an op key equals a receipt hash")
+	}
+}
+
 func TestLoadReceiptsKeepsItsKeyAcrossStarts(t *testing.T) {
 	dir := t.TempDir()
 	first, err := reports.LoadReceipts(dir)

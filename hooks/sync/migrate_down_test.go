@@ -105,3 +105,30 @@ func TestChangeLogMigrationKeepsTheLatestChange(t *testing.T) {
 		t.Fatalf("deleted report's rows after the migration: %+v, want only its tombstone", g)
 	}
 }
+
+// TestGuestOpKeysMigrationUnlinksOldRows: rows kept the old way, under
+// "g:<device id>" with the client's op id, are rewritten to the keyed form,
+// and the phone's ops are still found by their op id afterwards.
+func TestGuestOpKeysMigrationUnlinksOldRows(t *testing.T) {
+	f := newFixture(t)
+	f.push(nil, "phone-x", []op{reportCreate("op-1", newId(), f.embassy[0], newReceipt(), nil)})
+	if _, err := f.app.DB().NewQuery("UPDATE sync_ops SET device = 'g:phone-x', op = 'op-1'").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(core.AppMigrations.Items(), func(m *core.Migration) bool { return m.File == "1764119200_sync_ops_guest_keys.go" })
+	if err := core.AppMigrations.Items()[i].Up(f.app); err != nil {
+		t.Fatal(err)
+	}
+	var device, key string
+	if err := f.app.DB().NewQuery("SELECT device, op FROM sync_ops").Row(&device, &key); err != nil {
+		t.Fatal(err)
+	}
+	if device != "g" || len(key) != 64 {
+		t.Fatalf("row (%q, %q), want device \"g\" and a keyed hash", device, key)
+	}
+	// Only the op's own row can tell that op-1 was used for other content.
+	res := f.push(nil, "phone-x", []op{reportCreate("op-1", newId(), f.embassy[0], newReceipt(), nil)})
+	if r := res.Results[0]; r.Status != "conflict" || r.Error["data"].(map[string]any)["code"] != "op_reused" {
+		t.Fatalf("got %+v, want conflict op_reused", r)
+	}
+}

@@ -106,7 +106,8 @@ func (a *api) push(e *core.RequestEvent) error {
 		return apiErr
 	}
 
-	run := &pushRun{api: a, e: e, c: c, device: deviceKey(c, req.Device)}
+	run := &pushRun{api: a, e: e, c: c}
+	run.device, run.opKey = opKeys(a, c, req.Device)
 	if h := e.Request.Header.Get(HeaderReceipt); h != "" {
 		run.headerReceipt, _ = a.receipts.Hash(h)
 	}
@@ -152,15 +153,24 @@ func (a *api) push(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, pushResponse{Results: results, Cursor: encodeCursor(head)})
 }
 
-// deviceKey namespaces the client's device id by who is calling, so op ids
-// of one account or of anonymous phones can never collide with another's.
-func deviceKey(c caller, device string) string {
-	switch c.role {
-	case roleGuest:
-		return "g:" + device
-	default:
-		return "a:" + c.id() + ":" + device
+// guestDevice is the device column of every anonymous phone's ops.
+const guestDevice = "g"
+
+// opKeys returns how the caller's ops are stored in sync_ops: a device
+// column, and a function from a client's op id to the stored op key.
+//
+// An account's ops are stored under "a:<account>:<device>" with their own
+// ids, so one account's op ids never collide with another's. An anonymous
+// phone's device id is not stored at all: its ops share the device "g",
+// each under a keyed hash of the device id and the op id (reports.OpKey).
+// A retry from the same phone finds its op again, while the database
+// cannot tell which reports came from the same phone; a report with
+// contact details and an anonymous one sent weeks later stay unlinked.
+func opKeys(a *api, c caller, device string) (string, func(op string) string) {
+	if c.role == roleGuest {
+		return guestDevice, func(op string) string { return a.receipts.OpKey(device, op) }
 	}
+	return "a:" + c.id() + ":" + device, func(op string) string { return op }
 }
 
 // pushRun applies the ops of one push inside its transaction.
@@ -174,14 +184,15 @@ type pushRun struct {
 	e             *core.RequestEvent
 	tx            core.App
 	c             caller
-	device        string
-	headerReceipt string // keyed hash of X-Receipt, if sent
+	device        string              // sync_ops' device column for this caller
+	opKey         func(string) string // a client op id's key in sync_ops
+	headerReceipt string              // keyed hash of X-Receipt, if sent
 
 	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
 
 	ctx      context.Context      // carries the transaction's prepared statements (and batch) to the record hooks
 	batch    *writeBatch          // new records waiting to be written; nil when written one by one
-	applied  map[string]appliedOp // this device's applied ops, by op id
+	applied  map[string]appliedOp // this device's applied ops, by the client's op id
 	existing map[string]bool      // "collection/id" of records that exist
 	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
 	pending  []appliedOp          // sync_ops rows to write at the end
@@ -190,7 +201,7 @@ type pushRun struct {
 
 // appliedOp is a row of sync_ops.
 type appliedOp struct {
-	Op         string `db:"op"`
+	Op         string `db:"op"` // the op's key (see opKeys)
 	Kind       string `db:"kind"`
 	Collection string `db:"collection"`
 	Record     string `db:"record"`
@@ -201,6 +212,7 @@ type appliedOp struct {
 // prepared is an op decoded and hashed before the transaction starts.
 type prepared struct {
 	op          pushOp
+	key         string // the op's key in sync_ops
 	data        map[string]any
 	receiptHash string
 	hash        string
@@ -210,7 +222,7 @@ type prepared struct {
 func (p *pushRun) prepare(ops []pushOp) []prepared {
 	preps := make([]prepared, len(ops))
 	for i, op := range ops {
-		prep := prepared{op: op}
+		prep := prepared{op: op, key: p.opKey(op.Op)}
 		res := opResult{Op: op.Op, Id: op.Id}
 		var err error
 		switch {
@@ -256,15 +268,17 @@ const lookupChunk = 500
 // loadKnown reads, in a few queries for the whole push, which of its ops
 // were applied before and which of its records exist.
 func (p *pushRun) loadKnown(preps []prepared) error {
-	var opIds []any
+	var keys []any
+	opOf := map[string]string{} // op key -> the client's op id
 	ids := map[string][]any{}
 	for _, prep := range preps {
 		if prep.answer == nil {
-			opIds = append(opIds, prep.op.Op)
+			keys = append(keys, prep.key)
+			opOf[prep.key] = prep.op.Op
 			ids[prep.op.Collection] = append(ids[prep.op.Collection], prep.op.Id)
 		}
 	}
-	for chunk := range slices.Chunk(opIds, lookupChunk) {
+	for chunk := range slices.Chunk(keys, lookupChunk) {
 		var rows []appliedOp
 		err := p.tx.DB().Select("op", "kind", "collection", "record", "hash", "version").From("sync_ops").
 			Where(dbx.HashExp{"device": p.device}).AndWhere(dbx.In("op", chunk...)).All(&rows)
@@ -272,7 +286,7 @@ func (p *pushRun) loadKnown(preps []prepared) error {
 			return fmt.Errorf("read applied ops: %w", err)
 		}
 		for _, r := range rows {
-			p.applied[r.Op] = r
+			p.applied[opOf[r.Op]] = r
 		}
 	}
 	for coll, list := range ids {
@@ -357,7 +371,7 @@ func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) 
 		}
 	}
 	if ok {
-		p.remember(op, first.Record, prep.hash, first.Version)
+		p.remember(prep, first.Record, first.Version)
 		res.Status, res.Version = StatusDuplicate, first.Version
 		return res, nil
 	}
@@ -437,7 +451,7 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 		}
 	}
 	version := rec.GetInt("version")
-	p.remember(prep.op, rec.Id, prep.hash, version)
+	p.remember(prep, rec.Id, version)
 	p.existing[prep.op.Collection+"/"+rec.Id] = true
 	if prep.op.Kind == opCreate {
 		p.created[prep.op.Collection+"/"+rec.Id] = p.applied[prep.op.Op]
@@ -477,8 +491,9 @@ func hasUpdates(preps []prepared) bool {
 }
 
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.
-func (p *pushRun) remember(op pushOp, record, hash string, version int) {
-	row := appliedOp{Op: op.Op, Kind: op.Kind, Collection: op.Collection, Record: record, Hash: hash, Version: version}
+func (p *pushRun) remember(prep prepared, record string, version int) {
+	op := prep.op
+	row := appliedOp{Op: prep.key, Kind: op.Kind, Collection: op.Collection, Record: record, Hash: prep.hash, Version: version}
 	p.applied[op.Op] = row
 	p.pending = append(p.pending, row)
 }

@@ -314,3 +314,61 @@ func TestPushOpsSeeRecordsCreatedEarlierInTheSamePush(t *testing.T) {
 		t.Fatalf("change log order %v, want %s, %s, %s, then the last report", order, id, other, msg)
 	}
 }
+
+// TestAnonymousOpsLeaveNoTraceOfThePhone: sync_ops keeps what makes a
+// retry a duplicate, but for anonymous phones not the phone's device id or
+// op ids, so the reports one phone sent on different days cannot be linked
+// in the database. Retries still find their ops, and two phones' op ids
+// still never collide.
+func TestAnonymousOpsLeaveNoTraceOfThePhone(t *testing.T) {
+	f := newFixture(t)
+	first := []op{reportCreate("op-1", newId(), f.embassy[0], newReceipt(), map[string]any{"contact_name": "Dara"})}
+	later := []op{reportCreate("op-2", newId(), f.embassy[0], newReceipt(), nil)}
+	f.push(nil, "phone-of-dara", first)
+	f.push(nil, "phone-of-dara", later)
+	// Another phone happens to use the same op id for its own report.
+	other := []op{reportCreate("op-1", newId(), f.embassy[0], newReceipt(), nil)}
+	if r := f.push(nil, "another-phone", other).Results[0]; r.Status != "applied" {
+		t.Fatalf("another phone's op-1: %+v, want applied", r)
+	}
+
+	var rows []struct {
+		Device string `db:"device"`
+		Op     string `db:"op"`
+	}
+	if err := f.app.DB().NewQuery("SELECT device, op FROM sync_ops").All(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d sync_ops rows, want 3", len(rows))
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.Device != "g" || len(r.Op) != 64 || strings.Contains(r.Op, "op-") || seen[r.Op] {
+			t.Fatalf("row %+v: want device \"g\" and a distinct keyed hash as the op", r)
+		}
+		seen[r.Op] = true
+	}
+	var all string
+	if err := f.app.DB().NewQuery("SELECT group_concat(device || op || collection || record || hash, '') FROM sync_ops").Row(&all); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(all, "phone") {
+		t.Fatal("sync_ops names a phone")
+	}
+
+	// The phone's retries are still duplicates; its reused op id with other
+	// content is still refused.
+	for _, ops := range [][]op{first, later} {
+		if r := f.push(nil, "phone-of-dara", ops).Results[0]; r.Status != "duplicate" {
+			t.Fatalf("retry: %+v, want duplicate", r)
+		}
+	}
+	reused := []op{reportCreate("op-2", newId(), f.embassy[0], newReceipt(), nil)}
+	if r := f.push(nil, "phone-of-dara", reused).Results[0]; r.Status != "conflict" || r.Error["data"].(map[string]any)["code"] != "op_reused" {
+		t.Fatalf("reused op id: %+v, want conflict op_reused", r)
+	}
+	if n := f.count("reports"); n != 3 {
+		t.Fatalf("%d reports, want 3", n)
+	}
+}
