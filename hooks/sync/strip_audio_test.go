@@ -279,17 +279,38 @@ func TestOggVorbisCommentsAreBlanked(t *testing.T) {
 }
 
 func TestMalformedOggIsRefused(t *testing.T) {
+	cutOff := oggFile(1, 1, [][]byte{[]byte("OpusHead")}, [][]byte{append([]byte("OpusTags"), commentList("libopus", strings.Repeat("x", 240))...)})
 	file := oggFile(1, 4, [][]byte{[]byte("OpusHead")}, [][]byte{append([]byte("OpusTags"), commentList("x", "A=b")...)})
 	for name, bad := range map[string][]byte{
 		"cut mid-page":      file[:len(file)-3],
 		"not a page":        append(bytes.Clone(file), "junk"...),
 		"vendor too long":   oggFile(1, 4, [][]byte{[]byte("OpusHead")}, [][]byte{append([]byte("OpusTags"), 0xff, 0xff, 0, 0, 0, 0, 0, 0)}),
 		"comment too short": oggFile(1, 4, [][]byte{[]byte("OpusHead")}, [][]byte{[]byte("OpusTags\x00\x00")}),
+		"no comment header": oggFile(1, 4, [][]byte{[]byte("OpusHead")}, [][]byte{[]byte("audio")}),
+		// One segment a page: the comments' last page is missing, every
+		// page left is whole.
+		"comment cut off": cutOff[:bytes.LastIndex(cutOff, []byte("OggS"))],
+		"Speex":           oggFile(1, 4, [][]byte{[]byte("Speex   1.2")}, [][]byte{commentList("x", "ARTIST=Somchai")}),
 	} {
 		if _, _, err := cleanFile(bad); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestOggWithASkeletonIndexIsCleaned: a Skeleton stream may come with the
+// audio; the audio's comments are still emptied.
+func TestOggWithASkeletonIndexIsCleaned(t *testing.T) {
+	skeleton := oggFile(9, 4, [][]byte{append([]byte("fishead\x00"), make([]byte, 56)...)})
+	opus := oggFile(1, 4, [][]byte{[]byte("OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00")},
+		[][]byte{append([]byte("OpusTags"), commentList("libopus", oggComments...)...)}, [][]byte{{0xfc, 1}})
+	file := append(skeleton, opus...)
+	out, _, err := cleanFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSameSize(t, file, out)
+	checkAudioCleaned(t, file, out)
 }
 
 func FuzzBlankOggComments(f *testing.F) {

@@ -11,7 +11,8 @@ import (
 // title, a name or a place. blankOggComments empties that list in place:
 // the comment count becomes zero and the comments' bytes zeros, so every
 // page keeps its size, and only the CRCs of the pages touched are computed
-// again. The vendor string (the encoder library) stays.
+// again. The vendor string (the encoder library) stays. Streams of other
+// codecs (Speex, FLAC, video) are refused; a Skeleton index may come along.
 
 // oggPage is one page: where it starts, its stream, and where each of its
 // segments lies in the file.
@@ -63,8 +64,18 @@ func blankOggComments(raw []byte) ([]byte, string, error) {
 	}
 	touched := map[int]bool{}
 	for _, s := range order {
-		if len(s.packets) < 2 || s.open && len(s.packets) == 2 {
-			continue // a stream cut short: no whole comment header
+		first := packetBytes(out, s.packets[0])
+		switch {
+		case bytes.HasPrefix(first, []byte("fishead\x00")):
+			continue // a Skeleton stream: an index, no comments
+		case !bytes.HasPrefix(first, []byte("OpusHead")) && !bytes.HasPrefix(first, []byte("\x01vorbis")):
+			// Speex, FLAC, video...: not what phones record voice to, and
+			// their comments sit elsewhere.
+			return nil, "", errUnsupportedFile
+		case len(s.packets) < 2:
+			continue // no comment header at all
+		case len(s.packets) == 2 && s.open:
+			return nil, "", errUnsupportedFile // the comment header is cut off
 		}
 		if err := blankCommentPacket(out, s.packets[1], touched); err != nil {
 			return nil, "", err
@@ -111,13 +122,19 @@ func oggPages(raw []byte) ([]oggPage, error) {
 	return pages, nil
 }
 
-// blankCommentPacket empties the comment list of an Opus or Vorbis comment
-// header whose bytes lie in chunks. Other codecs' headers are left alone.
-func blankCommentPacket(file []byte, chunks []oggChunk, touched map[int]bool) error {
+// packetBytes gathers a packet's bytes from its chunks.
+func packetBytes(file []byte, chunks []oggChunk) []byte {
 	var pkt []byte
 	for _, c := range chunks {
 		pkt = append(pkt, file[c.off:c.off+c.n]...)
 	}
+	return pkt
+}
+
+// blankCommentPacket empties the comment list of an Opus or Vorbis comment
+// header whose bytes lie in chunks.
+func blankCommentPacket(file []byte, chunks []oggChunk, touched map[int]bool) error {
+	pkt := packetBytes(file, chunks)
 	var start int
 	vorbis := false
 	switch {
@@ -126,7 +143,7 @@ func blankCommentPacket(file []byte, chunks []oggChunk, touched map[int]bool) er
 	case bytes.HasPrefix(pkt, []byte("\x03vorbis")):
 		start, vorbis = 7, true
 	default:
-		return nil
+		return errUnsupportedFile // the stream's second packet must be its comments
 	}
 	if len(pkt) < start+8 {
 		return errUnsupportedFile
