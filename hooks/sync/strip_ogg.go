@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 )
 
 // Ogg (RFC 3533) carries Opus (RFC 7845) or Vorbis audio in pages. The
@@ -25,6 +26,19 @@ type oggPage struct {
 
 // oggChunk is part of a packet, as it lies in the file.
 type oggChunk struct{ page, off, n int }
+
+// oggCodec is an audio codec whose comments are cleaned: how its first
+// packet (the identification header) and its second (the comment header)
+// begin, and whether the comment list ends with a framing bit (Vorbis).
+type oggCodec struct {
+	head, tags string
+	framing    bool
+}
+
+var oggCodecs = []oggCodec{
+	{head: "OpusHead", tags: "OpusTags"},
+	{head: "\x01vorbis", tags: "\x03vorbis", framing: true},
+}
 
 func blankOggComments(raw []byte) ([]byte, string, error) {
 	out := bytes.Clone(raw)
@@ -65,10 +79,12 @@ func blankOggComments(raw []byte) ([]byte, string, error) {
 	touched := map[int]bool{}
 	for _, s := range order {
 		first := packetBytes(out, s.packets[0])
-		switch {
-		case bytes.HasPrefix(first, []byte("fishead\x00")):
+		if bytes.HasPrefix(first, []byte("fishead\x00")) {
 			continue // a Skeleton stream: an index, no comments
-		case !bytes.HasPrefix(first, []byte("OpusHead")) && !bytes.HasPrefix(first, []byte("\x01vorbis")):
+		}
+		i := slices.IndexFunc(oggCodecs, func(c oggCodec) bool { return bytes.HasPrefix(first, []byte(c.head)) })
+		switch {
+		case i < 0:
 			// Speex, FLAC, video...: not what phones record voice to, and
 			// their comments sit elsewhere.
 			return nil, "", errUnsupportedFile
@@ -77,7 +93,7 @@ func blankOggComments(raw []byte) ([]byte, string, error) {
 		case len(s.packets) == 2 && s.open:
 			return nil, "", errUnsupportedFile // the comment header is cut off
 		}
-		if err := blankCommentPacket(out, s.packets[1], touched); err != nil {
+		if err := blankCommentPacket(out, s.packets[1], oggCodecs[i], touched); err != nil {
 			return nil, "", err
 		}
 	}
@@ -131,20 +147,14 @@ func packetBytes(file []byte, chunks []oggChunk) []byte {
 	return pkt
 }
 
-// blankCommentPacket empties the comment list of an Opus or Vorbis comment
-// header whose bytes lie in chunks.
-func blankCommentPacket(file []byte, chunks []oggChunk, touched map[int]bool) error {
+// blankCommentPacket empties the comment list of codec's comment header,
+// whose bytes lie in chunks.
+func blankCommentPacket(file []byte, chunks []oggChunk, codec oggCodec, touched map[int]bool) error {
 	pkt := packetBytes(file, chunks)
-	var start int
-	vorbis := false
-	switch {
-	case bytes.HasPrefix(pkt, []byte("OpusTags")):
-		start = 8
-	case bytes.HasPrefix(pkt, []byte("\x03vorbis")):
-		start, vorbis = 7, true
-	default:
+	if !bytes.HasPrefix(pkt, []byte(codec.tags)) {
 		return errUnsupportedFile // the stream's second packet must be its comments
 	}
+	start := len(codec.tags)
 	if len(pkt) < start+8 {
 		return errUnsupportedFile
 	}
@@ -156,7 +166,7 @@ func blankCommentPacket(file []byte, chunks []oggChunk, touched map[int]bool) er
 	// Count zero, then nothing: zero padding for Opus; for Vorbis the
 	// framing bit its decoder reads right after the (now empty) list.
 	clear(pkt[count:])
-	if vorbis {
+	if codec.framing {
 		if count+4 >= len(pkt) {
 			return errUnsupportedFile
 		}

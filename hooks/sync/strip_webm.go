@@ -12,25 +12,33 @@ import "bytes"
 
 // EBML ids of the elements read or blanked.
 const (
-	ebmlHeaderID  = 0x1A45DFA3
-	ebmlSegment   = 0x18538067
-	ebmlCluster   = 0x1F43B675
-	ebmlInfo      = 0x1549A966
-	ebmlTitle     = 0x7BA9
-	ebmlDateUTC   = 0x4461
-	ebmlVoid      = 0xEC
-	ebmlSizeUnset = -1
+	ebmlHeaderID    = 0x1A45DFA3
+	ebmlSegment     = 0x18538067
+	ebmlSeekHead    = 0x114D9B74
+	ebmlInfo        = 0x1549A966
+	ebmlTracks      = 0x1654AE6B
+	ebmlCluster     = 0x1F43B675
+	ebmlCues        = 0x1C53BB6B
+	ebmlTags        = 0x1254C367
+	ebmlAttachments = 0x1941A469
+	ebmlChapters    = 0x1043A770
+	ebmlTitle       = 0x7BA9
+	ebmlDateUTC     = 0x4461
+	ebmlVoid        = 0xEC
 )
+
+// ebmlSizeUnset is the end ebmlElement gives an element of unknown size.
+const ebmlSizeUnset = -1
 
 // webmSegmentChildren are the ids that may follow a cluster of unknown size
 // in its segment, so they end it; webmMetadata are the segment's children
-// blanked whole: Tags, Chapters and Attachments.
+// blanked whole.
 var (
 	webmSegmentChildren = map[uint64]bool{
-		0x114D9B74: true, ebmlInfo: true, 0x1654AE6B: true, ebmlCluster: true,
-		0x1C53BB6B: true, 0x1254C367: true, 0x1941A469: true, 0x1043A770: true,
+		ebmlSeekHead: true, ebmlInfo: true, ebmlTracks: true, ebmlCluster: true,
+		ebmlCues: true, ebmlTags: true, ebmlAttachments: true, ebmlChapters: true,
 	}
-	webmMetadata = map[uint64]bool{0x1254C367: true, 0x1941A469: true, 0x1043A770: true}
+	webmMetadata = map[uint64]bool{ebmlTags: true, ebmlAttachments: true, ebmlChapters: true}
 )
 
 func blankWebMMetadata(raw []byte) ([]byte, string, error) {
