@@ -10,7 +10,6 @@ import (
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
-	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"homeward/hooks"
 	_ "homeward/pb_migrations"
@@ -20,15 +19,22 @@ import (
 var embedded embed.FS
 
 func main() {
-	app := pocketbase.New()
+	// Dev mode is off unless --dev is given: PocketBase would otherwise turn
+	// it on by itself under `go run`, the README's command, and print every
+	// SQL statement with its values.
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
 
-	var withDemo bool
-	app.RootCmd.PersistentFlags().BoolVar(&withDemo, "demo", false, "load clearly marked demo embassies and a demo superuser")
+	var withDemo, automigrate bool
+	var publicURL string
+	flags := app.RootCmd.PersistentFlags()
+	flags.BoolVar(&withDemo, "demo", false, "load clearly marked demo embassies and a demo superuser")
+	flags.BoolVar(&automigrate, "automigrate", false, "write a migration into ./pb_migrations for each collection change made in the dashboard (development only)")
+	flags.StringVar(&publicURL, "public-url", "", "the official public address, e.g. https://homeward.example.org (saved as the Application URL)")
 	app.RootCmd.ParseFlags(os.Args[1:])
 
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
 		TemplateLang: migratecmd.TemplateLangGo,
-		Automigrate:  osutils.IsProbablyGoRun(),
+		Automigrate:  automigrate,
 		Dir:          "pb_migrations",
 	})
 
@@ -36,7 +42,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := hooks.Register(app, hooks.Config{Public: public, Demo: withDemo, Commands: app.RootCmd}); err != nil {
+	cfg := hooks.Config{
+		Public:    public,
+		Demo:      withDemo,
+		Dev:       app.IsDev(),
+		PublicURL: publicURL,
+		Commands:  app.RootCmd,
+	}
+	if err := hooks.Register(app, cfg); err != nil {
 		log.Fatal(err)
 	}
 

@@ -3,6 +3,7 @@
 package hooks
 
 import (
+	"io"
 	"io/fs"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -12,6 +13,7 @@ import (
 	"homeward/hooks/privacy"
 	"homeward/hooks/qr"
 	"homeward/hooks/reports"
+	"homeward/hooks/setup"
 	"homeward/hooks/staff"
 	"homeward/hooks/sync"
 	"homeward/hooks/web"
@@ -22,6 +24,14 @@ type Config struct {
 	Public fs.FS // the web root (pb_public), embedded in the binary
 	Demo   bool  // load clearly marked demo data on serve
 
+	// Dev is --dev: PocketBase's dev mode, and a local public address
+	// allowed for trying QR codes on a laptop.
+	Dev bool
+	// PublicURL is --public-url, saved as the Application URL on serve.
+	PublicURL string
+	// Out is where the start-up checks are printed; os.Stdout if nil.
+	Out io.Writer
+
 	// Commands is the root command that packages add their subcommands to
 	// (e.g. "qr rotate-key"); nil in tests.
 	Commands *cobra.Command
@@ -30,6 +40,9 @@ type Config struct {
 // Register binds every Homeward package to app.
 func Register(app core.App, cfg Config) error {
 	for _, register := range []func(core.App) error{
+		func(app core.App) error {
+			return setup.Register(app, setup.Config{Dev: cfg.Dev, PublicURL: cfg.PublicURL, Out: cfg.Out})
+		},
 		privacy.Register,
 		reports.Register,
 		sync.Register,

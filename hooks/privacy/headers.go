@@ -1,6 +1,7 @@
 // Package privacy holds the protections that apply to every route: security
-// headers, no browser fingerprint in the request log, and guests kept out of
-// private collections.
+// headers, no browser fingerprint and no query values in the request log, no
+// bound values in dev mode's SQL log, and guests kept out of private
+// collections.
 package privacy
 
 import (
@@ -16,10 +17,11 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; " +
 	"frame-ancestors 'none'; object-src 'none'"
 
-// Register binds the security headers to every route and refuses guests
-// on private collections.
+// Register binds the security headers and the log scrubbing to every route
+// and refuses guests on private collections.
 func Register(app core.App) error {
 	registerGuestRefusal(app)
+	registerLogScrubbing(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.BindFunc(securityHeaders)
 		return se.Next()

@@ -9,9 +9,6 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,6 +21,7 @@ import (
 
 	"homeward/hooks/qr"
 	"homeward/internal/testserver"
+	"homeward/internal/zbar"
 	_ "homeward/pb_migrations"
 )
 
@@ -111,26 +109,10 @@ func tokenOf(u string) string {
 	return u[strings.LastIndex(u, "/q/")+3:]
 }
 
-// decodeQR reads every QR code in a PNG with zbarimg, a decoder that
-// shares no code with the encoder.
+// decodeQR reads every QR code in a PNG with zbarimg.
 func decodeQR(t testing.TB, pngData []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" {
-			t.Fatal("zbarimg is required (apt-get install zbar-tools)")
-		}
-		t.Skip("zbarimg not installed")
-	}
-	file := filepath.Join(t.TempDir(), "code.png")
-	if err := os.WriteFile(file, pngData, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "--raw", "-q", "-Sbinary", file).Output()
-	if err != nil {
-		t.Fatalf("zbarimg found no code: %v", err)
-	}
-	return strings.TrimSuffix(string(out), "\n")
+	return zbar.Decode(t, pngData)
 }
 
 var svgRun = regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-(\d+)z`)

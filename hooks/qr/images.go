@@ -14,6 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/skip2/go-qrcode"
+
+	"homeward/hooks/setup"
 )
 
 // Image size limits in pixels. A link code is 65 to 93 modules wide with
@@ -97,6 +99,9 @@ func linkImageHandler(e *core.RequestEvent) error {
 	}
 	content, err := LinkURL(e.App, link)
 	if err != nil {
+		if _, perr := setup.PublicURL(e.App); perr != nil {
+			return setup.PublicURLError(e, perr)
+		}
 		return e.InternalServerError("Failed to sign the link.", err)
 	}
 	// Every response carries a freshly signed token: nothing to cache.

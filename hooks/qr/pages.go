@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/setup"
 )
 
 //go:embed templates/*.html
@@ -55,9 +57,13 @@ type page struct {
 }
 
 func newPage(app core.App, lang, title, stylesheet string) page {
-	host := publicURL(app)
-	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Host
+	// With no official address set, the pages name none rather than one
+	// nobody can reach; the operator sees why at start and in the console.
+	var host string
+	if base, err := setup.PublicURL(app); err == nil {
+		if u, err := url.Parse(base); err == nil {
+			host = u.Host
+		}
 	}
 	return page{Lang: lang, Title: title, AppName: app.Settings().Meta.AppName, Host: host, Stylesheet: stylesheet}
 }
@@ -251,6 +257,8 @@ var warningStatus = map[string]int{
 	VerdictRevoked: http.StatusGone,
 	VerdictUnknown: http.StatusNotFound,
 	VerdictInvalid: http.StatusBadRequest,
+
+	VerdictUnconfigured: http.StatusServiceUnavailable,
 }
 
 func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
@@ -262,7 +270,7 @@ func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
 		page:     newPage(e.App, requestLanguage(e, lang), "Warning: this code may be fake", "/css/contact.css"),
 		Verdict:  res.Verdict,
 		Reason:   res.Reason,
-		Verifier: publicURL(e.App) + "/verify",
+		Verifier: verifierURL(e.App),
 	}
 	if res.Embassy != nil && res.Embassy.GetBool("active") {
 		c := newContact(res.Embassy, "")
@@ -291,4 +299,11 @@ func verifyPageHandler(pages *pageSet) func(*core.RequestEvent) error {
 		}
 		return pages.render(e, http.StatusOK, "verify", p)
 	}
+}
+
+// verifierURL is the official address of the verify page, or its path
+// while no official address is set.
+func verifierURL(app core.App) string {
+	base, _ := setup.PublicURL(app)
+	return base + "/verify"
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/skip2/go-qrcode"
+
+	"homeward/hooks/setup"
 )
 
 // posterLevel is the poster's error correction: printed codes get
@@ -35,6 +37,10 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		if err != nil {
 			return err
 		}
+		base, err := setup.PublicURL(e.App)
+		if err != nil {
+			return setup.PublicURLError(e, err)
+		}
 		embassy, err := e.App.FindRecordById("embassies", link.GetString("embassy"))
 		if err != nil {
 			return e.NotFoundError("", err)
@@ -43,7 +49,7 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		if err != nil {
 			return e.InternalServerError("Failed to sign the link.", err)
 		}
-		code, err := qrcode.New(publicURL(e.App)+linkPath+token, posterLevel)
+		code, err := qrcode.New(base+linkPath+token, posterLevel)
 		if err != nil {
 			return e.InternalServerError("Failed to draw the code.", err)
 		}
@@ -56,7 +62,7 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 			LinkID:      link.Id,
 			Kid:         kid,
 			Expires:     linkExpiry(link).UTC().Format("2 January 2006"),
-			Verifier:    publicURL(e.App) + "/verify",
+			Verifier:    base + "/verify",
 		}
 		p.Script = "/js/poster.js"
 		if lang != "" && lang != "en" {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/setup"
 )
 
 // Verdicts a link token can get. Only VerdictValid leads to the embassy's
@@ -19,6 +21,10 @@ const (
 	VerdictRevoked = "revoked" // genuine, but revoked (or its embassy is no longer listed)
 	VerdictUnknown = "unknown" // unknown key id or link id: not issued here, or its key was retired
 	VerdictInvalid = "invalid" // malformed, wrong algorithm, bad signature or wrong address
+	// VerdictUnconfigured: a full link URL while this server has no
+	// official public address to check it against; not a verdict on the
+	// code, which may be genuine.
+	VerdictUnconfigured = "unconfigured"
 )
 
 // linkPath is where link tokens live on the public address: {AppURL}/q/{token}.
@@ -90,19 +96,19 @@ func signLink(app core.App, link *core.Record) (token, kid string, err error) {
 }
 
 // LinkURL returns the address a link's QR code carries:
-// {Meta.AppURL}/q/{token}.
+// {Meta.AppURL}/q/{token}. Until the official public address is set, the
+// error wraps setup.ErrNoPublicURL (or another error of setup.PublicURL):
+// a code must never send people to an address they cannot reach.
 func LinkURL(app core.App, link *core.Record) (string, error) {
+	base, err := setup.PublicURL(app)
+	if err != nil {
+		return "", err
+	}
 	token, err := SignLink(app, link)
 	if err != nil {
 		return "", err
 	}
-	return publicURL(app) + linkPath + token, nil
-}
-
-// publicURL is the deployment's public address from the settings, without
-// a trailing slash.
-func publicURL(app core.App) string {
-	return strings.TrimRight(app.Settings().Meta.AppURL, "/")
+	return base + linkPath + token, nil
 }
 
 // linkExpiry is when a link stops being valid. Links made through the API
@@ -128,16 +134,27 @@ func tokenFromInput(app core.App, input string) (string, error) {
 	if err != nil || u.Host == "" {
 		return input[i+len(linkPath):], nil
 	}
-	want, err := url.Parse(publicURL(app))
+	base, err := setup.PublicURL(app)
+	if err != nil {
+		return "", errNoPublicURL
+	}
+	want, err := url.Parse(base)
 	if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, want.Scheme+"://"+want.Host) {
 		return "", errors.New("the link does not point at this service's address")
 	}
 	return strings.TrimPrefix(u.Path, linkPath), nil
 }
 
+// errNoPublicURL: a full link URL cannot be checked against the official
+// address while none is set.
+var errNoPublicURL = errors.New("no official public address to check the link against")
+
 // VerifyInput checks a bare token or a full link URL.
 func VerifyInput(app core.App, input string) Result {
 	token, err := tokenFromInput(app, input)
+	if errors.Is(err, errNoPublicURL) {
+		return Result{Verdict: VerdictUnconfigured, Reason: "This server's official public address is not set, so a full link cannot be checked yet. Paste the code's token alone, or ask the administrator to set the address."}
+	}
 	if err != nil {
 		return Result{Verdict: VerdictInvalid, Reason: "This link does not point at the official address, so it is not a genuine code."}
 	}

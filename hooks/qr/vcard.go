@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/setup"
 )
 
 // phonePattern finds a phone number inside free text such as
@@ -40,7 +42,11 @@ func vcardHandler(e *core.RequestEvent) error {
 	if embassy == nil {
 		return e.NotFoundError("", nil)
 	}
-	card := VCard(e.App, embassy)
+	base, err := setup.PublicURL(e.App)
+	if err != nil {
+		return setup.PublicURLError(e, err)
+	}
+	card := VCard(base, embassy)
 	e.Response.Header().Set("Cache-Control", "public, max-age=300")
 	if ext == "vcf" {
 		e.Response.Header().Set("Content-Disposition", `attachment; filename="`+embassy.GetString("slug")+`.vcf"`)
@@ -55,8 +61,9 @@ func vcardHandler(e *core.RequestEvent) error {
 
 // VCard returns an embassy's contact card (vCard 3.0, which every phone
 // reads): name, hotline, messaging number, e-mail, address, the contact
-// page, and hours and messaging details as a note.
-func VCard(app core.App, embassy *core.Record) string {
+// page on base (the official public address, see setup.PublicURL), and
+// hours and messaging details as a note.
+func VCard(base string, embassy *core.Record) string {
 	var lines []string
 	add := func(name, value string) {
 		if value != "" {
@@ -76,7 +83,7 @@ func VCard(app core.App, embassy *core.Record) string {
 	if address := embassy.GetString("address"); address != "" {
 		add("ADR;TYPE=WORK", ";;"+vcardEscape(address)+";;;;")
 	}
-	add("URL", publicURL(app)+"/e/"+embassy.GetString("slug"))
+	add("URL", base+"/e/"+embassy.GetString("slug"))
 	var notes []string
 	if m := embassy.GetString("messaging"); m != "" {
 		notes = append(notes, m)

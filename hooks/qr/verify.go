@@ -5,6 +5,8 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/setup"
 )
 
 // verifyForm is the body of POST /api/qr/verify.
@@ -76,9 +78,16 @@ func newVerifyResponse(app core.App, res Result) verifyResponse {
 			Country:    res.Embassy.GetString("country"),
 			Hotline:    res.Embassy.GetString("hotline"),
 			Messaging:  res.Embassy.GetString("messaging"),
-			ContactURL: publicURL(app) + "/e/" + res.Embassy.GetString("slug"),
+			ContactURL: contactURL(app, res.Embassy.GetString("slug")),
 			Demo:       res.Embassy.GetBool("demo"),
 		}
 	}
 	return out
+}
+
+// contactURL is the official address of an embassy's contact page, or its
+// path while no official address is set.
+func contactURL(app core.App, slug string) string {
+	base, _ := setup.PublicURL(app)
+	return base + "/e/" + slug
 }

@@ -77,6 +77,9 @@ type Server struct {
 	bin     string
 	args    []string
 	DataDir string
+	// WorkDir is the working directory the binary runs in, as the folder
+	// an operator types the command in; empty for the test's own.
+	WorkDir string
 	Addr    string // host:port on 127.0.0.1
 	URL     string // http://Addr
 	cmd     *exec.Cmd
@@ -112,6 +115,7 @@ func Start(t testing.TB, dataDir string, args ...string) *Server {
 func (s *Server) Run(args ...string) {
 	s.t.Helper()
 	cmd := exec.Command(s.bin, append(args, "--dir", s.DataDir)...)
+	cmd.Dir = s.WorkDir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		s.t.Fatalf("homeward %v: %v\n%s", args, err, out)
 	}
@@ -121,6 +125,7 @@ func (s *Server) Run(args ...string) {
 func (s *Server) Start() {
 	s.t.Helper()
 	s.cmd = exec.Command(s.bin, append([]string{"serve", "--http", s.Addr, "--dir", s.DataDir}, s.args...)...)
+	s.cmd.Dir = s.WorkDir
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

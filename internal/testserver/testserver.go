@@ -54,7 +54,14 @@ func NewAppFrom(t testing.TB, dataDir string) *tests.TestApp {
 	}
 	t.Cleanup(app.Cleanup)
 	app.Settings().RateLimits.Enabled = false
-	cfg := hooks.Config{Public: os.DirFS(filepath.Join(RepoRoot(), "pb_public"))}
+	cfg := hooks.Config{
+		Public: os.DirFS(filepath.Join(RepoRoot(), "pb_public")),
+		// A test server listens on loopback, as on a developer's laptop:
+		// tests that point QR codes at it need --dev's local public
+		// address. PocketBase's own dev mode stays off.
+		Dev: true,
+		Out: io.Discard, // the start-up checks, printed on every scenario
+	}
 	if err := hooks.Register(app, cfg); err != nil {
 		t.Fatal(err)
 	}

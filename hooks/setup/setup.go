@@ -1,0 +1,93 @@
+// Package setup checks how a deployment is configured: the official public
+// address that QR codes and posters carry (PublicURL), and the settings
+// whose absence an operator must hear about before people rely on the
+// service (Checks): mail for urgent-report notices, trusted proxy headers,
+// backups, demo data. The checks are printed when the server starts and
+// shown to staff in the console.
+package setup
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Config is what the command line says about the deployment.
+type Config struct {
+	// Dev is --dev: a local or plain-http public address is allowed, for
+	// trying the QR codes on a laptop.
+	Dev bool
+	// PublicURL is --public-url: when set, it is checked and saved as the
+	// Application URL when the server starts; a bad one stops the start.
+	PublicURL string
+	// Out is where the start banner's checks are printed; os.Stdout if nil.
+	Out io.Writer
+}
+
+// configStoreKey is where an app keeps its Config, so the checks of one
+// app read its own flags, and tests with many apps do not share them.
+const configStoreKey = "homeward.setup.config"
+
+func configOf(app core.App) Config {
+	cfg, _ := app.Store().Get(configStoreKey).(Config)
+	return cfg
+}
+
+// Register saves --public-url, prints what is not configured when the
+// server starts, watches for proxied requests the settings do not trust,
+// and serves the checks to staff at GET /api/setup/checks.
+func Register(app core.App, cfg Config) error {
+	if cfg.PublicURL != "" {
+		if err := CheckPublicURL(cfg.PublicURL, cfg.Dev); err != nil {
+			return fmt.Errorf("--public-url: %w. %s", err, HowToSetPublicURL)
+		}
+	}
+	app.Store().Set(configStoreKey, cfg)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if cfg.PublicURL != "" {
+			if err := savePublicURL(se.App, cfg.PublicURL, cfg.Dev); err != nil {
+				return fmt.Errorf("%w. %s", err, HowToSetPublicURL)
+			}
+		}
+		// One documented way to make the first superuser (superuser
+		// upsert); PocketBase's installer would print a second one, a
+		// sign-up link that works for anyone who sees the console.
+		se.InstallerFunc = nil
+		out := cfg.Out
+		if out == nil {
+			out = os.Stdout
+		}
+		printChecks(out, se.App)
+
+		se.Router.BindFunc(watchProxies)
+		se.Router.GET("/api/setup/checks", checksHandler).Bind(apis.RequireAuth(core.CollectionNameSuperusers, "staff"))
+		return se.Next()
+	})
+	return nil
+}
+
+// printChecks writes one line for each thing that is not configured.
+func printChecks(w io.Writer, app core.App) {
+	checks := Checks(app)
+	if len(checks) == 0 {
+		fmt.Fprintln(w, "Homeward: configured (public address, mail, backups).")
+		return
+	}
+	fmt.Fprintf(w, "Homeward: %d thing(s) not configured:\n", len(checks))
+	for _, c := range checks {
+		fmt.Fprintf(w, "  ! %s\n    Fix: %s\n", c.Message, c.Fix)
+	}
+}
+
+// checksResponse is the body of GET /api/setup/checks.
+type checksResponse struct {
+	Checks []Check `json:"checks"`
+}
+
+func checksHandler(e *core.RequestEvent) error {
+	return e.JSON(http.StatusOK, checksResponse{Checks: Checks(e.App)})
+}
