@@ -32,7 +32,7 @@ const (
 // settings, the data dir and what the proxy watch has seen, never a
 // report.
 func Checks(app core.App) []Check {
-	var out []Check
+	out := []Check{} // a JSON list, never null
 	if _, err := PublicURL(app); err != nil {
 		out = append(out, Check{
 			Code:    CodePublicURL,

@@ -66,6 +66,16 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("the list shows X's reports", `document.querySelectorAll('#list li[data-id]').length === 3`)
 	waitFor("urgent reports stand out", `document.querySelector('li[data-id="urgentx0000000000001"]').classList.contains('urgent')`)
 	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
+	waitFor("what is not configured is shown, and On duty says no mail can leave",
+		`!document.querySelector('[data-setup-checks]').hidden && !!document.querySelector('[data-setup-checks] li[data-code="mail"]') &&
+		 !!document.querySelector('[data-setup-checks] li[data-code="public_url"]') && document.querySelector('[data-duty-label]').dataset.noMail === 'true'`)
+	app.Settings().Meta.AppURL = "https://homeward.example.org"
+	app.Settings().SMTP.Enabled = true
+	app.Settings().Backups.S3.Enabled = true
+	do("reload once all is configured", chromedp.Reload(), chromedp.WaitVisible("#reports"))
+	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
+	waitFor("no setup check is left", `document.querySelector('[data-setup-checks]').hidden && document.querySelector('[data-duty-label]').dataset.noMail === ''`)
+	waitFor("realtime is connected again", `document.querySelector('[data-live]').dataset.state === 'live'`)
 	shot("staff-list")
 
 	do("go off duty", chromedp.Click("[data-on-duty]"))

@@ -9,6 +9,7 @@ import { StatsView } from './stats.js';
 import { readFilters, toFilter, toListQuery } from './filters.js';
 import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label } from './labels.js';
 import { h, announce } from './dom.js';
+import { showSetupChecks } from './setup.js';
 
 const $ = (sel) => document.querySelector(sel);
 const pages = ['login', 'reports', 'report', 'stats'];
@@ -82,6 +83,7 @@ async function startSession(record) {
     liveLabel.textContent = { live: 'Live', connecting: 'Connecting…', offline: 'Offline' }[state];
   });
   realtime.start();
+  showSetupChecks($('[data-setup-checks]'), $('[data-duty-label]'));
   list.query = currentListQuery();
   route();
 }
@@ -89,6 +91,7 @@ async function startSession(record) {
 function endSession() {
   if (realtime) realtime.stop();
   realtime = null;
+  $('[data-setup-checks]').hidden = true;
   logout();
   location.hash = '#/';
   showPage('login');
@@ -136,7 +139,10 @@ function init() {
     try {
       const record = await update('staff', auth.record.id, { on_duty: box.checked });
       auth.save(auth.token, record);
-      announce(record.on_duty ? 'You are on duty: urgent reports will be e-mailed to you.' : 'You are off duty.');
+      const noMail = $('[data-duty-label]').dataset.noMail === 'true';
+      announce(!record.on_duty ? 'You are off duty.'
+        : noMail ? 'You are on duty, but no mail server is set: no e-mail can be sent until your administrator sets one.'
+          : 'You are on duty: urgent reports will be e-mailed to you.');
     } catch (err) {
       box.checked = !box.checked;
       announce(`Could not change your duty: ${err.message}`);
