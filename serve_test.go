@@ -41,15 +41,7 @@ var markers = []string{markerMessage, markerName, markerPhone, "552109377788", m
 // printed or in the request log, no SQL may be printed, and no migration
 // file may be written.
 func TestServeAsTypedLeaksNoReportContent(t *testing.T) {
-	work := t.TempDir()
-	s := binarytest.New(t, filepath.Join(work, "pb_data"))
-	s.WorkDir = work
-	s.Run("superuser", "upsert", "root@homeward.example", "a long root password")
-	s.Start()
-
-	fileMarkedReport(t, s)
-	s.Stop()
-
+	work, s := runMarkedDay(t)
 	out := s.Output()
 	for _, m := range markers {
 		if strings.Contains(out, m) {
@@ -73,14 +65,7 @@ func TestServeAsTypedLeaksNoReportContent(t *testing.T) {
 // TestDevModeLogsSQLWithoutValues: --dev prints the SQL a developer needs,
 // each statement cut before its first value.
 func TestDevModeLogsSQLWithoutValues(t *testing.T) {
-	work := t.TempDir()
-	s := binarytest.New(t, filepath.Join(work, "pb_data"), "--dev")
-	s.WorkDir = work
-	s.Run("superuser", "upsert", "root@homeward.example", "a long root password")
-	s.Start()
-	fileMarkedReport(t, s)
-	s.Stop()
-
+	_, s := runMarkedDay(t, "--dev")
 	out := s.Output()
 	if !strings.Contains(out, "INSERT INTO `messages`") {
 		t.Fatalf("--dev should print the SQL it runs; output:\n%s", out)
@@ -94,6 +79,20 @@ func TestDevModeLogsSQLWithoutValues(t *testing.T) {
 		}
 	}
 	assertMarkersOnlyInData(t, s.DataDir)
+}
+
+// runMarkedDay starts the binary with args in a working directory of its
+// own (returned), runs fileMarkedReport against it and stops it.
+func runMarkedDay(t *testing.T, args ...string) (string, *binarytest.Server) {
+	t.Helper()
+	work := t.TempDir()
+	s := binarytest.New(t, filepath.Join(work, "pb_data"), args...)
+	s.WorkDir = work
+	s.Run("superuser", "upsert", "root@homeward.example", "a long root password")
+	s.Start()
+	fileMarkedReport(t, s)
+	s.Stop()
+	return work, s
 }
 
 // fileMarkedReport runs a reporter's, a staff member's and a superuser's

@@ -182,6 +182,15 @@ func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
 	waitForServiceWorker(t, ctx)
 	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+
+	// No public address yet: the server makes no codes, and the volunteer
+	// is told why rather than to go online.
+	waitFor(t, ctx, "the server's refusal is noted", `self.homeward.db.get('meta', 'qr:unconfigured').then((v) => v === true)`)
+	do(t, ctx, chromedp.SetValue(chromedp.ID("vol-qr-embassy"), "test-indonesia"), chromedp.Click(chromedp.ID("vol-qr-show")))
+	waitFor(t, ctx, "the note names the missing address", `document.getElementById('vol-qr-note').textContent.indexOf('public address') >= 0`)
+
+	srv.App.Settings().Meta.AppURL = srv.URL
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
 	waitFor(t, ctx, "the saved QR code", `self.homeward.db.get('meta', 'qr:test-indonesia').then((s) => !!s && s.indexOf('<svg') >= 0)`)
 
 	srv.Stop()

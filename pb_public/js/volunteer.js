@@ -53,6 +53,8 @@ async function saveQRs() {
   for (const e of state.embassies) {
     try {
       const res = await fetch('/api/qr/embassy/' + encodeURIComponent(e.slug) + '/vcard.svg', { credentials: 'omit' });
+      // 503: the server makes no codes until its public address is set.
+      await db.put('meta', res.status === 503, 'qr:unconfigured');
       if (res.ok) await db.put('meta', await res.text(), qrKey(e.slug));
     } catch (err) {
       return; // offline: keep what is saved
@@ -65,7 +67,8 @@ let qrURL = '';
 async function showQR() {
   const slug = $('vol-qr-embassy').value;
   const svg = slug && (await db.get('meta', qrKey(slug)));
-  $('vol-qr-note').textContent = svg ? '' : i18n.t('vol.qr_none');
+  const unconfigured = !svg && (await db.get('meta', 'qr:unconfigured'));
+  $('vol-qr-note').textContent = svg ? '' : i18n.t(unconfigured ? 'vol.qr_unconfigured' : 'vol.qr_none');
   if (!svg) return;
   if (qrURL) URL.revokeObjectURL(qrURL);
   qrURL = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
