@@ -7,8 +7,10 @@
 package setup
 
 import (
+	"embed"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 
@@ -63,6 +65,7 @@ func Register(app core.App, cfg Config) error {
 		}
 		printChecks(out, se.App)
 
+		se.UIExtensions = append(se.UIExtensions, core.UIExtension{Name: "homeward-setup", FS: dashboardExtension})
 		se.Router.BindFunc(watchProxies)
 		se.Router.GET("/api/setup/checks", checksHandler).Bind(apis.RequireAuth(core.CollectionNameSuperusers, "staff"))
 		return se.Next()
@@ -81,6 +84,22 @@ func printChecks(w io.Writer, app core.App) {
 	for _, c := range checks {
 		fmt.Fprintf(w, "  ! %s\n    Fix: %s\n", c.Message, c.Fix)
 	}
+}
+
+// dashboardExtension shows the checks as a banner in PocketBase's
+// dashboard (/_/), where superusers work.
+//
+//go:embed dashboard
+var dashboardFiles embed.FS
+
+var dashboardExtension = mustSub(dashboardFiles, "dashboard")
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
 }
 
 // checksResponse is the body of GET /api/setup/checks.
