@@ -8,15 +8,26 @@ import (
 	"homeward/hooks/reports"
 )
 
-// logReply writes a "reply" event when staff answer a reporter through the
-// records API, in the same transaction as the message. The event holds no
-// text: the message itself is the record of what was said.
-func logReply(e *core.RecordRequestEvent) error {
-	if e.Auth == nil || e.Auth.Collection().Name != CollectionStaff {
+// logReply writes a "reply" event when a staff message is stored, in the
+// same transaction as the message, whichever way it came in: the records
+// API, a sync push, the dashboard or Go code. It is bound to the model
+// level (the create's execute step), which every write path runs. The
+// event holds no text: the message itself is the record of what was said.
+// The actor is the message's author; a staff message with no author (a
+// superuser's, through the dashboard) is logged as the superuser's.
+func logReply(e *core.RecordEvent) error {
+	if e.Record.GetString("direction") != "staff" {
 		return e.Next()
 	}
-	actor := reports.ActorFromAuth(e.Auth)
-	return e.App.RunInTransaction(func(txApp core.App) error {
+	actor := reports.Actor{StaffId: e.Record.GetString("author")}
+	if actor.StaffId == "" {
+		actor.Label = "superuser"
+	}
+	// The event's app is put back afterwards, so nothing that runs after
+	// the commit holds a finished transaction.
+	app := e.App
+	defer func() { e.App = app }()
+	return app.RunInTransaction(func(txApp core.App) error {
 		e.App = txApp
 		if err := e.Next(); err != nil {
 			return err

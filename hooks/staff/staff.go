@@ -50,7 +50,7 @@ func RegisterWith(app core.App, opts Options) error {
 		n.stop()
 		return e.Next()
 	})
-	app.OnRecordCreateRequest("messages").BindFunc(logReply)
+	app.OnRecordCreateExecute("messages").BindFunc(logReply)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindStaffApi(se.Router.Group("/api/staff"))
 		return se.Next()

@@ -10,6 +10,8 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+
+	"github.com/pocketbase/dbx"
 )
 
 func TestPushIsIdempotentOver1000Ops(t *testing.T) {
@@ -370,5 +372,23 @@ func TestAnonymousOpsLeaveNoTraceOfThePhone(t *testing.T) {
 	}
 	if n := f.count("reports"); n != 3 {
 		t.Fatalf("%d reports, want 3", n)
+	}
+}
+
+// TestStaffReplyByPushWritesAReplyEvent: a staff reply is an audit event
+// whichever way it is sent; through the push it gets the same event as
+// through the records API, with the staff member as actor and no text.
+func TestStaffReplyByPushWritesAReplyEvent(t *testing.T) {
+	f := newFixture(t)
+	id := newId()
+	f.push(receipt(newReceipt()), "phone", []op{reportCreate("c1", id, f.embassy[0], newReceipt(), nil)})
+	res := f.push(bearer(f.staffTok[0]), "console", []op{{"op": "m1", "kind": "create", "collection": "messages", "id": "replybypush0001",
+		"data": map[string]any{"report": id, "body": "We will call you today."}}})
+	if r := res.Results[0]; r.Status != "applied" {
+		t.Fatalf("staff reply by push: %+v", r)
+	}
+	events, err := f.app.FindAllRecords("report_events", dbx.HashExp{"report": id, "kind": "reply"})
+	if err != nil || len(events) != 1 || events[0].GetString("actor") != f.staff[0].Id || events[0].GetString("note") != "" {
+		t.Fatalf("reply events %v (%v), want one by the staff member, without text", events, err)
 	}
 }
