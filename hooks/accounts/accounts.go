@@ -22,7 +22,7 @@ import (
 
 // Account errors, checked with errors.Is by the tests.
 var (
-	ErrExists        = errors.New("already exists")
+	ErrExists         = errors.New("already exists")
 	ErrUnknownEmbassy = errors.New("no embassy with that slug")
 )
 
