@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"homeward/hooks"
+	"homeward/internal/sqlitedb"
 	_ "homeward/pb_migrations"
 )
 
@@ -20,7 +21,7 @@ import (
 var embedded embed.FS
 
 func main() {
-	app := pocketbase.New()
+	app := pocketbase.NewWithConfig(pocketbase.Config{DBConnect: sqlitedb.Connect})
 
 	var withDemo bool
 	app.RootCmd.PersistentFlags().BoolVar(&withDemo, "demo", false, "load clearly marked demo embassies and a demo superuser")
