@@ -1,5 +1,5 @@
 #!/bin/sh
-# restore.sh PB_DATA_DIR: bring back Homeward's database from the Litestream
+# restore.sh PB_DATA_DIR: bring Homeward's database back from the Litestream
 # replica when the data dir has none, before Homeward starts. Runs at every
 # start of litestream.service (a no-op when data.db exists or no replica
 # exists yet) and by hand into a fresh dir for a restore drill.
@@ -12,21 +12,26 @@ pb_data=${1:?usage: restore.sh PB_DATA_DIR}
 : "${LITESTREAM_REPLICA_URL:?set LITESTREAM_REPLICA_URL, e.g. from /etc/homeward/litestream.env}"
 litestream=${LITESTREAM_BIN:-litestream}
 
+[ -e "$pb_data/data.db" ] && exit 0
 mkdir -p "$pb_data"
-had_db=no
-[ -e "$pb_data/data.db" ] && had_db=yes
+restoring="$pb_data/data.db.restoring"
+rm -f "$restoring"
+"$litestream" restore -if-replica-exists -integrity-check quick -o "$restoring" "$LITESTREAM_REPLICA_URL"
+[ -e "$restoring" ] || exit 0 # no replica yet: a first start
 
-"$litestream" restore -if-db-not-exists -if-replica-exists -integrity-check quick \
-	-o "$pb_data/data.db" "$LITESTREAM_REPLICA_URL"
-
-# A database brought back without its QR signing keys would make Homeward
-# create a new key on first use, and every printed poster would then read
-# as fake. Stop here until the saved key file is back (or a new key is
-# made on purpose with `homeward qr rotate-key`).
-if [ "$had_db" = no ] && [ -e "$pb_data/data.db" ] && [ ! -e "$pb_data/qr_signing_keys.json" ]; then
-	echo "restore.sh: data.db was restored but $pb_data/qr_signing_keys.json is missing." >&2
-	echo "Copy your saved key file there (mode 0600, owner homeward), or run" >&2
-	echo "  homeward qr rotate-key --dir $pb_data" >&2
-	echo "to start a new key and reprint the posters, then start again." >&2
+# The two key files are not in the database. Started without them, Homeward
+# would make new keys: no reporter's receipt code would match again, and
+# every printed poster would read as fake. So the database goes into place
+# only with its keys; until then each start stops here.
+missing=
+for f in homeward_receipt.key qr_signing_keys.json; do
+	[ -e "$pb_data/$f" ] || missing="$missing $f"
+done
+if [ -n "$missing" ]; then
+	rm -f "$restoring"
+	echo "restore.sh: a replica exists, but the key files are missing from $pb_data:$missing" >&2
+	echo "Unpack the saved keys archive there, then start again (docs/DEPLOY.md, \"Keys\"):" >&2
+	echo "  tar -C $pb_data -xzf homeward-keys.tgz" >&2
 	exit 1
 fi
+mv "$restoring" "$pb_data/data.db"

@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,12 +80,13 @@ func TestRestoreDrill(t *testing.T) {
 	s := binarytest.New(t, pbData)
 	s.Run("superuser", "upsert", drillSuperuser, drillPassword)
 	s.Run("embassy", "add", "drill-embassy", "--name", "Drill embassy", "--country", "Testland", "--active")
-	s.Run("qr", "rotate-key") // the key file the operator keeps a copy of
-	savedKeys, err := os.ReadFile(filepath.Join(pbData, "qr_signing_keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.Run("qr", "keys") // makes the first QR signing key
 	s.Start()
+	// The keys archive of docs/DEPLOY.md, made once the server has started.
+	keys := filepath.Join(work, "homeward-keys.tgz")
+	if out, err := exec.Command("tar", "-C", pbData, "-czf", keys, "homeward_receipt.key", "qr_signing_keys.json").CombinedOutput(); err != nil {
+		t.Fatalf("keys archive: %v\n%s", err, out)
+	}
 	su := s.SignIn("_superusers", drillSuperuser, drillPassword)
 	// One test client pushes faster than a phone may.
 	if status, err := s.Do(http.MethodPatch, "/api/settings", su, map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil); status != http.StatusOK {
@@ -107,6 +109,7 @@ func TestRestoreDrill(t *testing.T) {
 		}
 	}
 
+	receipt := randomId(20, "0123456789")
 	// A phone pushes reports until the server stops answering; a 500
 	// (nothing stored) is retried with the same ops, as the outbox does.
 	stop := make(chan struct{})
@@ -117,7 +120,6 @@ func TestRestoreDrill(t *testing.T) {
 	pushed := make(chan outcome, 1)
 	go func() {
 		var o outcome
-		receipt := randomId(20, "0123456789")
 		for n := 0; ; n++ {
 			ops := make([]map[string]any, pushBatch)
 			for i := range ops {
@@ -166,22 +168,19 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatal("no report was acknowledged before the kill")
 	}
 
-	t.Run("a restore without the saved key file stops before the server starts", func(t *testing.T) {
-		dir := filepath.Join(work, "keyless", "pb_data")
-		out, err := restoreScript(env(dir), dir)
-		if err == nil || !strings.Contains(out, "qr_signing_keys.json is missing") {
-			t.Fatalf("restore.sh without keys: %v\n%s", err, out)
-		}
-	})
-
-	// The restore as docs/DEPLOY.md gives it: the saved key file back in
-	// place, then restore.sh, then the server.
+	// The restore as docs/DEPLOY.md gives it, into a fresh dir: restore.sh
+	// stops until the keys archive is unpacked, then puts the database in
+	// place; then the server starts.
 	fresh := filepath.Join(work, "restored", "pb_data")
-	if err := os.MkdirAll(fresh, 0o700); err != nil {
-		t.Fatal(err)
+	out, err := restoreScript(env(fresh), fresh)
+	if err == nil || !strings.Contains(out, "key files are missing") {
+		t.Fatalf("restore.sh without the keys: %v\n%s", err, out)
 	}
-	if err := os.WriteFile(filepath.Join(fresh, "qr_signing_keys.json"), savedKeys, 0o600); err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(fresh, "data.db")); err == nil {
+		t.Fatal("restore.sh left a database without its keys in place")
+	}
+	if out, err := exec.Command("tar", "-C", fresh, "-xzf", keys).CombinedOutput(); err != nil {
+		t.Fatalf("unpack keys: %v\n%s", err, out)
 	}
 	if out, err := restoreScript(env(fresh), fresh); err != nil {
 		t.Fatalf("restore.sh: %v\n%s", err, out)
@@ -203,6 +202,20 @@ func TestRestoreDrill(t *testing.T) {
 		if page >= list.TotalPages {
 			break
 		}
+	}
+
+	// The reporter's receipt still opens the restored reports: the receipt
+	// key came back with the database.
+	req, _ := http.NewRequest(http.MethodGet, r.URL+"/api/sync/pull?limit=1", nil)
+	req.Header.Set("X-Receipt", receipt)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"collection":"reports"`) {
+		t.Fatalf("pull with the receipt after the restore: %d %s", res.StatusCode, body)
 	}
 
 	var older, olderMissing, lost int
