@@ -72,7 +72,7 @@ func TestCaddyPassesTheRealClientAddressAndNoneIsStored(t *testing.T) {
 
 	// The command docs/DEPLOY.md gives, run as the operator does.
 	s.Stop()
-	if out := s.Run("settings", "trusted-proxy", "X-Forwarded-For"); !strings.Contains(out, "X-Forwarded-For") {
+	if out := s.Run(homewardArgs(t, "settings trusted-proxy")...); !strings.Contains(out, "X-Forwarded-For") {
 		t.Fatalf("settings trusted-proxy printed:\n%s", out)
 	}
 	s.Start()

@@ -80,11 +80,14 @@ func TestRestoreDrill(t *testing.T) {
 	s := binarytest.New(t, pbData)
 	s.Run("superuser", "upsert", drillSuperuser, drillPassword)
 	s.Run("embassy", "add", "drill-embassy", "--name", "Drill embassy", "--country", "Testland", "--active")
-	s.Run("qr", "keys") // makes the first QR signing key
+	if out := s.Run(homewardArgs(t, "qr keys")...); !strings.Contains(out, "qr_signing_keys.json") {
+		t.Fatalf("qr keys printed:\n%s", out)
+	}
 	s.Start()
 	// The keys archive of docs/DEPLOY.md, made once the server has started.
 	keys := filepath.Join(work, "homeward-keys.tgz")
-	if out, err := exec.Command("tar", "-C", pbData, "-czf", keys, "homeward_receipt.key", "qr_signing_keys.json").CombinedOutput(); err != nil {
+	archive := docCommand(t, "tar -C /var/lib/homeward/pb_data -czf", map[string]string{"/var/lib/homeward/pb_data": pbData, "homeward-keys.tgz": keys})
+	if out, err := run(os.Environ(), archive); err != nil {
 		t.Fatalf("keys archive: %v\n%s", err, out)
 	}
 	su := s.SignIn("_superusers", drillSuperuser, drillPassword)
@@ -172,17 +175,22 @@ func TestRestoreDrill(t *testing.T) {
 	// stops until the keys archive is unpacked, then puts the database in
 	// place; then the server starts.
 	fresh := filepath.Join(work, "restored", "pb_data")
-	out, err := restoreScript(env(fresh), fresh)
+	drill := map[string]string{"/tmp/drill/pb_data": fresh, "homeward-keys.tgz": keys, "/usr/local/lib/homeward/restore.sh": kitFile("restore.sh")}
+	if out, err := run(os.Environ(), docCommand(t, "mkdir -p /tmp/drill/pb_data", drill)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	restore := docCommand(t, "/usr/local/lib/homeward/restore.sh", drill)
+	out, err := run(env(fresh), restore)
 	if err == nil || !strings.Contains(out, "key files are missing") {
 		t.Fatalf("restore.sh without the keys: %v\n%s", err, out)
 	}
 	if _, err := os.Stat(filepath.Join(fresh, "data.db")); err == nil {
 		t.Fatal("restore.sh left a database without its keys in place")
 	}
-	if out, err := exec.Command("tar", "-C", fresh, "-xzf", keys).CombinedOutput(); err != nil {
+	if out, err := run(os.Environ(), docCommand(t, "tar -C /tmp/drill/pb_data -xzf", drill)); err != nil {
 		t.Fatalf("unpack keys: %v\n%s", err, out)
 	}
-	if out, err := restoreScript(env(fresh), fresh); err != nil {
+	if out, err := run(env(fresh), restore); err != nil {
 		t.Fatalf("restore.sh: %v\n%s", err, out)
 	}
 	r := binarytest.Start(t, fresh)
