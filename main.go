@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
 	"homeward/hooks"
+	"homeward/internal/sqlitedb"
 	_ "homeward/pb_migrations"
 )
 
@@ -22,7 +23,7 @@ func main() {
 	// Dev mode is off unless --dev is given: PocketBase would otherwise turn
 	// it on by itself under `go run`, the README's command, and print every
 	// SQL statement with its values.
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DBConnect: sqlitedb.Connect})
 
 	var withDemo, automigrate bool
 	var publicURL string

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
+	"homeward/hooks/accounts"
 	"homeward/hooks/demo"
 	"homeward/hooks/privacy"
 	"homeward/hooks/qr"
@@ -57,6 +58,8 @@ func Register(app core.App, cfg Config) error {
 	}
 	if cfg.Commands != nil {
 		cfg.Commands.AddCommand(qr.NewCommand(app))
+		cfg.Commands.AddCommand(accounts.NewCommands(app)...)
+		cfg.Commands.AddCommand(privacy.NewSettingsCommand(app))
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func TestJWKSVerifiesTokensWithAnIndependentLibrary(t *testing.T) {
 
 	for name, token := range map[string]string{"old key": old, "new key": fresh} {
 		t.Run(name, func(t *testing.T) {
-			sig, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+			sig, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.ES256})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +93,7 @@ func TestDocsExampleVerifies(t *testing.T) {
 	if err := json.Unmarshal([]byte(keys), &set); err != nil {
 		t.Fatal(err)
 	}
-	sig, err := jose.ParseSigned(token[1], []jose.SignatureAlgorithm{jose.ES256})
+	sig, err := jose.ParseSignedCompact(token[1], []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

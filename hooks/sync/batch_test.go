@@ -31,7 +31,7 @@ func TestWriteBatchStoresWhatBoundParametersStore(t *testing.T) {
 	cols := []string{"s", "n", "r", "b", "j", "d", "x"}
 	rows := [][]any{
 		{"plain", 3, 3.0, true, types.JSONRaw(`["shelter","medical"]`), date, nil},
-		{`quote " backslash \ newline` + "\n tab\t cr\r bell\x07 ", 3.5, -0.0, false, types.JSONRaw(nil), types.DateTime{}, int64(math.MaxInt64)},
+		{`quote " backslash \ newline` + "\n tab\t cr\r bell\x07 ", 3.5, math.Copysign(0, -1), false, types.JSONRaw(nil), types.DateTime{}, int64(math.MaxInt64)},
 		{"ภาษาไทย ភាសាខ្មែរ မြန်မာ 中文 😀 \u2028", 1e21, 1.5e-7, 1, "", "", -1},
 		{"", int64(-42), math.MaxFloat64, 0, "{}", "text", 2.25},
 		// No exact JSON form: written with a bound INSERT, in its place.

@@ -658,11 +658,6 @@ func rejectedWith(res opResult, apiErr *router.ApiError) opResult {
 	return res
 }
 
-// failed is a server-side failure of one op: the client may retry it.
-func failed(res opResult, err error) opResult {
-	return rejectedWith(res, router.NewInternalServerError("Failed to apply the operation; retry later.", err))
-}
-
 // checkDuplicateOf checks a staff duplicate mark as the REST path does:
 // another report of the same embassy.
 func checkDuplicateOf(app core.App, rec *core.Record) error {

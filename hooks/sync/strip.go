@@ -145,12 +145,12 @@ func blankBoxes(b []byte, start, end int) error {
 		if size < header || size > end-pos {
 			return errUnsupportedFile
 		}
-		kind := string(b[pos+4 : pos+8])
+		kind := b[pos+4 : pos+8]
 		switch {
-		case mp4Metadata[kind]:
+		case mp4Metadata[string(kind)]:
 			copy(b[pos+4:pos+8], "free")
 			clear(b[pos+header : pos+size])
-		case mp4Containers[kind]:
+		case mp4Containers[string(kind)]:
 			if err := blankBoxes(b, pos+header, pos+size); err != nil {
 				return err
 			}

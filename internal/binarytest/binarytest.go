@@ -111,14 +111,17 @@ func Start(t testing.TB, dataDir string, args ...string) *Server {
 }
 
 // Run runs a command of the binary on the data dir while the server is not
-// running, e.g. Run("superuser", "upsert", email, password).
-func (s *Server) Run(args ...string) {
+// running, e.g. Run("superuser", "upsert", email, password), and returns
+// what it printed.
+func (s *Server) Run(args ...string) string {
 	s.t.Helper()
 	cmd := exec.Command(s.bin, append(args, "--dir", s.DataDir)...)
 	cmd.Dir = s.WorkDir
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		s.t.Fatalf("homeward %v: %v\n%s", args, err, out)
 	}
+	return string(out)
 }
 
 // Start runs `serve` and waits until /api/health answers.
