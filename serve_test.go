@@ -232,7 +232,7 @@ func TestQRCodesWaitForThePublicAddress(t *testing.T) {
 	if text := zbar.Decode(t, []byte(body)); !strings.Contains(text, "URL:https://homeward.test/e/demo-indonesia") {
 		t.Fatalf("the code carries %q, want the configured address", text)
 	}
-	if strings.Contains(s.Output(), "No official public address") {
+	if strings.Contains(s.Output(), "official public address") {
 		t.Errorf("the public address is set, yet the banner warns about it")
 	}
 	s.Stop()

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -34,11 +35,11 @@ const (
 func Checks(app core.App) []Check {
 	out := []Check{} // a JSON list, never null
 	if _, err := PublicURL(app); err != nil {
-		out = append(out, Check{
-			Code:    CodePublicURL,
-			Message: "No official public address (" + err.Error() + "): QR codes, posters and contact links are refused.",
-			Fix:     HowToSetPublicURL,
-		})
+		msg := "No official public address: QR codes, posters and contact links are refused."
+		if !errors.Is(err, ErrNoPublicURL) {
+			msg = "The Application URL cannot be the official public address (" + err.Error() + "): QR codes, posters and contact links are refused."
+		}
+		out = append(out, Check{Code: CodePublicURL, Message: msg, Fix: HowToSetPublicURL})
 	}
 	s := app.Settings()
 	if !s.SMTP.Enabled {
