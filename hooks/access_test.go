@@ -208,9 +208,11 @@ func seed(app core.App) (map[string]string, error) {
 		{"reports", map[string]any{"id": repYB, "embassy": embY, "channel": "volunteer", "volunteer": volB}},
 		{"attachments", map[string]any{"id": attXA, "report": repXA}},
 		{"attachments", map[string]any{"id": attYB, "report": repYB}},
-		{"messages", map[string]any{"id": msgXA, "report": repXA, "direction": "staff", "body": "Reply X-A", "author": stfX}},
+		// Reporters' messages: a staff reply would also write a "reply"
+		// event (hooks/staff), and the events below are the ones listed.
+		{"messages", map[string]any{"id": msgXA, "report": repXA, "direction": "reporter", "body": "Message X-A"}},
 		{"messages", map[string]any{"id": msgXS, "report": repXS, "direction": "reporter", "body": "Hello X"}},
-		{"messages", map[string]any{"id": msgYB, "report": repYB, "direction": "staff", "body": "Reply Y-B", "author": stfY}},
+		{"messages", map[string]any{"id": msgYB, "report": repYB, "direction": "reporter", "body": "Message Y-B"}},
 		{"report_events", map[string]any{"id": evtXA, "embassy": embX, "report": repXA, "kind": "note", "note": "n", "actor": stfX}},
 		{"report_events", map[string]any{"id": evtYB, "embassy": embY, "report": repYB, "kind": "note", "note": "n", "actor": stfY}},
 		{"qr_links", map[string]any{"id": qrlX, "embassy": embX, "label": "X poster"}},
