@@ -23,3 +23,7 @@ func AudioSamples() map[string][]byte {
 
 // ExiftoolReads is exiftoolReads, for the upload tests.
 var ExiftoolReads = exiftoolReads
+
+// CleanFile is cleanFile, for tests that build their files with the
+// test server's helpers.
+var CleanFile = cleanFile
