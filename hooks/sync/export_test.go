@@ -27,3 +27,22 @@ var ExiftoolReads = exiftoolReads
 // CleanFile is cleanFile, for tests that build their files with the
 // test server's helpers.
 var CleanFile = cleanFile
+
+// TaggedSample is a file whose tags carry TagPlace; Mime is what it is
+// stored as, "" when refused.
+type TaggedSample struct {
+	Name, Mime string
+	File       []byte
+}
+
+// TagPlace is the location marker of the tagged samples.
+const TagPlace = tagPlace
+
+// TaggedSamples are taggedSamples, for the upload tests.
+func TaggedSamples() []TaggedSample {
+	var out []TaggedSample
+	for _, s := range taggedSamples() {
+		out = append(out, TaggedSample{Name: s.name, Mime: s.mime, File: s.file})
+	}
+	return out
+}

@@ -14,6 +14,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
+	hsync "homeward/hooks/sync"
 	"homeward/internal/testserver"
 )
 
@@ -312,5 +313,41 @@ func TestPatchesThatDoNotFitStoreNothing(t *testing.T) {
 	rec, _ = f.app.FindRecordById("attachments", att)
 	if again := testserver.ReadFile(t, f.app, rec, "file"); !bytes.Equal(again, stored) {
 		t.Fatal("the stored file changed after completion")
+	}
+}
+
+// TestUploadedTagsNeverReachStorage: each tagged sample goes through tus;
+// the stored bytes carry no location marker, or the file is refused 415
+// unsupported_file and nothing is stored.
+func TestUploadedTagsNeverReachStorage(t *testing.T) {
+	f := newFixture(t)
+	for _, s := range hsync.TaggedSamples() {
+		t.Run(s.Name, func(t *testing.T) {
+			before := f.count("attachments")
+			loc, h := f.startUpload(t, len(s.File))
+			a := f.tusBody(http.MethodPatch, loc, patchAt(h, 0), s.File, false)
+			if s.Mime == "" {
+				if a.status != http.StatusUnsupportedMediaType || a.code != "unsupported_file" || f.count("attachments") != before {
+					t.Fatalf("answer %d %q (%s), want 415 unsupported_file and nothing stored", a.status, a.code, a.message)
+				}
+				return
+			}
+			if a.status != http.StatusNoContent {
+				t.Fatalf("upload: %d %q %q", a.status, a.code, a.message)
+			}
+			rec, err := f.app.FindRecordById("attachments", a.header.Get("Homeward-Attachment"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := testserver.ReadFile(t, f.app, rec, "file")
+			if rec.GetString("mime") != s.Mime || len(stored) == 0 {
+				t.Fatalf("stored %d bytes as %q, want %q", len(stored), rec.GetString("mime"), s.Mime)
+			}
+			for _, secret := range []string{hsync.TagPlace, "11.5564", "104.9282", "Somchai"} {
+				if bytes.Contains(stored, []byte(secret)) {
+					t.Fatalf("the stored file still carries %q", secret)
+				}
+			}
+		})
 	}
 }
