@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -349,5 +351,52 @@ func TestUploadedTagsNeverReachStorage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestACrashAfterStoringResumesToTheSameAttachment: a crash after the
+// attachment was stored and before the upload's state was written leaves
+// every byte on disk and no attachment named. HEAD must not call that
+// complete; the byte sent again finds the stored file and names it, and
+// nothing is stored twice.
+func TestACrashAfterStoringResumesToTheSameAttachment(t *testing.T) {
+	f := newFixture(t)
+	png := testdata(t, "photo.png")
+	loc, h := f.startUpload(t, len(png))
+	a := f.tusBody(http.MethodPatch, loc, patchAt(h, 0), png, false)
+	att := a.header.Get("Homeward-Attachment")
+	if a.status != 204 || att == "" {
+		t.Fatalf("upload: %d", a.status)
+	}
+	// Put the upload back as the crash left it.
+	dir := filepath.Join(f.app.DataDir(), "sync_uploads")
+	id := filepath.Base(loc)
+	infoPath := filepath.Join(dir, id+".json")
+	raw, err := os.ReadFile(infoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]any
+	json.Unmarshal(raw, &info)
+	delete(info, "attachment")
+	raw, _ = json.Marshal(info)
+	if err := os.WriteFile(infoPath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id+".bin"), png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	head := f.tusBody(http.MethodHead, loc, h, nil, false)
+	last := len(png) - 1
+	if head.header.Get("Upload-Offset") != strconv.Itoa(last) || head.header.Get("Homeward-Attachment") != "" {
+		t.Fatalf("HEAD after the crash: %v, want offset %d and no attachment", head.header, last)
+	}
+	a = f.tusBody(http.MethodPatch, loc, patchAt(h, last), png[last:], false)
+	if a.status != 204 || a.header.Get("Homeward-Attachment") != att {
+		t.Fatalf("resume: %d %q, want the stored attachment %s", a.status, a.header.Get("Homeward-Attachment"), att)
+	}
+	if n := f.count("attachments"); n != 1 {
+		t.Fatalf("%d attachments, want 1", n)
 	}
 }

@@ -105,7 +105,7 @@ export function browserOrients() {
         0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
       const img = await load(new Blob([plain.slice(0, 2), new Uint8Array(exif), plain.slice(2)], { type: 'image/jpeg' }));
       return img.naturalWidth === 1 && img.naturalHeight === 2;
-    })();
+    })().catch(() => true); // no probe: draw the image as the browser decodes it
   }
   return orients;
 }
