@@ -50,6 +50,11 @@ const HeaderAttachment = "Homeward-Attachment"
 
 var uploadIdPattern = regexp.MustCompile(`^[a-f0-9]{32}$`)
 
+// heifTypes are the media types a client may name for a HEIF photo.
+var heifTypes = map[string]bool{
+	"image/heic": true, "image/heif": true, "image/heic-sequence": true, "image/heif-sequence": true, "image/avif": true,
+}
+
 // uploadInfo is the state of one upload, kept beside its bytes.
 type uploadInfo struct {
 	Length     int64  `json:"length"`
@@ -227,6 +232,11 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 		return codedError(http.StatusRequestEntityTooLarge, CodeFileTooLarge, fmt.Sprintf("A file may be at most %d bytes.", maxUploadSize))
 	}
 	meta := parseMetadata(e.Request.Header.Get("Upload-Metadata"))
+	if heifTypes[strings.ToLower(meta["filetype"])] {
+		// Refused at creation, before a phone spends its data on it; the
+		// bytes decide for any other type (see finish).
+		return refusal(errHEIF)
+	}
 	report, err := e.App.FindRecordById(collReports, meta["report"])
 	if err != nil {
 		return codedError(http.StatusConflict, CodeReportNotSynced, "Send the report before its attachments; retry this upload later.")

@@ -194,6 +194,16 @@ func TestHEICIsRefusedWithAClearReason(t *testing.T) {
 	if a.status != http.StatusUnsupportedMediaType || a.code != "unsupported_file" || !bytes.Contains([]byte(a.message), []byte("JPEG")) {
 		t.Fatalf("HEIC upload: %d %q %q", a.status, a.code, a.message)
 	}
+	// A client that names the type is told at creation, before sending.
+	rcpt, report := newReceipt(), newId()
+	f.push(nil, "g", []op{reportCreate(newId(), report, f.embassy[0], rcpt, nil)})
+	for _, typ := range []string{"image/heic", "image/HEIF", "image/avif"} {
+		a = f.tusBody(http.MethodPost, "/api/sync/files/", header{"X-Receipt": rcpt, "Upload-Length": strconv.Itoa(len(heic)),
+			"Upload-Metadata": metadata("report", report, "filetype", typ)}, nil, false)
+		if a.status != http.StatusUnsupportedMediaType || a.code != "unsupported_file" || a.header.Get("Location") != "" {
+			t.Fatalf("creating a %s upload: %d %q, want 415 unsupported_file", typ, a.status, a.code)
+		}
+	}
 }
 
 // TestPatchesThatDoNotFitStoreNothing: every PATCH whose bytes do not fit
