@@ -381,7 +381,11 @@ func (a *api) filesPatch(e *core.RequestEvent) error {
 	if err != nil {
 		// Refused for good: the upload is gone (HEAD answers 404). Any other
 		// failure keeps the bytes but not the last one (see offset).
-		h.Set("Upload-Offset", strconv.FormatInt(a.uploads.offset(id, info), 10))
+		if _, gone := a.uploads.load(id); gone != nil {
+			h.Del("Upload-Offset")
+		} else {
+			h.Set("Upload-Offset", strconv.FormatInt(a.uploads.offset(id, info), 10))
+		}
 		return err
 	}
 	h.Set("Upload-Offset", strconv.FormatInt(info.Length, 10))

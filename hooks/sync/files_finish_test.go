@@ -151,6 +151,9 @@ func TestFailedFinishNeverLooksComplete(t *testing.T) {
 			if n := f.count("attachments"); n != before {
 				t.Fatalf("%d attachments after the failure, want %d", n, before)
 			}
+			if want := strconv.Itoa(len(tc.file) - 1); tc.resumable != (a.header.Get("Upload-Offset") == want) {
+				t.Fatalf("the failed PATCH says Upload-Offset %q (resumable: %v)", a.header.Get("Upload-Offset"), tc.resumable)
+			}
 			head := f.tusBody(http.MethodHead, loc, h, nil, false)
 			if !tc.resumable {
 				if head.status != http.StatusNotFound {
