@@ -128,6 +128,26 @@ func TestTheCanvasTurnsPhotosWhereTheBrowserDoesNot(t *testing.T) {
 	if got := eval[bool](t, ctx, `import('/js/media.js').then((m) => m.browserOrients())`); !got {
 		t.Fatal("the probe says this Chromium does not apply EXIF orientation")
 	}
+	// Broken or hostile EXIF reads as orientation 1, never an exception.
+	bad := eval[string](t, ctx, `import('/js/media.js').then(async (m) => {
+		const jpeg = (...b) => new Blob([new Uint8Array(b)]);
+		const exif = [0xff, 0xd8, 0xff, 0xe1, 0x00, 0x22, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a];
+		const cases = [
+			jpeg(),                                              // empty
+			jpeg(0x89, 0x50, 0x4e, 0x47),                        // not a JPEG
+			jpeg(...exif),                                       // cut in the TIFF header
+			jpeg(...exif, 0x7f, 0xff, 0xff, 0xff),               // IFD far past the end
+			jpeg(...exif, 0, 0, 0, 8, 0xff, 0xff, 1, 0x12),      // 65535 entries, one byte of them
+			jpeg(...exif, 0, 0, 0, 8, 0, 1, 1, 0x12, 0, 3, 0, 0, 0, 1, 0, 9, 0, 0), // orientation 9
+			jpeg(0xff, 0xd8, 0xff, 0xe0, 0x00, 0x00, 0xff, 0xe0, 0x00, 0x01), // zero and one-byte segment lengths
+		];
+		const out = [];
+		for (const c of cases) out.push(await m.exifOrientation(c));
+		return out.join('');
+	})`)
+	if bad != "1111111" {
+		t.Fatalf("malformed EXIF read as %q, want 1 for each", bad)
+	}
 	raw := base64.StdEncoding.EncodeToString(testserver.OrientedJPEG(w, h, 1, ""))
 	for o := 1; o <= 8; o++ {
 		t.Run(fmt.Sprint("orientation ", o), func(t *testing.T) {

@@ -10,7 +10,7 @@ const MAX_SIDE = 1600;
 const QUALITY = 0.8;
 
 export async function shrink(file) {
-  const [img, orientation, auto] = await Promise.all([load(file), exifOrientation(file), browserOrients()]);
+  const [img, orientation, auto] = await Promise.all([load(file), exifOrientation(file).catch(() => 1), browserOrients()]);
   const o = auto ? 1 : orientation;
   const scale = Math.min(1, MAX_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
   const w = Math.max(1, Math.round(img.naturalWidth * scale));
