@@ -94,7 +94,7 @@ func TestDocExamplesMatchTheServer(t *testing.T) {
 		hsync.CodeTooManyOps, hsync.CodePushTooLarge, hsync.CodeBadPush, hsync.CodeDeviceUnknown, hsync.CodeDeviceRevoked,
 		hsync.CodeDeviceExpired, hsync.CodeNotApproved, hsync.CodeReceiptRequired, hsync.CodeReceiptUnknown,
 		hsync.CodeReceiptLimited, hsync.CodeBadCursor, hsync.CodeReportNotSynced, hsync.CodeUnsupportedFile,
-		hsync.CodeFileTooLarge, hsync.CodeTooManyFiles, hsync.CodeUploadNotFound, hsync.CodeUploadOffset, hsync.CodeUploadUnsupported,
+		hsync.CodeFileTooLarge, hsync.CodeTooManyFiles, hsync.CodeUploadNotFound, hsync.CodeUploadOffset, hsync.CodeUploadExceeded, hsync.CodeUploadUnsupported,
 		hsync.ConflictStaleBase, hsync.ConflictIdTaken, hsync.ConflictOpReused,
 		hsync.HeaderReceipt, hsync.HeaderAttachment,
 	} {

@@ -14,12 +14,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/router"
@@ -47,6 +49,11 @@ const (
 const HeaderAttachment = "Homeward-Attachment"
 
 var uploadIdPattern = regexp.MustCompile(`^[a-f0-9]{32}$`)
+
+// heifTypes are the media types a client may name for a HEIF photo.
+var heifTypes = map[string]bool{
+	"image/heic": true, "image/heif": true, "image/heic-sequence": true, "image/heif-sequence": true, "image/avif": true,
+}
 
 // uploadInfo is the state of one upload, kept beside its bytes.
 type uploadInfo struct {
@@ -124,7 +131,11 @@ func (u *uploads) store(id string, info uploadInfo) error {
 	return os.Rename(tmp, u.infoPath(id))
 }
 
-// offset is how many bytes of an upload the server holds.
+// offset is how many bytes of an upload the server holds towards it. An
+// upload counts as complete only once its attachment is stored: until then
+// the last byte is held back, so a client never takes an upload whose
+// finishing step failed (or was cut by a crash) for done; it resumes by
+// sending that byte again and the finishing step runs again.
 func (u *uploads) offset(id string, info uploadInfo) int64 {
 	if info.Attachment != "" {
 		return info.Length
@@ -133,7 +144,13 @@ func (u *uploads) offset(id string, info uploadInfo) int64 {
 	if err != nil {
 		return 0
 	}
-	return st.Size()
+	return min(st.Size(), info.Length-1)
+}
+
+// remove forgets an upload the server refused for good.
+func (u *uploads) remove(id string) {
+	os.Remove(u.dataPath(id))
+	os.Remove(u.infoPath(id))
 }
 
 func bindFilesApi(a *api, g *router.RouterGroup[*core.RequestEvent]) {
@@ -215,6 +232,11 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 		return codedError(http.StatusRequestEntityTooLarge, CodeFileTooLarge, fmt.Sprintf("A file may be at most %d bytes.", maxUploadSize))
 	}
 	meta := parseMetadata(e.Request.Header.Get("Upload-Metadata"))
+	if heifTypes[strings.ToLower(meta["filetype"])] {
+		// Refused at creation, before a phone spends its data on it; the
+		// bytes decide for any other type (see finish).
+		return refusal(errHEIF)
+	}
 	report, err := e.App.FindRecordById(collReports, meta["report"])
 	if err != nil {
 		return codedError(http.StatusConflict, CodeReportNotSynced, "Send the report before its attachments; retry this upload later.")
@@ -301,64 +323,120 @@ func (a *api) filesHead(e *core.RequestEvent) error {
 }
 
 func (a *api) filesPatch(e *core.RequestEvent) error {
-	id, info, err := a.loadOwned(e)
+	id, _, err := a.loadOwned(e)
 	if err != nil {
 		return err
 	}
 	if ct := e.Request.Header.Get("Content-Type"); ct != "application/offset+octet-stream" {
 		return e.Error(http.StatusUnsupportedMediaType, "Upload chunks must be sent as application/offset+octet-stream.", nil)
 	}
+	claimed, err := strconv.ParseInt(e.Request.Header.Get("Upload-Offset"), 10, 64)
+	if err != nil || claimed < 0 {
+		return e.BadRequestError("Upload-Offset must be the number of bytes sent before this chunk.", nil)
+	}
 	if !a.uploads.lock(id) {
 		return e.Error(http.StatusLocked, "This upload is being written by another request.", nil)
 	}
 	defer a.uploads.unlock(id)
+	// Read again under the lock: another request may have finished it.
+	info, err := a.uploads.load(id)
+	if err != nil {
+		return codedError(http.StatusNotFound, CodeUploadNotFound, "No such upload; start it again.")
+	}
 
 	h := e.Response.Header()
 	offset := a.uploads.offset(id, info)
-	if info.Attachment != "" {
-		// Already complete (or the same file was stored before): nothing
-		// more to write, whatever the client sends.
-		h.Set("Upload-Offset", strconv.FormatInt(info.Length, 10))
-		h.Set(HeaderAttachment, info.Attachment)
-		h.Set("Connection", "close")
-		return e.NoContent(http.StatusNoContent)
-	}
-	if claimed, err := strconv.ParseInt(e.Request.Header.Get("Upload-Offset"), 10, 64); err != nil || claimed != offset {
-		h.Set("Upload-Offset", strconv.FormatInt(offset, 10))
+	h.Set("Upload-Offset", strconv.FormatInt(offset, 10))
+	if claimed != offset {
 		return codedError(http.StatusConflict, CodeUploadOffset, "Upload-Offset does not match the server's; ask with HEAD and resume from there.")
 	}
+	rest := info.Length - offset
+	if e.Request.ContentLength > rest {
+		return a.tooLong(rest)
+	}
+	if info.Attachment != "" {
+		// Complete (or the same file was stored before): an empty PATCH at
+		// the end is answered again; any byte more was refused above, or
+		// is here for a body of unknown length.
+		if n, _ := io.Copy(io.Discard, io.LimitReader(e.Request.Body, 1)); n > 0 {
+			return a.tooLong(0)
+		}
+		h.Set(HeaderAttachment, info.Attachment)
+		return e.NoContent(http.StatusNoContent)
+	}
 
-	written, copyErr := appendChunk(a.uploads.dataPath(id), e.Request.Body, info.Length-offset)
-	offset += written
+	written, copyErr := writeChunk(a.uploads.dataPath(id), offset, e.Request.Body, rest)
+	if errors.Is(copyErr, errChunkTooLong) {
+		return a.tooLong(rest)
+	}
 	if copyErr != nil && written == 0 {
 		return e.BadRequestError("Failed to read the upload chunk.", copyErr)
 	}
-	if offset == info.Length {
-		attachment, err := a.finish(e.App, id, info)
-		if err != nil {
-			return err
-		}
-		h.Set(HeaderAttachment, attachment)
+	offset += written
+	if offset < info.Length {
+		h.Set("Upload-Offset", strconv.FormatInt(offset, 10))
+		return e.NoContent(http.StatusNoContent)
 	}
-	h.Set("Upload-Offset", strconv.FormatInt(offset, 10))
+	attachment, err := a.finish(e.App, id, info)
+	if err != nil {
+		// Refused for good: the upload is gone (HEAD answers 404). Any other
+		// failure keeps the bytes but not the last one (see offset).
+		if _, gone := a.uploads.load(id); gone != nil {
+			h.Del("Upload-Offset")
+		} else {
+			h.Set("Upload-Offset", strconv.FormatInt(a.uploads.offset(id, info), 10))
+		}
+		return err
+	}
+	h.Set("Upload-Offset", strconv.FormatInt(info.Length, 10))
+	h.Set(HeaderAttachment, attachment)
 	return e.NoContent(http.StatusNoContent)
 }
 
-// appendChunk appends at most limit bytes of r to path and syncs them, so
-// whatever arrived before a cut connection counts and survives a crash.
-func appendChunk(path string, r io.Reader, limit int64) (int64, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+// tooLong refuses a chunk that runs past Upload-Length, as tusd does.
+func (a *api) tooLong(rest int64) error {
+	return codedError(http.StatusRequestEntityTooLarge, CodeUploadExceeded,
+		fmt.Sprintf("This chunk runs past the upload's Upload-Length: at most %d more bytes; nothing of it was kept.", rest))
+}
+
+// errChunkTooLong is a chunk body with more bytes than the upload lacks.
+var errChunkTooLong = errors.New("chunk runs past Upload-Length")
+
+// writeChunk writes r at offset of the file at path, after dropping
+// anything beyond offset (a last byte held back, see offset), and syncs
+// it, so whatever arrived before a cut connection counts and survives a
+// crash. A body longer than limit writes nothing: errChunkTooLong.
+func writeChunk(path string, offset int64, r io.Reader, limit int64) (int64, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, err
 	}
-	n, copyErr := io.Copy(f, io.LimitReader(r, limit))
+	if err := f.Truncate(offset); err != nil {
+		f.Close()
+		return 0, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return 0, err
+	}
+	n, copyErr := io.Copy(f, io.LimitReader(r, limit+1))
+	if n > limit {
+		n, copyErr = 0, errChunkTooLong
+		if err := f.Truncate(offset); err != nil {
+			copyErr = errors.Join(copyErr, err)
+		}
+	}
 	syncErr := f.Sync()
 	closeErr := f.Close()
 	return n, errors.Join(copyErr, syncErr, closeErr)
 }
 
 // finish cleans a complete upload and stores it as an attachment, once
-// per (report, content).
+// per (report, content). A file refused for good (not a format Homeward
+// takes, or content the attachments collection refuses) is answered 415
+// and the upload dropped, so the client stops sending it; any other
+// failure (a busy database, a full disk, a hook) is a 500 that leaves
+// the upload resumable.
 func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	raw, err := os.ReadFile(a.uploads.dataPath(id))
 	if err != nil {
@@ -366,9 +444,8 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	}
 	clean, mime, err := cleanFile(raw)
 	if err != nil {
-		os.Remove(a.uploads.dataPath(id))
-		os.Remove(a.uploads.infoPath(id))
-		return "", codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "The file is not a readable JPEG or PNG photo or WebM, Ogg, MP4, AAC or MP3 voice note.")
+		a.uploads.remove(id)
+		return "", refusal(err)
 	}
 	sum := sha256.Sum256(clean)
 	hash := hex.EncodeToString(sum[:])
@@ -403,15 +480,42 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 		attachmentId = rec.Id
 		return nil
 	})
+	var refused validation.Errors
+	if errors.As(err, &refused) {
+		a.uploads.remove(id)
+		return "", codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "The file was refused ("+refusedFields(refused)+"); do not send it again.")
+	}
 	if err != nil {
-		return "", router.NewBadRequestError("Failed to store the attachment.", err)
+		return "", router.NewInternalServerError("Failed to store the attachment; ask with HEAD and resume the upload to try again.", err)
 	}
 	info.Attachment = attachmentId
 	if err := a.uploads.store(id, info); err != nil {
-		return "", router.NewInternalServerError("", err)
+		return "", router.NewInternalServerError("Failed to store the attachment; ask with HEAD and resume the upload to try again.", err)
 	}
 	os.Remove(a.uploads.dataPath(id))
 	return attachmentId, nil
+}
+
+// refusal is the answer to a file cleanFile refused.
+func refusal(err error) error {
+	switch {
+	case errors.Is(err, errHEIF):
+		return codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "HEIC/HEIF photos are not accepted: send the photo as JPEG (the Homeward app converts photos on the phone).")
+	case errors.Is(err, errImageTooLarge):
+		return codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, fmt.Sprintf("The photo has more than %d pixels; send a smaller one.", maxImagePixels))
+	}
+	return codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "The file is not a readable JPEG or PNG photo or WebM, Ogg, MP4, AAC or MP3 voice note.")
+}
+
+// refusedFields names the fields a validation error refused, never their
+// values (which would be the report's content).
+func refusedFields(errs validation.Errors) string {
+	names := make([]string, 0, len(errs))
+	for k := range errs {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 func extension(mime string) string {

@@ -2,10 +2,13 @@ package sync
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/jpeg"
 	"image/png"
+
+	"github.com/disintegration/imaging"
 )
 
 // maxImagePixels bounds decoding: a small file can declare a huge canvas
@@ -18,16 +21,22 @@ const jpegQuality = 88
 var (
 	errUnsupportedFile = errors.New("unsupported file type")
 	errImageTooLarge   = errors.New("image dimensions too large")
+	errHEIF            = errors.New("HEIF image")
 )
 
 // cleanFile returns the bytes to store for an upload and their media type.
 // Images are decoded and encoded again, which keeps the pixels and drops
-// everything else (EXIF with GPS and camera, XMP, ICC, PNG text chunks).
-// Audio is kept as sent, but only in the containers phones record to, and
-// with its metadata removed: an MP3's ID3 tags (title, artist, comments)
-// are cut off; an MP4/M4A's metadata boxes (where phones write the recording's
-// location), an Ogg stream's comments and a WebM file's tags, title and
-// date are blanked in place.
+// everything else (EXIF with GPS and camera, XMP, IPTC, ICC, PNG text
+// chunks); a JPEG's EXIF orientation is applied to the pixels first, so a
+// photo taken upright stays upright without its tag. HEIC/HEIF photos are
+// refused (errHEIF): the standard library cannot decode them, and their
+// EXIF lies in the media data itself. Audio is kept as sent, but only in
+// the containers phones record to, and with its metadata removed: an MP3
+// or AAC stream keeps its audio frames alone, so tags before or after them
+// (ID3v2, ID3v1, APEv2, Lyrics3) are cut off; an MP4/M4A's boxes other
+// than the audio's structure (udta with "©xyz", meta, XMP, free space)
+// are blanked in place; an Ogg stream's comments and a WebM file's tags,
+// title and date are blanked in place.
 func cleanFile(raw []byte) ([]byte, string, error) {
 	switch {
 	case bytes.HasPrefix(raw, []byte("\xff\xd8\xff")):
@@ -44,15 +53,12 @@ func cleanFile(raw []byte) ([]byte, string, error) {
 	case bytes.HasPrefix(raw, []byte("OggS")):
 		return blankOggComments(raw)
 	case len(raw) > 12 && string(raw[4:8]) == "ftyp":
+		if isHEIF(raw) {
+			return nil, "", errHEIF
+		}
 		return blankMP4Metadata(raw)
-	case bytes.HasPrefix(raw, []byte("ID3")):
-		return stripID3(raw)
-	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xf6) == 0xf0:
-		return raw, "audio/aac", nil // ADTS
-	case len(raw) > 2 && raw[0] == 0xff && (raw[1]&0xe0) == 0xe0:
-		return cutID3v1(raw), "audio/mpeg", nil // an MPEG audio frame, no ID3v2 tag
 	}
-	return nil, "", errUnsupportedFile
+	return keepMPEGFrames(raw)
 }
 
 func reencode(raw []byte, mime string, encode func(*bytes.Buffer, image.Image) error) ([]byte, string, error) {
@@ -63,7 +69,9 @@ func reencode(raw []byte, mime string, encode func(*bytes.Buffer, image.Image) e
 	if cfg.Width*cfg.Height > maxImagePixels {
 		return nil, "", errImageTooLarge
 	}
-	img, _, err := image.Decode(bytes.NewReader(raw))
+	// imaging reads a JPEG's EXIF orientation (all eight) and turns the
+	// pixels to match; any other image decodes as it is.
+	img, err := imaging.Decode(bytes.NewReader(raw), imaging.AutoOrientation(true))
 	if err != nil {
 		return nil, "", errUnsupportedFile
 	}
@@ -74,38 +82,51 @@ func reencode(raw []byte, mime string, encode func(*bytes.Buffer, image.Image) e
 	return buf.Bytes(), mime, nil
 }
 
-// stripID3 cuts an ID3v2 tag off the front of an MP3, and an ID3v1 tag off
-// its end.
-func stripID3(raw []byte) ([]byte, string, error) {
-	if len(raw) < 10 {
-		return nil, "", errUnsupportedFile
-	}
-	size := int(raw[6]&0x7f)<<21 | int(raw[7]&0x7f)<<14 | int(raw[8]&0x7f)<<7 | int(raw[9]&0x7f)
-	end := 10 + size
-	if raw[5]&0x10 != 0 {
-		end += 10 // footer
-	}
-	if end >= len(raw) || raw[end] != 0xff {
-		return nil, "", errUnsupportedFile
-	}
-	return cutID3v1(raw[end:]), "audio/mpeg", nil
+// heifBrands are the ftyp brands of HEIF images and image sequences
+// (HEIC from iPhones, AVIF): ISO/IEC 23008-12 and the AV1 image format.
+var heifBrands = map[string]bool{
+	"mif1": true, "mif2": true, "msf1": true, "heic": true, "heix": true, "heim": true, "heis": true,
+	"hevc": true, "hevx": true, "hevm": true, "hevs": true, "avif": true, "avis": true, "avci": true,
 }
 
-// cutID3v1 drops the 128-byte ID3v1 tag (title, artist, album, comment)
-// that may end an MP3.
-func cutID3v1(raw []byte) []byte {
-	if n := len(raw); n > 128 && string(raw[n-128:n-125]) == "TAG" {
-		return raw[:n-128]
+// isHEIF reports whether an ftyp file names a HEIF brand, as its major
+// brand or a compatible one.
+func isHEIF(raw []byte) bool {
+	size := int(binary.BigEndian.Uint32(raw))
+	if size < 16 || size > len(raw) {
+		size = min(len(raw), 16)
 	}
-	return raw
+	if heifBrands[string(raw[8:12])] {
+		return true
+	}
+	for i := 16; i+4 <= size; i += 4 {
+		if heifBrands[string(raw[i:i+4])] {
+			return true
+		}
+	}
+	return false
 }
 
-// mp4Containers are the MP4 boxes that hold other boxes on the way to
-// metadata; mp4Metadata are the boxes that carry it: user data (udta, with
-// "©xyz" location), iTunes-style metadata (meta, ilst) and XMP (uuid).
+// mp4Containers are the MP4 boxes that hold the boxes an audio track is
+// made of; mp4Keep are those boxes. Every other box (udta with "©xyz"
+// location, iTunes-style meta and ilst, XMP in uuid, 3GPP loci, and boxes
+// no one here knows) is blanked, as is free space, where an editor may
+// have left tags it removed.
 var (
-	mp4Containers = map[string]bool{"moov": true, "trak": true, "mdia": true, "minf": true, "edts": true}
-	mp4Metadata   = map[string]bool{"udta": true, "meta": true, "ilst": true, "uuid": true, "XMP_": true}
+	mp4Containers = map[string]bool{
+		"moov": true, "trak": true, "mdia": true, "minf": true, "stbl": true, "edts": true,
+		"dinf": true, "mvex": true, "moof": true, "traf": true, "mfra": true,
+	}
+	mp4Keep = map[string]bool{
+		"ftyp": true, "mdat": true, "sidx": true, "styp": true, "pdin": true, "prft": true,
+		"mvhd": true, "iods": true, "tkhd": true, "tref": true, "elst": true,
+		"mdhd": true, "hdlr": true, "elng": true, "smhd": true, "vmhd": true, "nmhd": true, "hmhd": true, "dref": true,
+		"stsd": true, "stts": true, "ctts": true, "cslg": true, "stsc": true, "stsz": true, "stz2": true,
+		"stco": true, "co64": true, "stss": true, "stsh": true, "sdtp": true, "sbgp": true, "sgpd": true,
+		"subs": true, "saiz": true, "saio": true, "padb": true, "stdp": true,
+		"mehd": true, "trex": true, "leva": true, "mfhd": true, "tfhd": true, "tfdt": true, "trun": true,
+		"tfra": true, "mfro": true,
+	}
 )
 
 // blankMP4Metadata overwrites every metadata box of an MP4/M4A file with a
@@ -147,13 +168,13 @@ func blankBoxes(b []byte, start, end int) error {
 		}
 		kind := b[pos+4 : pos+8]
 		switch {
-		case mp4Metadata[string(kind)]:
-			copy(b[pos+4:pos+8], "free")
-			clear(b[pos+header : pos+size])
 		case mp4Containers[string(kind)]:
 			if err := blankBoxes(b, pos+header, pos+size); err != nil {
 				return err
 			}
+		case !mp4Keep[string(kind)]:
+			copy(b[pos+4:pos+8], "free")
+			clear(b[pos+header : pos+size])
 		}
 		pos += size
 	}

@@ -60,6 +60,11 @@ func TestMalformedMP4IsRefused(t *testing.T) {
 func FuzzBlankMP4Metadata(f *testing.F) {
 	f.Add(box("ftyp", []byte("M4A ")))
 	f.Add(append(box("ftyp", []byte("M4A ")), box("moov", box("udta", []byte("x")))...))
+	for _, s := range taggedSamples() {
+		if len(s.file) > 12 && string(s.file[4:8]) == "ftyp" {
+			f.Add(s.file) // M4A with every kind of metadata box, HEIC, AVIF
+		}
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if len(raw) < 12 {
 			return

@@ -50,11 +50,12 @@ const (
 	CodeReceiptLimited    = "receipt_rate_limited" // 429: too many wrong receipts from this network
 	CodeBadCursor         = "bad_cursor"
 	CodeReportNotSynced   = "report_not_synced" // 409: push the report before its attachments
-	CodeUnsupportedFile   = "unsupported_file"
+	CodeUnsupportedFile   = "unsupported_file"  // 415: refused for good; do not send this file again
 	CodeFileTooLarge      = "file_too_large"
 	CodeTooManyFiles      = "too_many_attachments"
 	CodeUploadNotFound    = "upload_not_found"
 	CodeUploadOffset      = "upload_offset_mismatch"
+	CodeUploadExceeded    = "upload_length_exceeded" // 413: a PATCH ran past Upload-Length; nothing of it was kept
 	CodeUploadUnsupported = "unsupported_tus_version"
 )
 

@@ -145,6 +145,8 @@ type killerProxy struct {
 
 	gzipPushes atomic.Int32 // pushes that arrived gzipped
 	fileHeads  atomic.Int32 // tus HEADs: the app asking where an upload stands
+	fileStarts atomic.Int32 // tus POSTs: the app starting an upload
+	fileFailed atomic.Int32 // tus PATCHes answered 5xx: a finish that failed on the server
 	tooMany    atomic.Int32 // answers 429 Too Many Requests
 	refused    atomic.Int32 // sync API answers 401 or 403: a device credential refused
 }
@@ -166,6 +168,9 @@ func startKillerProxy(t *testing.T, bin *binarytest.Server) *killerProxy {
 		}
 		if (res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden) && strings.HasPrefix(res.Request.URL.Path, "/api/sync/") {
 			p.refused.Add(1)
+		}
+		if res.Request.Method == http.MethodPatch && strings.HasPrefix(res.Request.URL.Path, "/api/sync/files/") && res.StatusCode >= 500 {
+			p.fileFailed.Add(1)
 		}
 		return nil
 	}
@@ -193,6 +198,9 @@ func (p *killerProxy) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/sync/files/") {
 		p.fileHeads.Add(1)
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/sync/files/" {
+		p.fileStarts.Add(1)
 	}
 	if c := p.killOn.Load(); c != nil && r.Method == c.method && strings.HasPrefix(r.URL.Path, c.path) && p.killOn.CompareAndSwap(c, nil) {
 		p.forwardAndKill(w, r)

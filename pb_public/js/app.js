@@ -322,6 +322,8 @@ export function fillList(ul, reps, files, msgs) {
     li.appendChild(st);
     const waiting = files.filter((f) => f.report === r.id && f.state !== 'sent' && f.state !== 'rejected').length;
     if (waiting) li.appendChild(el('p', 'hint', i18n.t('s.files_wait', { n: waiting })));
+    const refused = files.filter((f) => f.report === r.id && f.state === 'rejected').length;
+    if (refused) li.appendChild(el('p', 'hint state-rejected files-refused', i18n.t('s.files_refused', { n: refused })));
     if (r.status) li.appendChild(el('p', 'status', i18n.t('st.label') + ': ' + i18n.t('status.' + r.status)));
     const replies = msgs.filter((m) => m.report === r.id && m.direction === 'staff').length;
     if (replies) li.appendChild(el('p', 'replies', i18n.t('s.replies', { n: replies })));

@@ -19,6 +19,9 @@
   const PUSH = '/api/sync/push';
   const PULL = '/api/sync/pull';
   const FILES = '/api/sync/files/';
+  const ATTACHMENT = 'Homeward-Attachment';
+  // Upload answers that refuse a file for good: sending it again cannot help.
+  const FINAL = ['unsupported_file', 'file_too_large', 'too_many_attachments'];
   // A push of 25 reports is about 25 KB: under a minute on 2G, so a cut link
   // loses little work and "sending 26 of 40" moves often enough to trust.
   const MAX_BATCH = 25;
@@ -283,9 +286,10 @@
     return e.message || '';
   }
 
-  // uploadAll sends every waiting file whose report the server has.
+  // uploadAll sends every waiting file whose report the server has; a file
+  // the server refused for good stays refused and is not sent again.
   async function uploadAll() {
-    const files = (await db.all('files')).filter((f) => f.state !== 'sent');
+    const files = (await db.all('files')).filter((f) => f.state !== 'sent' && f.state !== 'rejected');
     for (const f of files) {
       const rep = await db.get('reports', f.report);
       if (!rep || rep.state !== 'sent') continue;
@@ -300,15 +304,20 @@
 
   // upload sends one file with tus 1.0: create once, then PATCH from the
   // server's offset, so a cut connection resumes instead of starting over.
+  // The file counts as sent only when the server names the attachment it
+  // stored (Homeward-Attachment); an offset at the end alone is no proof.
   async function upload(f, rep) {
     const auth = await headers(rep.channel === 'volunteer' ? 'volunteer' : 'self', rep.channel === 'volunteer' ? '' : rep.receipt);
     const tus = Object.assign({ 'Tus-Resumable': '1.0.0' }, auth);
     const size = f.blob.size;
     let offset = 0;
+    let stored = '';
     if (f.url) {
       const h = await fetch(f.url, { method: 'HEAD', headers: tus, cache: 'no-store' });
-      if (h.ok) offset = parseInt(h.headers.get('Upload-Offset') || '0', 10);
-      else if (h.status === 404 || h.status === 410) f.url = '';
+      if (h.ok) {
+        offset = parseInt(h.headers.get('Upload-Offset') || '0', 10);
+        stored = h.headers.get(ATTACHMENT) || '';
+      } else if (h.status === 404 || h.status === 410) f.url = '';
       else throw new Error('upload check failed: ' + h.status);
     }
     if (!f.url) {
@@ -323,14 +332,21 @@
         headers: Object.assign({ 'Upload-Length': String(size), 'Upload-Metadata': meta }, tus),
         cache: 'no-store',
       });
-      if (c.status === 413 || c.status === 415 || c.status === 400) return rejectFile(f, c.status);
+      if (c.status === 413 || c.status === 415 || c.status === 400) return rejectFile(f, await refusal(c) || String(c.status));
       if (!c.ok) throw new Error('upload create failed: ' + c.status);
       f.url = new URL(c.headers.get('Location'), self.location.href).href;
       offset = parseInt(c.headers.get('Upload-Offset') || '0', 10);
+      stored = c.headers.get(ATTACHMENT) || '';
       f.state = 'uploading';
       await db.put('files', f);
     }
-    while (offset < size) {
+    while (!stored) {
+      if (offset >= size) {
+        // Every byte, but no stored file named: start over next pass (the
+        // server stores one file once, so nothing is duplicated).
+        await restart(f);
+        throw new Error('upload not confirmed');
+      }
       const p = await fetch(f.url, {
         method: 'PATCH',
         headers: Object.assign({ 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) }, tus),
@@ -340,21 +356,46 @@
       if (p.status === 409) { // our offset was stale: ask again next pass
         throw new Error('upload offset mismatch');
       }
-      if (!p.ok) throw new Error('upload failed: ' + p.status);
+      if (p.status === 404 || p.status === 410) {
+        await restart(f);
+        throw new Error('upload gone: ' + p.status);
+      }
+      if (!p.ok) {
+        const code = await refusal(p);
+        if (code) return rejectFile(f, code);
+        throw new Error('upload failed: ' + p.status); // kept; resumed next pass
+      }
       offset = parseInt(p.headers.get('Upload-Offset') || String(offset), 10);
+      stored = p.headers.get(ATTACHMENT) || '';
       f.sent = offset;
       await db.put('files', f);
       emit('change');
     }
-    // The server has every byte: only now drop the local copy.
+    // The server has stored the file: only now drop the local copy.
     f.state = 'sent';
+    f.attachment = stored;
     f.blob = null;
     await db.put('files', f);
   }
 
-  async function rejectFile(f, status) {
+  // restart forgets a file's upload URL, so the next pass creates it anew.
+  async function restart(f) {
+    f.url = '';
+    f.sent = 0;
+    await db.put('files', f);
+  }
+
+  // refusal returns the code of an answer that refuses a file for good
+  // (see docs/API.md), or '' for one worth retrying.
+  async function refusal(res) {
+    let code = '';
+    try { code = ((await res.json()).data || {}).code || ''; } catch (e) { /* no details */ }
+    return FINAL.indexOf(code) >= 0 ? code : '';
+  }
+
+  async function rejectFile(f, code) {
     f.state = 'rejected';
-    f.error = String(status);
+    f.error = code;
     await db.put('files', f);
   }
 
