@@ -109,7 +109,8 @@ func (a *api) push(e *core.RequestEvent) error {
 	run := &pushRun{api: a, e: e, c: c}
 	run.device, run.opKey = opKeys(a, c, req.Device)
 	if h := e.Request.Header.Get(HeaderReceipt); h != "" {
-		run.headerReceipt, _ = a.receipts.Hash(h)
+		run.headerReceipt, err = a.receipts.Hash(h)
+		run.headerMalformed = err != nil
 	}
 	// Decoding and hashing happen before the write lock is taken.
 	preps := run.prepare(req.Ops)
@@ -187,6 +188,8 @@ type pushRun struct {
 	device        string              // sync_ops' device column for this caller
 	opKey         func(string) string // a client op id's key in sync_ops
 	headerReceipt string              // keyed hash of X-Receipt, if sent
+	// headerMalformed is set when X-Receipt was sent but is not a receipt.
+	headerMalformed bool
 
 	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
 
@@ -564,6 +567,11 @@ func (p *pushRun) buildMessage(rec *core.Record, data map[string]any, receiptHas
 	case roleGuest:
 		if receiptHash == "" {
 			receiptHash = p.headerReceipt
+		}
+		if receiptHash == "" && p.headerMalformed {
+			// A typing mistake, never a match: not counted as a guess.
+			return router.NewBadRequestError("The receipt is not valid.",
+				validation.Errors{"receipt": validation.NewError("validation_invalid_receipt", "A receipt is 20 digits.")})
 		}
 		if receiptHash == "" || receiptHash != report.GetString("receipt_hash") {
 			if p.api.guesses.Hit(p.e.RealIP()) {

@@ -359,7 +359,8 @@ async function follow() {
     await sync.followReceipt(state.following);
     $('fu-note').textContent = '';
   } catch (e) {
-    $('fu-note').textContent = i18n.t(e.status === 404 ? 'fu.unknown' : e.status === 429 ? 'fu.limited' : 'fu.offline');
+    const key = { 400: 'fu.bad', 404: 'fu.unknown', 429: 'fu.limited' }[e.status] || 'fu.offline';
+    $('fu-note').textContent = i18n.t(key);
   }
   await render();
 }
