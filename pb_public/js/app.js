@@ -377,6 +377,7 @@ function renderFollow(reps, msgs) {
   ul.textContent = '';
   const list = msgs.filter((m) => m.report === r.id).sort((a, b) => String(a.created).localeCompare(String(b.created)));
   if (!list.length) ul.appendChild(el('li', 'hint', i18n.t('fu.none')));
+  markShown(r, list).catch(() => {});
   for (const m of list) {
     const li = el('li', 'msg msg-' + m.direction);
     li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
@@ -384,6 +385,23 @@ function renderFollow(reps, msgs) {
     if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
     ul.appendChild(li);
   }
+}
+
+// markShown tells the embassy, through the outbox, that the replies now on
+// the screen were shown: each staff reply is marked once.
+const marking = new Set(); // reply ids being queued, against two renders at once
+
+async function markShown(r, list) {
+  const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
+  const fresh = list.filter((m) => m.direction === 'staff' && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
+  if (!fresh.length) return;
+  fresh.forEach((m) => marking.add(m.id));
+  await db.putMany(fresh.flatMap((m) => [
+    ['messages', Object.assign({}, m, { readQueued: true })],
+    ['outbox', outbox.entry('update', 'messages', m.id, { read_by_reporter: true }, state.following, auth)],
+  ]));
+  askBackgroundSync();
+  trySync();
 }
 
 async function reply(ev) {
