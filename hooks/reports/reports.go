@@ -29,6 +29,7 @@ func Register(app core.App) error {
 	app.OnRecordUpdate(CollectionReports).BindFunc(onUpdate)
 	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
 	registerEventGuard(app)
+	registerComposedText(app)
 	return nil
 }
 

@@ -42,6 +42,10 @@ var contactColumns = []string{"contact_name", "contact_phone", "contact_app"}
 func exportHandler(e *core.RequestEvent) error {
 	filter := e.Request.URL.Query().Get("filter")
 	withContact := isTrue(e.Request.URL.Query().Get("contact"))
+	needle, err := searchParam(e)
+	if err != nil {
+		return e.BadRequestError("The search is not valid.", err)
+	}
 
 	// Build the query before logging, so a bad filter logs nothing.
 	if _, err := scopedReports(e, filter); err != nil {
@@ -55,7 +59,10 @@ func exportHandler(e *core.RequestEvent) error {
 	if filter != "" {
 		note += "; filter: " + filter
 	}
-	err := reports.WriteEvent(e.App, reports.Event{
+	if needle != "" {
+		note += "; search: " + needle
+	}
+	err = reports.WriteEvent(e.App, reports.Event{
 		EmbassyId: embassyOf(e),
 		Kind:      "export",
 		Note:      truncate(note, 4000),
@@ -89,6 +96,9 @@ func exportHandler(e *core.RequestEvent) error {
 		q, err := scopedReports(e, filter)
 		if err != nil {
 			return err
+		}
+		if needle != "" {
+			q.AndWhere(searchExp(needle))
 		}
 		var page []*core.Record
 		// created alone, so the (embassy, ..., created) indexes give the

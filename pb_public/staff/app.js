@@ -44,7 +44,13 @@ function describeFilters(v) {
 }
 
 const form = $('#filters');
-function currentFilter() { return toFilter(readFilters(form)); }
+// currentStatsQuery is what the counts and the export get: the search as
+// its own q, which the server folds as the list's (any case, any Unicode
+// form), and the other filters as an expression.
+function currentStatsQuery() {
+  const v = readFilters(form);
+  return { filter: toFilter({ ...v, q: '' }), q: v.q };
+}
 function currentListQuery() { return toListQuery(readFilters(form)); }
 
 function route() {
@@ -57,7 +63,7 @@ function route() {
     reportView.open(m[1]);
   } else if (hash === '#/stats') {
     showPage('stats');
-    statsView.open(currentFilter(), describeFilters(readFilters(form)));
+    statsView.open(currentStatsQuery(), describeFilters(readFilters(form)));
   } else {
     showPage('reports');
     list.load();

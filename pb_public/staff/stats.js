@@ -26,12 +26,13 @@ export class StatsView {
     this.root = root;
   }
 
-  async open(filter, description) {
+  /** open shows the counts and export of query ({filter, q}). */
+  async open(query, description) {
     replace(this.root,
       h('p', {}, h('a', { href: '#/', class: 'back' }, '← All reports')),
       h('h2', {}, 'Counts and exports'),
       h('p', { class: 'muted' }, description ? `Filtered: ${description}` : 'All reports of your embassy.'),
-      this.exportForm(filter),
+      this.exportForm(query),
       h('h3', {}, 'Reports in this list'),
       h('div', { class: 'grid', 'data-counts': '' }, 'Counting…'),
       h('h3', {}, 'Public statistics'),
@@ -40,7 +41,7 @@ export class StatsView {
     const counts = this.root.querySelector('[data-counts]');
     const pub = this.root.querySelector('[data-public]');
     try {
-      const c = await request('/api/staff/counts', { query: { filter } });
+      const c = await request('/api/staff/counts', { query });
       replace(counts, h('p', { class: 'total' }, `${c.total} reports`), DIMENSIONS.map(([k, t]) => table(t, c[k])));
     } catch (err) {
       replace(counts, h('p', { class: 'error' }, `Could not count: ${err.message}`));
@@ -56,7 +57,7 @@ export class StatsView {
     }
   }
 
-  exportForm(filter) {
+  exportForm(query) {
     const form = h('form', { class: 'card stack', 'data-export': '' },
       h('h3', {}, 'Export this list as CSV'),
       h('label', { class: 'check' },
@@ -70,7 +71,8 @@ export class StatsView {
       try {
         // fetch, not a link: the token goes in a header, never in a URL.
         const url = new URL('/api/staff/export.csv', location.origin);
-        if (filter) url.searchParams.set('filter', filter);
+        if (query.filter) url.searchParams.set('filter', query.filter);
+        if (query.q) url.searchParams.set('q', query.q);
         if (contact) url.searchParams.set('contact', '1');
         const res = await fetch(url, { headers: { Authorization: auth.token }, cache: 'no-store' });
         if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message || res.statusText);
