@@ -30,6 +30,7 @@ func Register(app core.App) error {
 	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
 	registerEventGuard(app)
 	registerComposedText(app)
+	registerNationality(app)
 	return nil
 }
 

@@ -27,7 +27,7 @@ const (
 // exportColumns are the report fields in every export, in column order.
 var exportColumns = []string{
 	"id", "created", "status", "urgent", "safety_risk_now", "minors_present", "needs",
-	"people_count", "nationality", "language", "gender", "age_band",
+	"people_count", "nationality", "nationality_original", "language", "gender", "age_band",
 	"compound_location", "current_location", "left_on", "passport_held",
 	"channel", "duplicate_of", "consent_contact", "consent_share", "message",
 }

@@ -6,6 +6,9 @@ import { request, auth } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { label } from './labels.js';
 
+// HIDDEN stands in a public table for a suppressed number.
+const HIDDEN = 'hidden';
+
 const DIMENSIONS = [['status', 'Status'], ['needs', 'Needs'], ['nationality', 'Nationality'], ['week', 'Week']];
 
 function table(title, cells, format = (v) => String(v)) {
@@ -36,7 +39,7 @@ export class StatsView {
       h('h3', {}, 'Reports in this list'),
       h('div', { class: 'grid', 'data-counts': '' }, 'Counting…'),
       h('h3', {}, 'Public statistics'),
-      h('p', { class: 'muted' }, 'People (not reports), without duplicates and spam. Any number under 11 is hidden, and so is one more where a hidden number could be worked out from the total, so no one can be singled out. Safe to publish.'),
+      h('p', { class: 'muted' }, 'People (not reports), without duplicates and spam. Any number under 11 is hidden, and so is one more, of any size, where a hidden number could be worked out from the total, so no one can be singled out. Safe to publish.'),
       h('div', { class: 'grid', 'data-public': '' }, 'Counting…'));
     const counts = this.root.querySelector('[data-counts]');
     const pub = this.root.querySelector('[data-public]');
@@ -48,9 +51,11 @@ export class StatsView {
     }
     try {
       const s = await request('/api/staff/stats');
-      const fmt = (v) => (v === null ? `< ${s.k}` : String(v));
-      replace(pub, h('p', { class: 'total' }, `${fmt(s.total)} people`),
-        h('p', { class: 'muted small' }, `“< ${s.k}” marks a hidden number.`),
+      // A hidden cell is shown as hidden, never as a number or a bound: the
+      // one hidden to protect another can be any size.
+      const fmt = (v) => (v === null ? HIDDEN : String(v));
+      replace(pub, h('p', { class: 'total' }, s.total === null ? `Fewer than ${s.k} people (the total is hidden)` : `${s.total} people`),
+        h('p', { class: 'muted small' }, `“${HIDDEN}” marks a number that is not published: under ${s.k}, or hidden with one that is.`),
         table('Nationality', s.nationality, fmt), table('Needs', s.needs, fmt), table('Week', s.week, fmt));
     } catch (err) {
       replace(pub, h('p', { class: 'error' }, `Could not count: ${err.message}`));
