@@ -64,6 +64,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.Click(`#login-form button[type="submit"]`),
 		chromedp.WaitVisible("#reports"))
 	waitFor("the list shows X's reports", `document.querySelectorAll('#list li[data-id]').length === 3`)
+	waitFor("nationalities are named, not bare codes", `document.querySelector('li[data-id="urgentx0000000000001"] .report-who').textContent.includes('Indonesia (ID)')`)
 	waitFor("urgent reports stand out", `document.querySelector('li[data-id="urgentx0000000000001"]').classList.contains('urgent')`)
 	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
 	shot("staff-list")

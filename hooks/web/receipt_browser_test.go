@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"homeward/hooks/reports"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
@@ -52,6 +54,21 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		if got[i] != row.Want {
 			t.Errorf("%s: the phone reads %q as %q, the server as %q", row.Name, row.In, got[i], row.Want)
 		}
+	}
+
+	// The nationality is chosen from the server's list, named in the
+	// page's language.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("lang"), "my"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	waitFor(t, ctx, "the list in Burmese", `document.documentElement.lang === 'my' &&
+		[...document.querySelectorAll('#f-nationality option')].some((o) => o.value === 'MM' && o.textContent === 'မြန်မာ')`)
+	codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#f-nationality option')].map((o) => o.value)`)
+	want := append([]string{""}, reports.Nationalities...)
+	want = append(want, reports.NationalityOther)
+	slices.Sort(codes)
+	slices.Sort(want)
+	if !slices.Equal(codes, want) {
+		t.Errorf("the form offers %v, the server's list is %v", codes, want)
 	}
 
 	typed := "４８２１\u3000０９３７\u3000５５１２\u3000８０６４\u3000２２９０"

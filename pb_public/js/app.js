@@ -143,6 +143,36 @@ function card(e, open) {
 
 // ----- report form -----
 
+let countries = null; // /i18n/countries.json: the nationality list and its names
+
+// renderNationalities fills the nationality list in the page's language:
+// "unknown" (empty) first, the countries by name, "another country" last.
+// The codes are the server's (hooks/reports/nationality.go).
+async function renderNationalities() {
+  const sel = $('f-nationality');
+  if (!countries) {
+    try {
+      countries = await (await fetch('/i18n/countries.json')).json();
+    } catch (e) {
+      countries = { codes: [], names: {} };
+    }
+  }
+  const l = i18n.lang();
+  const names = countries.names[l] || countries.names.en || {};
+  const keep = sel.value;
+  sel.textContent = '';
+  const opt = (value, text) => {
+    const o = el('option', '', text);
+    o.value = value;
+    sel.appendChild(o);
+  };
+  opt('', i18n.t('nat.unknown'));
+  const byName = new Intl.Collator(l).compare;
+  countries.codes.slice().sort((a, b) => byName(names[a] || a, names[b] || b)).forEach((c) => opt(c, names[c] || c));
+  opt('other', i18n.t('nat.other'));
+  sel.value = keep;
+}
+
 function renderNeeds() {
   const fs = $('needs');
   fs.querySelectorAll('label').forEach((l) => l.remove());
@@ -482,6 +512,7 @@ function wire() {
     localStorage.setItem('hw-lang', e.target.value);
     await i18n.load(e.target.value);
     renderNeeds();
+    await renderNationalities();
     applyNeutral();
     renderEmbassies();
     await render();
@@ -532,6 +563,7 @@ async function start() {
   $('lang').value = l;
   await i18n.load(l);
   renderNeeds();
+  await renderNationalities();
   applyNeutral();
   wire();
   if ('serviceWorker' in navigator) {

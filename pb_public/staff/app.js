@@ -7,7 +7,7 @@ import { ReportList } from './list.js';
 import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
 import { readFilters, toFilter, toListQuery } from './filters.js';
-import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label } from './labels.js';
+import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadCountries } from './labels.js';
 import { h, announce } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -155,4 +155,5 @@ function init() {
   refresh().then(startSession).catch(() => { auth.clear(); showPage('login'); });
 }
 
-init();
+// The nationality names come first, so no list is drawn with bare codes.
+loadCountries().then(init);

@@ -4,7 +4,7 @@
 
 import { request, auth } from './api.js';
 import { h, replace, announce } from './dom.js';
-import { label } from './labels.js';
+import { label, nationality } from './labels.js';
 
 // HIDDEN stands in a public table for a suppressed number.
 const HIDDEN = 'hidden';
@@ -19,7 +19,7 @@ function table(title, cells, format = (v) => String(v)) {
       ? h('table', {},
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), h('th', { scope: 'col', class: 'num' }, 'Count'))),
         h('tbody', {}, keys.map((k) => h('tr', {},
-          h('th', { scope: 'row' }, title === 'Nationality' || title === 'Week' ? k : label(k)),
+          h('th', { scope: 'row' }, title === 'Nationality' ? nationality(k) : title === 'Week' ? k : label(k)),
           h('td', { class: 'num' }, format(cells[k]))))))
       : h('p', { class: 'muted' }, 'Nothing to count.'));
 }

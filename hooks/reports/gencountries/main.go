@@ -18,4 +18,3 @@ func main() {
 		log.Fatal(err)
 	}
 }
-

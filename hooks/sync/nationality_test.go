@@ -1,0 +1,35 @@
+package sync_test
+
+import "testing"
+
+// TestPushedNationalitiesComeFromTheList: whatever a phone sends (a code
+// from the form, a name typed in an older app, in any of its languages),
+// the report stores a code of the list; text naming no listed country is
+// stored as "other" and kept for staff.
+func TestPushedNationalitiesComeFromTheList(t *testing.T) {
+	f := newFixture(t)
+	for i, tc := range []struct{ sent, code, original string }{
+		{"MM", "MM", ""},
+		{"မြန်မာ", "MM", ""},
+		{"Myanmar", "MM", ""},
+		{"người Việt", "VN", ""},
+		{"ឥណ្ឌូណេស៊ី", "ID", ""},
+		{"other", "other", ""},
+		{"", "", ""},
+		{"Atlantis", "other", "Atlantis"},
+	} {
+		id := newId()
+		res := f.push(nil, "phone", []op{reportCreate("n"+string(rune('a'+i)), id, f.embassy[0], newReceipt(), map[string]any{"nationality": tc.sent})})
+		if r := res.Results[0]; r.Status != "applied" {
+			t.Fatalf("%q: %+v", tc.sent, r)
+		}
+		rec, err := f.app.FindRecordById("reports", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.GetString("nationality") != tc.code || rec.GetString("nationality_original") != tc.original {
+			t.Errorf("%q stored as %q (kept %q), want %q (kept %q)", tc.sent,
+				rec.GetString("nationality"), rec.GetString("nationality_original"), tc.code, tc.original)
+		}
+	}
+}
