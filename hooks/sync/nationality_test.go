@@ -1,6 +1,10 @@
 package sync_test
 
-import "testing"
+import (
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // TestPushedNationalitiesComeFromTheList: whatever a phone sends (a code
 // from the form, a name typed in an older app, in any of its languages),
@@ -31,5 +35,28 @@ func TestPushedNationalitiesComeFromTheList(t *testing.T) {
 			t.Errorf("%q stored as %q (kept %q), want %q (kept %q)", tc.sent,
 				rec.GetString("nationality"), rec.GetString("nationality_original"), tc.code, tc.original)
 		}
+	}
+}
+
+// TestPushedTextIsStoredComposed: the record hook that composes text runs
+// for pushes too, so search and filters see one form.
+func TestPushedTextIsStoredComposed(t *testing.T) {
+	f := newFixture(t)
+	id, msg, rcpt := newId(), newId()[:15], newReceipt()
+	decomposed := norm.NFD.String("Chúng tôi ở bến xe Hà Nội")
+	res := f.push(nil, "phone", []op{
+		reportCreate("c1", id, f.embassy[0], rcpt, map[string]any{"message": decomposed, "current_location": decomposed}),
+		{"op": "c2", "kind": "create", "collection": "messages", "id": msg, "receipt": rcpt, "data": map[string]any{"report": id, "body": decomposed}},
+	})
+	for _, r := range res.Results {
+		if r.Status != "applied" {
+			t.Fatalf("%+v", r)
+		}
+	}
+	rep, _ := f.app.FindRecordById("reports", id)
+	m, _ := f.app.FindRecordById("messages", msg)
+	want := norm.NFC.String(decomposed)
+	if rep.GetString("message") != want || rep.GetString("current_location") != want || m.GetString("body") != want {
+		t.Fatalf("stored %q, %q, %q: not composed", rep.GetString("message"), rep.GetString("current_location"), m.GetString("body"))
 	}
 }
