@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
 	"homeward/internal/browsertest"
@@ -71,6 +72,20 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		t.Errorf("the form offers %v, the server's list is %v", codes, want)
 	}
 
+	// "Another country" sends what the person typed; the server keeps it
+	// for staff beside "other".
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en#report")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("f-nationality"), "other"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('f-nationality').dispatchEvent(new Event('change'))`),
+		chromedp.WaitVisible(chromedp.ID("f-nationality-other")),
+		chromedp.SendKeys(chromedp.ID("f-nationality-other"), "Uzbekistan"),
+		chromedp.SendKeys(chromedp.ID("f-message"), "other country"),
+		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+	waitFor(t, ctx, "the receipt screen", `!document.getElementById('receipt').hidden`)
+	waitForRecord(t, srv.App, "nationality_original = 'Uzbekistan' AND nationality = 'other'")
+	do(t, ctx, chromedp.Navigate(srv.URL+"/"))
+	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
+
 	typed := "４８２１\u3000０９３７\u3000５５１２\u3000８０６４\u3000２２９０"
 	do(t, ctx,
 		chromedp.Click(chromedp.CSS(`[data-go="follow"]`)),
@@ -101,5 +116,24 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	}
 	if n := eval[int](t, ctx, `self.homeward.db.all('outbox').then((o) => o.length)`); n != 0 {
 		t.Errorf("%d operations left in the outbox after the mark was sent", n)
+	}
+}
+
+// waitForRecord waits until a report matching the SQL condition is stored.
+func waitForRecord(t *testing.T, app core.App, where string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var n int
+		if err := app.DB().NewQuery("SELECT count(*) FROM reports WHERE " + where).Row(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no report with %s reached the server", where)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

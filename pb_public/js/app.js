@@ -202,7 +202,9 @@ function formData(form) {
   const s = (k) => String(f.get(k) || '').trim();
   const data = {
     embassy: s('embassy'),
-    nationality: s('nationality'),
+    // "Another country" sends what was typed: the server keeps it for
+    // staff, or finds the country in its list after all.
+    nationality: s('nationality') === 'other' ? s('nationality_other') || 'other' : s('nationality'),
     people_count: Math.max(1, Math.min(1000, parseInt(s('people_count'), 10) || 1)),
     minors_present: f.get('minors_present') === 'on',
     compound_location: s('compound_location'),
@@ -303,6 +305,7 @@ async function submit(ev) {
   state.voice = null;
   const keepEmbassy = data.embassy;
   form.reset();
+  $('f-nationality-other-box').hidden = true;
   $('f-embassy').value = keepEmbassy;
   renderPhotos();
   state.lastReceipt = receipt;
@@ -524,6 +527,7 @@ function wire() {
     show(to);
   }));
   $('report-form').addEventListener('submit', submit);
+  $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== 'other'; });
   $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
   $('rec').addEventListener('click', toggleRecord);
   $('voice').hidden = !media.canRecord();
