@@ -45,7 +45,7 @@
   // dashes, the minus sign, tabs and line breaks, invisible format
   // characters and dots are dropped wherever they stand; anything else, a
   // count other than 20 digits, or more than 64 characters is malformed.
-  const DIGIT = /^\p{Nd}$/u;
+  const DIGIT = /^[\p{Nd}]$/u;
   const SEPARATOR = /^[\p{Zs}\p{Pd}\p{Cf}\t\n\r\v\f\u2212.\u00b7\uff0e\u3002\u30fb\uff65]$/u;
   const MAX_RECEIPT_CHARS = 64;
 
