@@ -66,11 +66,7 @@ var reportSearchUp = []string{
 	// A deleted report's words are removed from the index pages at once,
 	// not left behind until the next merge.
 	`INSERT INTO report_search (report_search, rank) VALUES ('secure-delete', 1)`,
-	`CREATE TRIGGER report_search_insert AFTER INSERT ON reports BEGIN
-		INSERT INTO report_search_rows (report, embassy) VALUES (new.id, new.embassy);
-		INSERT INTO report_search (rowid, message, compound_location, current_location)
-			VALUES (last_insert_rowid(), new.message, new.compound_location, new.current_location);
-	END`,
+	reportSearchInsertTrigger,
 	reportSearchUpdateTrigger,
 	`CREATE TRIGGER report_search_delete AFTER DELETE ON reports BEGIN
 		DELETE FROM report_search WHERE rowid = (SELECT n FROM report_search_rows WHERE report = old.id);
@@ -82,9 +78,15 @@ var reportSearchUp = []string{
 		FROM report_search_rows s JOIN reports r ON r.id = s.report`,
 }
 
-// The update triggers as this migration made them; 1764119100 adds a WHEN
-// clause to each and its down step puts these back.
+// The search triggers as this migration made them; 1764119100 adds a WHEN
+// clause to each update trigger and its down step puts these back;
+// 1764120000 indexes folded text and its down step puts them back.
 const (
+	reportSearchInsertTrigger = `CREATE TRIGGER report_search_insert AFTER INSERT ON reports BEGIN
+		INSERT INTO report_search_rows (report, embassy) VALUES (new.id, new.embassy);
+		INSERT INTO report_search (rowid, message, compound_location, current_location)
+			VALUES (last_insert_rowid(), new.message, new.compound_location, new.current_location);
+	END`
 	reportNeedsUpdateTrigger = `CREATE TRIGGER report_needs_update AFTER UPDATE OF id, embassy, needs, created ON reports BEGIN
 		DELETE FROM report_needs WHERE report = old.id;
 		INSERT OR IGNORE INTO report_needs (report, embassy, need, created)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ReceiptDigits is the length of a receipt code: 20 decimal digits are
@@ -70,11 +71,29 @@ func LoadReceipts(dataDir string) (Receipts, error) {
 	return Receipts{key: key}, nil
 }
 
-// NormalizeReceipt returns the bare digits of a receipt as written by a
-// person: spaces, dashes and dots are dropped, and digits from other
-// scripts (Thai, Khmer, Burmese, ...) become ASCII.
+// maxReceiptRunes bounds a receipt as typed: 20 digits and room for any
+// grouping a person writes around them. The phone applies the same bound.
+const maxReceiptRunes = 64
+
+// NormalizeReceipt returns the bare ASCII digits of a receipt as a person
+// typed it, on whatever keyboard the phone has. The rule, which
+// pb_public/js/ids.js applies the same way on the phone:
+//
+//   - every decimal digit of any script (Unicode category Nd: ASCII,
+//     full-width ０-９, Thai, Khmer, Burmese, Lao, Arabic-Indic, ...) is the
+//     digit it stands for;
+//   - every space (category Zs, such as U+00A0 and the ideographic U+3000),
+//     dash (category Pd, such as U+2010 and the full-width U+FF0D), the
+//     minus sign U+2212, tab and line break, invisible format character
+//     (category Cf, such as U+200B) and dot (. · ． 。 ・ ･) is a separator
+//     and is dropped, wherever it stands;
+//   - anything else (letters, other punctuation) makes the code malformed,
+//     as does a count of digits other than 20 or more than 64 characters.
+//
+// A malformed code can never match a report, so callers answer it as a
+// typing mistake, not as a wrong guess (see sync's receipt checks).
 func NormalizeReceipt(code string) (string, error) {
-	if len(code) > 4*ReceiptDigits {
+	if len(code) > 4*maxReceiptRunes || utf8.RuneCountInString(code) > maxReceiptRunes {
 		return "", ErrBadReceipt
 	}
 	var b strings.Builder
@@ -84,7 +103,7 @@ func NormalizeReceipt(code string) (string, error) {
 			b.WriteRune(r)
 		case unicode.Is(unicode.Nd, r):
 			b.WriteRune('0' + digitValue(r))
-		case r == ' ' || r == '-' || r == '.' || r == '\u00a0':
+		case IsReceiptSeparator(r):
 		default:
 			return "", ErrBadReceipt
 		}
@@ -93,6 +112,16 @@ func NormalizeReceipt(code string) (string, error) {
 		return "", ErrBadReceipt
 	}
 	return b.String(), nil
+}
+
+// IsReceiptSeparator reports whether r may stand between the digits of a
+// receipt (see NormalizeReceipt).
+func IsReceiptSeparator(r rune) bool {
+	switch r {
+	case '\t', '\n', '\r', '\v', '\f', '\u2212', '.', '\u00b7', '\uff0e', '\u3002', '\u30fb', '\uff65':
+		return true
+	}
+	return unicode.In(r, unicode.Zs, unicode.Pd, unicode.Cf)
 }
 
 // digitValue returns the value of a decimal digit rune: Unicode lays out

@@ -1,32 +1,45 @@
 package reports_test
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
 	"testing"
 
 	"homeward/hooks/reports"
 )
 
+// receiptTable is the table of receipts as people type them, shared with
+// the phone's test (hooks/web), so both sides are held to one rule.
+type receiptCase struct {
+	Name string `json:"name"`
+	In   string `json:"in"`
+	Want string `json:"want"` // "" for a malformed code
+}
+
+func receiptTable(t testing.TB) []receiptCase {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/receipts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []receiptCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
 func TestNormalizeReceiptAcceptsHowPeopleWriteIt(t *testing.T) {
-	for _, tc := range []struct {
-		name, in, want string
-		err            error
-	}{
-		{"grouped with spaces", "4821 0937 5512 8064 2290", "48210937551280642290", nil},
-		{"dashes", "4821-0937-5512-8064-2290", "48210937551280642290", nil},
-		{"bare", "48210937551280642290", "48210937551280642290", nil},
-		{"Thai digits", "๔๘๒๑ ๐๙๓๗ ๕๕๑๒ ๘๐๖๔ ๒๒๙๐", "48210937551280642290", nil},
-		{"Khmer digits", "៤៨២១ ០៩៣៧ ៥៥១២ ៨០៦៤ ២២៩០", "48210937551280642290", nil},
-		{"Burmese digits", "၄၈၂၁ ၀၉၃၇ ၅၅၁၂ ၈၀၆၄ ၂၂၉၀", "48210937551280642290", nil},
-		{"too short", "4821 0937 5512 8064", "", reports.ErrBadReceipt},
-		{"too long", "4821 0937 5512 8064 2290 1", "", reports.ErrBadReceipt},
-		{"letters", "4821 0937 5512 8064 229O", "", reports.ErrBadReceipt},
-		{"empty", "", "", reports.ErrBadReceipt},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := reports.NormalizeReceipt(tc.in)
-			if !errors.Is(err, tc.err) || got != tc.want {
-				t.Fatalf("NormalizeReceipt(%q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
+	for _, tc := range receiptTable(t) {
+		t.Run(tc.Name, func(t *testing.T) {
+			got, err := reports.NormalizeReceipt(tc.In)
+			var want error
+			if tc.Want == "" {
+				want = reports.ErrBadReceipt
+			}
+			if !errors.Is(err, want) || got != tc.Want {
+				t.Fatalf("NormalizeReceipt(%q) = %q, %v; want %q, %v", tc.In, got, err, tc.Want, want)
 			}
 		})
 	}
@@ -86,8 +99,12 @@ func TestLoadReceiptsKeepsItsKeyAcrossStarts(t *testing.T) {
 }
 
 func FuzzNormalizeReceipt(f *testing.F) {
-	for _, s := range []string{"4821 0937 5512 8064 2290", "๔๘๒๑", "", "\xff\xfe", "1-2-3"} {
+	for _, s := range []string{"4821 0937 5512 8064 2290", "๔๘๒๑", "", "\xff\xfe", "1-2-3",
+		"４８２１\u3000０９３７\u3000５５１２\u3000８０６４\u3000２２９０", "\U0001d7ce\u200b\u2212"} {
 		f.Add(s)
+	}
+	for _, tc := range receiptTable(f) {
+		f.Add(tc.In)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		out, err := reports.NormalizeReceipt(in)
@@ -101,6 +118,12 @@ func FuzzNormalizeReceipt(f *testing.F) {
 			if r < '0' || r > '9' {
 				t.Fatalf("NormalizeReceipt(%q) = %q: not ASCII digits", in, out)
 			}
+		}
+		// What was accepted keeps one meaning: its digits, written again
+		// in groups, read back the same.
+		again, err := reports.NormalizeReceipt(out[:4] + "\u3000" + out[4:])
+		if err != nil || again != out {
+			t.Fatalf("NormalizeReceipt of %q regrouped = %q, %v", out, again, err)
 		}
 	})
 }

@@ -29,6 +29,8 @@ func Register(app core.App) error {
 	app.OnRecordUpdate(CollectionReports).BindFunc(onUpdate)
 	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
 	registerEventGuard(app)
+	registerComposedText(app)
+	registerNationality(app)
 	return nil
 }
 

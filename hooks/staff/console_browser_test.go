@@ -2,6 +2,8 @@ package staff_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -64,6 +66,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.Click(`#login-form button[type="submit"]`),
 		chromedp.WaitVisible("#reports"))
 	waitFor("the list shows X's reports", `document.querySelectorAll('#list li[data-id]').length === 3`)
+	waitFor("nationalities are named, not bare codes", `document.querySelector('li[data-id="urgentx0000000000001"] .report-who').textContent.includes('Indonesia (ID)')`)
 	waitFor("urgent reports stand out", `document.querySelector('li[data-id="urgentx0000000000001"]').classList.contains('urgent')`)
 	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
 	waitFor("what is not configured is shown, and On duty says no mail can leave",
@@ -119,6 +122,30 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("want one staff reply stored, got %d (%v)", len(msgs), err)
 	}
+	waitFor("the reply is not read yet", `[...document.querySelectorAll('.bubble.from-staff')].some((b) => b.textContent.includes('Not read yet'))`)
+	// The reporter's phone shows the reply and says so through sync, with
+	// its receipt; the open report shows it without a reload.
+	const code = "4821 0937 5512 8064 2290"
+	receipts, err := reports.LoadReceipts(app.DataDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := receipts.Hash(code)
+	if _, err := app.DB().NewQuery("UPDATE reports SET receipt_hash = {:h} WHERE id = {:id}").Bind(dbx.Params{"h": hash, "id": reportX}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	push := `{"device":"phone","ops":[{"op":"read-1","kind":"update","collection":"messages","id":"` + msgs[0].Id +
+		`","receipt":"` + code + `","data":{"read_by_reporter":true}}]}`
+	res, err := http.Post(srv.URL+"/api/sync/push", "application/json", strings.NewReader(push))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"status":"applied"`) {
+		t.Fatalf("marking the reply read: %s", body)
+	}
+	waitFor("the reply shows as read", `[...document.querySelectorAll('.bubble.from-staff')].some((b) => b.textContent.includes('Read by the reporter'))`)
 
 	do("back to the list", chromedp.Click(`a.back`), chromedp.WaitVisible("#reports"), chromedp.Click(`#filters button[type="reset"]`))
 	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
@@ -151,6 +178,12 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	do("open counts", chromedp.Navigate(srv.URL+"/staff/#/stats"), chromedp.WaitVisible("[data-export]"))
 	waitFor("counts show", `/4 reports/.test(document.querySelector('[data-counts]').textContent)`)
+	// Medical (5 people) is under 11: hidden, shown as such, never as a
+	// number or a bound, since a cell hidden with another can be any size.
+	waitFor("hidden public cells say hidden", `(() => {
+		const cells = [...document.querySelectorAll('[data-public] td')].map((td) => td.textContent);
+		return cells.length > 0 && cells.includes('hidden') && !cells.some((c) => /[<>]/.test(c));
+	})()`)
 	shotFull(t, ctx, "staff-counts")
 
 	do("a phone-sized screen", chromedp.EmulateViewport(390, 844), chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#reports"))

@@ -42,7 +42,11 @@ type Counts struct {
 }
 
 func countsHandler(e *core.RequestEvent) error {
-	rows, err := countRows(e, e.Request.URL.Query().Get("filter"))
+	needle, err := searchParam(e)
+	if err != nil {
+		return e.BadRequestError("The search is not valid.", err)
+	}
+	rows, err := countRows(e, e.Request.URL.Query().Get("filter"), needle)
 	if err != nil {
 		return e.BadRequestError("The filter is not valid.", err)
 	}
@@ -59,12 +63,17 @@ func countsHandler(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, c)
 }
 
-func countRows(e *core.RequestEvent, filter string) ([]countRow, error) {
+// countRows reads the caller's reports that pass filter and, when needle
+// is not empty, the search for it (already folded).
+func countRows(e *core.RequestEvent, filter, needle string) ([]countRow, error) {
 	// The id keeps DISTINCT (added when a filter joins) from merging reports.
 	q, err := scopedReports(e, filter, "reports.id", "reports.status", "reports.needs",
 		"reports.nationality", "reports.people_count", "reports.created")
 	if err != nil {
 		return nil, err
+	}
+	if needle != "" {
+		q.AndWhere(searchExp(needle))
 	}
 	var rows []countRow
 	if err := q.Limit(maxCountRows).All(&rows); err != nil {
@@ -107,7 +116,7 @@ type PublicStats struct {
 }
 
 func publicStatsHandler(e *core.RequestEvent) error {
-	rows, err := countRows(e, `status != "duplicate" && status != "spam"`)
+	rows, err := countRows(e, `status != "duplicate" && status != "spam"`, "")
 	if err != nil {
 		return e.InternalServerError("Failed to count reports.", err)
 	}

@@ -3,10 +3,12 @@ package staff
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -25,7 +27,7 @@ const (
 // exportColumns are the report fields in every export, in column order.
 var exportColumns = []string{
 	"id", "created", "status", "urgent", "safety_risk_now", "minors_present", "needs",
-	"people_count", "nationality", "language", "gender", "age_band",
+	"people_count", "nationality", "nationality_original", "language", "gender", "age_band",
 	"compound_location", "current_location", "left_on", "passport_held",
 	"channel", "duplicate_of", "consent_contact", "consent_share", "message",
 }
@@ -40,6 +42,10 @@ var contactColumns = []string{"contact_name", "contact_phone", "contact_app"}
 func exportHandler(e *core.RequestEvent) error {
 	filter := e.Request.URL.Query().Get("filter")
 	withContact := isTrue(e.Request.URL.Query().Get("contact"))
+	needle, err := searchParam(e)
+	if err != nil {
+		return e.BadRequestError("The search is not valid.", err)
+	}
 
 	// Build the query before logging, so a bad filter logs nothing.
 	if _, err := scopedReports(e, filter); err != nil {
@@ -53,7 +59,10 @@ func exportHandler(e *core.RequestEvent) error {
 	if filter != "" {
 		note += "; filter: " + filter
 	}
-	err := reports.WriteEvent(e.App, reports.Event{
+	if needle != "" {
+		note += "; search: " + needle
+	}
+	err = reports.WriteEvent(e.App, reports.Event{
 		EmbassyId: embassyOf(e),
 		Kind:      "export",
 		Note:      truncate(note, 4000),
@@ -73,6 +82,12 @@ func exportHandler(e *core.RequestEvent) error {
 	h.Set("Cache-Control", "no-store")
 	e.Response.WriteHeader(http.StatusOK)
 
+	// The byte-order mark is what makes Excel read the file as UTF-8 rather
+	// than the machine's legacy code page, which garbles Burmese, Khmer and
+	// Thai; other CSV readers skip it.
+	if _, err := io.WriteString(e.Response, utf8BOM); err != nil {
+		return err
+	}
 	w := csv.NewWriter(e.Response)
 	if err := w.Write(cols); err != nil {
 		return err
@@ -81,6 +96,9 @@ func exportHandler(e *core.RequestEvent) error {
 		q, err := scopedReports(e, filter)
 		if err != nil {
 			return err
+		}
+		if needle != "" {
+			q.AndWhere(searchExp(needle))
 		}
 		var page []*core.Record
 		// created alone, so the (embassy, ..., created) indexes give the
@@ -126,13 +144,47 @@ func exportRow(r *core.Record, cols []string) []string {
 	return row
 }
 
+// utf8BOM starts every export (see exportHandler).
+const utf8BOM = "\ufeff"
+
 // safeCell stops a spreadsheet from running a reporter's text as a formula
-// (CSV injection): such cells get a leading apostrophe.
+// (CSV injection, OWASP): a cell gets a leading apostrophe when it starts
+// with a formula character, or with characters a spreadsheet skips before
+// one (spaces of any script, tabs, line breaks, invisible format
+// characters), or with a tab, carriage return or line feed at all. The
+// full-width and small forms count too: spreadsheets in East Asian locales
+// read "＝" as "=".
 func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" {
+		return s
+	}
+	if s[0] == '\t' || s[0] == '\r' || s[0] == '\n' {
 		return "'" + s
 	}
+	for _, r := range s {
+		switch {
+		case isFormulaStart(r):
+			return "'" + s
+		case unicode.IsSpace(r) || unicode.In(r, unicode.Zs, unicode.Cc, unicode.Cf):
+			continue
+		}
+		return s
+	}
 	return s
+}
+
+// isFormulaStart reports whether a spreadsheet may begin a formula with r:
+// =, +, -, @ and the forms of them that it folds to these (full-width,
+// small, the minus sign).
+func isFormulaStart(r rune) bool {
+	switch r {
+	case '=', '+', '-', '@',
+		'\uff1d', '\uff0b', '\uff0d', '\uff20', // full-width ＝ ＋ － ＠
+		'\ufe66', '\ufe62', '\ufe63', '\ufe6b', // small ﹦ ﹢ ﹣ ﹫
+		'\u2212': // minus sign
+		return true
+	}
+	return false
 }
 
 func isTrue(s string) bool {

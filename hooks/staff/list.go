@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/search"
+
+	"homeward/internal/fold"
 )
 
 // List limits.
@@ -38,7 +40,7 @@ const (
 type listForm struct {
 	Filter  string `json:"filter"`  // PocketBase filter over the other report fields
 	Need    string `json:"need"`    // one need, matched in the report_needs index
-	Q       string `json:"q"`       // a literal substring of message or either location
+	Q       string `json:"q"`       // a literal substring of message or either location, folded
 	Page    int    `json:"page"`    // from 1
 	PerPage int    `json:"perPage"` // defaultPerPage if not given
 }
@@ -70,13 +72,9 @@ func listHandler(e *core.RequestEvent) error {
 		return e.BadRequestError("The filter is not valid.", err)
 	}
 	if form.Q != "" {
-		// The same test as the records API's "message ~ q || ...", with q
-		// taken literally; the trigram index below only chooses which
-		// reports are tested.
-		q.AndWhere(dbx.NewExp(
-			"(reports.message LIKE {:like} ESCAPE '\\' OR reports.compound_location LIKE {:like} ESCAPE '\\'"+
-				" OR reports.current_location LIKE {:like} ESCAPE '\\')",
-			dbx.Params{"like": containsPattern(form.Q)}))
+		// The test every report is held to; the trigram index below only
+		// chooses which reports are tested.
+		q.AndWhere(searchExp(form.Q))
 	}
 	byMatches := false
 	if utf8.RuneCountInString(form.Q) >= minSearchRunes {
@@ -137,7 +135,7 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 	form := &listForm{
 		Filter:  query.Get("filter"),
 		Need:    query.Get("need"),
-		Q:       strings.TrimSpace(query.Get("q")),
+		Q:       fold.Fold(query.Get("q")),
 		Page:    1,
 		PerPage: defaultPerPage,
 	}
@@ -172,14 +170,28 @@ func countMatches(app core.App, embassy, match string) (int, error) {
 }
 
 // matchPhrase is an FTS5 query for s as one phrase: with the trigram
-// tokenizer, any text containing s, in any case.
+// tokenizer, any text containing s.
 func matchPhrase(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// containsPattern is a LIKE pattern matching s anywhere, with LIKE's own
-// wildcards in s taken literally.
-func containsPattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
+// searchParam reads the search text (q) of the counts and the export,
+// folded; its limit is the list's.
+func searchParam(e *core.RequestEvent) (string, error) {
+	q := fold.Fold(e.Request.URL.Query().Get("q"))
+	if err := validation.Validate(q, validation.RuneLength(0, maxSearchLength)); err != nil {
+		return "", validation.Errors{"q": err}
+	}
+	return q, nil
+}
+
+// searchExp is the search's meaning, for the list, the counts and the
+// export alike: the folded text (internal/fold) of message,
+// compound_location or current_location contains needle, itself folded,
+// taken literally (no wildcards).
+func searchExp(needle string) dbx.Expression {
+	return dbx.NewExp("(instr("+fold.SQLFunction+"(reports.message), {:needle}) > 0"+
+		" OR instr("+fold.SQLFunction+"(reports.compound_location), {:needle}) > 0"+
+		" OR instr("+fold.SQLFunction+"(reports.current_location), {:needle}) > 0)",
+		dbx.Params{"needle": needle})
 }

@@ -159,8 +159,10 @@ func (op pushOp) checkData() error {
 	return nil
 }
 
+// checkBase requires the version a report update was made on. Messages
+// have no version: their one update (marking a reply read) is one-way.
 func (op pushOp) checkBase() error {
-	if op.Kind == opUpdate && op.Base == nil {
+	if op.Kind == opUpdate && op.Collection == collReports && op.Base == nil {
 		return validation.NewError("validation_required", "An update must carry the version it was based on.")
 	}
 	return nil

@@ -109,7 +109,8 @@ func (a *api) push(e *core.RequestEvent) error {
 	run := &pushRun{api: a, e: e, c: c}
 	run.device, run.opKey = opKeys(a, c, req.Device)
 	if h := e.Request.Header.Get(HeaderReceipt); h != "" {
-		run.headerReceipt, _ = a.receipts.Hash(h)
+		run.headerReceipt, err = a.receipts.Hash(h)
+		run.headerMalformed = err != nil
 	}
 	// Decoding and hashing happen before the write lock is taken.
 	preps := run.prepare(req.Ops)
@@ -187,6 +188,8 @@ type pushRun struct {
 	device        string              // sync_ops' device column for this caller
 	opKey         func(string) string // a client op id's key in sync_ops
 	headerReceipt string              // keyed hash of X-Receipt, if sent
+	// headerMalformed is set when X-Receipt was sent but is not a receipt.
+	headerMalformed bool
 
 	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
 
@@ -390,6 +393,9 @@ func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) 
 
 func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 	op := prep.op
+	if op.Collection == collMessages {
+		return p.markRead(res, prep)
+	}
 	if op.Collection != collReports {
 		return rejected(res, http.StatusBadRequest, "Only reports can be updated through sync.", nil), nil
 	}
@@ -429,6 +435,86 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 	return p.save(res, prep, rec, func(txApp core.App) error {
 		return reports.LogChanges(txApp, rec, p.c.actor())
 	})
+}
+
+// markRead applies the one change a reporter's side makes to a message:
+// {"read_by_reporter": true} on a staff reply, once the phone has shown it.
+// The reporter proves the report with its receipt (in the op or X-Receipt),
+// a volunteer by owning the report. Marking is one-way and idempotent, so
+// `base` is not compared (messages have no version): a second mark changes
+// nothing and is applied again.
+func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
+	op := prep.op
+	for k, v := range prep.data {
+		if k != "read_by_reporter" {
+			return rejected(res, http.StatusBadRequest, "The operation sets fields it may not set.",
+				validation.Errors{k: validation.NewError("validation_field_not_allowed", "This field cannot be set here.")}), nil
+		}
+		if v != true {
+			return rejected(res, http.StatusBadRequest, "A reply can only be marked as read.",
+				validation.Errors{k: validation.NewError("validation_must_be_true", "Only true can be set.")}), nil
+		}
+	}
+	if len(prep.data) == 0 {
+		return rejected(res, http.StatusBadRequest, "Send {\"read_by_reporter\": true}.",
+			validation.Errors{"read_by_reporter": validation.NewError("validation_required", "Cannot be blank.")}), nil
+	}
+	if !p.existing[op.Collection+"/"+op.Id] {
+		return rejected(res, http.StatusNotFound, "The record to update does not exist.", nil), nil
+	}
+	rec, err := p.tx.FindRecordById(collMessages, op.Id)
+	if err != nil {
+		return res, fmt.Errorf("read message to mark: %w", err)
+	}
+	report, err := p.tx.FindRecordById(collReports, rec.GetString("report"))
+	if err != nil {
+		return res, fmt.Errorf("read the message's report: %w", err)
+	}
+	if apiErr := p.checkReporterSide(report, prep.receiptHash); apiErr != nil {
+		return rejectedWith(res, apiErr), nil
+	}
+	if rec.GetString("direction") != "staff" {
+		return rejected(res, http.StatusBadRequest, "Only the embassy's replies are marked as read by the reporter.", nil), nil
+	}
+	if rec.GetBool("read_by_reporter") {
+		p.remember(prep, rec.Id, 0)
+		res.Status = StatusApplied
+		return res, nil
+	}
+	rec.Set("read_by_reporter", true)
+	return p.save(res, prep, rec, nil)
+}
+
+// checkReporterSide checks that the caller speaks for the reporter of
+// report: by its receipt (a wrong one counted as a guess, a malformed one
+// refused), or as the volunteer who filed it.
+func (p *pushRun) checkReporterSide(report *core.Record, receiptHash string) *router.ApiError {
+	switch p.c.role {
+	case roleVolunteer:
+		if report.GetString("volunteer") != p.c.id() {
+			return router.NewForbiddenError("You may write only on your own reports.", nil)
+		}
+		return nil
+	case roleGuest:
+	default:
+		return router.NewForbiddenError("Only the reporter's side marks a reply as read.", nil)
+	}
+	if receiptHash == "" {
+		receiptHash = p.headerReceipt
+	}
+	if receiptHash == "" && p.headerMalformed {
+		// A typing mistake, never a match: not counted as a guess.
+		return router.NewBadRequestError("The receipt is not valid.",
+			validation.Errors{"receipt": validation.NewError("validation_invalid_receipt", "A receipt is 20 digits.")})
+	}
+	if receiptHash == "" || receiptHash != report.GetString("receipt_hash") {
+		if p.api.guesses.Hit(p.e.RealIP()) {
+			return codedError(http.StatusTooManyRequests, CodeReceiptLimited, "Too many wrong receipt codes from this network. Wait a minute and try again.")
+		}
+		p.e.App.Logger().Warn("sync: wrong receipt on a message")
+		return router.NewForbiddenError("The receipt does not match this report.", nil)
+	}
+	return nil
 }
 
 // save writes rec. A record refused by validation or by a hook before the
@@ -561,21 +647,9 @@ func (p *pushRun) buildMessage(rec *core.Record, data map[string]any, receiptHas
 		})
 	}
 	switch p.c.role {
-	case roleGuest:
-		if receiptHash == "" {
-			receiptHash = p.headerReceipt
-		}
-		if receiptHash == "" || receiptHash != report.GetString("receipt_hash") {
-			if p.api.guesses.Hit(p.e.RealIP()) {
-				return codedError(http.StatusTooManyRequests, CodeReceiptLimited, "Too many wrong receipt codes from this network. Wait a minute and try again.")
-			}
-			p.e.App.Logger().Warn("sync: wrong receipt on a message")
-			return router.NewForbiddenError("The receipt does not match this report.", nil)
-		}
-		rec.Set("direction", "reporter")
-	case roleVolunteer:
-		if report.GetString("volunteer") != p.c.id() {
-			return router.NewForbiddenError("You may write only on your own reports.", nil)
+	case roleGuest, roleVolunteer:
+		if apiErr := p.checkReporterSide(report, receiptHash); apiErr != nil {
+			return apiErr
 		}
 		rec.Set("direction", "reporter")
 	case roleStaff, roleSuperuser:

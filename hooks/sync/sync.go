@@ -48,6 +48,7 @@ const (
 	CodeReceiptRequired   = "receipt_required"     // 401: pull needs X-Receipt, a device credential or a login
 	CodeReceiptUnknown    = "receipt_unknown"      // 404: no report has this receipt (yet)
 	CodeReceiptLimited    = "receipt_rate_limited" // 429: too many wrong receipts from this network
+	CodeReceiptMalformed  = "receipt_malformed"    // 400: not a receipt at all (a typing mistake, not counted as a guess)
 	CodeBadCursor         = "bad_cursor"
 	CodeReportNotSynced   = "report_not_synced" // 409: push the report before its attachments
 	CodeUnsupportedFile   = "unsupported_file"  // 415: refused for good; do not send this file again

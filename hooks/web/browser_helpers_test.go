@@ -236,7 +236,7 @@ func fillReport(t *testing.T, ctx context.Context, message, photo string) {
 	t.Helper()
 	do(t, ctx,
 		chromedp.WaitVisible(chromedp.ID("report-form")),
-		chromedp.SendKeys(chromedp.ID("f-nationality"), "Indonesian"),
+		chromedp.SetValue(chromedp.ID("f-nationality"), "ID"),
 		chromedp.SetValue(chromedp.ID("f-people"), "2"),
 		chromedp.Click(chromedp.CSS(`input[name="needs"][value="shelter"]`)),
 		chromedp.SetValue(chromedp.ID("f-left"), "2026-11-20"),

@@ -63,7 +63,7 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 		}
 		rec := found[0]
 		if rec["embassy"] != embassy || rec["channel"] != "self" || rec["people_count"] != 2.0 ||
-			rec["nationality"] != "Indonesian" || !sameStrings(rec["needs"], "shelter") ||
+			rec["nationality"] != "ID" || !sameStrings(rec["needs"], "shelter") ||
 			!strings.HasPrefix(rec["left_on"].(string), "2026-11-20") || rec["device_created"] == "" ||
 			rec["language"] != "en" || rec["consent_version"] == "" || rec["receipt_hash"] != want {
 			t.Fatalf("report %s arrived as %v", id, rec)

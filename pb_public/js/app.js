@@ -143,6 +143,36 @@ function card(e, open) {
 
 // ----- report form -----
 
+let countries = null; // /i18n/countries.json: the nationality list and its names
+
+// renderNationalities fills the nationality list in the page's language:
+// "unknown" (empty) first, the countries by name, "another country" last.
+// The codes are the server's (hooks/reports/nationality.go).
+async function renderNationalities() {
+  const sel = $('f-nationality');
+  if (!countries) {
+    try {
+      countries = await (await fetch('/i18n/countries.json')).json();
+    } catch (e) {
+      countries = { codes: [], names: {} };
+    }
+  }
+  const l = i18n.lang();
+  const names = countries.names[l] || countries.names.en || {};
+  const keep = sel.value;
+  sel.textContent = '';
+  const opt = (value, text) => {
+    const o = el('option', '', text);
+    o.value = value;
+    sel.appendChild(o);
+  };
+  opt('', i18n.t('nat.unknown'));
+  const byName = new Intl.Collator(l).compare;
+  countries.codes.slice().sort((a, b) => byName(names[a] || a, names[b] || b)).forEach((c) => opt(c, names[c] || c));
+  opt('other', i18n.t('nat.other'));
+  sel.value = keep;
+}
+
 function renderNeeds() {
   const fs = $('needs');
   fs.querySelectorAll('label').forEach((l) => l.remove());
@@ -172,7 +202,9 @@ function formData(form) {
   const s = (k) => String(f.get(k) || '').trim();
   const data = {
     embassy: s('embassy'),
-    nationality: s('nationality'),
+    // "Another country" sends what was typed: the server keeps it for
+    // staff, or finds the country in its list after all.
+    nationality: s('nationality') === 'other' ? s('nationality_other') || 'other' : s('nationality'),
     people_count: Math.max(1, Math.min(1000, parseInt(s('people_count'), 10) || 1)),
     minors_present: f.get('minors_present') === 'on',
     compound_location: s('compound_location'),
@@ -273,6 +305,7 @@ async function submit(ev) {
   state.voice = null;
   const keepEmbassy = data.embassy;
   form.reset();
+  $('f-nationality-other-box').hidden = true;
   $('f-embassy').value = keepEmbassy;
   renderPhotos();
   state.lastReceipt = receipt;
@@ -361,7 +394,8 @@ async function follow() {
     await sync.followReceipt(state.following);
     $('fu-note').textContent = '';
   } catch (e) {
-    $('fu-note').textContent = i18n.t(e.status === 404 ? 'fu.unknown' : e.status === 429 ? 'fu.limited' : 'fu.offline');
+    const key = { 400: 'fu.bad', 404: 'fu.unknown', 429: 'fu.limited' }[e.status] || 'fu.offline';
+    $('fu-note').textContent = i18n.t(key);
   }
   await render();
 }
@@ -378,6 +412,7 @@ function renderFollow(reps, msgs) {
   ul.textContent = '';
   const list = msgs.filter((m) => m.report === r.id).sort((a, b) => String(a.created).localeCompare(String(b.created)));
   if (!list.length) ul.appendChild(el('li', 'hint', i18n.t('fu.none')));
+  markShown(r, list).catch(() => {});
   for (const m of list) {
     const li = el('li', 'msg msg-' + m.direction);
     li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
@@ -385,6 +420,23 @@ function renderFollow(reps, msgs) {
     if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
     ul.appendChild(li);
   }
+}
+
+// markShown tells the embassy, through the outbox, that the replies now on
+// the screen were shown: each staff reply is marked once.
+const marking = new Set(); // reply ids being queued, against two renders at once
+
+async function markShown(r, list) {
+  const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
+  const fresh = list.filter((m) => m.direction === 'staff' && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
+  if (!fresh.length) return;
+  fresh.forEach((m) => marking.add(m.id));
+  await db.putMany(fresh.flatMap((m) => [
+    ['messages', Object.assign({}, m, { readQueued: true })],
+    ['outbox', outbox.entry('update', 'messages', m.id, { read_by_reporter: true }, state.following, auth)],
+  ]));
+  askBackgroundSync();
+  trySync();
 }
 
 async function reply(ev) {
@@ -465,6 +517,7 @@ function wire() {
     localStorage.setItem('hw-lang', e.target.value);
     await i18n.load(e.target.value);
     renderNeeds();
+    await renderNationalities();
     applyNeutral();
     renderEmbassies();
     await render();
@@ -476,6 +529,7 @@ function wire() {
     show(to);
   }));
   $('report-form').addEventListener('submit', submit);
+  $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== 'other'; });
   $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
   $('rec').addEventListener('click', toggleRecord);
   $('voice').hidden = !media.canRecord();
@@ -515,6 +569,7 @@ async function start() {
   $('lang').value = l;
   await i18n.load(l);
   renderNeeds();
+  await renderNationalities();
   applyNeutral();
   wire();
   if ('serviceWorker' in navigator) {

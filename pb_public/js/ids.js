@@ -38,27 +38,34 @@
     return digits.match(/.{1,4}/g).join(' ');
   }
 
-  // normalizeReceipt keeps only the digits of a code as a person typed it,
-  // turning Thai, Khmer, Burmese and other digits into ASCII.
+  // normalizeReceipt returns the 20 ASCII digits of a receipt as a person
+  // typed it, or '' when it is malformed. The rule is the server's
+  // (hooks/reports/receipt.go, NormalizeReceipt): any script's decimal
+  // digits (full-width, Thai, Khmer, Burmese, ...) count as digits; spaces,
+  // dashes, the minus sign, tabs and line breaks, invisible format
+  // characters and dots are dropped wherever they stand; anything else, a
+  // count other than 20 digits, or more than 64 characters is malformed.
+  const DIGIT = /^[\p{Nd}]$/u;
+  const SEPARATOR = /^[\p{Zs}\p{Pd}\p{Cf}\t\n\r\v\f\u2212.\u00b7\uff0e\u3002\u30fb\uff65]$/u;
+  const MAX_RECEIPT_CHARS = 64;
+
   function normalizeReceipt(s) {
+    const chars = Array.from(String(s));
+    if (chars.length > MAX_RECEIPT_CHARS) return '';
     let out = '';
-    for (const ch of String(s)) {
-      const c = ch.codePointAt(0);
-      if (c >= 48 && c <= 57) out += ch;
-      else {
-        const d = localDigit(c);
-        if (d >= 0) out += String(d);
-      }
+    for (const ch of chars) {
+      if (DIGIT.test(ch)) out += String(digitValue(ch.codePointAt(0)));
+      else if (!SEPARATOR.test(ch)) return '';
     }
     return out.length === 20 ? out : '';
   }
 
-  // Zero of each decimal digit block the app's languages may use.
-  const ZEROS = [0x0e50 /* Thai */, 0x17e0 /* Khmer */, 0x1040 /* Myanmar */, 0x0660, 0x06f0, 0x0966, 0xff10];
-
-  function localDigit(c) {
-    for (const z of ZEROS) if (c >= z && c <= z + 9) return c - z;
-    return -1;
+  // digitValue is the value of a decimal digit: Unicode lays out decimal
+  // digits in runs of whole blocks of ten, each starting at zero.
+  function digitValue(c) {
+    let start = c;
+    while (start > 0 && DIGIT.test(String.fromCodePoint(start - 1))) start--;
+    return (c - start) % 10;
   }
 
   homeward.ids = { newId, newReceipt, groupReceipt, normalizeReceipt };

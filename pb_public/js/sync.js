@@ -469,7 +469,7 @@
       if (c.kind === 'delete') return db.del('messages', c.id);
       const prev = await db.get('messages', c.id);
       await db.put('messages', Object.assign({}, prev, {
-        id: c.id, report: d.report, direction: d.direction, body: d.body,
+        id: c.id, report: d.report, direction: d.direction, body: d.body, read_by_reporter: !!d.read_by_reporter,
         created: d.created || (prev && prev.created) || new Date().toISOString(), state: 'sent',
       }));
     }

@@ -7,7 +7,7 @@ import { ReportList } from './list.js';
 import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
 import { readFilters, toFilter, toListQuery } from './filters.js';
-import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label } from './labels.js';
+import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadCountries } from './labels.js';
 import { h, announce } from './dom.js';
 import { showSetupChecks } from './setup.js';
 
@@ -45,7 +45,13 @@ function describeFilters(v) {
 }
 
 const form = $('#filters');
-function currentFilter() { return toFilter(readFilters(form)); }
+// currentStatsQuery is what the counts and the export get: the search as
+// its own q, which the server folds as the list's (any case, any Unicode
+// form), and the other filters as an expression.
+function currentStatsQuery() {
+  const v = readFilters(form);
+  return { filter: toFilter({ ...v, q: '' }), q: v.q };
+}
 function currentListQuery() { return toListQuery(readFilters(form)); }
 
 function route() {
@@ -58,7 +64,7 @@ function route() {
     reportView.open(m[1]);
   } else if (hash === '#/stats') {
     showPage('stats');
-    statsView.open(currentFilter(), describeFilters(readFilters(form)));
+    statsView.open(currentStatsQuery(), describeFilters(readFilters(form)));
   } else {
     showPage('reports');
     list.load();
@@ -155,4 +161,5 @@ function init() {
   refresh().then(startSession).catch(() => { auth.clear(); showPage('login'); });
 }
 
-init();
+// The nationality names come first, so no list is drawn with bare codes.
+loadCountries().then(init);

@@ -30,6 +30,27 @@ export function label(value) {
   return words[value] || value || '—';
 }
 
+let countryNames = {};
+
+/** loadCountries reads the English names of the nationality codes. */
+export async function loadCountries() {
+  try {
+    countryNames = (await (await fetch('/i18n/countries.json')).json()).names.en || {};
+  } catch {
+    countryNames = {}; // the codes alone are still shown
+  }
+}
+
+/**
+ * nationality names a report's nationality: a code of the list as
+ * "Indonesia (ID)", "other" and empty (unknown) in words.
+ */
+export function nationality(code) {
+  if (!code || code === 'unknown') return 'Unknown';
+  if (code === 'other') return 'Another country';
+  return countryNames[code] ? `${countryNames[code]} (${code})` : code;
+}
+
 /** urgencyReasons says why a report is urgent, as the server decides it. */
 export function urgencyReasons(r) {
   const out = [];

@@ -4,7 +4,7 @@
 
 import { request } from './api.js';
 import { h, replace, when, announce } from './dom.js';
-import { label, urgencyReasons } from './labels.js';
+import { label, nationality, urgencyReasons } from './labels.js';
 
 const PER_PAGE = 50;
 const FIELDS = [
@@ -85,7 +85,7 @@ export class ReportList {
           h('time', { datetime: r.created }, when(r.created))),
         h('span', { class: 'report-who' },
           `${r.people_count || '?'} ${r.people_count === 1 ? 'person' : 'people'}`,
-          r.nationality ? ` · ${r.nationality}` : '',
+          r.nationality ? ` · ${nationality(r.nationality)}` : '',
           r.language ? ` · ${label(r.language)}` : '',
           ` · via ${label(r.channel)}`),
         (r.needs || []).length

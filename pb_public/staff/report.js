@@ -6,12 +6,12 @@
 
 import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
 import { h, replace, when, announce } from './dom.js';
-import { STATUSES, WORKFLOW, label, urgencyReasons } from './labels.js';
+import { STATUSES, WORKFLOW, label, nationality, urgencyReasons } from './labels.js';
 
 /** SECTIONS groups the report's fields as a caseworker reads them. */
 const SECTIONS = [
   ['Triage', ['status', 'urgent', 'safety_risk_now', 'minors_present', 'needs', 'people_count', 'duplicate_of']],
-  ['People', ['nationality', 'language', 'gender', 'age_band', 'passport_held']],
+  ['People', ['nationality', 'nationality_original', 'language', 'gender', 'age_band', 'passport_held']],
   ['Where', ['compound_location', 'compound_point', 'current_location', 'left_on']],
   ['Contact', ['contact_name', 'contact_phone', 'contact_app', 'consent_contact', 'consent_share', 'consent_version']],
   ['Source', ['channel', 'volunteer', 'device_created', 'created', 'updated', 'version', 'id']],
@@ -20,6 +20,7 @@ const SECTIONS = [
 const FIELD_NAMES = {
   status: 'Status', urgent: 'Urgent', safety_risk_now: 'Safety risk now', minors_present: 'Minors present',
   needs: 'Needs', people_count: 'People', duplicate_of: 'Duplicate of', nationality: 'Nationality',
+  nationality_original: 'Nationality as written (matched no country of the list)',
   language: 'Language', gender: 'Gender', age_band: 'Age', passport_held: 'Passport held by employer',
   compound_location: 'Compound', compound_point: 'Compound point', current_location: 'Now at',
   left_on: 'Left the compound on', contact_name: 'Name', contact_phone: 'Phone', contact_app: 'Messaging app',
@@ -40,6 +41,7 @@ function show(name, value) {
   if (name === 'duplicate_of') return value ? h('a', { href: `#/report/${value}` }, value) : '—';
   if (typeof value === 'boolean') return label(value);
   if (SELECT_FIELDS.has(name)) return label(value);
+  if (name === 'nationality') return nationality(value);
   if (value === 0 || value) return String(value);
   return '—';
 }

@@ -1,0 +1,139 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/reports"
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+// TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead checks, in a
+// real Chromium, that the phone's receipt rule gives the server's answer
+// for every row of the shared table (hooks/reports/testdata/receipts.json);
+// that a code typed in full-width digits with ideographic spaces finds its
+// report on the follow-up screen; and that once the staff reply is on the
+// screen the phone tells the server, which sets read_by_reporter.
+func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
+	srv := testserver.Start(t, testserver.NewApp(t, false))
+	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	const code, reportId, replyId = "48210937551280642290", "receiptbrowser000001", "replybrowser001"
+	push := map[string]any{"device": "phone", "ops": []map[string]any{{
+		"op": "1", "kind": "create", "collection": "reports", "id": reportId, "receipt": code,
+		"data": map[string]any{"embassy": embassy, "people_count": 1, "message": "help"},
+	}}}
+	body, _ := json.Marshal(push)
+	res, err := http.Post(srv.URL+"/api/sync/push", "application/json", bytes.NewReader(body))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("push: %v %v", res, err)
+	}
+	res.Body.Close()
+	testserver.SaveRecord(t, srv.App, "messages", map[string]any{"id": replyId, "report": reportId, "direction": "staff", "body": "We will call you tomorrow."})
+
+	ctx := browsertest.New(t, 90*time.Second)
+	openApp(t, ctx, srv.URL+"/")
+
+	raw, err := os.ReadFile("../reports/testdata/receipts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table []struct{ Name, In, Want string }
+	if err := json.Unmarshal(raw, &table); err != nil {
+		t.Fatal(err)
+	}
+	got := eval[[]string](t, ctx, `(`+string(raw)+`).map((r) => self.homeward.ids.normalizeReceipt(r.in))`)
+	for i, row := range table {
+		if got[i] != row.Want {
+			t.Errorf("%s: the phone reads %q as %q, the server as %q", row.Name, row.In, got[i], row.Want)
+		}
+	}
+
+	// The nationality is chosen from the server's list, named in the
+	// page's language.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("lang"), "my"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	waitFor(t, ctx, "the list in Burmese", `document.documentElement.lang === 'my' &&
+		[...document.querySelectorAll('#f-nationality option')].some((o) => o.value === 'MM' && o.textContent === 'မြန်မာ')`)
+	codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#f-nationality option')].map((o) => o.value)`)
+	want := append([]string{""}, reports.Nationalities...)
+	want = append(want, reports.NationalityOther)
+	slices.Sort(codes)
+	slices.Sort(want)
+	if !slices.Equal(codes, want) {
+		t.Errorf("the form offers %v, the server's list is %v", codes, want)
+	}
+
+	// "Another country" sends what the person typed; the server keeps it
+	// for staff beside "other".
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en#report")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("f-nationality"), "other"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('f-nationality').dispatchEvent(new Event('change'))`),
+		chromedp.WaitVisible(chromedp.ID("f-nationality-other")),
+		chromedp.SendKeys(chromedp.ID("f-nationality-other"), "Uzbekistan"),
+		chromedp.SendKeys(chromedp.ID("f-message"), "other country"),
+		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+	waitFor(t, ctx, "the receipt screen", `!document.getElementById('receipt').hidden`)
+	waitForRecord(t, srv.App, "nationality_original = 'Uzbekistan' AND nationality = 'other'")
+	do(t, ctx, chromedp.Navigate(srv.URL+"/"))
+	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
+
+	typed := "４８２１\u3000０９３７\u3000５５１２\u3000８０６４\u3000２２９０"
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-go="follow"]`)),
+		chromedp.WaitVisible(chromedp.ID("fu-code")),
+		chromedp.SetValue(chromedp.ID("fu-code"), typed),
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)),
+	)
+	waitFor(t, ctx, "the reply on the follow-up screen",
+		`!document.getElementById('fu-result').hidden && document.getElementById('fu-messages').textContent.includes('We will call you tomorrow.')`)
+	if v := eval[string](t, ctx, `document.getElementById('fu-code').value`); v != "4821 0937 5512 8064 2290" {
+		t.Errorf("the typed code is shown back as %q", v)
+	}
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		rec, err := srv.App.FindRecordById("messages", replyId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.GetBool("read_by_reporter") {
+			break
+		}
+		if time.Now().After(deadline) {
+			page := eval[string](t, ctx, `self.homeward.db.all('outbox').then((o) => JSON.stringify(o))`)
+			t.Fatalf("the reply shown on the phone is still unread on the server; outbox: %s", page)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := eval[int](t, ctx, `self.homeward.db.all('outbox').then((o) => o.length)`); n != 0 {
+		t.Errorf("%d operations left in the outbox after the mark was sent", n)
+	}
+}
+
+// waitForRecord waits until a report matching the SQL condition is stored.
+func waitForRecord(t *testing.T, app core.App, where string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var n int
+		if err := app.DB().NewQuery("SELECT count(*) FROM reports WHERE " + where).Row(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no report with %s reached the server", where)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
