@@ -33,9 +33,6 @@ func registerChangeLog(app core.App) {
 
 func logChangeOn(kind string) func(e *core.RecordEvent) error {
 	return func(e *core.RecordEvent) error {
-		// A new record of a push's batch has no older change row to drop:
-		// the push found its id free.
-		dropOlder := !(e.Record.IsNew() && writeBatchFor(e.Context, e.App.NonconcurrentDB()) != nil)
 		// Joins the caller's transaction when there is one; otherwise the
 		// write and its change row get a transaction of their own.
 		// The event's app is put back afterwards: the after-success hooks
@@ -48,7 +45,7 @@ func logChangeOn(kind string) func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			return appendChange(e.Context, txApp, e.Record, kind, dropOlder)
+			return appendChange(e.Context, txApp, e.Record, kind)
 		})
 	}
 }
@@ -108,12 +105,11 @@ func changeFor(ctx context.Context, app core.App, rec *core.Record, kind string)
 	return row, nil
 }
 
-// appendChange writes rec's change row and (with dropOlder) drops the
-// record's older one, so the log keeps one row per record: its latest
+// appendChange writes rec's change row and drops the record's older one, so the log keeps one row per record: its latest
 // change. SQLite assigns seq inside the write transaction, and one writer
 // at a time means seq order is commit order. The new row is written first,
 // so the row dropped is never the newest and seq never goes back.
-func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string, dropOlder bool) error {
+func appendChange(ctx context.Context, app core.App, rec *core.Record, kind string) error {
 	row, err := changeFor(ctx, app, rec, kind)
 	if err != nil {
 		return err
@@ -122,9 +118,6 @@ func appendChange(ctx context.Context, app core.App, rec *core.Record, kind stri
 	res, err := stmt(ctx, db, insertChangeSQL, row).Execute()
 	if err != nil {
 		return fmt.Errorf("write change log: %w", err)
-	}
-	if !dropOlder {
-		return nil
 	}
 	seq, err := res.LastInsertId()
 	if err != nil {
@@ -200,4 +193,33 @@ func appendJSONMarshal(buf []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(buf, out...), nil
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		buf = append(buf, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			buf = append(buf, '\\', c)
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		default:
+			buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }

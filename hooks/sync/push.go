@@ -114,15 +114,11 @@ func (a *api) push(e *core.RequestEvent) error {
 	}
 	// Decoding and hashing happen before the write lock is taken.
 	preps := run.prepare(req.Ops)
-	run.deferHooks = !hasUpdates(preps)
 	results := make([]opResult, len(preps))
 	var head int64
 	err = e.App.RunInTransaction(func(txApp core.App) error {
 		stmts := newStmtCache(txApp.NonconcurrentDB())
 		defer stmts.close()
-		if run.deferHooks {
-			newWriteBatch(stmts)
-		}
 		run.reset(txApp, stmts)
 		if err := run.loadKnown(preps); err != nil {
 			return err
@@ -139,11 +135,6 @@ func (a *api) push(e *core.RequestEvent) error {
 		}
 		return txApp.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM sync_changes").Row(&head)
 	})
-	// The records are committed (or not) whatever these hooks do: a failing
-	// after-success hook is logged, and the answer stays the truth.
-	if hookErr := afterCommit(e.App, run.inserted, err); hookErr != nil {
-		e.App.Logger().Error("sync: after-create hooks of a push", "error", hookErr)
-	}
 	if err != nil {
 		// Nothing of this push was stored; the client retries it whole.
 		return e.InternalServerError("Failed to save the pushed operations; nothing was stored, retry later.", err)
@@ -191,15 +182,11 @@ type pushRun struct {
 	// headerMalformed is set when X-Receipt was sent but is not a receipt.
 	headerMalformed bool
 
-	deferHooks bool // creates run their after-commit hooks through afterCommit (see write)
-
-	ctx      context.Context      // carries the transaction's prepared statements (and batch) to the record hooks
-	batch    *writeBatch          // new records waiting to be written; nil when written one by one
+	ctx      context.Context      // carries the transaction's prepared statements to the record hooks
 	applied  map[string]appliedOp // this device's applied ops, by the client's op id
 	existing map[string]bool      // "collection/id" of records that exist
 	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
 	pending  []appliedOp          // sync_ops rows to write at the end
-	inserted []*core.ModelEvent   // records created, for their after-commit hooks
 }
 
 // appliedOp is a row of sync_ops.
@@ -257,8 +244,6 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 func (p *pushRun) reset(txApp core.App, stmts *stmtCache) {
 	p.tx = txApp
 	p.ctx = withStmtCache(context.Background(), stmts)
-	p.batch = stmts.batch
-	p.inserted = p.inserted[:0]
 	p.applied = map[string]appliedOp{}
 	p.existing = map[string]bool{}
 	p.created = map[string]appliedOp{}
@@ -333,12 +318,6 @@ func (p *pushRun) create(res opResult, prep prepared) (opResult, error) {
 	if p.existing[op.Collection+"/"+op.Id] {
 		return p.createExisting(res, prep)
 	}
-	if op.Collection == collMessages {
-		// A message reads its report, which may be waiting in the batch.
-		if err := p.settle(); err != nil {
-			return res, err
-		}
-	}
 	col, err := p.tx.FindCachedCollectionByNameOrId(op.Collection)
 	if err != nil {
 		return res, err
@@ -361,10 +340,6 @@ func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) 
 	op := prep.op
 	first, ok := p.created[op.Collection+"/"+op.Id]
 	if !ok || first.Hash != prep.hash {
-		// The record read below may be waiting in the batch.
-		if err := p.settle(); err != nil {
-			return res, err
-		}
 		err := p.tx.DB().Select("op", "kind", "collection", "record", "hash", "version").From("sync_ops").
 			Where(dbx.HashExp{"collection": op.Collection, "record": op.Id, "kind": opCreate, "hash": prep.hash}).
 			Limit(1).One(&first)
@@ -546,34 +521,13 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 	return res, nil
 }
 
-// write stores rec: a new record through createInTx, whose after-success
-// hooks run once the push commits, or through app.Save.
-//
-// app.Save runs its after-success hooks at the end of the transaction and
-// createInTx's run just after it, so in a push with both, an update's
-// realtime notice could overtake the create of the same record. A push
-// with updates therefore saves everything through app.Save; the pushes
-// that carry many ops (phones uploading new reports) are creates only.
+// write stores rec through PocketBase's public create or update path
+// (app.Save inside the push's transaction): every model and record hook,
+// validation, and the after-success hooks (realtime notices, urgent
+// notices), which PocketBase runs once the transaction has committed, in
+// the order of the writes.
 func (p *pushRun) write(rec *core.Record) error {
-	if !rec.IsNew() || !p.deferHooks {
-		return p.tx.SaveWithContext(p.ctx, rec)
-	}
-	event, err := createInTx(p.ctx, p.tx, rec)
-	if err != nil {
-		return err
-	}
-	p.inserted = append(p.inserted, event)
-	return nil
-}
-
-// hasUpdates reports whether any op that got past decoding is an update.
-func hasUpdates(preps []prepared) bool {
-	for _, prep := range preps {
-		if prep.answer == nil && prep.op.Kind != opCreate {
-			return true
-		}
-	}
-	return false
+	return p.tx.SaveWithContext(p.ctx, rec)
 }
 
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.
@@ -588,16 +542,7 @@ func (p *pushRun) remember(prep prepared, record string, version int) {
 const insertOpSQL = "INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) " +
 	"VALUES ({:device}, {:op}, {:kind}, {:collection}, {:record}, {:hash}, {:version})"
 
-// settle writes the batch's waiting records, before anything reads them.
-func (p *pushRun) settle() error {
-	if p.batch == nil || !p.batch.pending() {
-		return nil
-	}
-	return p.batch.flush(p.ctx)
-}
-
-// flush writes the queued sync_ops rows, one prepared INSERT each, then
-// the batch's waiting records (see writeBatch).
+// flush writes the queued sync_ops rows, one prepared INSERT each.
 func (p *pushRun) flush() error {
 	db := p.tx.NonconcurrentDB()
 	for _, r := range p.pending {
@@ -607,7 +552,7 @@ func (p *pushRun) flush() error {
 			return fmt.Errorf("remember ops: %w", err)
 		}
 	}
-	return p.settle()
+	return nil
 }
 
 // buildReport fills a new report from a reporter's or volunteer's data.

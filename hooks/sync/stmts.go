@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"slices"
 
 	"github.com/pocketbase/dbx"
 )
@@ -18,10 +17,8 @@ import (
 // transaction's connection and die with it. It is not safe for concurrent
 // use, which a transaction never needs.
 type stmtCache struct {
-	db      dbx.Builder // the transaction the statements belong to
-	stmts   map[string]cachedStmt
-	inserts map[string]cachedInsert // by table
-	batch   *writeBatch             // a push's new records waiting to be written, if it gathers them
+	db    dbx.Builder // the transaction the statements belong to
+	stmts map[string]cachedStmt
 }
 
 // cachedStmt is a prepared statement and the parameter map it owns: each
@@ -31,38 +28,8 @@ type cachedStmt struct {
 	params dbx.Params
 }
 
-// cachedInsert is the INSERT built for a table's columns.
-type cachedInsert struct {
-	cols []string
-	sql  string
-}
-
 func newStmtCache(db dbx.Builder) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]cachedStmt{}, inserts: map[string]cachedInsert{}}
-}
-
-// insertSQL is insertSQL(table, data), built once for as long as the
-// records of table export the same columns.
-func (c *stmtCache) insertSQL(table string, data map[string]any) string {
-	if ins, ok := c.inserts[table]; ok && sameColumns(ins.cols, data) {
-		return ins.sql
-	}
-	ins := cachedInsert{cols: slices.Collect(maps.Keys(data)), sql: insertSQL(table, data)}
-	c.inserts[table] = ins
-	return ins.sql
-}
-
-// sameColumns reports whether data has exactly the columns cols.
-func sameColumns(cols []string, data map[string]any) bool {
-	if len(cols) != len(data) {
-		return false
-	}
-	for _, c := range cols {
-		if _, ok := data[c]; !ok {
-			return false
-		}
-	}
-	return true
+	return &stmtCache{db: db, stmts: map[string]cachedStmt{}}
 }
 
 // query returns the prepared statement for sql, preparing it on first use,
