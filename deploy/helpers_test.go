@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -70,12 +68,12 @@ func freePort(t *testing.T) string {
 // killed when the test ends.
 type process struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *binarytest.SyncBuffer
 }
 
 func start(t *testing.T, env []string, bin string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(bin, args...), out: new(syncBuffer)}
+	p := &process{cmd: exec.Command(bin, args...), out: new(binarytest.SyncBuffer)}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -156,24 +154,6 @@ func (c *caddy) client(src string) *http.Client {
 			TLSClientConfig: &tls.Config{RootCAs: c.roots},
 		},
 	}
-}
-
-// syncBuffer is a bytes.Buffer a process and the test may use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // report appends a line to the file named by HOMEWARD_DEPLOY_REPORT, which

@@ -83,7 +83,7 @@ type Server struct {
 	Addr    string // host:port on 127.0.0.1
 	URL     string // http://Addr
 	cmd     *exec.Cmd
-	out     *syncBuffer
+	out     *SyncBuffer
 }
 
 // New prepares a server over dataDir on a free loopback port, without
@@ -97,7 +97,7 @@ func New(t testing.TB, dataDir string, args ...string) *Server {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &Server{t: t, bin: Build(t), args: args, DataDir: dataDir, Addr: addr, URL: "http://" + addr, out: new(syncBuffer)}
+	s := &Server{t: t, bin: Build(t), args: args, DataDir: dataDir, Addr: addr, URL: "http://" + addr, out: new(SyncBuffer)}
 	t.Cleanup(s.kill)
 	return s
 }
@@ -236,19 +236,20 @@ func (s *Server) SignIn(collection, email, password string) string {
 	return auth.Token
 }
 
-// syncBuffer is a bytes.Buffer the process and the test may use at once.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer a child process and the test may use at once:
+// the process writes its output, the test reads it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
