@@ -7,6 +7,7 @@ package reports
 import (
 	"slices"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -27,6 +28,7 @@ var staffEditable = []string{"status", "duplicate_of", "embassy"}
 func Register(app core.App) error {
 	app.OnRecordCreate(CollectionReports).BindFunc(onCreate)
 	app.OnRecordUpdate(CollectionReports).BindFunc(onUpdate)
+	app.OnRecordValidate(CollectionReports).BindFunc(onValidate)
 	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
 	registerEventGuard(app)
 	registerComposedText(app)
@@ -55,6 +57,19 @@ func onUpdate(e *core.RecordEvent) error {
 	return e.Next()
 }
 
+// onValidate checks a report's duplicate mark on every write path (the
+// records API, a push, the dashboard, Go code): it must name another
+// report of the same embassy.
+func onValidate(e *core.RecordEvent) error {
+	if !e.Record.IsNew() {
+		if err := validateDuplicate(e.App, e.Record); err != nil {
+			return validation.Errors{"duplicate_of": validation.NewError("validation_invalid_duplicate",
+				"The report it duplicates must be another report of the same embassy.")}
+		}
+	}
+	return e.Next()
+}
+
 // IsUrgent reports whether a report needs attention first: a safety risk
 // now, minors present, or a medical need.
 func IsUrgent(r *core.Record) bool {
@@ -62,8 +77,7 @@ func IsUrgent(r *core.Record) bool {
 		slices.Contains(r.GetStringSlice("needs"), "medical")
 }
 
-// onUpdateRequest limits staff to triage fields, validates duplicates, and
-// writes the status change to the audit trail in the same transaction.
+// onUpdateRequest limits staff to triage fields and writes the status change to the audit trail in the same transaction.
 func onUpdateRequest(e *core.RecordRequestEvent) error {
 	if e.Auth != nil && e.Auth.Collection().Name == "staff" {
 		info, err := e.RequestInfo()
@@ -76,10 +90,6 @@ func onUpdateRequest(e *core.RecordRequestEvent) error {
 			}
 		}
 	}
-	if err := validateDuplicate(e.App, e.Record); err != nil {
-		return e.BadRequestError("The report it duplicates must be another report of the same embassy.", err)
-	}
-
 	actor := ActorFromAuth(e.Auth)
 	// The event's app is put back afterwards, so nothing that runs after the
 	// commit holds a finished transaction.

@@ -136,8 +136,8 @@ func TestStaffReportUpdates(t *testing.T) {
 			Body:            strings.NewReader(`{"duplicate_of":"` + foreign + `"}`),
 			Headers:         auth,
 			ExpectedStatus:  http.StatusBadRequest,
-			ExpectedContent: []string{"same embassy"},
-			ExpectedEvents:  map[string]int{"OnRecordUpdate": 0},
+			ExpectedContent: []string{"same embassy", "validation_invalid_duplicate"},
+			ExpectedEvents:  map[string]int{"OnRecordValidate": 1, "OnRecordUpdateExecute": 0},
 			TestAppFactory:  factory,
 		},
 		{
@@ -147,8 +147,8 @@ func TestStaffReportUpdates(t *testing.T) {
 			Body:            strings.NewReader(`{"duplicate_of":"` + otherId + `"}`),
 			Headers:         auth,
 			ExpectedStatus:  http.StatusBadRequest,
-			ExpectedContent: []string{"same embassy"},
-			ExpectedEvents:  map[string]int{"OnRecordUpdate": 0},
+			ExpectedContent: []string{"same embassy", "validation_invalid_duplicate"},
+			ExpectedEvents:  map[string]int{"OnRecordValidate": 1, "OnRecordUpdateExecute": 0},
 			TestAppFactory:  factory,
 		},
 		{

@@ -401,12 +401,6 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 	if apiErr := setFields(rec, prep.data, allowed); apiErr != nil {
 		return rejectedWith(res, apiErr), nil
 	}
-	if rec.GetString("duplicate_of") != rec.Original().GetString("duplicate_of") {
-		if err := checkDuplicateOf(p.tx, rec); err != nil {
-			return rejected(res, http.StatusBadRequest, "The report it duplicates must be another report of the same embassy.",
-				validation.Errors{"duplicate_of": validation.NewError("validation_invalid_duplicate", err.Error())}), nil
-		}
-	}
 	return p.save(res, prep, rec, func(txApp core.App) error {
 		return reports.LogChanges(txApp, rec, p.c.actor())
 	})
@@ -675,21 +669,4 @@ func rejected(res opResult, status int, message string, errData any) opResult {
 func rejectedWith(res opResult, apiErr *router.ApiError) opResult {
 	res.Status, res.Version, res.Error = StatusRejected, 0, apiErr
 	return res
-}
-
-// checkDuplicateOf checks a staff duplicate mark as the REST path does:
-// another report of the same embassy.
-func checkDuplicateOf(app core.App, rec *core.Record) error {
-	dup := rec.GetString("duplicate_of")
-	if dup == "" {
-		return nil
-	}
-	if dup == rec.Id {
-		return errors.New("a report cannot duplicate itself")
-	}
-	other, err := app.FindRecordById(collReports, dup)
-	if err != nil || other.GetString("embassy") != rec.GetString("embassy") {
-		return errors.New("the duplicated report must belong to the same embassy")
-	}
-	return nil
 }

@@ -392,3 +392,36 @@ func TestStaffReplyByPushWritesAReplyEvent(t *testing.T) {
 		t.Fatalf("reply events %v (%v), want one by the staff member, without text", events, err)
 	}
 }
+
+// TestDuplicateMarksAreCheckedOnEveryPath: a report may be marked as a
+// duplicate only of another report of its embassy, through a push as
+// through the records API and Go code: the rule is the model's.
+func TestDuplicateMarksAreCheckedOnEveryPath(t *testing.T) {
+	f := newFixture(t)
+	mine, same, foreign := newId(), newId(), newId()
+	f.push(receipt(newReceipt()), "phone", []op{
+		reportCreate("a", mine, f.embassy[0], newReceipt(), nil),
+		reportCreate("b", same, f.embassy[0], newReceipt(), nil),
+		reportCreate("c", foreign, f.embassy[1], newReceipt(), nil),
+	})
+	mark := func(opId, dup string, base int) pushResult {
+		return f.push(bearer(f.staffTok[0]), "console", []op{{"op": opId, "kind": "update", "collection": "reports", "id": mine, "base": base,
+			"data": map[string]any{"status": "duplicate", "duplicate_of": dup}}}).Results[0]
+	}
+	for _, dup := range []string{foreign, mine, "nosuchreport00000000"} {
+		if r := mark("x-"+dup, dup, 1); r.Status != "rejected" || !strings.Contains(fmt.Sprint(r.Error), "validation_invalid_duplicate") {
+			t.Errorf("duplicate_of %s by push: %+v, want rejected as validation_invalid_duplicate", dup, r)
+		}
+	}
+	if r := mark("ok", same, 1); r.Status != "applied" {
+		t.Fatalf("a duplicate of the same embassy's report: %+v", r)
+	}
+	rec, err := f.app.FindRecordById("reports", mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Set("duplicate_of", foreign)
+	if err := f.app.Save(rec); err == nil || !strings.Contains(err.Error(), "same embassy") {
+		t.Errorf("app.Save with another embassy's report as duplicate_of: %v, want the model's refusal", err)
+	}
+}
