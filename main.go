@@ -54,6 +54,7 @@ func main() {
 		log.Fatal(err)
 	}
 
+	profileFromEnv(app)
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
 	}

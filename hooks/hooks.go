@@ -11,6 +11,7 @@ import (
 
 	"homeward/hooks/accounts"
 	"homeward/hooks/demo"
+	"homeward/hooks/limits"
 	"homeward/hooks/privacy"
 	"homeward/hooks/qr"
 	"homeward/hooks/reports"
@@ -45,6 +46,7 @@ func Register(app core.App, cfg Config) error {
 			return setup.Register(app, setup.Config{Dev: cfg.Dev, PublicURL: cfg.PublicURL, Out: cfg.Out})
 		},
 		privacy.Register,
+		limits.Register,
 		reports.Register,
 		sync.Register,
 		staff.Register,

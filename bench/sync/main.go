@@ -4,8 +4,12 @@
 //	go run ./bench/sync                 # writes, pulls and the 2G proxy
 //	go run ./bench/sync -only writes    # or: pulls, 2g
 //	go run ./bench/sync -only push -cpuprofile cpu.out   # push alone, to profile it
+//	go run ./bench/sync -only surge -phones 100,300,1000  # N phones on 2G at once
 //
-// It runs the real app (every Homeward package registered, dev mode off so
+// The surge (surge.go) builds and starts the real binary instead, and
+// drives it from simulated phones, each through its own emulated 2G link.
+//
+// The other parts run the real app (every Homeward package registered, dev mode off so
 // no SQL logging) over a temporary data dir, served on 127.0.0.1. Nothing
 // leaves the machine. The results are printed as Markdown tables for
 // docs/benchmarks/sync.md.
@@ -26,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,10 +44,26 @@ import (
 )
 
 func main() {
-	only := flag.String("only", "", "run one part: writes, pulls, 2g, or push (push of 1,000 ops alone, for profiling)")
+	only := flag.String("only", "", "run one part: writes, pulls, 2g, surge, or push (push of 1,000 ops alone, for profiling)")
+	phones := flag.String("phones", "100,300,1000", "phone counts for the surge, run one after the other")
 	pullSizes := flag.String("pull-sizes", "10000,100000,1000000", "change log sizes for the pull benchmark")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *only == "surge" {
+		var ns []int
+		for _, f := range strings.Split(*phones, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				log.Fatalf("bad -phones %q", *phones)
+			}
+			ns = append(ns, n)
+		}
+		// -cpuprofile profiles the server, the process the surge measures.
+		if err := surge(ns, *cpuProfile); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

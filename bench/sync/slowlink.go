@@ -36,12 +36,16 @@ type link struct {
 	mu       sync.Mutex
 }
 
-func newLink(target string) (*link, error) {
+func newLink(target string) (*link, error) { return newSeededLink(target, 1) }
+
+// newSeededLink is a link whose cuts follow seed: the surge gives each
+// phone its own, so the phones are not all cut at the same request.
+func newSeededLink(target string, seed uint64) (*link, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	l := &link{target: target, ln: ln, rng: rand.New(rand.NewPCG(1, 2))}
+	l := &link{target: target, ln: ln, rng: rand.New(rand.NewPCG(seed, 2))}
 	go l.accept()
 	return l, nil
 }
