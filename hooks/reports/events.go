@@ -114,3 +114,22 @@ func validateDuplicate(app core.App, report *core.Record) error {
 	}
 	return nil
 }
+
+// WithinWrite runs the rest of a record hook chain (the write itself) and
+// then also, in the same transaction: it joins the caller's transaction
+// when there is one, and otherwise gives the write and also one of their
+// own. Bind it to an execute hook (OnRecordCreateExecute and the like),
+// which every write path runs. The event's app is put back afterwards:
+// the after-success hooks (realtime, urgent notices) run on it once the
+// transaction is over, and a finished transaction can no longer be queried.
+func WithinWrite(e *core.RecordEvent, also func(txApp core.App) error) error {
+	app := e.App
+	defer func() { e.App = app }()
+	return app.RunInTransaction(func(txApp core.App) error {
+		e.App = txApp
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return also(txApp)
+	})
+}

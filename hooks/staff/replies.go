@@ -23,15 +23,7 @@ func logReply(e *core.RecordEvent) error {
 	if actor.StaffId == "" {
 		actor.Label = "superuser"
 	}
-	// The event's app is put back afterwards, so nothing that runs after
-	// the commit holds a finished transaction.
-	app := e.App
-	defer func() { e.App = app }()
-	return app.RunInTransaction(func(txApp core.App) error {
-		e.App = txApp
-		if err := e.Next(); err != nil {
-			return err
-		}
+	return reports.WithinWrite(e, func(txApp core.App) error {
 		report, err := txApp.FindRecordById(reports.CollectionReports, e.Record.GetString("report"))
 		if err != nil {
 			return fmt.Errorf("find replied report: %w", err)

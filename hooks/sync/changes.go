@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"homeward/hooks/reports"
 )
 
 // Change log kinds.
@@ -33,18 +35,7 @@ func registerChangeLog(app core.App) {
 
 func logChangeOn(kind string) func(e *core.RecordEvent) error {
 	return func(e *core.RecordEvent) error {
-		// Joins the caller's transaction when there is one; otherwise the
-		// write and its change row get a transaction of their own.
-		// The event's app is put back afterwards: the after-success hooks
-		// (realtime, urgent notices) run on it once the transaction is over,
-		// and a finished transaction can no longer be queried.
-		app := e.App
-		defer func() { e.App = app }()
-		return app.RunInTransaction(func(txApp core.App) error {
-			e.App = txApp
-			if err := e.Next(); err != nil {
-				return err
-			}
+		return reports.WithinWrite(e, func(txApp core.App) error {
 			return appendChange(e.Context, txApp, e.Record, kind)
 		})
 	}
