@@ -99,8 +99,8 @@ func linkImageHandler(e *core.RequestEvent) error {
 	}
 	content, err := LinkURL(e.App, link)
 	if err != nil {
-		if _, perr := setup.PublicURL(e.App); perr != nil {
-			return setup.PublicURLError(e, perr)
+		if setup.IsPublicURLError(err) {
+			return setup.PublicURLError(e, err)
 		}
 		return e.InternalServerError("Failed to sign the link.", err)
 	}

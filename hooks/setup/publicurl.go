@@ -117,14 +117,27 @@ func PublicURLError(e *core.RequestEvent, err error) error {
 		err.Error()+". "+HowToSetPublicURL, nil)
 }
 
-// savePublicURL checks raw and saves it as the Application URL.
-func savePublicURL(app core.App, raw string, dev bool) error {
-	if err := CheckPublicURL(raw, dev); err != nil {
-		if errors.Is(err, ErrNoPublicURL) {
-			return fmt.Errorf("--public-url %q: %w", raw, ErrLocalPublicURL)
-		}
-		return fmt.Errorf("--public-url: %w", err)
+// checkFlag checks a --public-url value. PocketBase's default address
+// given as the flag is refused as the local address it is.
+func checkFlag(raw string, dev bool) error {
+	err := CheckPublicURL(raw, dev)
+	if errors.Is(err, ErrNoPublicURL) {
+		err = fmt.Errorf("%w: %q", ErrLocalPublicURL, raw)
 	}
+	if err != nil {
+		return fmt.Errorf("--public-url: %w. %s", err, HowToSetPublicURL)
+	}
+	return nil
+}
+
+// IsPublicURLError reports whether err is one of PublicURL's: the address
+// is missing, local, or not a site's root.
+func IsPublicURLError(err error) bool {
+	return errors.Is(err, ErrNoPublicURL) || errors.Is(err, ErrLocalPublicURL) || errors.Is(err, ErrBadPublicURL)
+}
+
+// savePublicURL saves raw, checked by checkFlag, as the Application URL.
+func savePublicURL(app core.App, raw string) error {
 	s := app.Settings()
 	want := strings.TrimRight(strings.TrimSpace(raw), "/")
 	if s.Meta.AppURL == want {

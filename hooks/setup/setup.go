@@ -44,15 +44,15 @@ func configOf(app core.App) Config {
 // and serves the checks to staff at GET /api/setup/checks.
 func Register(app core.App, cfg Config) error {
 	if cfg.PublicURL != "" {
-		if err := CheckPublicURL(cfg.PublicURL, cfg.Dev); err != nil {
-			return fmt.Errorf("--public-url: %w. %s", err, HowToSetPublicURL)
+		if err := checkFlag(cfg.PublicURL, cfg.Dev); err != nil {
+			return err
 		}
 	}
 	app.Store().Set(configStoreKey, cfg)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if cfg.PublicURL != "" {
-			if err := savePublicURL(se.App, cfg.PublicURL, cfg.Dev); err != nil {
-				return fmt.Errorf("%w. %s", err, HowToSetPublicURL)
+			if err := savePublicURL(se.App, cfg.PublicURL); err != nil {
+				return fmt.Errorf("save --public-url: %w", err)
 			}
 		}
 		// One documented way to make the first superuser (superuser
