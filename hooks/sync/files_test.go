@@ -33,24 +33,8 @@ func testdata(t *testing.T, name string) []byte {
 // tus sends one tus request and returns the answer's status and headers.
 func (f *fixture) tus(method, path string, h header, body []byte) (int, http.Header) {
 	f.t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/offset+octet-stream")
-	}
-	for k, v := range h {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode, res.Header
+	a := f.tusBody(method, path, h, body, false)
+	return a.status, a.header
 }
 
 func metadata(kv ...string) string {
