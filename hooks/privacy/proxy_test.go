@@ -1,7 +1,6 @@
 package privacy_test
 
 import (
-	"bytes"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/privacy"
+	"homeward/internal/testserver"
 	_ "homeward/pb_migrations"
 )
 
@@ -30,13 +30,7 @@ func TestTrustedProxyCommand(t *testing.T) {
 	}
 	defer app.Cleanup()
 	run := func(args ...string) (string, error) {
-		cmd := privacy.NewSettingsCommand(app)
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&out)
-		cmd.SetArgs(args)
-		err := cmd.Execute()
-		return out.String(), err
+		return testserver.RunCommand(privacy.NewSettingsCommand(app), args...)
 	}
 
 	if got := realIP(app); got != "127.0.0.1" {

@@ -1,7 +1,6 @@
 package qr_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/qr"
+	"homeward/internal/testserver"
 )
 
 func TestKeyFileIsPrivateAndSurvivesARestart(t *testing.T) {
@@ -98,13 +98,7 @@ func TestKeyCommands(t *testing.T) {
 	}
 	defer app.Cleanup()
 	run := func(args ...string) (string, error) {
-		cmd := qr.NewCommand(app)
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&out)
-		cmd.SetArgs(args)
-		err := cmd.Execute()
-		return out.String(), err
+		return testserver.RunCommand(qr.NewCommand(app), args...)
 	}
 	out, err := run("keys")
 	if err != nil || !strings.Contains(out, "signs and verifies") {

@@ -4,6 +4,7 @@
 package testserver
 
 import (
+	"bytes"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/spf13/cobra"
 
 	"homeward/hooks"
 	_ "homeward/pb_migrations" // the schema the tests run against
@@ -130,4 +132,15 @@ func SaveRecord(t testing.TB, app core.App, collection string, data map[string]a
 		t.Fatalf("save %s: %v", collection, err)
 	}
 	return rec
+}
+
+// RunCommand runs a command of Homeward's (e.g. qr.NewCommand(app)) with
+// args and returns everything it printed, output and errors together.
+func RunCommand(cmd *cobra.Command, args ...string) (string, error) {
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
 }
