@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/archive"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
-	"homeward/hooks/reports"
+	"homeward/internal/receipts"
 	"homeward/internal/testserver"
 )
 
@@ -38,7 +38,7 @@ func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	receipts, err := reports.LoadReceipts(app.DataDir())
+	keys, err := receipts.Load(app.DataDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +67,11 @@ func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
 		t.Errorf("restored file = %q, want %q", got, photo)
 	}
 	// The receipt key travels with the backup, or no reporter could follow up.
-	restoredReceipts, err := reports.LoadReceipts(copyApp.DataDir())
+	restoredReceipts, err := receipts.Load(copyApp.DataDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := mustHash(t, receipts, code), mustHash(t, restoredReceipts, code); a != b {
+	if a, b := mustHash(t, keys, code), mustHash(t, restoredReceipts, code); a != b {
 		t.Error("the restored data dir hashes receipts differently: the receipt key was not backed up")
 	}
 	if n, _ := copyApp.CountRecords("reports"); n != 4 {
@@ -79,7 +79,7 @@ func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
 	}
 }
 
-func mustHash(t testing.TB, r reports.Receipts, code string) string {
+func mustHash(t testing.TB, r receipts.Keys, code string) string {
 	h, err := r.Hash(code)
 	if err != nil {
 		t.Fatal(err)

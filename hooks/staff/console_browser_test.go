@@ -18,6 +18,7 @@ import (
 
 	"homeward/hooks/reports"
 	"homeward/internal/browsertest"
+	"homeward/internal/receipts"
 	"homeward/internal/testserver"
 )
 
@@ -126,11 +127,11 @@ func TestConsoleInABrowser(t *testing.T) {
 	// The reporter's phone shows the reply and says so through sync, with
 	// its receipt; the open report shows it without a reload.
 	const code = "4821 0937 5512 8064 2290"
-	receipts, err := reports.LoadReceipts(app.DataDir())
+	keys, err := receipts.Load(app.DataDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := receipts.Hash(code)
+	hash, _ := keys.Hash(code)
 	if _, err := app.DB().NewQuery("UPDATE reports SET receipt_hash = {:h} WHERE id = {:id}").Bind(dbx.Params{"h": hash, "id": reportX}).Execute(); err != nil {
 		t.Fatal(err)
 	}

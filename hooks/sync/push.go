@@ -154,7 +154,7 @@ const guestDevice = "g"
 // An account's ops are stored under "a:<account>:<device>" with their own
 // ids, so one account's op ids never collide with another's. An anonymous
 // phone's device id is not stored at all: its ops share the device "g",
-// each under a keyed hash of the device id and the op id (reports.OpKey).
+// each under a keyed hash of the device id and the op id (receipts.Keys.OpKey).
 // A retry from the same phone finds its op again, while the database
 // cannot tell which reports came from the same phone; a report with
 // contact details and an anonymous one sent weeks later stay unlinked.

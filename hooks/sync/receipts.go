@@ -11,7 +11,7 @@ import (
 // receiptReports returns the ids of the reports whose receipt matches code.
 // A well-formed code that matches nothing is counted against the client's
 // address; the error is then a 404 (receipt_unknown), or a 429 once over
-// the limit. A malformed code (see reports.NormalizeReceipt) is a 400
+// the limit. A malformed code (see receipts.Normalize) is a 400
 // (receipt_malformed) and is not counted: it can never match a report, so
 // it is a typing mistake, not a guess.
 func (a *api) receiptReports(e *core.RequestEvent, code string) ([]string, error) {

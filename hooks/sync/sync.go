@@ -21,8 +21,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"homeward/hooks/reports"
 	"homeward/internal/addrlimit"
+	"homeward/internal/receipts"
 )
 
 // Collection names the sync API reads and writes.
@@ -84,7 +84,7 @@ const (
 // out, and the 66-bit code space makes the guesses it lets through
 // worthless.
 type api struct {
-	receipts reports.Receipts
+	receipts receipts.Keys
 	guesses  *addrlimit.Limiter
 	uploads  *uploads
 }
@@ -97,7 +97,7 @@ func Register(app core.App) error {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The data dir exists only once the app has bootstrapped, so the
 		// receipt key is read here rather than in Register.
-		receipts, err := reports.LoadReceipts(se.App.DataDir())
+		receipts, err := receipts.Load(se.App.DataDir())
 		if err != nil {
 			return fmt.Errorf("load receipt key: %w", err)
 		}

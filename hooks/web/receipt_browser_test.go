@@ -19,7 +19,7 @@ import (
 
 // TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead checks, in a
 // real Chromium, that the phone's receipt rule gives the server's answer
-// for every row of the shared table (hooks/reports/testdata/receipts.json);
+// for every row of the shared table (internal/receipts/testdata/receipts.json);
 // that a code typed in full-width digits with ideographic spaces finds its
 // report on the follow-up screen; and that once the staff reply is on the
 // screen the phone tells the server, which sets read_by_reporter.
@@ -42,7 +42,7 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	ctx := browsertest.New(t, 90*time.Second)
 	openApp(t, ctx, srv.URL+"/")
 
-	raw, err := os.ReadFile("../reports/testdata/receipts.json")
+	raw, err := os.ReadFile("../../internal/receipts/testdata/receipts.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"homeward/hooks/reports"
 	"homeward/internal/browsertest"
+	"homeward/internal/receipts"
 )
 
 // TestOfflineReportsReachTheServerOnce runs the real binary behind a
@@ -45,14 +45,14 @@ func TestOfflineReportsReachTheServerOnce(t *testing.T) {
 	if all := srv.records("reports", ""); len(all) != 2 {
 		t.Fatalf("the server holds %d reports, want exactly 2", len(all))
 	}
-	receipts, err := reports.LoadReceipts(srv.Bin.DataDir)
+	keys, err := receipts.Load(srv.Bin.DataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	byCode := map[string]map[string]any{}
 	for _, l := range local {
 		id, code := l["id"].(string), l["receipt"].(string)
-		want, _ := receipts.Hash(code)
+		want, _ := keys.Hash(code)
 		if strings.Contains(want, strings.ReplaceAll(code, " ", "")) {
 			t.Fatalf("the receipt hash of %s contains the code", id)
 		}

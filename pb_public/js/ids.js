@@ -40,7 +40,7 @@
 
   // normalizeReceipt returns the 20 ASCII digits of a receipt as a person
   // typed it, or '' when it is malformed. The rule is the server's
-  // (hooks/reports/receipt.go, NormalizeReceipt): any script's decimal
+  // (internal/receipts/receipts.go, NormalizeReceipt): any script's decimal
   // digits (full-width, Thai, Khmer, Burmese, ...) count as digits; spaces,
   // dashes, the minus sign, tabs and line breaks, invisible format
   // characters and dots are dropped wherever they stand; anything else, a

@@ -1,4 +1,4 @@
-package reports_test
+package receipts_test
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"homeward/hooks/reports"
+	"homeward/internal/receipts"
 )
 
 // receiptTable is the table of receipts as people type them, shared with
@@ -33,21 +33,21 @@ func receiptTable(t testing.TB) []receiptCase {
 func TestNormalizeReceiptAcceptsHowPeopleWriteIt(t *testing.T) {
 	for _, tc := range receiptTable(t) {
 		t.Run(tc.Name, func(t *testing.T) {
-			got, err := reports.NormalizeReceipt(tc.In)
+			got, err := receipts.Normalize(tc.In)
 			var want error
 			if tc.Want == "" {
-				want = reports.ErrBadReceipt
+				want = receipts.ErrMalformed
 			}
 			if !errors.Is(err, want) || got != tc.Want {
-				t.Fatalf("NormalizeReceipt(%q) = %q, %v; want %q, %v", tc.In, got, err, tc.Want, want)
+				t.Fatalf("Normalize(%q) = %q, %v; want %q, %v", tc.In, got, err, tc.Want, want)
 			}
 		})
 	}
 }
 
 func TestReceiptHashIsKeyedAndStable(t *testing.T) {
-	a := reports.NewReceipts([]byte("0123456789abcdef0123456789abcdef"))
-	b := reports.NewReceipts([]byte("fedcba9876543210fedcba9876543210"))
+	a := receipts.New([]byte("0123456789abcdef0123456789abcdef"))
+	b := receipts.New([]byte("fedcba9876543210fedcba9876543210"))
 	h1, _ := a.Hash("4821 0937 5512 8064 2290")
 	h2, _ := a.Hash("48210937551280642290")
 	h3, _ := b.Hash("48210937551280642290")
@@ -63,8 +63,8 @@ func TestReceiptHashIsKeyedAndStable(t *testing.T) {
 }
 
 func TestOpKeyIsKeyedStableAndUnambiguous(t *testing.T) {
-	a := reports.NewReceipts([]byte("0123456789abcdef0123456789abcdef"))
-	b := reports.NewReceipts([]byte("fedcba9876543210fedcba9876543210"))
+	a := receipts.New([]byte("0123456789abcdef0123456789abcdef"))
+	b := receipts.New([]byte("fedcba9876543210fedcba9876543210"))
 	k := a.OpKey("phone", "op-1")
 	if k != a.OpKey("phone", "op-1") || len(k) != 64 {
 		t.Fatalf("key %q is not a stable 64-character hash", k)
@@ -83,11 +83,11 @@ func TestOpKeyIsKeyedStableAndUnambiguous(t *testing.T) {
 
 func TestLoadReceiptsKeepsItsKeyAcrossStarts(t *testing.T) {
 	dir := t.TempDir()
-	first, err := reports.LoadReceipts(dir)
+	first, err := receipts.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := reports.LoadReceipts(dir)
+	second, err := receipts.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,23 +107,23 @@ func FuzzNormalizeReceipt(f *testing.F) {
 		f.Add(tc.In)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		out, err := reports.NormalizeReceipt(in)
+		out, err := receipts.Normalize(in)
 		if err != nil {
 			return
 		}
-		if len(out) != reports.ReceiptDigits {
-			t.Fatalf("NormalizeReceipt(%q) = %q: not %d digits", in, out, reports.ReceiptDigits)
+		if len(out) != receipts.Digits {
+			t.Fatalf("Normalize(%q) = %q: not %d digits", in, out, receipts.Digits)
 		}
 		for _, r := range out {
 			if r < '0' || r > '9' {
-				t.Fatalf("NormalizeReceipt(%q) = %q: not ASCII digits", in, out)
+				t.Fatalf("Normalize(%q) = %q: not ASCII digits", in, out)
 			}
 		}
 		// What was accepted keeps one meaning: its digits, written again
 		// in groups, read back the same.
-		again, err := reports.NormalizeReceipt(out[:4] + "\u3000" + out[4:])
+		again, err := receipts.Normalize(out[:4] + "\u3000" + out[4:])
 		if err != nil || again != out {
-			t.Fatalf("NormalizeReceipt of %q regrouped = %q, %v", out, again, err)
+			t.Fatalf("Normalize of %q regrouped = %q, %v", out, again, err)
 		}
 	})
 }

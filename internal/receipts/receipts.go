@@ -1,4 +1,4 @@
-package reports
+package receipts
 
 import (
 	"crypto/hmac"
@@ -15,67 +15,67 @@ import (
 	"unicode/utf8"
 )
 
-// ReceiptDigits is the length of a receipt code: 20 decimal digits are
+// Digits is the length of a receipt code: 20 decimal digits are
 // about 66 bits, written as five groups of four ("4821 0937 5512 8064
 // 2290"). Digits survive being copied by hand in any of the app's
 // languages, and are easy to read out over a phone.
-const ReceiptDigits = 20
+const Digits = 20
 
 // receiptKeyFile holds the server secret that keys receipt hashes. It lives
 // in the data dir so backups carry it: without it no receipt can be checked.
 const receiptKeyFile = "homeward_receipt.key"
 
-// ErrBadReceipt is returned for a code that is not a well-formed receipt.
-var ErrBadReceipt = errors.New("receipt must be 20 digits")
+// ErrMalformed is returned for a code that is not a well-formed receipt.
+var ErrMalformed = errors.New("receipt must be 20 digits")
 
-// Receipts hashes receipt codes with a server-side key, so that the
+// Keys hashes receipt codes with a server-side key, so that the
 // database alone never reveals or confirms a reporter's code.
-type Receipts struct {
+type Keys struct {
 	key []byte
 }
 
-// NewReceipts returns Receipts keyed by key.
-func NewReceipts(key []byte) Receipts {
-	return Receipts{key: key}
+// New returns Keys keyed by key.
+func New(key []byte) Keys {
+	return Keys{key: key}
 }
 
-// LoadReceipts reads the receipt key from dataDir, making one on first use.
-func LoadReceipts(dataDir string) (Receipts, error) {
+// Load reads the receipt key from dataDir, making one on first use.
+func Load(dataDir string) (Keys, error) {
 	path := filepath.Join(dataDir, receiptKeyFile)
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		key := make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
-			return Receipts{}, fmt.Errorf("make receipt key: %w", err)
+			return Keys{}, fmt.Errorf("make receipt key: %w", err)
 		}
 		raw = []byte(hex.EncodeToString(key))
 		// O_EXCL: two processes starting at once must not each write a key.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return LoadReceipts(dataDir)
+			return Load(dataDir)
 		}
 		if _, err := f.Write(raw); err != nil {
 			f.Close()
-			return Receipts{}, fmt.Errorf("write receipt key: %w", err)
+			return Keys{}, fmt.Errorf("write receipt key: %w", err)
 		}
 		if err := f.Close(); err != nil {
-			return Receipts{}, fmt.Errorf("write receipt key: %w", err)
+			return Keys{}, fmt.Errorf("write receipt key: %w", err)
 		}
 	} else if err != nil {
-		return Receipts{}, fmt.Errorf("read receipt key: %w", err)
+		return Keys{}, fmt.Errorf("read receipt key: %w", err)
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
 	if err != nil || len(key) < 32 {
-		return Receipts{}, fmt.Errorf("receipt key in %s is damaged", path)
+		return Keys{}, fmt.Errorf("receipt key in %s is damaged", path)
 	}
-	return Receipts{key: key}, nil
+	return Keys{key: key}, nil
 }
 
 // maxReceiptRunes bounds a receipt as typed: 20 digits and room for any
 // grouping a person writes around them. The phone applies the same bound.
 const maxReceiptRunes = 64
 
-// NormalizeReceipt returns the bare ASCII digits of a receipt as a person
+// Normalize returns the bare ASCII digits of a receipt as a person
 // typed it, on whatever keyboard the phone has. The rule, which
 // pb_public/js/ids.js applies the same way on the phone:
 //
@@ -92,9 +92,9 @@ const maxReceiptRunes = 64
 //
 // A malformed code can never match a report, so callers answer it as a
 // typing mistake, not as a wrong guess (see sync's receipt checks).
-func NormalizeReceipt(code string) (string, error) {
+func Normalize(code string) (string, error) {
 	if len(code) > 4*maxReceiptRunes || utf8.RuneCountInString(code) > maxReceiptRunes {
-		return "", ErrBadReceipt
+		return "", ErrMalformed
 	}
 	var b strings.Builder
 	for _, r := range code {
@@ -103,20 +103,20 @@ func NormalizeReceipt(code string) (string, error) {
 			b.WriteRune(r)
 		case unicode.Is(unicode.Nd, r):
 			b.WriteRune('0' + digitValue(r))
-		case IsReceiptSeparator(r):
+		case IsSeparator(r):
 		default:
-			return "", ErrBadReceipt
+			return "", ErrMalformed
 		}
 	}
-	if b.Len() != ReceiptDigits {
-		return "", ErrBadReceipt
+	if b.Len() != Digits {
+		return "", ErrMalformed
 	}
 	return b.String(), nil
 }
 
-// IsReceiptSeparator reports whether r may stand between the digits of a
-// receipt (see NormalizeReceipt).
-func IsReceiptSeparator(r rune) bool {
+// IsSeparator reports whether r may stand between the digits of a
+// receipt (see Normalize).
+func IsSeparator(r rune) bool {
 	switch r {
 	case '\t', '\n', '\r', '\v', '\f', '\u2212', '.', '\u00b7', '\uff0e', '\u3002', '\u30fb', '\uff65':
 		return true
@@ -135,8 +135,8 @@ func digitValue(r rune) rune {
 }
 
 // Hash returns the keyed hash stored in place of a receipt code.
-func (r Receipts) Hash(code string) (string, error) {
-	norm, err := NormalizeReceipt(code)
+func (r Keys) Hash(code string) (string, error) {
+	norm, err := Normalize(code)
 	if err != nil {
 		return "", err
 	}
@@ -150,7 +150,7 @@ func (r Receipts) Hash(code string) (string, error) {
 // from the same phone finds it again, but the database alone cannot tell
 // which ops, and so which reports, came from the same phone. Each part is
 // length-prefixed, and a receipt (digits only) never hashes the same.
-func (r Receipts) OpKey(device, op string) string {
+func (r Keys) OpKey(device, op string) string {
 	mac := hmac.New(sha256.New, r.key)
 	mac.Write([]byte("sync-op"))
 	for _, part := range []string{device, op} {
