@@ -17,7 +17,7 @@ import (
 	"homeward/hooks/reports"
 	"homeward/hooks/setup"
 	"homeward/hooks/staff"
-	"homeward/hooks/sync"
+	"homeward/hooks/syncapi"
 	"homeward/hooks/web"
 )
 
@@ -48,7 +48,7 @@ func Register(app core.App, cfg Config) error {
 		privacy.Register,
 		limits.Register,
 		reports.Register,
-		sync.Register,
+		syncapi.Register,
 		staff.Register,
 		qr.Register,
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },

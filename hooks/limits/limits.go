@@ -64,7 +64,7 @@ const (
 	retryAfterMin    = 10
 	retryAfterSpread = 30
 
-	// UploadsPrefix is where the tus uploads live (hooks/sync/files.go).
+	// UploadsPrefix is where the tus uploads live (hooks/syncapi/files.go).
 	UploadsPrefix = "/api/sync/files/"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"homeward/internal/browsertest"
-	"homeward/internal/testserver"
+	"homeward/internal/media/mediatest"
 )
 
 // TestThePhoneKeepsAPhotoUntilTheServerStoresIt runs the real binary with
@@ -37,7 +37,7 @@ func TestThePhoneKeepsAPhotoUntilTheServerStoresIt(t *testing.T) {
 	// A portrait photo as the camera wrote it: 640x480 pixels, EXIF
 	// Orientation 6 and a place in its description.
 	photo := filepath.Join(t.TempDir(), "portrait.jpg")
-	if err := os.WriteFile(photo, testserver.OrientedJPEG(640, 480, 6, "GPS 11.5564 N 104.9282 E"), 0o600); err != nil {
+	if err := os.WriteFile(photo, mediatest.OrientedJPEG(640, 480, 6, "GPS 11.5564 N 104.9282 E"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -148,15 +148,15 @@ func TestTheCanvasTurnsPhotosWhereTheBrowserDoesNot(t *testing.T) {
 	if bad != "1111111" {
 		t.Fatalf("malformed EXIF read as %q, want 1 for each", bad)
 	}
-	raw := base64.StdEncoding.EncodeToString(testserver.OrientedJPEG(w, h, 1, ""))
+	raw := base64.StdEncoding.EncodeToString(mediatest.OrientedJPEG(w, h, 1, ""))
 	for o := 1; o <= 8; o++ {
 		t.Run(fmt.Sprint("orientation ", o), func(t *testing.T) {
-			tagged := base64.StdEncoding.EncodeToString(testserver.OrientedJPEG(w, h, o, "x"))
+			tagged := base64.StdEncoding.EncodeToString(mediatest.OrientedJPEG(w, h, o, "x"))
 			// Where the two marked corners must show.
 			var want []string
 			var pts [][2]int
 			for _, p := range [][2]int{{w / 16, h / 16}, {w - w/16, h / 16}} {
-				sx, sy, sw, sh := testserver.Upright(o, w, h, p[0], p[1])
+				sx, sy, sw, sh := mediatest.Upright(o, w, h, p[0], p[1])
 				pts = append(pts, [2]int{sx, sy})
 				want = append(want, fmt.Sprintf("%dx%d", sw, sh))
 			}

@@ -1,0 +1,139 @@
+// Package sync is Homeward's offline sync API: an idempotent batched push
+// with a result per operation, a cursor pull scoped to what the caller may
+// see, the change log every write path appends to, revocable device
+// credentials for volunteers, and resumable (tus 1.0) attachment uploads.
+//
+// Routes, all under /api/sync:
+//
+//	POST /push            apply a batch of operations (push.go)
+//	GET  /pull            changes since a cursor (pull.go)
+//	POST /devices         register a volunteer device (devices.go)
+//	/files/...            tus 1.0 core + creation uploads (files.go)
+package syncapi
+
+import (
+	"compress/gzip"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"homeward/internal/addrlimit"
+	"homeward/internal/receipts"
+)
+
+// Collection names the sync API reads and writes.
+const (
+	collReports     = "reports"
+	collMessages    = "messages"
+	collDevices     = "devices"
+	collAttachments = "attachments"
+	collVolunteers  = "volunteers"
+	collStaff       = "staff"
+)
+
+// Error codes sent in an error answer's data.code, so a client can act on
+// them without parsing the message.
+const (
+	CodeTooManyOps        = "too_many_ops"   // 413: halve the batch and retry
+	CodePushTooLarge      = "push_too_large" // 413: halve the batch and retry
+	CodeBadPush           = "bad_push"       // 400: the body is not a push; do not retry as is
+	CodeDeviceUnknown     = "device_unknown" // 401: log in and register the device again
+	CodeDeviceRevoked     = "device_revoked" // 401: log in and register the device again; keep the outbox
+	CodeDeviceExpired     = "device_expired" // 401: log in and register the device again; keep the outbox
+	CodeNotApproved       = "volunteer_not_approved"
+	CodeReceiptRequired   = "receipt_required"     // 401: pull needs X-Receipt, a device credential or a login
+	CodeReceiptUnknown    = "receipt_unknown"      // 404: no report has this receipt (yet)
+	CodeReceiptLimited    = "receipt_rate_limited" // 429: too many wrong receipts from this network
+	CodeReceiptMalformed  = "receipt_malformed"    // 400: not a receipt at all (a typing mistake, not counted as a guess)
+	CodeBadCursor         = "bad_cursor"
+	CodeReportNotSynced   = "report_not_synced" // 409: push the report before its attachments
+	CodeUnsupportedFile   = "unsupported_file"  // 415: refused for good; do not send this file again
+	CodeFileTooLarge      = "file_too_large"
+	CodeTooManyFiles      = "too_many_attachments"
+	CodeUploadNotFound    = "upload_not_found"
+	CodeUploadOffset      = "upload_offset_mismatch"
+	CodeUploadExceeded    = "upload_length_exceeded" // 413: a PATCH ran past Upload-Length; nothing of it was kept
+	CodeUploadUnsupported = "unsupported_tus_version"
+)
+
+// HeaderReceipt carries an anonymous reporter's receipt code on pull and
+// uploads; HeaderAuthorization with the DeviceScheme prefix carries a
+// volunteer's device credential.
+const (
+	HeaderReceipt = "X-Receipt"
+	DeviceScheme  = "Device "
+)
+
+// receiptGuessLimit and receiptGuessWindow bound wrong receipts per client
+// address: a person mistyping a code needs a few tries, a scanner needs
+// billions (a receipt has about 66 bits).
+const (
+	receiptGuessLimit  = 20
+	receiptGuessWindow = time.Minute
+)
+
+// api holds what the handlers share: the receipt hasher and the in-memory
+// guess limiter. It is made once per app in Register.
+//
+// The limiter counts only wrong receipts: a correct receipt is always
+// accepted, so a shelter sharing one address with a guesser is not locked
+// out, and the 66-bit code space makes the guesses it lets through
+// worthless.
+type api struct {
+	receipts receipts.Keys
+	guesses  *addrlimit.Limiter
+	uploads  *uploads
+}
+
+// Register binds the sync API routes and the change log hooks to app.
+func Register(app core.App) error {
+	registerChangeLog(app)
+
+	a := &api{guesses: addrlimit.New(receiptGuessLimit, receiptGuessWindow)}
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		// The data dir exists only once the app has bootstrapped, so the
+		// receipt key is read here rather than in Register.
+		receipts, err := receipts.Load(se.App.DataDir())
+		if err != nil {
+			return fmt.Errorf("load receipt key: %w", err)
+		}
+		a.receipts = receipts
+		up, err := newUploads(se.App)
+		if err != nil {
+			return err
+		}
+		a.uploads = up
+
+		g := se.Router.Group("/api/sync")
+		// Push and pull answers are JSON lists that shrink several times
+		// under gzip: on a 2G link that is most of the wait. The fastest
+		// level keeps nearly all of the gain for a third of the CPU.
+		gz := apis.GzipWithConfig(apis.GzipConfig{Level: gzip.BestSpeed, MinLength: 512})
+		g.POST("/push", a.push).Bind(gz)
+		g.GET("/pull", a.pull).Bind(gz)
+		g.POST("/devices", a.registerDevice)
+		bindFilesApi(a, g)
+		return se.Next()
+	})
+	return nil
+}
+
+// codedError is an error answer in PocketBase's shape whose data carries a
+// machine-readable code.
+func codedError(status int, code, message string) *router.ApiError {
+	return &router.ApiError{Status: status, Message: message, Data: map[string]any{"code": code}}
+}
+
+func tooManyOpsError() *router.ApiError {
+	return codedError(http.StatusRequestEntityTooLarge, CodeTooManyOps,
+		fmt.Sprintf("A push may carry at most %d operations. Send half as many and retry.", maxPushOps))
+}
+
+func pushTooLargeError() *router.ApiError {
+	return codedError(http.StatusRequestEntityTooLarge, CodePushTooLarge,
+		fmt.Sprintf("A push may be at most %d bytes (after decompression). Send half as many operations and retry.", maxPushBytes))
+}
