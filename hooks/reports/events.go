@@ -7,26 +7,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// Actor says who did something to a report, for the audit trail.
-type Actor struct {
-	StaffId string // set when a staff member acted
-	Label   string // superuser, volunteer, reporter or system otherwise
-}
-
-// ActorFromAuth turns a request's auth record into an Actor.
-func ActorFromAuth(auth *core.Record) Actor {
-	switch {
-	case auth == nil:
-		return Actor{Label: "reporter"}
-	case auth.Collection().Name == "staff":
-		return Actor{StaffId: auth.Id}
-	case auth.IsSuperuser():
-		return Actor{Label: "superuser"}
-	default:
-		return Actor{Label: auth.Collection().Name}
-	}
-}
-
 // Event is one entry of the append-only audit trail.
 type Event struct {
 	Report     *core.Record // nil for events about many reports, e.g. exports
@@ -66,10 +46,10 @@ func WriteEvent(app core.App, ev Event) error {
 	return nil
 }
 
-// LogChanges writes the audit events for what changed between a saved
-// report and its original copy: status, routing and duplicate marks.
-// Sync and any other write path call it inside their transaction.
-func LogChanges(app core.App, report *core.Record, actor Actor) error {
+// writeChangeEvents writes the audit events for what changed between a
+// saved report and its original copy: status, routing and duplicate marks.
+// logChanges calls it inside the update's transaction.
+func writeChangeEvents(app core.App, report *core.Record, actor Actor) error {
 	orig := report.Original()
 	if from, to := orig.GetString("status"), report.GetString("status"); from != to {
 		if err := WriteEvent(app, Event{Report: report, Kind: "status", FromStatus: from, ToStatus: to, Actor: actor}); err != nil {

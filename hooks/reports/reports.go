@@ -5,10 +5,12 @@
 package reports
 
 import (
+	"reflect"
 	"slices"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // Collection names used across Homeward.
@@ -20,16 +22,21 @@ const (
 // Statuses in workflow order, then the two side exits.
 var Statuses = []string{"new", "in_review", "contacted", "assisted", "repatriated", "closed", "duplicate", "spam"}
 
-// staffEditable lists the report fields embassy staff may change: triage
+// StaffEditable lists the report fields embassy staff may change: triage
 // and routing only, never what the reporter wrote.
-var staffEditable = []string{"status", "duplicate_of", "embassy"}
+var StaffEditable = []string{"status", "duplicate_of", "embassy"}
+
+// serverOwned are the report fields the server sets on every write
+// (see onCreate and onUpdate), which no writer's change is judged by.
+var serverOwned = []string{"version", "urgent"}
 
 // Register binds the report rules to app.
 func Register(app core.App) error {
 	app.OnRecordCreate(CollectionReports).BindFunc(onCreate)
 	app.OnRecordUpdate(CollectionReports).BindFunc(onUpdate)
 	app.OnRecordValidate(CollectionReports).BindFunc(onValidate)
-	app.OnRecordUpdateRequest(CollectionReports).BindFunc(onUpdateRequest)
+	app.OnRecordUpdateExecute(CollectionReports).BindFunc(logChanges)
+	registerRequestActors(app)
 	registerEventGuard(app)
 	registerComposedText(app)
 	registerNationality(app)
@@ -49,9 +56,13 @@ func onCreate(e *core.RecordEvent) error {
 	return e.Next()
 }
 
-// onUpdate raises the version on every change, so a sync client holding an
-// older copy gets a conflict instead of overwriting someone else's work.
+// onUpdate holds staff to triage fields, and raises the version on every
+// change, so a sync client holding an older copy gets a conflict instead of
+// overwriting someone else's work.
 func onUpdate(e *core.RecordEvent) error {
+	if err := checkStaffFields(e); err != nil {
+		return err
+	}
 	e.Record.Set("version", e.Record.Original().GetInt("version")+1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
 	return e.Next()
@@ -77,29 +88,38 @@ func IsUrgent(r *core.Record) bool {
 		slices.Contains(r.GetStringSlice("needs"), "medical")
 }
 
-// onUpdateRequest limits staff to triage fields and writes the status change to the audit trail in the same transaction.
-func onUpdateRequest(e *core.RecordRequestEvent) error {
-	if e.Auth != nil && e.Auth.Collection().Name == "staff" {
-		info, err := e.RequestInfo()
-		if err != nil {
-			return e.BadRequestError("Failed to read the request.", err)
+// ErrStaffField is the answer when staff change a field that is not theirs
+// to change: a 403 in PocketBase's JSON shape on every path.
+var ErrStaffField = router.NewForbiddenError("Staff may change only the status, duplicate and embassy of a report.", nil)
+
+// checkStaffFields refuses a staff member's update of a report that changes
+// anything but StaffEditable. It compares the record with its stored copy,
+// so it holds on every write path (REST, /api/batch, push, Go code acting
+// with WithActor), and a request that sends a field unchanged is not
+// refused for it.
+func checkStaffFields(e *core.RecordEvent) error {
+	if ActorOf(e).StaffId == "" {
+		return nil
+	}
+	orig := e.Record.Original()
+	for _, f := range e.Record.Collection().Fields {
+		name := f.GetName()
+		if f.Type() == core.FieldTypeAutodate || slices.Contains(StaffEditable, name) || slices.Contains(serverOwned, name) {
+			continue
 		}
-		for k := range info.Body {
-			if !slices.Contains(staffEditable, k) {
-				return e.ForbiddenError("Staff may change only the status, duplicate and embassy of a report.", nil)
-			}
+		if !reflect.DeepEqual(e.Record.GetRaw(name), orig.GetRaw(name)) {
+			return ErrStaffField
 		}
 	}
-	actor := ActorFromAuth(e.Auth)
-	// The event's app is put back afterwards, so nothing that runs after the
-	// commit holds a finished transaction.
-	app := e.App
-	defer func() { e.App = app }()
-	return app.RunInTransaction(func(txApp core.App) error {
-		e.App = txApp
-		if err := e.Next(); err != nil {
-			return err
-		}
-		return LogChanges(txApp, e.Record, actor)
+	return nil
+}
+
+// logChanges writes the audit events of a report's update (status,
+// routing, duplicate mark) in the same transaction as the update, with the
+// writer as their actor (ActorOf), on every write path.
+func logChanges(e *core.RecordEvent) error {
+	actor := ActorOf(e)
+	return WithinWrite(e, func(txApp core.App) error {
+		return writeChangeEvents(txApp, e.Record, actor)
 	})
 }

@@ -107,8 +107,10 @@ func TestStaffReportUpdates(t *testing.T) {
 			Headers:         auth,
 			ExpectedStatus:  http.StatusForbidden,
 			ExpectedContent: []string{"Staff may change only the status"},
-			ExpectedEvents:  map[string]int{"OnRecordUpdateRequest": 1, "OnRecordUpdate": 0, "OnRecordCreate": 0},
-			TestAppFactory:  factory,
+			// Refused at the model's update step, before anything is written.
+			ExpectedEvents: map[string]int{"OnRecordUpdateRequest": 1, "OnRecordUpdate": 1, "OnRecordValidate": 0,
+				"OnRecordUpdateExecute": 0, "OnRecordAfterUpdateError": 1, "OnRecordCreate": 0},
+			TestAppFactory: factory,
 		},
 		{
 			Name:            "marking a duplicate of another report of the same embassy is audited",

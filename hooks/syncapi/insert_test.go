@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +20,7 @@ import (
 
 // hookCounts counts the after-create hooks per record id.
 type hookCounts struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	success map[string]int
 	failure map[string]int
 }
@@ -298,7 +298,7 @@ func seenAll(got map[string]int, want []string) bool {
 
 // hookOrder records the reports' after-success announcements in order.
 type hookOrder struct {
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	events []string
 }
 

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 )
 
@@ -239,7 +239,7 @@ func TestPullerSeesEveryChangeExactlyOnceWhileWritersPush(t *testing.T) {
 	f := newFixture(t)
 	const writers, batches, perBatch = 4, 15, 10
 	done := make(chan struct{})
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Add(1)
 		go func() {

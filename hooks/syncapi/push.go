@@ -47,9 +47,6 @@ var reporterFields = []string{
 	"consent_contact", "consent_share", "consent_version", "device_created",
 }
 
-// staffFields are the report fields staff may change: triage and routing.
-var staffFields = []string{"status", "duplicate_of", "embassy"}
-
 // messageFields are the message fields any writer may set; direction and
 // author follow from who writes.
 var messageFields = []string{"report", "body"}
@@ -331,7 +328,7 @@ func (p *pushRun) create(res opResult, prep prepared) (opResult, error) {
 	if apiErr := build(rec, prep.data, prep.receiptHash); apiErr != nil {
 		return rejectedWith(res, apiErr), nil
 	}
-	return p.save(res, prep, rec, nil)
+	return p.save(res, prep, rec)
 }
 
 // createExisting answers a create whose id is taken: the same content
@@ -381,12 +378,15 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("read record to update: %w", err)
 	}
+	// Staff may name any report field here: which of them staff may change
+	// is the reports package's rule (reports.StaffEditable), checked when
+	// the record is saved, on every path.
 	var allowed []string
 	switch {
 	case p.c.role == roleSuperuser:
-		allowed = staffFields
+		allowed = reports.StaffEditable
 	case p.c.role == roleStaff && rec.GetString("embassy") == p.c.embassy:
-		allowed = staffFields
+		allowed = slices.Concat(reporterFields, reports.StaffEditable)
 	case p.c.role == roleVolunteer && rec.GetString("volunteer") == p.c.id():
 		allowed = slices.DeleteFunc(slices.Clone(reporterFields), func(f string) bool { return f == "embassy" })
 	default:
@@ -401,9 +401,7 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 	if apiErr := setFields(rec, prep.data, allowed); apiErr != nil {
 		return rejectedWith(res, apiErr), nil
 	}
-	return p.save(res, prep, rec, func(txApp core.App) error {
-		return reports.LogChanges(txApp, rec, p.c.actor())
-	})
+	return p.save(res, prep, rec)
 }
 
 // markRead applies the one change a reporter's side makes to a message:
@@ -451,7 +449,7 @@ func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
 		return res, nil
 	}
 	rec.Set("read_by_reporter", true)
-	return p.save(res, prep, rec, nil)
+	return p.save(res, prep, rec)
 }
 
 // checkReporterSide checks that the caller speaks for the reporter of
@@ -488,7 +486,7 @@ func (p *pushRun) checkReporterSide(report *core.Record, receiptHash string) *ro
 
 // save writes rec. A record refused by validation or by a hook before the
 // write is a rejected op; any later error aborts the push.
-func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func(core.App) error) (opResult, error) {
+func (p *pushRun) save(res opResult, prep prepared, rec *core.Record) (opResult, error) {
 	if err := p.write(rec); err != nil {
 		var verrs validation.Errors
 		var apiErr *router.ApiError
@@ -499,11 +497,6 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 			return rejectedWith(res, apiErr), nil
 		}
 		return res, fmt.Errorf("save %s %s: %w", prep.op.Collection, rec.Id, err)
-	}
-	if after != nil {
-		if err := after(p.tx); err != nil {
-			return res, err
-		}
 	}
 	version := rec.GetInt("version")
 	p.remember(prep, rec.Id, version)
@@ -521,7 +514,7 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record, after func
 // notices), which PocketBase runs once the transaction has committed, in
 // the order of the writes.
 func (p *pushRun) write(rec *core.Record) error {
-	return p.tx.SaveWithContext(p.ctx, rec)
+	return p.tx.SaveWithContext(reports.WithActor(p.ctx, p.c.actor()), rec)
 }
 
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.

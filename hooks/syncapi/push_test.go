@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -192,7 +192,7 @@ func TestConcurrentPushesOfTheSameBatchApplyEachOpOnce(t *testing.T) {
 		ops[i] = reportCreate(fmt.Sprintf("op-%d", i), newId(), f.embassy[0], rcpt, nil)
 	}
 	answers := make([]pushAnswer, 2)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for i := range answers {
 		wg.Add(1)
 		go func() {

@@ -3,7 +3,7 @@ package syncapi_test
 import (
 	"net/http"
 	"slices"
-	gosync "sync"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -14,7 +14,7 @@ import (
 // does, whichever way a write came in. Request-level hooks are left out;
 // only REST has them.
 type hookTrace struct {
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	on     bool
 	events []string
 }
