@@ -252,7 +252,9 @@ func TestEveryWritePathKeepsTheSameRules(t *testing.T) {
 		// itself is right; every path must then match it.
 		want func(o outcome) bool
 	}{
-		{"status", func(p writePath, rep *core.Record) int { return p.update(f, rep, map[string]any{"status": "in_review"}) },
+		{"status", func(p writePath, rep *core.Record) int {
+			return p.update(f, rep, map[string]any{"status": "in_review"})
+		},
 			func(o outcome) bool {
 				return o.Status == 200 && strings.HasPrefix(o.Record, "status=in_review") && len(o.Events) == 1 && strings.HasPrefix(o.Events[0], "status new→in_review")
 			}},
