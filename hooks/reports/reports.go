@@ -1,7 +1,11 @@
-// Package reports holds the rules every report follows, whichever way it
-// arrives (sync push, staff console, dashboard): defaults, the urgency flag,
-// the version counter sync conflicts compare, which fields staff may change,
-// and the append-only audit trail of status changes.
+// Package reports holds the rules every report follows, whichever way it is
+// written (the records API, /api/batch, the dashboard, a sync push, Go
+// code): defaults, the urgency flag, the version counter sync conflicts
+// compare, which fields staff may change, the duplicate check, and the
+// append-only audit trail of status, routing and duplicate changes. Each
+// rule is a model-level hook, so no write path can skip it; the writer
+// reaches the hooks as an Actor (WithActor, ActorOf). docs/ARCHITECTURE.md
+// has the table of where each rule lives.
 package reports
 
 import (
