@@ -231,8 +231,11 @@ func TestShellChoicesAreTheVocabulary(t *testing.T) {
 		t.Fatal("index.html has no language menu")
 	}
 	var langs []string
-	for _, m := range regexp.MustCompile(`<option value="([^"]*)"`).FindAllStringSubmatch(menu[1], -1) {
+	for _, m := range regexp.MustCompile(`<option value="([^"]*)" lang="([^"]*)">([^<]*)</option>`).FindAllStringSubmatch(menu[1], -1) {
 		langs = append(langs, m[1])
+		if m[2] != m[1] || m[3] != vocab.LanguageNames[m[1]] {
+			t.Errorf("the language menu shows %s as %q in lang %q, want %q", m[1], m[3], m[2], vocab.LanguageNames[m[1]])
+		}
 	}
 	if !slices.Equal(langs, vocab.Languages) {
 		t.Errorf("the language menu offers %v, the vocabulary %v", langs, vocab.Languages)

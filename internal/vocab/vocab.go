@@ -47,6 +47,19 @@ var Needs = []string{"safety", NeedMedical, "shelter", "food_money", "documents"
 // a QR poster's language, and the eight files of pb_public/i18n.
 var Languages = []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"}
 
+// LanguageNames name each of Languages in itself, as the language menu and
+// the QR pages show them.
+var LanguageNames = map[string]string{
+	"en":  "English",
+	"id":  "Bahasa Indonesia",
+	"zh":  "中文",
+	"vi":  "Tiếng Việt",
+	"th":  "ไทย",
+	"my":  "မြန်မာ",
+	"km":  "ខ្មែរ",
+	"fil": "Filipino",
+}
+
 // Genders and AgeBands are a reporter's optional answers about themselves.
 var (
 	Genders  = []string{"female", "male", "other", "unknown"}

@@ -77,6 +77,14 @@ func TestListsHaveNoRepeats(t *testing.T) {
 			seen[v] = true
 		}
 	}
+	if len(vocab.LanguageNames) != len(vocab.Languages) {
+		t.Errorf("LanguageNames names %d languages, Languages lists %d", len(vocab.LanguageNames), len(vocab.Languages))
+	}
+	for _, l := range vocab.Languages {
+		if vocab.LanguageNames[l] == "" {
+			t.Errorf("LanguageNames has no name for %s", l)
+		}
+	}
 	if slices.Contains(vocab.Nationalities, vocab.NationalityOther) {
 		t.Errorf("NationalityOther is also a code of the list")
 	}
