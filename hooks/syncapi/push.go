@@ -19,6 +19,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/hooks/reports"
+	"homeward/internal/vocab"
 )
 
 // Operation results.
@@ -415,7 +416,7 @@ func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
 	if apiErr := p.checkReporterSide(report, prep.receiptHash); apiErr != nil {
 		return rejectedWith(res, apiErr), nil
 	}
-	if rec.GetString("direction") != "staff" {
+	if rec.GetString("direction") != vocab.DirectionStaff {
 		return rejected(res, http.StatusBadRequest, "Only the embassy's replies are marked as read by the reporter.", nil), nil
 	}
 	if rec.GetBool("read_by_reporter") {
@@ -494,9 +495,9 @@ func (p *pushRun) buildReport(rec *core.Record, data map[string]any, receiptHash
 				"receipt": validation.NewError("validation_required", "A report sent without an account needs the receipt made on the phone."),
 			})
 		}
-		rec.Set("channel", "self")
+		rec.Set("channel", vocab.ChannelSelf)
 	case roleVolunteer:
-		rec.Set("channel", "volunteer")
+		rec.Set("channel", vocab.ChannelVolunteer)
 		rec.Set("volunteer", p.c.id())
 	default:
 		return router.NewForbiddenError("Only reporters and volunteers create reports.", nil)
@@ -526,12 +527,12 @@ func (p *pushRun) buildMessage(rec *core.Record, data map[string]any, receiptHas
 		if apiErr := p.checkReporterSide(report, receiptHash); apiErr != nil {
 			return apiErr
 		}
-		rec.Set("direction", "reporter")
+		rec.Set("direction", vocab.DirectionReporter)
 	case roleStaff, roleSuperuser:
 		if apiErr := mayAnswer(p.c, report); apiErr != nil {
 			return apiErr
 		}
-		rec.Set("direction", "staff")
+		rec.Set("direction", vocab.DirectionStaff)
 		if p.c.role == roleStaff {
 			rec.Set("author", p.c.id())
 		}
