@@ -91,7 +91,7 @@ func TestDocExamplesMatchTheServer(t *testing.T) {
 	}
 
 	for _, code := range []string{
-		syncapi.CodeTooManyOps, syncapi.CodePushTooLarge, syncapi.CodeBadPush, syncapi.CodeDeviceUnknown, syncapi.CodeDeviceRevoked,
+		syncapi.CodeTooManyOps, syncapi.CodeReportsLimited, syncapi.CodeCursorExpired, syncapi.CodePushTooLarge, syncapi.CodeBadPush, syncapi.CodeDeviceUnknown, syncapi.CodeDeviceRevoked,
 		syncapi.CodeDeviceExpired, syncapi.CodeNotApproved, syncapi.CodeReceiptRequired, syncapi.CodeReceiptUnknown,
 		syncapi.CodeReceiptLimited, syncapi.CodeBadCursor, syncapi.CodeReportNotSynced, syncapi.CodeUnsupportedFile,
 		syncapi.CodeFileTooLarge, syncapi.CodeTooManyFiles, syncapi.CodeUploadNotFound, syncapi.CodeUploadOffset, syncapi.CodeUploadExceeded, syncapi.CodeUploadUnsupported,

@@ -20,14 +20,15 @@ import (
 // fixture is a running server with two embassies, a volunteer and a staff
 // member for each, so tests can check that nobody sees the other side.
 type fixture struct {
-	t        testing.TB
-	srv      *testserver.Server
-	app      *tests.TestApp
-	embassy  [2]string
-	vol      [2]*core.Record
-	volToken [2]string // PocketBase login token
-	staff    [2]*core.Record
-	staffTok [2]string
+	t         testing.TB
+	srv       *testserver.Server
+	app       *tests.TestApp
+	embassy   [2]string
+	vol       [2]*core.Record
+	volToken  [2]string // PocketBase login token
+	staff     [2]*core.Record
+	staffTok  [2]string
+	tabletTok string // see tablet
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -48,6 +49,17 @@ func newFixture(t testing.TB) *fixture {
 		}
 	}
 	return f
+}
+
+// tablet returns the device credential of volunteer 0's tablet, registered
+// on first use: the caller for large batches (a phone without an account
+// may create only a handful of reports a push).
+func (f *fixture) tablet() header {
+	f.t.Helper()
+	if f.tabletTok == "" {
+		_, f.tabletTok = f.registerDevice(0)
+	}
+	return device(f.tabletTok)
 }
 
 func (f *fixture) save(coll string, data map[string]any) *core.Record {

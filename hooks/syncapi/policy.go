@@ -19,8 +19,11 @@ package syncapi
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -211,4 +214,61 @@ func mayAnswer(c caller, report *core.Record) *router.ApiError {
 		return router.NewForbiddenError("You may answer only your embassy's reports.", nil)
 	}
 	return nil
+}
+
+// limitGuestCreates holds an anonymous push to maxGuestReportCreates report
+// creates, and its address to guestCreateLimit in guestCreateWindow (see
+// the constants). A retried create counts again: the budget leaves room
+// for a phone whose answers a cut 2G link lost.
+func (a *api) limitGuestCreates(e *core.RequestEvent, ops []pushOp) error {
+	n := 0
+	for _, o := range ops {
+		if o.Kind == opCreate && o.Collection == collReports {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if n > maxGuestReportCreates {
+		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyOps,
+			fmt.Sprintf("A push without an account may carry at most %d new reports. Send half as many operations and retry.", maxGuestReportCreates))
+	}
+	if !e.App.Settings().RateLimits.Enabled {
+		return nil
+	}
+	if ok, wait := a.creates.Take(e.RealIP(), n); !ok {
+		// Logged without the address: only that it happened.
+		e.App.Logger().Warn("sync: anonymous reports limited")
+		secs := int(math.Ceil(wait.Seconds()))
+		e.Response.Header().Set("Retry-After", strconv.Itoa(secs))
+		return codedError(http.StatusTooManyRequests, CodeReportsLimited,
+			fmt.Sprintf("Many reports came from this network just now. Your report is kept on this phone and will be sent in %d minutes.", (secs+59)/60))
+	}
+	return nil
+}
+
+// owns reports whether the caller wrote rec: a report's volunteer or the
+// holder of its receipt, a message's staff author, or the reporter's side
+// of a reporter's message. Used to recognise a retried create once its
+// sync_ops row has expired (retention.go).
+func (p *pushRun) owns(rec *core.Record, receiptHash string) bool {
+	report := rec
+	if rec.Collection().Name == collMessages {
+		if rec.GetString("direction") == "staff" {
+			return p.c.role == roleStaff && rec.GetString("author") == p.c.id()
+		}
+		var err error
+		if report, err = p.tx.FindRecordById(collReports, rec.GetString("report")); err != nil {
+			return false
+		}
+	}
+	switch p.c.role {
+	case roleVolunteer:
+		return report.GetString("volunteer") == p.c.id()
+	case roleGuest:
+		h := report.GetString("receipt_hash")
+		return h != "" && h == receiptHash
+	}
+	return false
 }

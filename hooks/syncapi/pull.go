@@ -87,6 +87,13 @@ func (a *api) pull(e *core.RequestEvent) error {
 	if err != nil {
 		return codedError(http.StatusBadRequest, CodeBadCursor, "The cursor is not valid. Pull again from the start.")
 	}
+	h, err := horizon(e.App)
+	if err != nil {
+		return e.InternalServerError("Failed to read the change log.", err)
+	}
+	if after > 0 && after < h {
+		return codedError(http.StatusGone, CodeCursorExpired, "This device was away longer than the server keeps deletions. Pull again from the start; keep what is waiting to be sent.")
+	}
 	limit := defaultPullLimit
 	if s := e.Request.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -121,9 +128,17 @@ func (a *api) pull(e *core.RequestEvent) error {
 		}
 		res.Changes = append(res.Changes, ch)
 	}
+	last := after
 	if len(rows) > 0 {
-		res.Cursor = encodeCursor(rows[len(rows)-1].Seq)
+		last = rows[len(rows)-1].Seq
 	}
+	// A pull that has read everything is past the horizon too: no row of
+	// the caller's at or below it is left unread, and every later change
+	// gets a higher seq (retention never drops the newest row).
+	if !res.HasMore {
+		last = max(last, h)
+	}
+	res.Cursor = encodeCursor(last)
 	if err := touchDevice(e.App, c); err != nil {
 		e.App.Logger().Warn("sync: refresh device credential", "error", err)
 	}

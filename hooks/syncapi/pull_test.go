@@ -238,6 +238,7 @@ func TestEveryWritePathAppendsToTheChangeLog(t *testing.T) {
 func TestPullerSeesEveryChangeExactlyOnceWhileWritersPush(t *testing.T) {
 	f := newFixture(t)
 	const writers, batches, perBatch = 4, 15, 10
+	tablet := f.tablet()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -250,7 +251,7 @@ func TestPullerSeesEveryChangeExactlyOnceWhileWritersPush(t *testing.T) {
 				for i := range ops {
 					ops[i] = reportCreate(fmt.Sprintf("%d-%d", b, i), newId(), f.embassy[0], rcpt, nil)
 				}
-				f.push(nil, fmt.Sprint("writer-", w), ops)
+				f.push(tablet, fmt.Sprint("writer-", w), ops)
 			}
 		}()
 	}

@@ -89,6 +89,12 @@ func (a *api) push(e *core.RequestEvent) error {
 		return apiErr
 	}
 
+	if c.role == roleGuest {
+		if err := a.limitGuestCreates(e, req.Ops); err != nil {
+			return err
+		}
+	}
+
 	run := &pushRun{api: a, e: e, c: c}
 	run.device, run.opKey = opKeys(a, c, req.Device)
 	if h := e.Request.Header.Get(HeaderReceipt); h != "" {
@@ -340,6 +346,15 @@ func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) 
 	if err != nil {
 		return res, fmt.Errorf("read existing record: %w", err)
 	}
+	// Past retention the first create's row is gone (retention.go): the
+	// owner sending the same client-made id again is the same op.
+	if forgotten, err := p.createForgotten(op.Collection, op.Id); err != nil {
+		return res, err
+	} else if forgotten && p.owns(existing, prep.receiptHash) {
+		p.remember(prep, existing.Id, existing.GetInt("version"))
+		res.Status, res.Version = StatusDuplicate, existing.GetInt("version")
+		return res, nil
+	}
 	res.Status = StatusConflict
 	res.Version = existing.GetInt("version")
 	res.Error = codedError(http.StatusConflict, ConflictIdTaken, "A record with this id already exists with other content.")
@@ -347,6 +362,21 @@ func (p *pushRun) createExisting(res opResult, prep prepared) (opResult, error) 
 		res.Server = p.view(existing)
 	}
 	return res, nil
+}
+
+// createForgotten reports whether sync_ops no longer holds any create of
+// the record (dropped by retention, or the record was made another way).
+func (p *pushRun) createForgotten(coll, id string) (bool, error) {
+	if _, ok := p.created[coll+"/"+id]; ok {
+		return false, nil // created earlier in this push
+	}
+	var n int
+	err := p.tx.DB().Select("count(*)").From("sync_ops").
+		Where(dbx.HashExp{"collection": coll, "record": id, "kind": opCreate}).Row(&n)
+	if err != nil {
+		return false, fmt.Errorf("read first create: %w", err)
+	}
+	return n == 0, nil
 }
 
 func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {

@@ -22,13 +22,13 @@ func TestPushIsIdempotentOver1000Ops(t *testing.T) {
 		ops[i] = reportCreate(fmt.Sprintf("op-%d", i), newId(), f.embassy[0], rcpt, nil)
 	}
 
-	first := f.push(nil, "phone-1", ops)
+	first := f.push(f.tablet(), "tablet-1", ops)
 	for i, r := range first.Results {
 		if r.Status != "applied" || r.Version != 1 || r.Id != ops[i]["id"] {
 			t.Fatalf("op %d: %+v, want applied version 1", i, r)
 		}
 	}
-	again := f.push(nil, "phone-1", ops)
+	again := f.push(f.tablet(), "tablet-1", ops)
 	for i, r := range again.Results {
 		if r.Status != "duplicate" || r.Id != ops[i]["id"] || r.Version != 1 {
 			t.Fatalf("resent op %d: %+v, want duplicate", i, r)
@@ -192,12 +192,13 @@ func TestConcurrentPushesOfTheSameBatchApplyEachOpOnce(t *testing.T) {
 		ops[i] = reportCreate(fmt.Sprintf("op-%d", i), newId(), f.embassy[0], rcpt, nil)
 	}
 	answers := make([]pushAnswer, 2)
+	tablet := f.tablet()
 	var wg sync.WaitGroup
 	for i := range answers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers[i] = f.push(nil, "same-phone", ops)
+			answers[i] = f.push(tablet, "same-tablet", ops)
 		}()
 	}
 	wg.Wait()

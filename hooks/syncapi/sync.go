@@ -38,12 +38,13 @@ const (
 // Error codes sent in an error answer's data.code, so a client can act on
 // them without parsing the message.
 const (
-	CodeTooManyOps        = "too_many_ops"   // 413: halve the batch and retry
-	CodePushTooLarge      = "push_too_large" // 413: halve the batch and retry
-	CodeBadPush           = "bad_push"       // 400: the body is not a push; do not retry as is
-	CodeDeviceUnknown     = "device_unknown" // 401: log in and register the device again
-	CodeDeviceRevoked     = "device_revoked" // 401: log in and register the device again; keep the outbox
-	CodeDeviceExpired     = "device_expired" // 401: log in and register the device again; keep the outbox
+	CodeTooManyOps        = "too_many_ops"         // 413: halve the batch and retry
+	CodeReportsLimited    = "reports_rate_limited" // 429: keep the outbox; retry after Retry-After seconds
+	CodePushTooLarge      = "push_too_large"       // 413: halve the batch and retry
+	CodeBadPush           = "bad_push"             // 400: the body is not a push; do not retry as is
+	CodeDeviceUnknown     = "device_unknown"       // 401: log in and register the device again
+	CodeDeviceRevoked     = "device_revoked"       // 401: log in and register the device again; keep the outbox
+	CodeDeviceExpired     = "device_expired"       // 401: log in and register the device again; keep the outbox
 	CodeNotApproved       = "volunteer_not_approved"
 	CodeReceiptRequired   = "receipt_required"     // 401: pull needs X-Receipt, a device credential or a login
 	CodeReceiptUnknown    = "receipt_unknown"      // 404: no report has this receipt (yet)
@@ -76,6 +77,25 @@ const (
 	receiptGuessWindow = time.Minute
 )
 
+// Limits on the reports anonymous phones create, against a flood of fake
+// reports burying the real ones. A reporter's phone holds a handful of
+// reports at most (their own, perhaps a friend's, written while offline),
+// so a push without an account carries at most maxGuestReportCreates
+// creates of reports (413 too_many_ops: the phone halves its batch, as for
+// any too-large push). One address may create guestCreateLimit reports in
+// guestCreateWindow (429 reports_rate_limited, with Retry-After): enough
+// for a shelter's Wi-Fi with sixty people reporting at once, while a
+// flood from one address is held to 360 an hour instead of the 60,000 a
+// minute that 60 pushes of 1,000 ops would be. Volunteers and staff sign
+// in and are not limited this way; other addresses are not slowed. The
+// address throttle is off when the app's rate limits are (as PocketBase's
+// own are), for load tests on one address.
+const (
+	maxGuestReportCreates = 5
+	guestCreateLimit      = 60
+	guestCreateWindow     = 10 * time.Minute
+)
+
 // api holds what the handlers share: the receipt hasher and the in-memory
 // guess limiter. It is made once per app in Register.
 //
@@ -86,14 +106,19 @@ const (
 type api struct {
 	receipts receipts.Keys
 	guesses  *addrlimit.Limiter
+	creates  *addrlimit.Limiter // anonymous report creates per address
 	uploads  *uploads
 }
 
 // Register binds the sync API routes and the change log hooks to app.
 func Register(app core.App) error {
 	registerChangeLog(app)
+	registerRetention(app)
 
-	a := &api{guesses: addrlimit.New(receiptGuessLimit, receiptGuessWindow)}
+	a := &api{
+		guesses: addrlimit.New(receiptGuessLimit, receiptGuessWindow),
+		creates: addrlimit.New(guestCreateLimit, guestCreateWindow),
+	}
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// The data dir exists only once the app has bootstrapped, so the
 		// receipt key is read here rather than in Register.

@@ -36,6 +36,32 @@ func (l *Limiter) Hit(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
+	c := l.current(key, now)
+	c.n++
+	return c.n > l.max
+}
+
+// Take counts n events from key if they fit in key's window, and reports
+// whether they did; when they do not, nothing is counted and wait is how
+// long until the window starts again (at least a second). It is for
+// limits on amounts, such as the reports one address creates, where a
+// request either fits whole or waits.
+func (l *Limiter) Take(key string, n int) (ok bool, wait time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	c := l.current(key, now)
+	if c.n+n > l.max {
+		return false, max(time.Second, c.start.Add(l.window).Sub(now))
+	}
+	c.n += n
+	return true, 0
+}
+
+// current returns key's count in the window now falls in, starting a new
+// window when the last one has passed. Past a sweepAt keys, expired ones
+// are dropped first. l.mu must be held.
+func (l *Limiter) current(key string, now time.Time) *count {
 	if len(l.hits) >= sweepAt {
 		for k, c := range l.hits {
 			if now.Sub(c.start) > l.window {
@@ -48,6 +74,5 @@ func (l *Limiter) Hit(key string) bool {
 		c = &count{start: now}
 		l.hits[key] = c
 	}
-	c.n++
-	return c.n > l.max
+	return c
 }

@@ -40,3 +40,33 @@ func TestLimiterForgetsExpiredAddressesUnderAScan(t *testing.T) {
 		t.Fatalf("%d addresses kept after their windows passed, want 1", n)
 	}
 }
+
+func TestTakeCountsAmountsThatFitWhole(t *testing.T) {
+	l := New(10, time.Hour)
+	if ok, _ := l.Take("a", 6); !ok {
+		t.Fatal("6 of 10 refused")
+	}
+	ok, wait := l.Take("a", 5)
+	if ok {
+		t.Fatal("6 + 5 of 10 allowed")
+	}
+	if wait < 59*time.Minute || wait > time.Hour {
+		t.Fatalf("wait %v, want the rest of the hour", wait)
+	}
+	// The refused 5 were not counted: 4 more still fit, then nothing.
+	if ok, _ := l.Take("a", 4); !ok {
+		t.Fatal("a refused amount was counted")
+	}
+	if ok, _ := l.Take("a", 1); ok {
+		t.Fatal("the window's 11th allowed")
+	}
+	if ok, _ := l.Take("b", 10); !ok {
+		t.Fatal("another address shares the first one's count")
+	}
+	l = New(1, time.Millisecond)
+	l.Take("a", 1)
+	time.Sleep(5 * time.Millisecond)
+	if ok, _ := l.Take("a", 1); !ok {
+		t.Fatal("a new window still counts the old amount")
+	}
+}

@@ -43,23 +43,28 @@
     return Math.round(d / 2 + Math.random() * d / 2);
   }
 
-  // failed records a failed try of ops and schedules the next one.
-  async function failed(ops, now) {
+  // failed records a failed try of ops and schedules the next one, not
+  // before notBefore (ms since the epoch; 0 for none) when the server said
+  // when to come back (Retry-After).
+  async function failed(ops, now, notBefore) {
     for (const o of ops) {
       const cur = await db.get('outbox', o.op);
       if (!cur) continue; // acknowledged meanwhile
       cur.attempts++;
-      cur.nextAt = now + backoff(cur.attempts);
+      cur.notBefore = notBefore || 0;
+      cur.nextAt = Math.max(now + backoff(cur.attempts), cur.notBefore);
       await db.put('outbox', cur);
     }
   }
 
   // retryNow clears the backoff of every operation, for a "Send now" tap or
-  // when the network comes back.
+  // when the network comes back; a time the server asked for still holds.
   async function retryNow() {
+    const now = Date.now();
     for (const o of await list()) {
-      if (o.nextAt) {
-        o.nextAt = 0;
+      const hold = o.notBefore > now ? o.notBefore : 0;
+      if (o.nextAt !== hold) {
+        o.nextAt = hold;
         await db.put('outbox', o);
       }
     }

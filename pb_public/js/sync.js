@@ -203,7 +203,8 @@
       throw new AuthError('credential refused');
     }
     if (!res.ok) {
-      await retryLater(ops);
+      // 429 (many reports from this network) and 503 say when to come back.
+      await retryLater(ops, retryAfter(res));
       throw new Error('push failed: ' + res.status);
     }
     const body = await res.json();
@@ -233,9 +234,15 @@
     return w;
   }
 
-  async function retryLater(ops) {
-    await outbox.failed(ops, Date.now());
+  async function retryLater(ops, notBefore) {
+    await outbox.failed(ops, Date.now(), notBefore || 0);
     await markReports(ops, 'failed');
+  }
+
+  // retryAfter is the time an answer's Retry-After (in seconds) names, or 0.
+  function retryAfter(res) {
+    const s = parseInt(res.headers.get('Retry-After') || '', 10);
+    return s > 0 ? Date.now() + s * 1000 : 0;
   }
 
   async function markReports(ops, state) {
@@ -423,10 +430,18 @@
   async function pull(scope, hdrs) {
     const key = 'cursor:' + scope;
     let cursor = (await db.get('meta', key)) || '';
+    let seen = null; // ids a fresh start has pulled, after a 410
     for (let i = 0; i < 1000; i++) {
       const res = await fetch(PULL + '?cursor=' + encodeURIComponent(cursor) + '&limit=' + PULL_LIMIT, {
         headers: hdrs, credentials: 'omit', cache: 'no-store',
       });
+      if (res.status === 410 && !seen) {
+        // cursor_expired: away longer than the server keeps deletions. Pull
+        // everything again; what the fresh pull does not name was deleted.
+        cursor = '';
+        seen = new Set();
+        continue;
+      }
       if (res.status === 401 && scope === 'volunteer') {
         await db.put('meta', true, 'relogin');
         emit('relogin');
@@ -438,10 +453,31 @@
         throw err;
       }
       const body = await res.json();
-      for (const c of body.changes || []) await apply(c, scope);
+      for (const c of body.changes || []) {
+        if (seen) seen.add(c.id);
+        await apply(c, scope);
+      }
       cursor = body.cursor || cursor;
       await db.put('meta', cursor, key);
-      if (!body.has_more) return;
+      if (!body.has_more) {
+        if (seen) await closeUnseen(scope, seen);
+        return;
+      }
+    }
+  }
+
+  // closeUnseen marks closed, as a tombstone would, the sent reports of
+  // scope that a fresh pull did not name: the server deleted them while
+  // this phone was away.
+  async function closeUnseen(scope, seen) {
+    for (const rec of await db.all('reports')) {
+      if (rec.state !== 'sent' || seen.has(rec.id)) continue;
+      const mine = scope === 'volunteer' ? rec.channel === 'volunteer'
+        : rec.receipt && normalizeReceipt(rec.receipt) === scope.slice(2);
+      if (mine) {
+        rec.status = 'closed';
+        await db.put('reports', rec);
+      }
     }
   }
 
