@@ -147,7 +147,7 @@ func anonymousSync(t *testing.T, base string, header map[string]string) {
 	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Items) == 0 {
 		t.Fatalf("embassies: %v %s", err, body)
 	}
-	const receipt = "4821 0937 5512 8064 2290"
+	const receipt = "4821 0937 5512 8064 2296"
 	const report = "ipprobereport0000001"
 	push := `{"device":"probe-phone","ops":[` +
 		`{"op":"o1","kind":"create","collection":"reports","id":"` + report + `","receipt":"` + receipt + `",` +

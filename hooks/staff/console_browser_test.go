@@ -126,7 +126,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("the reply is not read yet", `[...document.querySelectorAll('.bubble.from-staff')].some((b) => b.textContent.includes('Not read yet'))`)
 	// The reporter's phone shows the reply and says so through sync, with
 	// its receipt; the open report shows it without a reload.
-	const code = "4821 0937 5512 8064 2290"
+	const code = "4821 0937 5512 8064 2296"
 	keys, err := receipts.Load(app.DataDir())
 	if err != nil {
 		t.Fatal(err)

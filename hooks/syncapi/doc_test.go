@@ -72,7 +72,7 @@ func TestDocExamplesMatchTheServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(sub(blocks["pull-response"])), &wantPull); err != nil {
 		t.Fatal("pull-response block:", err)
 	}
-	if status := f.call(http.MethodGet, "/api/sync/pull?limit=100", receipt("4821 0937 5512 8064 2290"), nil, &gotPull); status != 200 {
+	if status := f.call(http.MethodGet, "/api/sync/pull?limit=100", receipt("4821 0937 5512 8064 2296"), nil, &gotPull); status != 200 {
 		t.Fatalf("documented pull: %d", status)
 	}
 	if len(gotPull.Changes) != len(wantPull.Changes) || gotPull.HasMore != wantPull.HasMore {

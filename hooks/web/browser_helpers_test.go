@@ -38,6 +38,7 @@ type liveServer struct {
 	maxOps   atomic.Int32 // when > 0, larger pushes get 413 before the app sees them
 	tooLarge atomic.Int32 // pushes refused that way
 	largest  atomic.Int32 // most ops in a push let through
+	pulls    atomic.Int32 // pull requests seen
 }
 
 func startLive(t *testing.T) *liveServer {
@@ -72,6 +73,9 @@ func (s *liveServer) serve(ln net.Listener) {
 }
 
 func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/sync/pull" {
+		s.pulls.Add(1)
+	}
 	if limit := s.maxOps.Load(); limit > 0 && r.URL.Path == "/api/sync/push" && !s.withinOps(r, int(limit)) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusRequestEntityTooLarge)

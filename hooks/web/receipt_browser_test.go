@@ -26,7 +26,7 @@ import (
 func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	srv := testserver.Start(t, testserver.NewApp(t, false))
 	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	const code, reportId, replyId = "48210937551280642290", "receiptbrowser000001", "replybrowser001"
+	const code, reportId, replyId = "48210937551280642296", "receiptbrowser000001", "replybrowser001"
 	push := map[string]any{"device": "phone", "ops": []map[string]any{{
 		"op": "1", "kind": "create", "collection": "reports", "id": reportId, "receipt": code,
 		"data": map[string]any{"embassy": embassy, "people_count": 1, "message": "help"},
@@ -86,7 +86,7 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(srv.URL+"/"))
 	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
 
-	typed := "４８２１\u3000０９３７\u3000５５１２\u3000８０６４\u3000２２９０"
+	typed := "４８２１\u3000０９３７\u3000５５１２\u3000８０６４\u3000２２９６"
 	do(t, ctx,
 		chromedp.Click(chromedp.CSS(`[data-go="follow"]`)),
 		chromedp.WaitVisible(chromedp.ID("fu-code")),
@@ -95,7 +95,7 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	)
 	waitFor(t, ctx, "the reply on the follow-up screen",
 		`!document.getElementById('fu-result').hidden && document.getElementById('fu-messages').textContent.includes('We will call you tomorrow.')`)
-	if v := eval[string](t, ctx, `document.getElementById('fu-code').value`); v != "4821 0937 5512 8064 2290" {
+	if v := eval[string](t, ctx, `document.getElementById('fu-code').value`); v != "4821 0937 5512 8064 2296" {
 		t.Errorf("the typed code is shown back as %q", v)
 	}
 

@@ -15,10 +15,12 @@ import (
 	"unicode/utf8"
 )
 
-// Digits is the length of a receipt code: 20 decimal digits are
-// about 66 bits, written as five groups of four ("4821 0937 5512 8064
-// 2290"). Digits survive being copied by hand in any of the app's
-// languages, and are easy to read out over a phone.
+// Digits is the length of a receipt code, written as five groups of four
+// ("4821 0937 5512 8064 2296"). Digits survive being copied by hand in any
+// of the app's languages, and are easy to read out over a phone. Receipts
+// made since the check digit are 19 random digits (about 63 bits) and a
+// Damm check digit (see Checks); older ones are 20 random digits (about 66
+// bits). The server accepts both.
 const Digits = 20
 
 // receiptKeyFile holds the server secret that keys receipt hashes. It lives

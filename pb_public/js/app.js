@@ -9,7 +9,7 @@ import { NEEDS, NATIONALITY_OTHER } from './vocabulary.js';
 // The store, the queue and the sender are classic scripts the service
 // worker shares (see db.js); index.html loads them before this module.
 const { db, outbox, sync } = self.homeward;
-const { newId, newReceipt, normalizeReceipt, groupReceipt } = self.homeward.ids;
+const { newId, newReceipt, normalizeReceipt, groupReceipt, receiptChecks } = self.homeward.ids;
 
 // CONSENT_VERSION names the consent wording shown in this release; staff
 // see which wording a person agreed to.
@@ -541,12 +541,25 @@ function wire() {
   $('follow-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const code = normalizeReceipt($('fu-code').value);
+    $('fu-older').hidden = true;
     if (!code) {
       $('fu-note').textContent = i18n.t('fu.bad');
       return;
     }
     $('fu-code').value = groupReceipt(code);
+    if (!receiptChecks(code)) {
+      // Caught on the phone, before any request: one wrong digit or two
+      // swapped. A code made before receipts had a check digit may fail
+      // too, so the person can still look it up.
+      $('fu-note').textContent = i18n.t('fu.typo');
+      $('fu-older').hidden = false;
+      return;
+    }
     openFollow(code);
+  });
+  $('fu-older').addEventListener('click', () => {
+    $('fu-older').hidden = true;
+    openFollow(normalizeReceipt($('fu-code').value));
   });
   $('reply-form').addEventListener('submit', reply);
   $('neutral').addEventListener('change', (e) => {
