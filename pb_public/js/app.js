@@ -297,7 +297,7 @@ async function submit(ev) {
     ['outbox', outbox.entry('create', 'reports', id, data, normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
-    entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), state: 'waiting' }]);
+    entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), size: f.blob.size, state: 'waiting' }]);
   }
   await db.putMany(entries);
   askBackgroundSync();
@@ -353,8 +353,15 @@ export function fillList(ul, reps, files, msgs) {
     li.appendChild(el('span', 'when', ' ' + new Date(r.createdAt).toLocaleString(i18n.lang())));
     const st = el('p', 'state state-' + (r.state || 'saved'), stateText(r));
     li.appendChild(st);
-    const waiting = files.filter((f) => f.report === r.id && f.state !== 'sent' && f.state !== 'rejected').length;
-    if (waiting) li.appendChild(el('p', 'hint', i18n.t('s.files_wait', { n: waiting })));
+    const mineFiles = files.filter((f) => f.report === r.id);
+    const waiting = mineFiles.filter((f) => f.state !== 'sent' && f.state !== 'rejected');
+    if (waiting.length) li.appendChild(el('p', 'hint', i18n.t('s.files_wait', { n: waiting.length })));
+    // Each photo or voice note's own progress, as its chunks arrive.
+    mineFiles.forEach((f, i) => {
+      if (f.state === 'sent' || f.state === 'rejected' || !f.sent || !f.size) return;
+      const p = Math.min(99, Math.floor(f.sent * 100 / f.size));
+      li.appendChild(el('p', 'hint file-progress', i18n.t('s.file_progress', { i: i + 1, n: mineFiles.length, p })));
+    });
     const refused = files.filter((f) => f.report === r.id && f.state === 'rejected').length;
     if (refused) li.appendChild(el('p', 'hint state-rejected files-refused', i18n.t('s.files_refused', { n: refused })));
     if (r.status) li.appendChild(el('p', 'status', i18n.t('st.label') + ': ' + i18n.t('status.' + r.status)));
@@ -569,6 +576,10 @@ function wire() {
   $('erase').addEventListener('click', eraseAll);
   $('send-now').addEventListener('click', sendNow);
   window.addEventListener('online', sendNow);
+  window.addEventListener('offline', () => {
+    $('net').textContent = i18n.t('s.offline');
+    $('net').hidden = false;
+  });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) trySync(); });
   sync.events.addEventListener('change', () => render());
   sync.events.addEventListener('progress', onProgress);

@@ -167,6 +167,7 @@
   // was halved after a 413 or a 400).
   async function pushBatch(ops, auth) {
     await markReports(ops, 'sending');
+    emit('change'); // "Sending…" while the push is in flight
     let res;
     try {
       const hdrs = Object.assign({ 'Content-Type': 'application/json' }, await headers(auth));
@@ -213,6 +214,7 @@
       const r = results.find((x) => x.op === ops[i].op) || results[i];
       if (r) await settle(ops[i], r);
     }
+    emit('change'); // "Sent to the embassy" now, before any photo goes
     if (batch < MAX_BATCH) batch = Math.min(MAX_BATCH, batch * 2);
     return ops.length;
   }
