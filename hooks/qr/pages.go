@@ -166,6 +166,20 @@ func messagingHref(text string) template.URL {
 	return ""
 }
 
+// enrichMessagingHref adds messaging_href to an embassy as the records API
+// returns it: the tap target of its messaging contact, built by the same
+// rule as the contact page's (messagingHref), so the reporter app links it
+// the same way. Demo embassies get none: their numbers are not real.
+func enrichMessagingHref(e *core.RecordEnrichEvent) error {
+	href := ""
+	if !e.Record.GetBool("demo") {
+		href = string(messagingHref(e.Record.GetString("messaging")))
+	}
+	e.Record.WithCustomData(true)
+	e.Record.Set("messaging_href", href)
+	return e.Next()
+}
+
 // contactPage is the data of contact.html.
 type contactPage struct {
 	page

@@ -39,6 +39,7 @@ func Register(app core.App) error {
 		return err
 	}
 	app.OnRecordCreate("qr_links").BindFunc(setDefaultExpiry)
+	app.OnRecordEnrich("embassies").BindFunc(enrichMessagingHref)
 	app.OnRecordCreateRequest("qr_links").BindFunc(setCreatedBy)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if _, err := KeyringFor(se.App).Current(); err != nil {

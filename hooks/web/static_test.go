@@ -253,3 +253,34 @@ func TestShellChoicesAreTheVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// TestStylesheetsNameFontsForEveryScript: every stylesheet's font list
+// names, before the generic family, fonts phones ship for Thai, Burmese and
+// Khmer (Android's Noto, Windows' own), and none downloads a web font: on
+// 2G a font download would hold the text back, and a script without a
+// named font may fall back to boxes on some phones.
+func TestStylesheetsNameFontsForEveryScript(t *testing.T) {
+	stack := regexp.MustCompile(`font(?:-family)?:\s*(?:[0-9]+px/[0-9.]+\s+)?(system-ui[^;]*);`)
+	for _, name := range []string{"css/app.css", "css/contact.css", "css/poster.css", "staff/staff.css"} {
+		css := publicFile(t, name)
+		if strings.Contains(css, "@font-face") || strings.Contains(css, "url(") && strings.Contains(css, ".woff") {
+			t.Errorf("%s downloads a web font", name)
+		}
+		m := stack.FindStringSubmatch(css)
+		if m == nil {
+			t.Errorf("%s names no font list", name)
+			continue
+		}
+		for _, script := range []struct{ name, fonts string }{
+			{"Thai", `"Noto Sans Thai" "Leelawadee UI"`},
+			{"Burmese", `"Noto Sans Myanmar" "Myanmar Text"`},
+			{"Khmer", `"Noto Sans Khmer" "Khmer UI"`},
+		} {
+			for _, f := range strings.Split(script.fonts, `" "`) {
+				if !strings.Contains(m[1], `"`+strings.Trim(f, `"`)+`"`) {
+					t.Errorf("%s names no %s font %s", name, script.name, f)
+				}
+			}
+		}
+	}
+}

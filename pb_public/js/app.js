@@ -102,7 +102,12 @@ function renderEmbassies() {
   const box = $('embassies');
   box.textContent = '';
   $('contacts-note').textContent = i18n.t(state.embassies.length ? 'home.contacts_offline' : 'home.contacts_none');
-  const list = state.embassies.slice();
+  // The embassies that answer in the phone's language first (a Burmese
+  // phone lists Myanmar's first), then the others; a poster's embassy
+  // before all.
+  const lang = i18n.lang();
+  const speaks = (e) => (e.languages || []).indexOf(lang) >= 0;
+  const list = state.embassies.filter(speaks).concat(state.embassies.filter((e) => !speaks(e)));
   const pre = embassyBySlug(state.preset);
   if (pre) list.splice(list.indexOf(pre), 1), list.unshift(pre);
   for (const e of list) box.appendChild(card(e, e === pre));
@@ -119,16 +124,18 @@ function card(e, open) {
   d.open = open;
   d.appendChild(el('summary', '', e.name));
   if (e.demo) d.appendChild(el('p', 'demo', i18n.t('emb.demo')));
-  const rows = [['emb.hotline', e.hotline, 'tel:'], ['emb.messaging', e.messaging], ['emb.email', e.email, 'mailto:'],
+  // The messaging contact links as on the contact page: the server builds
+  // its tap target by the same rule (messaging_href).
+  const rows = [['emb.hotline', e.hotline, 'tel:'], ['emb.messaging', e.messaging, '', e.messaging_href], ['emb.email', e.email, 'mailto:'],
     ['emb.address', e.address], ['emb.hours', e.hours], ['emb.bring', e.what_to_bring], ['', e.notes]];
   const dl = el('dl');
-  for (const [k, v, scheme] of rows) {
+  for (const [k, v, scheme, href] of rows) {
     if (!v) continue;
     if (k) dl.appendChild(el('dt', '', i18n.t(k)));
     const dd = el('dd');
-    if (scheme && !e.demo) {
+    if ((scheme || href) && !e.demo) {
       const a = el('a', 'big-link', v);
-      a.href = scheme + v.replace(/[^+0-9@.a-zA-Z_-]/g, '');
+      a.href = href || scheme + v.replace(/[^+0-9@.a-zA-Z_-]/g, '');
       dd.appendChild(a);
     } else dd.textContent = v;
     dl.appendChild(dd);
@@ -424,6 +431,8 @@ function renderFollow(reps, msgs) {
     const li = el('li', 'msg msg-' + m.direction);
     li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
     li.appendChild(el('span', '', m.body));
+    const at = Date.parse(String(m.created).replace(' ', 'T'));
+    if (at) li.appendChild(el('time', 'when', ' ' + new Date(at).toLocaleString(i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' })));
     if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
     ul.appendChild(li);
   }
