@@ -14,6 +14,7 @@ import (
 	"homeward/hooks/limits"
 	"homeward/hooks/privacy"
 	"homeward/hooks/qr"
+	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
 	"homeward/hooks/setup"
 	"homeward/hooks/staff"
@@ -48,6 +49,7 @@ func Register(app core.App, cfg Config) error {
 		privacy.Register,
 		limits.Register,
 		reports.Register,
+		reportindex.Register,
 		syncapi.Register,
 		staff.Register,
 		qr.Register,

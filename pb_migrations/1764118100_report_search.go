@@ -9,7 +9,9 @@ import (
 // filters an index of their own: a side table of (report, need) pairs for
 // the need filter, and an FTS5 index for the text search. Both are kept in
 // step with reports by triggers, so every write path (the records API,
-// sync push, hooks, raw SQL) updates them in the same transaction.
+// sync push, hooks, raw SQL) updates them in the same transaction. Since
+// 1764120100 a new report is indexed by hooks/reportindex instead of the
+// insert triggers made here; the update and delete triggers stay.
 //
 // The search index uses FTS5's trigram tokenizer: it matches any substring
 // of three or more characters, so Thai, Khmer and Burmese text, written

@@ -7,38 +7,71 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/hooks/reportindex"
 )
 
 // TestReportIndexesSurviveACollectionChange: the dashboard adds and renames
-// fields with ALTER TABLE, which keeps the triggers that fill report_needs
-// and report_search working on the renamed columns.
+// fields with ALTER TABLE. An added field changes nothing; SQLite rewrites
+// the update triggers of report_needs and report_search for a renamed
+// column, and a new report, indexed from Go by the column's name
+// (hooks/reportindex), is refused with an error rather than stored
+// unindexed.
 func TestReportIndexesSurviveACollectionChange(t *testing.T) {
 	app := newTestApp(t)
+	if err := reportindex.Register(app); err != nil {
+		t.Fatal(err)
+	}
+	emb := saveEmbassy(t, app)
+	newReport := func(data map[string]any) (*core.Record, error) {
+		r := core.NewRecord(mustCollection(t, app, "reports"))
+		r.Load(map[string]any{"embassy": emb.Id, "status": "new", "people_count": 1, "channel": "self", "needs": []string{"medical"}})
+		r.Load(data)
+		return r, app.Save(r)
+	}
 
-	col, err := app.FindCollectionByNameOrId("reports")
+	col := mustCollection(t, app, "reports")
+	col.Fields.Add(&core.TextField{Name: "added_later"})
+	if err := app.Save(col); err != nil {
+		t.Fatalf("save reports with a new field: %v", err)
+	}
+	r, err := newReport(map[string]any{"current_location": "near the river", "added_later": "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	col.Fields.Add(&core.TextField{Name: "added_later"})
-	col.Fields.GetByName("current_location").SetName("location_now")
-	if err := app.Save(col); err != nil {
-		t.Fatalf("save reports with a new and a renamed field: %v", err)
-	}
-
-	emb := saveEmbassy(t, app)
-	r := core.NewRecord(col)
-	r.Load(map[string]any{"embassy": emb.Id, "status": "new", "people_count": 1, "channel": "self",
-		"needs": []string{"medical"}, "location_now": "near the river"})
-	if err := app.Save(r); err != nil {
-		t.Fatal(err)
-	}
-
 	var needs, found int
 	app.DB().Select("count(*)").From("report_needs").Where(dbx.HashExp{"report": r.Id, "need": "medical"}).Row(&needs)
 	app.DB().NewQuery(`SELECT count(*) FROM report_search_rows s JOIN report_search f ON f.rowid = s.n
 		WHERE s.report = {:id} AND report_search MATCH '"river"'`).Bind(dbx.Params{"id": r.Id}).Row(&found)
 	if needs != 1 || found != 1 {
 		t.Fatalf("report_needs has %d rows, the search finds %d; want 1 and 1", needs, found)
+	}
+
+	col = mustCollection(t, app, "reports")
+	col.Fields.GetByName("current_location").SetName("location_now")
+	if err := app.Save(col); err != nil {
+		t.Fatalf("save reports with a renamed field: %v", err)
+	}
+	r, err = app.FindRecordById("reports", r.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Set("location_now", "at the bus station")
+	if err := app.Save(r); err != nil {
+		t.Fatalf("update after the rename: %v", err)
+	}
+	app.DB().NewQuery(`SELECT count(*) FROM report_search_rows s JOIN report_search f ON f.rowid = s.n
+		WHERE s.report = {:id} AND report_search MATCH '"station"'`).Bind(dbx.Params{"id": r.Id}).Row(&found)
+	if found != 1 {
+		t.Fatalf("the update trigger did not follow the renamed column: the search finds %d, want 1", found)
+	}
+	if _, err := newReport(map[string]any{"location_now": "by the sea"}); err == nil || !strings.Contains(err.Error(), "current_location") {
+		t.Fatalf("a new report after renaming an indexed field: %v, want an error naming the column", err)
+	}
+	var reports int
+	app.DB().Select("count(*)").From("reports").Row(&reports)
+	if reports != 1 {
+		t.Fatalf("%d reports stored, want only the first", reports)
 	}
 }
 
@@ -78,6 +111,9 @@ func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
 // alone; changing the text re-indexes it.
 func TestReportIndexesSkipUnchangedText(t *testing.T) {
 	app := newTestApp(t)
+	if err := reportindex.Register(app); err != nil {
+		t.Fatal(err)
+	}
 	for _, trigger := range []string{"report_needs_update", "report_search_update"} {
 		var sql string
 		app.DB().NewQuery("SELECT sql FROM sqlite_master WHERE name = {:n}").Bind(dbx.Params{"n": trigger}).Row(&sql)

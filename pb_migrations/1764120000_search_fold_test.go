@@ -6,6 +6,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/text/unicode/norm"
+
+	"homeward/hooks/reportindex"
 )
 
 // migration returns one of Homeward's migrations by its file name.
@@ -25,9 +27,11 @@ func migration(t testing.TB, file string) *core.Migration {
 // by its composed lower-case spelling, as is one stored after it.
 func TestSearchIndexHoldsFoldedTextOfOldAndNewReports(t *testing.T) {
 	app := newTestApp(t)
-	mig := migration(t, "1764120000_search_fold.go")
-	if err := mig.Down(app); err != nil {
-		t.Fatal(err)
+	mig, inserts := migration(t, "1764120000_search_fold.go"), migration(t, "1764120100_report_index_inserts.go")
+	for _, m := range []*core.Migration{inserts, mig} {
+		if err := m.Down(app); err != nil {
+			t.Fatal(err)
+		}
 	}
 	emb := saveEmbassy(t, app)
 	save := func(msg string) string {
@@ -39,7 +43,13 @@ func TestSearchIndexHoldsFoldedTextOfOldAndNewReports(t *testing.T) {
 		return r.Id
 	}
 	old := save(norm.NFD.String("CHÚNG TÔI Ở HÀ NỘI"))
-	if err := mig.Up(app); err != nil {
+	for _, m := range []*core.Migration{mig, inserts} {
+		if err := m.Up(app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// New reports are indexed by the binary's record hook from here on.
+	if err := reportindex.Register(app); err != nil {
 		t.Fatal(err)
 	}
 	recent := save(norm.NFD.String("Gần BẾN XE Mỹ Đình"))

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pocketbase/dbx"
 )
 
 // The emulated 2G link: this kernel has no netem, so a userspace proxy on
@@ -157,6 +159,7 @@ func (b *bench) slowLink() {
 		requests, attempts int
 	}
 	var runs []run
+	var sent []string // the ids of every report sent, to count them on the server
 	for _, mode := range []string{"one POST per report", "one gzipped push", "one gzipped push, first attempt cut"} {
 		l, err := newLink(strings.TrimPrefix(b.url, "http://"))
 		if err != nil {
@@ -167,6 +170,9 @@ func (b *bench) slowLink() {
 		}
 		client := &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 		ops := b.pushOps(slowReports)
+		for _, o := range ops {
+			sent = append(sent, o["id"].(string))
+		}
 		bodies := [][]map[string]any{ops}
 		if mode == "one POST per report" {
 			bodies = nil
@@ -190,10 +196,17 @@ func (b *bench) slowLink() {
 		client.CloseIdleConnections()
 	}
 
-	var stored int
-	b.app.DB().NewQuery("SELECT COUNT(*) FROM reports WHERE id IN (SELECT record FROM sync_ops WHERE device = 'g:slowlink')").Row(&stored)
-	var ops int
-	b.app.DB().NewQuery("SELECT COUNT(*) FROM sync_ops WHERE device = 'g:slowlink'").Row(&ops)
+	// An anonymous phone's ops are stored under keyed hashes, not its
+	// device id: count them by the reports they created.
+	ids, _ := json.Marshal(sent)
+	var stored, ops int
+	err := b.app.DB().NewQuery(`SELECT
+		(SELECT COUNT(*) FROM reports WHERE id IN (SELECT value FROM json_each({:ids}))),
+		(SELECT COUNT(*) FROM sync_ops WHERE collection = 'reports' AND record IN (SELECT value FROM json_each({:ids})))`).
+		Bind(dbx.Params{"ids": string(ids)}).Row(&stored, &ops)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// The bound for moving these reports at all: push's own bytes at the
 	// link rate (the answer cannot start before the request has arrived,

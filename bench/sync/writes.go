@@ -125,8 +125,8 @@ func (b *bench) writeRound(su string, restBody func() map[string]any, add func(n
 	add("app.Save per record, one transaction", "in process, no HTTP: PocketBase's record path", b.saveInTx(5000))
 	add("raw SQLite insert of push's rows, one statement per table", "in process: the report (with its search and needs indexes), its change log row with its JSON, and its sync_ops row", b.rawInsert(10000, rawPushRows))
 	add("raw SQLite insert of the bare report row", "in process: prepared INSERT per row into a copy of reports with its 6 indexes, no search or needs index", b.rawInsert(20000, rawBareRow))
-	add("raw SQLite insert, one prepared INSERT per row", "in process: copy of reports with its indexes and its search and needs triggers", b.rawInsert(10000, rawPerRow))
-	add("raw SQLite insert, one statement for all rows", "in process: the same storage, all rows in one INSERT ... SELECT FROM jsonb_each(?)", b.rawInsert(10000, rawOneStatement))
+	add("raw SQLite insert, one prepared INSERT per row", "in process: copy of reports with its indexes, the search and needs indexes written by insert triggers (as before 1764120100)", b.rawInsert(10000, rawPerRow))
+	add("raw SQLite insert, one statement for all rows", "in process: the same storage, all rows in one INSERT ... SELECT FROM jsonb_each(?), then one statement per index table", b.rawInsert(10000, rawOneStatement))
 }
 
 // pushes stores n reports through /api/sync/push, size ops per request,
@@ -184,17 +184,17 @@ type rawMode int
 
 const (
 	rawBareRow      rawMode = iota // reports only, no triggers, one prepared INSERT per row
-	rawPerRow                      // reports with its triggers, one prepared INSERT per row
-	rawOneStatement                // reports with its triggers, one INSERT for all rows
+	rawPerRow                      // reports with insert triggers indexing each row, one prepared INSERT per row
+	rawOneStatement                // reports, one INSERT for all rows, then one per index table
 	rawPushRows                    // rawOneStatement plus the change log and sync_ops rows
 )
 
 // rawInsert is the lower bound for this storage: the same report rows
 // inserted in one transaction through PocketBase's own connection (same
 // driver, same PRAGMAs), into copies of the tables holding the same rows,
-// with the same indexes and, except for rawBareRow, the same triggers
-// keeping the search and needs indexes. Nothing is validated or encoded
-// but the rows themselves.
+// with the same indexes and triggers and, except for rawBareRow, the same
+// search and needs index rows. Nothing is validated or encoded but the
+// rows themselves.
 func (b *bench) rawInsert(n int, mode rawMode) speed {
 	db := b.app.NonconcurrentDB().(*dbx.DB)
 	tables := []string{"reports"}
@@ -205,6 +205,15 @@ func (b *bench) rawInsert(n int, mode rawMode) speed {
 		tables = append(tables, "sync_changes", "sync_ops")
 	}
 	raw := copyTables(db, tables, mode != rawBareRow)
+	if mode == rawPerRow {
+		// New reports are indexed from Go since 1764120100; the per-row
+		// mode keeps the insert triggers that did it before, for comparison.
+		for _, trigger := range rawInsertTriggers {
+			if _, err := db.NewQuery(fmt.Sprintf(trigger, raw["reports"], raw["report_needs"], raw["report_search_rows"], raw["report_search"])).Execute(); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
 	// The copies start as full as the real tables, so the bound writes into
 	// indexes (above all the search index) as large as the ones the other
 	// paths write into.
@@ -267,6 +276,10 @@ func (b *bench) rawInsert(n int, mode rawMode) speed {
 				reports[i] = reportRow(id)
 			}
 			must(tx.Exec(allRows, jsonRows(reports)))
+			idList, _ := json.Marshal(ids)
+			for _, index := range rawIndexStatements {
+				must(tx.Exec(fmt.Sprintf(index, raw["reports"], raw["report_needs"], raw["report_search_rows"], raw["report_search"]), string(idList)))
+			}
 			if mode != rawPushRows {
 				break
 			}
@@ -284,6 +297,36 @@ func (b *bench) rawInsert(n int, mode rawMode) speed {
 			log.Fatal(err)
 		}
 	})
+}
+
+// rawIndexStatements index the reports whose ids are in the JSON array ?,
+// one statement per table, as hooks/reportindex does for a push; the
+// tables are reports, report_needs, report_search_rows and report_search.
+var rawIndexStatements = []string{
+	`INSERT OR IGNORE INTO %[2]s (report, embassy, need, created)
+		SELECT r.id, r.embassy, j.value, r.created FROM json_each(?1) q JOIN %[1]s r ON r.id = q.value,
+			json_each(CASE WHEN json_valid(r.needs) THEN r.needs ELSE '[]' END) j
+		WHERE j.type = 'text'`,
+	`INSERT INTO %[3]s (report, embassy) SELECT r.id, r.embassy FROM json_each(?1) q JOIN %[1]s r ON r.id = q.value ORDER BY q.key`,
+	`INSERT INTO %[4]s (rowid, message, compound_location, current_location)
+		SELECT s.n, homeward_fold(r.message), homeward_fold(r.compound_location), homeward_fold(r.current_location)
+		FROM json_each(?1) q JOIN %[3]s s ON s.report = q.value JOIN %[1]s r ON r.id = q.value`,
+}
+
+// rawInsertTriggers are the insert triggers that indexed each new report
+// before 1764120100, for the same tables.
+var rawInsertTriggers = []string{
+	`CREATE TRIGGER %[1]s_needs_insert AFTER INSERT ON %[1]s BEGIN
+		INSERT OR IGNORE INTO %[2]s (report, embassy, need, created)
+			SELECT new.id, new.embassy, j.value, new.created
+			FROM json_each(CASE WHEN json_valid(new.needs) THEN new.needs ELSE '[]' END) j
+			WHERE j.type = 'text';
+	END`,
+	`CREATE TRIGGER %[1]s_search_insert AFTER INSERT ON %[1]s BEGIN
+		INSERT INTO %[3]s (report, embassy) VALUES (new.id, new.embassy);
+		INSERT INTO %[4]s (rowid, message, compound_location, current_location)
+			VALUES (last_insert_rowid(), homeward_fold(new.message), homeward_fold(new.compound_location), homeward_fold(new.current_location));
+	END`,
 }
 
 // jsonRows encodes rows as a JSON array of arrays.

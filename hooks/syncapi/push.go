@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
 	"homeward/internal/vocab"
 )
@@ -171,7 +172,8 @@ type pushRun struct {
 	// headerMalformed is set when X-Receipt was sent but is not a receipt.
 	headerMalformed bool
 
-	ctx      context.Context      // carries the transaction's prepared statements to the record hooks
+	ctx      context.Context      // carries the transaction's prepared statements and index batch to the record hooks
+	index    *reportindex.Batch   // the push's new reports, indexed together before the commit
 	applied  map[string]appliedOp // this device's applied ops, by the client's op id
 	existing map[string]bool      // "collection/id" of records that exist
 	created  map[string]appliedOp // creates applied earlier in this push, by "collection/id"
@@ -232,7 +234,7 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 // reset starts a run on txApp (a retried transaction starts clean).
 func (p *pushRun) reset(txApp core.App, stmts *stmtCache) {
 	p.tx = txApp
-	p.ctx = withStmtCache(context.Background(), stmts)
+	p.ctx, p.index = reportindex.WithBatch(withStmtCache(context.Background(), stmts), txApp)
 	p.applied = map[string]appliedOp{}
 	p.existing = map[string]bool{}
 	p.created = map[string]appliedOp{}
@@ -503,8 +505,12 @@ func (p *pushRun) remember(prep prepared, record string, version int) {
 const insertOpSQL = "INSERT INTO {{sync_ops}} ([[device]], [[op]], [[kind]], [[collection]], [[record]], [[hash]], [[version]]) " +
 	"VALUES ({:device}, {:op}, {:kind}, {:collection}, {:record}, {:hash}, {:version})"
 
-// flush writes the queued sync_ops rows, one prepared INSERT each.
+// flush writes the push's new reports into the search and needs indexes
+// and the queued sync_ops rows, one prepared INSERT each.
 func (p *pushRun) flush() error {
+	if err := p.index.Flush(); err != nil {
+		return err
+	}
 	db := p.tx.NonconcurrentDB()
 	for _, r := range p.pending {
 		params := dbx.Params{"device": p.device, "op": r.Op, "kind": r.Kind, "collection": r.Collection,

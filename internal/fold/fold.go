@@ -3,11 +3,11 @@
 // search index and every search query go through Fold.
 //
 // Importing the package registers Fold with the SQLite driver as the SQL
-// function homeward_fold(text), which the search index's triggers use
-// (pb_migrations/1764120000_search_fold.go), so every write path, SQL
-// included, indexes the folded text. A tool that opens the database
-// without Homeward's binary (the sqlite3 shell) cannot write reports
-// while those triggers exist.
+// function homeward_fold(text), which the search index's update trigger
+// (pb_migrations/1764120000_search_fold.go) and the indexing of new reports
+// (hooks/reportindex) use, so every write path indexes the folded text. A
+// tool that opens the database without Homeward's binary (the sqlite3
+// shell) cannot change a report's text while that trigger exists.
 package fold
 
 import (
