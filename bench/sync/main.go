@@ -107,6 +107,7 @@ type bench struct {
 	embassy   string
 	superuser string // Authorization header value
 	staff     string
+	tablet    string // a volunteer's device credential: large pushes are a volunteer's
 	client    *http.Client
 }
 
@@ -144,10 +145,15 @@ func newBench(dir string) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
+	vol, err := b.save("volunteers", map[string]any{"email": "volunteer@example.com", "password": "bench-password", "approved": true})
+	if err != nil {
+		return nil, err
+	}
+	var volunteer string
 	for _, p := range []struct {
 		rec *core.Record
 		dst *string
-	}{{su, &b.superuser}, {staff, &b.staff}} {
+	}{{su, &b.superuser}, {staff, &b.staff}, {vol, &volunteer}} {
 		tok, err := p.rec.NewAuthToken()
 		if err != nil {
 			return nil, err
@@ -176,6 +182,13 @@ func newBench(dir string) (*bench, error) {
 		return nil, err
 	}
 	b.url = "http://" + l.Addr().String()
+	// A phone without an account may create only a handful of reports a
+	// push; the pushes measured here are a volunteer's tablet's.
+	var dev struct{ Token string }
+	if err := json.Unmarshal(b.post(b.client, "/api/sync/devices", volunteer, map[string]any{"label": "bench tablet"}, http.StatusCreated), &dev); err != nil {
+		return nil, err
+	}
+	b.tablet = "Device " + dev.Token
 	return b, nil
 }
 

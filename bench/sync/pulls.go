@@ -25,7 +25,7 @@ const pullRepeats = 300
 func (b *bench) pulls(sizes string) {
 	// Real reports for the change rows to point at.
 	for range 2 {
-		b.post(b.client, "/api/sync/push", "", map[string]any{"device": "pullbench", "ops": b.pushOps(500)}, 200)
+		b.post(b.client, "/api/sync/push", b.tablet, map[string]any{"device": "pullbench", "ops": b.pushOps(500)}, 200)
 	}
 	var ids []string
 	if err := b.app.DB().Select("id").From("reports").Limit(1000).Column(&ids); err != nil {

@@ -185,7 +185,7 @@ func (b *bench) slowLink() {
 		for _, body := range bodies {
 			for {
 				attempts++
-				if pushOver(client, l.url()+"/api/sync/push", body, mode != "one POST per report") {
+				if pushOver(client, l.url()+"/api/sync/push", b.tablet, body, mode != "one POST per report") {
 					break
 				}
 				time.Sleep(200 * time.Millisecond)
@@ -196,8 +196,7 @@ func (b *bench) slowLink() {
 		client.CloseIdleConnections()
 	}
 
-	// An anonymous phone's ops are stored under keyed hashes, not its
-	// device id: count them by the reports they created.
+	// Count the ops by the reports they created.
 	ids, _ := json.Marshal(sent)
 	var stored, ops int
 	err := b.app.DB().NewQuery(`SELECT
@@ -227,7 +226,7 @@ func (b *bench) slowLink() {
 
 // pushOver sends one push through the link and reports whether every op
 // was acknowledged (applied or duplicate).
-func pushOver(client *http.Client, url string, ops []map[string]any, gz bool) bool {
+func pushOver(client *http.Client, url, auth string, ops []map[string]any, gz bool) bool {
 	raw, _ := json.Marshal(map[string]any{"device": "slowlink", "ops": ops})
 	req, _ := http.NewRequest(http.MethodPost, url, nil)
 	if gz {
@@ -241,6 +240,7 @@ func pushOver(client *http.Client, url string, ops []map[string]any, gz bool) bo
 	req.Body = io.NopCloser(bytes.NewReader(raw))
 	req.ContentLength = int64(len(raw))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", auth)
 	res, err := client.Do(req)
 	if err != nil {
 		return false

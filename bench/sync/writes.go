@@ -120,7 +120,7 @@ func (b *bench) writeRound(su string, restBody func() map[string]any, add func(n
 		}
 	}))
 	for _, size := range []int{100, 1000} {
-		add(fmt.Sprintf("/api/sync/push, %d ops per request", size), "anonymous reporter creates with receipts, one request at a time", b.pushes(5000, size, 1))
+		add(fmt.Sprintf("/api/sync/push, %d ops per request", size), "a volunteer tablet's creates with receipts, one request at a time", b.pushes(5000, size, 1))
 	}
 	add("app.Save per record, one transaction", "in process, no HTTP: PocketBase's record path", b.saveInTx(5000))
 	add("raw SQLite insert of push's rows, one statement per table", "in process: the report (with its search and needs indexes), its change log row with its JSON, and its sync_ops row", b.rawInsert(10000, rawPushRows))
@@ -139,7 +139,7 @@ func (b *bench) pushes(n, size, c int) speed {
 	var next atomic.Int64
 	return rate(n, func() {
 		parallel(c, len(bodies), func() {
-			out := b.postRaw(b.client, "/api/sync/push", "", bodies[next.Add(1)-1], 200)
+			out := b.postRaw(b.client, "/api/sync/push", b.tablet, bodies[next.Add(1)-1], 200)
 			if strings.Count(string(out), `"applied"`) != size {
 				log.Fatalf("push: not all applied: %.300s", out)
 			}
