@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/internal/testserver"
 )
 
 // TestStaffMakeLinksForTheirEmbassy goes through PocketBase's record API,
@@ -20,7 +22,7 @@ func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
 		Method:         http.MethodPost,
 		URL:            "/api/collections/qr_links/records",
 		Body:           strings.NewReader(body),
-		Headers:        map[string]string{"Authorization": authToken(t, f.staff), "Content-Type": "application/json"},
+		Headers:        map[string]string{"Authorization": testserver.AuthToken(t, f.staff), "Content-Type": "application/json"},
 		TestAppFactory: func(testing.TB) *tests.TestApp { return f.app },
 		ExpectedStatus: http.StatusOK,
 		ExpectedContent: []string{
@@ -59,7 +61,7 @@ func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
 		Method:          http.MethodPost,
 		URL:             "/api/collections/qr_links/records",
 		Body:            strings.NewReader(`{"label":"Fake","embassy":"` + g.embassy.Id + `"}`),
-		Headers:         map[string]string{"Authorization": authToken(t, g.otherStaff), "Content-Type": "application/json"},
+		Headers:         map[string]string{"Authorization": testserver.AuthToken(t, g.otherStaff), "Content-Type": "application/json"},
 		TestAppFactory:  func(testing.TB) *tests.TestApp { return g.app },
 		ExpectedStatus:  http.StatusBadRequest,
 		ExpectedContent: []string{`"status":400`},

@@ -212,7 +212,7 @@ func TestScansLeaveNoRequestLog(t *testing.T) {
 	res, _ := http.Post(srv.URL+"/api/qr/verify", "application/json", strings.NewReader(`{"token":"`+token+`"}`))
 	res.Body.Close()
 	control := "/api/qr/" + f.link.Id + ".svg"
-	get(t, srv.URL+control, authToken(t, f.staff))
+	get(t, srv.URL+control, testserver.AuthToken(t, f.staff))
 
 	handler, ok := f.app.Logger().Handler().(*logger.BatchHandler)
 	if !ok {

@@ -160,16 +160,10 @@ func TestChecksNameWhatIsNotConfigured(t *testing.T) {
 
 func TestChecksRouteIsForStaffAndSuperusers(t *testing.T) {
 	app := testserver.NewApp(t, false)
-	embassy := testserver.SaveRecord(t, app, "embassies", map[string]any{
-		"name": "Embassy of Testland", "country": "Testland", "slug": "testland", "active": true, "hotline": "+000 1",
+	seeded := testserver.Seed(t, app, testserver.Options{
+		Embassies: []testserver.Embassy{{Name: "Embassy of Testland", Slug: "testland"}},
+		Staff:     []testserver.Staff{{Email: "staff@testland.example", Embassy: 0}},
 	})
-	staff := testserver.SaveRecord(t, app, "staff", map[string]any{
-		"email": "staff@testland.example", "password": "a long staff password", "embassy": embassy.Id,
-	})
-	token, err := staff.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := testserver.Start(t, app)
 	for _, c := range []struct {
 		name, token string
@@ -177,7 +171,8 @@ func TestChecksRouteIsForStaffAndSuperusers(t *testing.T) {
 		want        []string
 	}{
 		{"guest", "", http.StatusUnauthorized, []string{`"data":{}`}},
-		{"staff", token, http.StatusOK, []string{`"code":"public_url"`, `"code":"mail"`, `--public-url`}},
+		{"staff", seeded.StaffTokens[0], http.StatusOK, []string{`"code":"public_url"`, `"code":"mail"`, `--public-url`}},
+		{"superuser", seeded.SuperuserToken, http.StatusOK, []string{`"code":"public_url"`, `"code":"mail"`, `--public-url`}},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/setup/checks", nil)
 		if c.token != "" {

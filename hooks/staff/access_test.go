@@ -330,22 +330,7 @@ func withVolunteer(s tests.ApiScenario) tests.ApiScenario {
 	s.Headers = headers
 	s.TestAppFactory = newApp
 	s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-		col, err := app.FindCollectionByNameOrId("volunteers")
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := core.NewRecord(col)
-		v.SetEmail("v@example.org")
-		v.SetPassword("password-v-1")
-		v.Set("approved", true)
-		if err := app.Save(v); err != nil {
-			t.Fatal(err)
-		}
-		tok, err := v.NewAuthToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		headers["Authorization"] = tok
+		headers["Authorization"] = accountToken(t, app, "volunteers", volunteerV)
 	}
 	return s
 }

@@ -69,11 +69,7 @@ func (tr *hookTrace) run(write func()) []string {
 func TestPushFiresWhatARESTCreateFires(t *testing.T) {
 	f := newFixture(t)
 	tr := traceHooks(f.app, "reports", "messages", "report_events")
-	su := f.save(core.CollectionNameSuperusers, map[string]any{"email": "root@example.com", "password": "a long root password"})
-	suTok, err := su.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
+	suTok := f.suTok
 	report := newId()
 	f.push(receipt(newReceipt()), "phone", []op{reportCreate("c0", report, f.embassy[0], newReceipt(), nil)})
 

@@ -36,7 +36,7 @@ type writePath struct {
 }
 
 func writePaths(f *fixture) []writePath {
-	su := newSuperuser(f)
+	su := f.suTok
 	rest := func(tok string) func(f *fixture, rep *core.Record, data map[string]any) int {
 		return func(f *fixture, rep *core.Record, data map[string]any) int {
 			return f.call(http.MethodPatch, "/api/collections/reports/records/"+rep.Id, bearer(tok), data, nil)
@@ -138,17 +138,6 @@ func writePaths(f *fixture) []writePath {
 				return goSave(f, rec)
 			}},
 	}
-}
-
-// newSuperuser returns the token of a new superuser, as the dashboard holds.
-func newSuperuser(f *fixture) string {
-	f.t.Helper()
-	su := f.save(core.CollectionNameSuperusers, map[string]any{"email": "root@example.org", "password": "a long superuser password"})
-	tok, err := su.NewAuthToken()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return tok
 }
 
 // outcome is what one change left behind, in terms that do not depend on
