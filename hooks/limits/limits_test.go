@@ -63,9 +63,6 @@ func trickle(addr, head, more string, stop time.Duration) (time.Duration, bool, 
 // own timeouts must end every trickle, PocketBase's defaults (1 min for
 // headers, 5 min for a whole request) would not.
 func TestSlowlorisLeavesStaffWorking(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary, and waits for its timeouts")
-	}
 	s := binarytest.New(t, t.TempDir())
 	s.Run("embassy", "add", "testland", "--name", "Embassy of Testland", "--country", "Testland", "--active")
 	out := s.Run("staff", "add", "officer@embassy.example", "--embassy", "testland")
