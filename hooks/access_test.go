@@ -244,6 +244,7 @@ func seedRecords(t testing.TB, app core.App) {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	dir, tokens, before := fixture(t)
 	factory := func(t testing.TB) *tests.TestApp {
 		return testserver.NewAppFrom(t, dir)
@@ -360,6 +361,7 @@ func checkListIds(t testing.TB, res *http.Response, want []string) {
 // TestSecurityDocMirrorsMatrix fails when docs/SECURITY.md and the matrix
 // above disagree. Run with HOMEWARD_WRITE_DOCS=1 to rewrite the doc's table.
 func TestSecurityDocMirrorsMatrix(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testserver.RepoRoot(), "docs", "SECURITY.md")
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -400,6 +402,7 @@ func renderMatrix() string {
 // TestSecurityDocNamesOnlyRealTests: every test or fuzz target that
 // docs/SECURITY.md cites as proof exists, so no claim points at nothing.
 func TestSecurityDocNamesOnlyRealTests(t *testing.T) {
+	t.Parallel()
 	root := testserver.RepoRoot()
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "SECURITY.md"))
 	if err != nil {

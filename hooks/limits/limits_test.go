@@ -162,6 +162,7 @@ func TestSlowlorisLeavesStaffWorking(t *testing.T) {
 // checks that one more is refused with 503, Retry-After and a code while
 // /api/health still answers, and that a slot freed is a slot taken.
 func TestUploadCapAnswers503(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	release := make(chan struct{})
 	entered := make(chan struct{}, limits.MaxUploads+1)
@@ -238,6 +239,7 @@ func TestUploadCapAnswers503(t *testing.T) {
 // however the requests arrive, at most UploadWork() are ever past their
 // last byte together, and every one gets through in the end.
 func TestUploadWorkIsBounded(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	w := limits.UploadWork()
 	total := w + 3

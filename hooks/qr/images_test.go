@@ -35,6 +35,7 @@ func get(t *testing.T, url, auth string) (*http.Response, []byte) {
 // the smallest allowed size, as PNG and SVG, and reads them back with
 // zbarimg: the text must be a link URL on the public address that verifies.
 func TestLinkCodesDecodeToTheLinkURL(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	staff := testserver.AuthToken(t, f.staff)
@@ -76,6 +77,7 @@ func assertGenuineLink(t *testing.T, f *fixture, text string) {
 }
 
 func TestEmbassyVCardCodeHoldsTheNumbers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	res, body := get(t, srv.URL+"/api/qr/embassy/kh-indonesia/vcard.png", "")
@@ -126,6 +128,7 @@ func TestEmbassyVCardCodeHoldsTheNumbers(t *testing.T) {
 // TestPosterShowsTheCodeAndHowToVerify opens the poster as staff would,
 // with a short-lived file token in the URL, and decodes its inline code.
 func TestPosterShowsTheCodeAndHowToVerify(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	fileToken, err := f.staff.NewFileToken()
@@ -171,6 +174,7 @@ func assertNoInlineScriptOrStyle(t *testing.T, html string) {
 }
 
 func TestWhoMayFetchLinkImages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false) // read-only cases share one server
 	srv := testserver.Start(t, f.app)
 	for _, c := range []struct {

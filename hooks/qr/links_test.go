@@ -15,6 +15,7 @@ import (
 // as the staff console will: the creator is the caller whatever the body
 // says, and an expiry is always set.
 func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	body := `{"label":"Border post","embassy":"` + f.embassy.Id + `","language":"vi","created_by":"` + f.otherStaff.Id + `"}`
 	s := tests.ApiScenario{

@@ -40,6 +40,7 @@ func fixture(t testing.TB) (dir, token string) {
 }
 
 func TestNewReportGetsServerDefaults(t *testing.T) {
+	t.Parallel()
 	dir, _ := fixture(t)
 	app := testserver.NewAppFrom(t, dir)
 	r, err := app.FindRecordById("reports", reportId)
@@ -59,6 +60,7 @@ func TestNewReportGetsServerDefaults(t *testing.T) {
 }
 
 func TestStaffReportUpdates(t *testing.T) {
+	t.Parallel()
 	dir, token := fixture(t)
 	factory := func(t testing.TB) *tests.TestApp { return testserver.NewAppFrom(t, dir) }
 	auth := map[string]string{"Authorization": token}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestCheckPublicURL(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		url     string
 		dev     bool
@@ -87,6 +88,7 @@ func codes(checks []setup.Check) string {
 }
 
 func TestPublicURLRefusesLocalAddressesWithoutDev(t *testing.T) {
+	t.Parallel()
 	app := newProductionApp(t)
 	app.Settings().Meta.AppURL = "https://127.0.0.1:8443"
 	if _, err := setup.PublicURL(app); !errors.Is(err, setup.ErrLocalPublicURL) {
@@ -102,6 +104,7 @@ func TestPublicURLRefusesLocalAddressesWithoutDev(t *testing.T) {
 }
 
 func TestRegisterRefusesABadPublicURLFlag(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +120,7 @@ func TestRegisterRefusesABadPublicURLFlag(t *testing.T) {
 // watches its check go away; the proxy check comes from real requests
 // through a loopback socket that carry a forwarding header.
 func TestChecksNameWhatIsNotConfigured(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	srv := testserver.Start(t, app)
 	has := func(code string) bool { return strings.Contains(","+codes(setup.Checks(app))+",", ","+code+",") }
@@ -159,6 +163,7 @@ func TestChecksNameWhatIsNotConfigured(t *testing.T) {
 }
 
 func TestChecksRouteIsForStaffAndSuperusers(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	seeded := testserver.Seed(t, app, testserver.Options{
 		Embassies: []testserver.Embassy{{Name: "Embassy of Testland", Slug: "testland"}},

@@ -16,6 +16,7 @@ import (
 // the staff routes keep staff of embassy X away from embassy Y's reports,
 // events and messages, whatever the console asks for.
 func TestStaffSeeOnlyTheirEmbassy(t *testing.T) {
+	t.Parallel()
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
 			Name:               "list reports shows only the own embassy's",
@@ -189,6 +190,7 @@ func TestStaffSeeOnlyTheirEmbassy(t *testing.T) {
 // with who, from and to, and that staff can neither edit nor delete events,
 // nor dress a note up as something else.
 func TestEventsAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
 			Name:            "a status change writes an event",

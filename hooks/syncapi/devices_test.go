@@ -9,6 +9,7 @@ import (
 )
 
 func TestDeviceCredentialLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	id, tok := f.registerDevice(0)
 
@@ -78,6 +79,7 @@ func TestDeviceCredentialLifecycle(t *testing.T) {
 }
 
 func TestOnlyApprovedVolunteersRegisterDevices(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	seeded := f.count("devices")
 	f.vol[1].Set("approved", false)

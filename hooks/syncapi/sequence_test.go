@@ -67,6 +67,7 @@ func (tr *hookTrace) run(write func()) []string {
 // through the records API fires: the same hooks, in the same order, for
 // the record and for what its hooks write (a reply's audit event).
 func TestPushFiresWhatARESTCreateFires(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := traceHooks(f.app, "reports", "messages", "report_events")
 	suTok := f.suTok

@@ -224,6 +224,7 @@ func (f *fixture) dupName(rep *core.Record, id string) string {
 // on a fresh report of embassy A and compares what it left behind with
 // what Go code saving as the same staff member left.
 func TestEveryWritePathKeepsTheSameRules(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	settings := f.app.Settings()
 	settings.Batch.Enabled = true // off by default; an operator may turn it on

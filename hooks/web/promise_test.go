@@ -25,6 +25,7 @@ var oldPromises = []string{
 // sentence must say so in every language and none may claim "only the
 // embassy". Sealed reports would change what may be promised.
 func TestFormSaysWhoCanReadAReport(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"} {
 		d := map[string]string{}
 		if err := json.Unmarshal([]byte(publicFile(t, "i18n/"+lang+".json")), &d); err != nil {

@@ -48,6 +48,7 @@ var newerThanChrome80 = map[string]*regexp.Regexp{
 }
 
 func TestScriptsAvoidFeaturesNewerThanChrome80(t *testing.T) {
+	t.Parallel()
 	for name, src := range scripts(t) {
 		for why, re := range newerThanChrome80 {
 			if strings.HasPrefix(why, "module service workers") && name != "sw.js" {
@@ -74,6 +75,7 @@ func TestScriptsAvoidFeaturesNewerThanChrome80(t *testing.T) {
 
 // The shell may not carry inline script or style: the CSP forbids both.
 func TestShellHasNoInlineScriptOrStyle(t *testing.T) {
+	t.Parallel()
 	html := publicFile(t, "index.html")
 	for _, re := range []*regexp.Regexp{
 		regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`), // a script with a body
@@ -96,6 +98,7 @@ var (
 // Every string the app shows has an English source, and every language
 // file has exactly the English keys.
 func TestEveryStringIsInEveryLanguage(t *testing.T) {
+	t.Parallel()
 	en := map[string]string{}
 	if err := json.Unmarshal([]byte(publicFile(t, "i18n/en.json")), &en); err != nil {
 		t.Fatal(err)
