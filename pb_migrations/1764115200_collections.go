@@ -15,7 +15,10 @@ const (
 	isApprovedVolunteer = `@request.auth.collectionName = "volunteers" && @request.auth.approved = true`
 )
 
-// Vocabularies used by select fields and by the hooks that validate reports.
+// The select fields' values as this migration created them: frozen
+// copies of internal/vocab, the source the code reads. A later change is a
+// migration of its own; TestSelectFieldsHoldTheVocabulary says when one is
+// missing.
 var (
 	reportStatuses = []string{"new", "in_review", "contacted", "assisted", "repatriated", "closed", "duplicate", "spam"}
 	reportNeeds    = []string{"safety", "medical", "shelter", "food_money", "documents", "legal", "repatriation", "family_contact", "other"}

@@ -10,11 +10,11 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v4';
+const VERSION = 'homeward-v5';
 const SHELL = [
   '/',
   '/css/app.css',
-  '/js/app.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js',
+  '/js/app.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js',
   '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json', '/i18n/countries.json',
   '/verify', '/js/qrverify.js', '/js/verify-page.js', '/css/contact.css',
   '/manifest.webmanifest', '/icons/icon.svg', '/icons/neutral.svg', '/icons/icon-192.png', '/icons/icon-512.png',

@@ -1,19 +1,11 @@
 package qr
 
-import "strings"
+import (
+	"slices"
+	"strings"
 
-// languageNames are the languages of the data model, in their own script,
-// for "languages spoken" and the poster.
-var languageNames = map[string]string{
-	"en":  "English",
-	"id":  "Bahasa Indonesia",
-	"zh":  "中文",
-	"vi":  "Tiếng Việt",
-	"th":  "ไทย",
-	"my":  "မြန်မာ",
-	"km":  "ខ្មែរ",
-	"fil": "Filipino",
-}
+	"homeward/internal/vocab"
+)
 
 // posterLines is the poster's call to action in each language. The English
 // line is always printed too; the others need a native speaker's review
@@ -29,10 +21,9 @@ var posterLines = map[string]string{
 	"fil": "I-scan para makipag-ugnayan sa inyong embahada.",
 }
 
-// knownLanguage reports whether lang is one of the data model's languages.
+// knownLanguage reports whether lang is one of the app's languages.
 func knownLanguage(lang string) bool {
-	_, ok := languageNames[lang]
-	return ok
+	return slices.Contains(vocab.Languages, lang)
 }
 
 // phrases are the key words of the contact and warning pages. A page in

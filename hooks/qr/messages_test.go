@@ -1,6 +1,10 @@
 package qr
 
-import "testing"
+import (
+	"testing"
+
+	"homeward/internal/vocab"
+)
 
 func TestEveryPhraseHasEnglishAndOnlyKnownLanguages(t *testing.T) {
 	t.Parallel()
@@ -14,9 +18,14 @@ func TestEveryPhraseHasEnglishAndOnlyKnownLanguages(t *testing.T) {
 			}
 		}
 	}
-	for lang := range languageNames {
+	for _, lang := range vocab.Languages {
 		if posterLines[lang] == "" {
 			t.Errorf("no poster line in %s", lang)
+		}
+	}
+	for lang := range posterLines {
+		if !knownLanguage(lang) {
+			t.Errorf("a poster line in %q, which is not a language of the app", lang)
 		}
 	}
 }

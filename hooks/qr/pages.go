@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/setup"
+	"homeward/internal/vocab"
 )
 
 //go:embed templates/*.html
@@ -120,7 +121,7 @@ func newContact(embassy *core.Record, lang string) contact {
 	}
 	c.MessagingHref = messagingHref(c.Messaging)
 	for _, l := range embassy.GetStringSlice("languages") {
-		if name, ok := languageNames[l]; ok {
+		if name, ok := vocab.LanguageNames[l]; ok {
 			c.Languages = append(c.Languages, name)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/vocab"
 )
 
 // Event is one entry of the append-only audit trail.
@@ -52,21 +54,21 @@ func WriteEvent(app core.App, ev Event) error {
 func writeChangeEvents(app core.App, report *core.Record, actor Actor) error {
 	orig := report.Original()
 	if from, to := orig.GetString("status"), report.GetString("status"); from != to {
-		if err := WriteEvent(app, Event{Report: report, Kind: "status", FromStatus: from, ToStatus: to, Actor: actor}); err != nil {
+		if err := WriteEvent(app, Event{Report: report, Kind: vocab.EventStatus, FromStatus: from, ToStatus: to, Actor: actor}); err != nil {
 			return err
 		}
 	}
 	if from, to := orig.GetString("embassy"), report.GetString("embassy"); from != to {
 		// Recorded under the old embassy too, so it knows where the report went.
 		for _, emb := range []string{from, to} {
-			err := WriteEvent(app, Event{Report: report, EmbassyId: emb, Kind: "route", Note: "from " + from + " to " + to, Actor: actor})
+			err := WriteEvent(app, Event{Report: report, EmbassyId: emb, Kind: vocab.EventRoute, Note: "from " + from + " to " + to, Actor: actor})
 			if err != nil {
 				return err
 			}
 		}
 	}
 	if from, to := orig.GetString("duplicate_of"), report.GetString("duplicate_of"); from != to && to != "" {
-		if err := WriteEvent(app, Event{Report: report, Kind: "duplicate", Note: "duplicate of " + to, Actor: actor}); err != nil {
+		if err := WriteEvent(app, Event{Report: report, Kind: vocab.EventDuplicate, Note: "duplicate of " + to, Actor: actor}); err != nil {
 			return err
 		}
 	}

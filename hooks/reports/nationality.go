@@ -12,36 +12,13 @@ import (
 	"golang.org/x/text/language/display"
 
 	"homeward/internal/fold"
+	"homeward/internal/vocab"
 )
 
-// Nationalities are the ISO 3166-1 alpha-2 codes a report's nationality
-// may hold: the people met in and around Cambodia's scam compounds
-// (Cambodia and its neighbours, the countries UNODC and OHCHR name as
-// origins of trafficked workers in the Mekong region, 2023), so the form
-// on a phone stays a short list. Anyone else is NationalityOther; an empty
-// nationality is unknown (not given). Their names in the app's languages
-// are CLDR's (golang.org/x/text/language/display), written to
+// The names of vocab.Nationalities in the app's languages are CLDR's
+// (golang.org/x/text/language/display), written to
 // pb_public/i18n/countries.json by `go generate`.
-var Nationalities = []string{
-	"KH", "CN", "HK", "TW", "VN", "TH", "LA", "MM", "MY", "ID", "PH", "SG", "TL",
-	"IN", "BD", "NP", "PK", "LK", "KR", "JP", "MN", "KG", "RU", "TR", "BR",
-	"KE", "UG", "ET", "NG",
-}
-
-// NationalityOther is the nationality of someone from a country not in
-// Nationalities; what they wrote is kept in nationality_original.
-const NationalityOther = "other"
-
-// Languages are the app's languages, for the country names.
-var Languages = []string{"en", "fil", "id", "km", "my", "th", "vi", "zh"}
-
 //go:generate go run ./gencountries ../../pb_public/i18n/countries.json
-
-// NationalityPattern is the nationality field's pattern: a code of the
-// list, "other", or empty.
-func NationalityPattern() string {
-	return "^(|" + NationalityOther + "|" + strings.Join(Nationalities, "|") + ")$"
-}
 
 // CountryName returns the CLDR name of an ISO 3166-1 alpha-2 code in lang.
 func CountryName(code, lang string) string {
@@ -98,10 +75,10 @@ var nationalityIndex = sync.OnceValue(func() map[string]string {
 			}
 		}
 	}
-	for _, code := range Nationalities {
+	for _, code := range vocab.Nationalities {
 		add(code, code)
 		add(language.MustParseRegion(code).ISO3(), code)
-		for _, lang := range Languages {
+		for _, lang := range vocab.Languages {
 			name := CountryName(code, lang)
 			add(name, code)
 			if m := parenthesised.FindStringSubmatch(name); m != nil {
@@ -119,26 +96,26 @@ var nationalityIndex = sync.OnceValue(func() map[string]string {
 // NationalityOf reads a nationality as a client or an older record holds
 // it: a code of the list (any case, alpha-2 or alpha-3), "other", or a
 // country's name or demonym in any of the app's languages. It returns the
-// code, or NationalityOther with the text as written when it names no
+// code, or vocab.NationalityOther with the text as written when it names no
 // listed country; empty text is unknown.
 func NationalityOf(text string) (code, original string) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
 		return "", ""
-	case text == NationalityOther || slices.Contains(Nationalities, text):
+	case text == vocab.NationalityOther || slices.Contains(vocab.Nationalities, text):
 		return text, ""
 	}
 	if c, ok := nationalityIndex()[fold.Fold(text)]; ok {
 		return c, ""
 	}
-	return NationalityOther, text
+	return vocab.NationalityOther, text
 }
 
 // registerNationality makes every write of a report, whichever way it
 // comes, store a nationality of the list: a name (from a phone with an
 // older app, a volunteer's tool, the dashboard) becomes its code, and text
-// that names no listed country becomes NationalityOther with the text kept
+// that names no listed country becomes vocab.NationalityOther with the text kept
 // in nationality_original for staff. A report is never refused for how its
 // nationality was written; the field's pattern guards the stored value.
 func registerNationality(app core.App) {
@@ -171,9 +148,9 @@ func truncateRunes(s string, n int) string {
 // and, per language, each code's name.
 func CountriesJSON() []byte {
 	names := map[string]map[string]string{}
-	for _, lang := range Languages {
+	for _, lang := range vocab.Languages {
 		names[lang] = map[string]string{}
-		for _, code := range Nationalities {
+		for _, code := range vocab.Nationalities {
 			names[lang][code] = CountryName(code, lang)
 		}
 	}
@@ -181,7 +158,7 @@ func CountriesJSON() []byte {
 		Source string                       `json:"source"`
 		Codes  []string                     `json:"codes"`
 		Names  map[string]map[string]string `json:"names"`
-	}{"CLDR via golang.org/x/text/language/display; made by go generate ./hooks/reports", Nationalities, names}, "", " ")
+	}{"CLDR via golang.org/x/text/language/display; made by go generate ./hooks/reports", vocab.Nationalities, names}, "", " ")
 	if err != nil {
 		panic(err) // maps of strings always marshal
 	}

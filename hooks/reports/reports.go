@@ -1,7 +1,11 @@
-// Package reports holds the rules every report follows, whichever way it
-// arrives (sync push, staff console, dashboard): defaults, the urgency flag,
-// the version counter sync conflicts compare, which fields staff may change,
-// and the append-only audit trail of status changes.
+// Package reports holds the rules every report follows, whichever way it is
+// written (the records API, /api/batch, the dashboard, a sync push, Go
+// code): defaults, the urgency flag, the version counter sync conflicts
+// compare, which fields staff may change, the duplicate check, and the
+// append-only audit trail of status, routing and duplicate changes. Each
+// rule is a model-level hook, so no write path can skip it; the writer
+// reaches the hooks as an Actor (WithActor, ActorOf). docs/ARCHITECTURE.md
+// has the table of where each rule lives.
 package reports
 
 import (
@@ -11,6 +15,8 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"homeward/internal/vocab"
 )
 
 // Collection names used across Homeward.
@@ -18,9 +24,6 @@ const (
 	CollectionReports = "reports"
 	CollectionEvents  = "report_events"
 )
-
-// Statuses in workflow order, then the two side exits.
-var Statuses = []string{"new", "in_review", "contacted", "assisted", "repatriated", "closed", "duplicate", "spam"}
 
 // StaffEditable lists the report fields embassy staff may change: triage
 // and routing only, never what the reporter wrote.
@@ -46,10 +49,10 @@ func Register(app core.App) error {
 // onCreate fills the server-owned fields of a new report.
 func onCreate(e *core.RecordEvent) error {
 	if e.Record.GetString("status") == "" {
-		e.Record.Set("status", "new")
+		e.Record.Set("status", vocab.StatusNew)
 	}
 	if e.Record.GetString("channel") == "" {
-		e.Record.Set("channel", "self")
+		e.Record.Set("channel", vocab.ChannelSelf)
 	}
 	e.Record.Set("version", 1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
@@ -81,11 +84,10 @@ func onValidate(e *core.RecordEvent) error {
 	return e.Next()
 }
 
-// IsUrgent reports whether a report needs attention first: a safety risk
-// now, minors present, or a medical need.
+// IsUrgent reports whether a report needs attention first, by the urgency
+// rule of vocab.Urgent (a safety risk now, minors present, a medical need).
 func IsUrgent(r *core.Record) bool {
-	return r.GetBool("safety_risk_now") || r.GetBool("minors_present") ||
-		slices.Contains(r.GetStringSlice("needs"), "medical")
+	return vocab.Urgent(r.GetBool, r.GetStringSlice("needs"))
 }
 
 // ErrStaffField is the answer when staff change a field that is not theirs

@@ -13,6 +13,7 @@ import (
 
 	"homeward/hooks/reports"
 	"homeward/internal/testserver"
+	"homeward/internal/vocab"
 )
 
 // benchReports is the load the issue names: an embassy flooded with ten
@@ -28,8 +29,7 @@ func seedFlood(b *testing.B, app *tests.TestApp, n int) {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	needs := []string{"safety", "medical", "shelter", "food_money", "documents", "legal", "repatriation", "family_contact", "other"}
-	langs := []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"}
+	needs, langs := vocab.Needs, vocab.Languages
 	words := []string{"compound", "river", "passport", "guards", "bus", "border", "phone", "money", "hotel", "building"}
 	err = app.RunInTransaction(func(tx core.App) error {
 		for i := 0; i < n+n/10; i++ {
@@ -41,7 +41,7 @@ func seedFlood(b *testing.B, app *tests.TestApp, n int) {
 			r.Load(map[string]any{
 				"id":                fmt.Sprintf("flood%015d", i),
 				"embassy":           emb,
-				"status":            reports.Statuses[rng.IntN(len(reports.Statuses))],
+				"status":            vocab.Statuses[rng.IntN(len(vocab.Statuses))],
 				"needs":             []string{needs[rng.IntN(len(needs))], needs[rng.IntN(len(needs))]},
 				"safety_risk_now":   rng.IntN(10) == 0,
 				"minors_present":    rng.IntN(20) == 0,

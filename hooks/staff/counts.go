@@ -9,6 +9,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"homeward/internal/vocab"
 )
 
 // Counting limits.
@@ -115,8 +117,11 @@ type PublicStats struct {
 	Week        map[string]*int `json:"week"`
 }
 
+// countedFilter leaves the side exits out of public statistics.
+var countedFilter = fmt.Sprintf("status != %q && status != %q", vocab.StatusDuplicate, vocab.StatusSpam)
+
 func publicStatsHandler(e *core.RequestEvent) error {
-	rows, err := countRows(e, `status != "duplicate" && status != "spam"`, "")
+	rows, err := countRows(e, countedFilter, "")
 	if err != nil {
 		return e.InternalServerError("Failed to count reports.", err)
 	}

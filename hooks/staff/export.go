@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
+	"homeward/internal/vocab"
 )
 
 // Export limits.
@@ -64,7 +65,7 @@ func exportHandler(e *core.RequestEvent) error {
 	}
 	err = reports.WriteEvent(e.App, reports.Event{
 		EmbassyId: embassyOf(e),
-		Kind:      "export",
+		Kind:      vocab.EventExport,
 		Note:      truncate(note, 4000),
 		Actor:     reports.ActorFromAuth(e.Auth),
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/search"
 
 	"homeward/internal/fold"
+	"homeward/internal/vocab"
 )
 
 // List limits.
@@ -45,11 +46,11 @@ type listForm struct {
 	PerPage int    `json:"perPage"` // defaultPerPage if not given
 }
 
-// Validate checks the page and the lengths; the filter is checked when it
-// is parsed.
+// Validate checks the need, the page and the lengths; the filter is
+// checked when it is parsed.
 func (f *listForm) Validate() error {
 	return validation.ValidateStruct(f,
-		validation.Field(&f.Need, validation.Length(0, 50)),
+		validation.Field(&f.Need, validation.In(needValues...)),
 		validation.Field(&f.Q, validation.RuneLength(0, maxSearchLength)),
 		validation.Field(&f.Page, validation.Min(1)),
 		validation.Field(&f.PerPage, validation.Min(1), validation.Max(maxPerPage)),
@@ -129,6 +130,15 @@ func listHandler(e *core.RequestEvent) error {
 		TotalPages: -1,
 	})
 }
+
+// needValues are vocab.Needs as validation.In takes them.
+var needValues = func() []any {
+	out := make([]any, len(vocab.Needs))
+	for i, n := range vocab.Needs {
+		out[i] = n
+	}
+	return out
+}()
 
 func readListForm(e *core.RequestEvent) (*listForm, error) {
 	query := e.Request.URL.Query()

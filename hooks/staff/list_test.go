@@ -110,6 +110,14 @@ func TestListFiltersByNeedAndSearch(t *testing.T) {
 			ExpectedEvents:  map[string]int{"*": 0},
 		}),
 		as(staffX, tests.ApiScenario{
+			Name:            "a need outside the vocabulary is refused, not answered with an empty list",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?need=urgent",
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"need":{"code":"validation_in_invalid"`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
 			Name:            "a page larger than the limit is refused",
 			Method:          http.MethodGet,
 			URL:             "/api/staff/reports?perPage=501",

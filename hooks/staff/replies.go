@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
+	"homeward/internal/vocab"
 )
 
 // logReply writes a "reply" event when a staff message is stored, in the
@@ -16,7 +17,7 @@ import (
 // The actor is the message's author; a staff message with no author (a
 // superuser's, through the dashboard) is logged as the superuser's.
 func logReply(e *core.RecordEvent) error {
-	if e.Record.GetString("direction") != "staff" {
+	if e.Record.GetString("direction") != vocab.DirectionStaff {
 		return e.Next()
 	}
 	actor := reports.Actor{StaffId: e.Record.GetString("author")}
@@ -28,6 +29,6 @@ func logReply(e *core.RecordEvent) error {
 		if err != nil {
 			return fmt.Errorf("find replied report: %w", err)
 		}
-		return reports.WriteEvent(txApp, reports.Event{Report: report, Kind: "reply", Actor: actor})
+		return reports.WriteEvent(txApp, reports.Event{Report: report, Kind: vocab.EventReply, Actor: actor})
 	})
 }

@@ -184,25 +184,6 @@ func (a *api) filesOptions(e *core.RequestEvent) error {
 	return e.NoContent(http.StatusNoContent)
 }
 
-// ownerKey says who an upload belongs to: a volunteer by account, a
-// reporter by the keyed hash of the report's receipt.
-func (a *api) ownerKey(e *core.RequestEvent, c caller, report *core.Record) (string, error) {
-	switch c.role {
-	case roleVolunteer:
-		if report != nil && report.GetString("volunteer") != c.id() {
-			return "", e.ForbiddenError("You may attach files only to your own reports.", nil)
-		}
-		return "v:" + c.id(), nil
-	case roleGuest:
-		h, err := a.receipts.Hash(e.Request.Header.Get(HeaderReceipt))
-		if err != nil || (report != nil && h != report.GetString("receipt_hash")) {
-			return "", a.wrongReceipt(e)
-		}
-		return "r:" + h, nil
-	}
-	return "", e.ForbiddenError("Only reporters and volunteers upload attachments.", nil)
-}
-
 // parseMetadata reads tus Upload-Metadata: "key base64,key base64".
 func parseMetadata(s string) map[string]string {
 	out := map[string]string{}

@@ -19,6 +19,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/hooks/reports"
+	"homeward/internal/vocab"
 )
 
 // Operation results.
@@ -35,21 +36,6 @@ const (
 	ConflictIdTaken   = "id_taken"   // a record with this id exists with other content
 	ConflictOpReused  = "op_reused"  // this op id was used before for other content
 )
-
-// reporterFields are the report fields a reporter (or a volunteer writing
-// for one) may set. Status, urgency, version, channel and volunteer belong
-// to the server; the receipt travels beside the data, never in it.
-var reporterFields = []string{
-	"embassy", "safety_risk_now", "minors_present", "needs", "people_count",
-	"nationality", "language", "gender", "age_band", "message",
-	"compound_location", "compound_point", "current_location", "left_on",
-	"passport_held", "contact_name", "contact_phone", "contact_app",
-	"consent_contact", "consent_share", "consent_version", "device_created",
-}
-
-// messageFields are the message fields any writer may set; direction and
-// author follow from who writes.
-var messageFields = []string{"report", "body"}
 
 // opResult is the answer for one operation.
 type opResult struct {
@@ -378,18 +364,8 @@ func (p *pushRun) update(res opResult, prep prepared) (opResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("read record to update: %w", err)
 	}
-	// Staff may name any report field here: which of them staff may change
-	// is the reports package's rule (reports.StaffEditable), checked when
-	// the record is saved, on every path.
-	var allowed []string
-	switch {
-	case p.c.role == roleSuperuser:
-		allowed = reports.StaffEditable
-	case p.c.role == roleStaff && rec.GetString("embassy") == p.c.embassy:
-		allowed = slices.Concat(reporterFields, reports.StaffEditable)
-	case p.c.role == roleVolunteer && rec.GetString("volunteer") == p.c.id():
-		allowed = slices.DeleteFunc(slices.Clone(reporterFields), func(f string) bool { return f == "embassy" })
-	default:
+	allowed, ok := updatableFields(p.c, rec)
+	if !ok {
 		return rejected(res, http.StatusForbidden, "You may not change this record.", nil), nil
 	}
 	if current := rec.GetInt("version"); int64(current) != *op.Base {
@@ -440,7 +416,7 @@ func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
 	if apiErr := p.checkReporterSide(report, prep.receiptHash); apiErr != nil {
 		return rejectedWith(res, apiErr), nil
 	}
-	if rec.GetString("direction") != "staff" {
+	if rec.GetString("direction") != vocab.DirectionStaff {
 		return rejected(res, http.StatusBadRequest, "Only the embassy's replies are marked as read by the reporter.", nil), nil
 	}
 	if rec.GetBool("read_by_reporter") {
@@ -450,38 +426,6 @@ func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
 	}
 	rec.Set("read_by_reporter", true)
 	return p.save(res, prep, rec)
-}
-
-// checkReporterSide checks that the caller speaks for the reporter of
-// report: by its receipt (a wrong one counted as a guess, a malformed one
-// refused), or as the volunteer who filed it.
-func (p *pushRun) checkReporterSide(report *core.Record, receiptHash string) *router.ApiError {
-	switch p.c.role {
-	case roleVolunteer:
-		if report.GetString("volunteer") != p.c.id() {
-			return router.NewForbiddenError("You may write only on your own reports.", nil)
-		}
-		return nil
-	case roleGuest:
-	default:
-		return router.NewForbiddenError("Only the reporter's side marks a reply as read.", nil)
-	}
-	if receiptHash == "" {
-		receiptHash = p.headerReceipt
-	}
-	if receiptHash == "" && p.headerMalformed {
-		// A typing mistake, never a match: not counted as a guess.
-		return router.NewBadRequestError("The receipt is not valid.",
-			validation.Errors{"receipt": validation.NewError("validation_invalid_receipt", "A receipt is 20 digits.")})
-	}
-	if receiptHash == "" || receiptHash != report.GetString("receipt_hash") {
-		if p.api.guesses.Hit(p.e.RealIP()) {
-			return codedError(http.StatusTooManyRequests, CodeReceiptLimited, "Too many wrong receipt codes from this network. Wait a minute and try again.")
-		}
-		p.e.App.Logger().Warn("sync: wrong receipt on a message")
-		return router.NewForbiddenError("The receipt does not match this report.", nil)
-	}
-	return nil
 }
 
 // save writes rec. A record refused by validation or by a hook before the
@@ -551,9 +495,9 @@ func (p *pushRun) buildReport(rec *core.Record, data map[string]any, receiptHash
 				"receipt": validation.NewError("validation_required", "A report sent without an account needs the receipt made on the phone."),
 			})
 		}
-		rec.Set("channel", "self")
+		rec.Set("channel", vocab.ChannelSelf)
 	case roleVolunteer:
-		rec.Set("channel", "volunteer")
+		rec.Set("channel", vocab.ChannelVolunteer)
 		rec.Set("volunteer", p.c.id())
 	default:
 		return router.NewForbiddenError("Only reporters and volunteers create reports.", nil)
@@ -583,12 +527,12 @@ func (p *pushRun) buildMessage(rec *core.Record, data map[string]any, receiptHas
 		if apiErr := p.checkReporterSide(report, receiptHash); apiErr != nil {
 			return apiErr
 		}
-		rec.Set("direction", "reporter")
+		rec.Set("direction", vocab.DirectionReporter)
 	case roleStaff, roleSuperuser:
-		if p.c.role == roleStaff && report.GetString("embassy") != p.c.embassy {
-			return router.NewForbiddenError("You may answer only your embassy's reports.", nil)
+		if apiErr := mayAnswer(p.c, report); apiErr != nil {
+			return apiErr
 		}
-		rec.Set("direction", "staff")
+		rec.Set("direction", vocab.DirectionStaff)
 		if p.c.role == roleStaff {
 			rec.Set("author", p.c.id())
 		}
@@ -614,27 +558,6 @@ func setFields(rec *core.Record, data map[string]any, allowed []string) *router.
 		return router.NewBadRequestError("The operation sets fields it may not set.", errs)
 	}
 	return nil
-}
-
-// canView reports whether the caller may see rec, for a conflict's server copy.
-func (p *pushRun) canView(rec *core.Record, receiptHash string) bool {
-	report := rec
-	if rec.Collection().Name == collMessages {
-		var err error
-		if report, err = p.tx.FindRecordById(collReports, rec.GetString("report")); err != nil {
-			return false
-		}
-	}
-	switch p.c.role {
-	case roleSuperuser:
-		return true
-	case roleStaff:
-		return report.GetString("embassy") == p.c.embassy
-	case roleVolunteer:
-		return report.GetString("volunteer") == p.c.id()
-	}
-	h := report.GetString("receipt_hash")
-	return h != "" && (h == receiptHash || h == p.headerReceipt)
 }
 
 func (p *pushRun) view(rec *core.Record) map[string]any {

@@ -15,6 +15,7 @@ import (
 
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
+	"homeward/internal/vocab"
 )
 
 var receiptShape = regexp.MustCompile(`^\d{4} \d{4} \d{4} \d{4} \d{4}$`)
@@ -184,7 +185,7 @@ func TestLanguageFollowsTheLinkAndTheSwitch(t *testing.T) {
 		t.Fatalf("after a reload the language is %q, want the chosen th", got)
 	}
 	// Every language file carries every key and the native-review mark.
-	for _, l := range []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"} {
+	for _, l := range vocab.Languages {
 		n := eval[int](t, ctx, `fetch('/i18n/`+l+`.json').then((r) => r.json()).then((d) => Object.keys(d).length)`)
 		want := eval[int](t, ctx, `fetch('/i18n/en.json').then((r) => r.json()).then((d) => Object.keys(d).length)`)
 		if n != want {

@@ -135,3 +135,41 @@ func TestServerSendsTheShellGzipped(t *testing.T) {
 		}
 	}
 }
+
+// swShell finds the list of files sw.js caches at install.
+var swShell = regexp.MustCompile(`(?s)const SHELL = \[(.*?)\];`)
+
+// TestServiceWorkerCachesEveryFileTheAppLoads: a module the reporter or
+// volunteer app imports but the service worker does not cache at install
+// (vocabulary.js, say) would stop the app from opening offline, even after
+// a visit online.
+func TestServiceWorkerCachesEveryFileTheAppLoads(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join(testserver.RepoRoot(), "pb_public")
+	m := swShell.FindStringSubmatch(publicFile(t, "sw.js"))
+	if m == nil {
+		t.Fatal("sw.js has no SHELL list")
+	}
+	cached := map[string]bool{}
+	for _, q := range regexp.MustCompile(`'([^']+)'`).FindAllStringSubmatch(m[1], -1) {
+		cached[q[1]] = true
+	}
+	loaded := firstLoad(t, root)
+	// Volunteer mode is imported on demand, and offline too.
+	src := publicFile(t, "js/volunteer.js")
+	for _, im := range staticImports.FindAllStringSubmatch(src, -1) {
+		loaded = append(loaded, path.Join("/js", im[1]))
+	}
+	loaded = append(loaded, "/js/volunteer.js")
+	for _, p := range loaded {
+		if p == "/index.html" || p == "/sw.js" {
+			continue // the shell is cached as "/"; the worker is the browser's
+		}
+		if !cached[p] {
+			t.Errorf("the app loads %s, which sw.js does not cache", p)
+		}
+	}
+	if !cached["/js/vocabulary.js"] {
+		t.Error("sw.js does not cache the vocabulary")
+	}
+}

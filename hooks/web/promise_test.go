@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"homeward/internal/vocab"
 )
 
 // oldPromises are the sentences the form used to show: "only the embassy
@@ -26,7 +28,7 @@ var oldPromises = []string{
 // embassy". Sealed reports would change what may be promised.
 func TestFormSaysWhoCanReadAReport(t *testing.T) {
 	t.Parallel()
-	for _, lang := range []string{"en", "id", "zh", "vi", "th", "my", "km", "fil"} {
+	for _, lang := range vocab.Languages {
 		d := map[string]string{}
 		if err := json.Unmarshal([]byte(publicFile(t, "i18n/"+lang+".json")), &d); err != nil {
 			t.Fatal(err)

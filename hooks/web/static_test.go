@@ -5,11 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
-	"homeward/hooks/reports"
 	"homeward/internal/testserver"
+	"homeward/internal/vocab"
 )
 
 func publicFile(t *testing.T, name string) string {
@@ -92,46 +93,84 @@ func TestShellHasNoInlineScriptOrStyle(t *testing.T) {
 
 var (
 	htmlKeys = regexp.MustCompile(`data-i18n(?:-ph)?="([^"]+)"`)
-	jsKeys   = regexp.MustCompile(`i18n\.t\('([a-z_]+\.[a-z_]+|[a-z_]+)'`)
+	// jsCalls are keys passed straight to t(); jsLiterals are all the
+	// quoted names a script holds, for keys chosen by a condition or kept
+	// in a table before they reach t().
+	jsCalls    = regexp.MustCompile(`i18n\.t\('([a-z_]+(?:\.[a-z_]+)?)'`)
+	jsLiterals = regexp.MustCompile(`'([a-z_]+\.[a-z_]+)'`)
 )
 
-// Every string the app shows has an English source, and every language
-// file has exactly the English keys.
+// outboxStates are the states a report or reply on the phone passes
+// through (sync.js); the app shows each as "s." + state.
+var outboxStates = []string{"saved", "sending", "sent", "failed", "conflict", "rejected"}
+
+// runtimeKeys are the keys the reporter and volunteer apps build at run
+// time from a value: a report's status and the needs (internal/vocab),
+// and the phone's own outbox states.
+func runtimeKeys() map[string]bool {
+	keys := map[string]bool{}
+	for prefix, values := range map[string][]string{"status.": vocab.Statuses, "need.": vocab.Needs, "s.": outboxStates} {
+		for _, v := range values {
+			keys[prefix+v] = true
+		}
+	}
+	return keys
+}
+
+func languageFile(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	d := map[string]string{}
+	if err := json.Unmarshal([]byte(publicFile(t, "i18n/"+lang+".json")), &d); err != nil {
+		t.Fatalf("%s.json: %v", lang, err)
+	}
+	return d
+}
+
+// TestEveryStringIsInEveryLanguage holds the eight language files to the
+// apps and to the vocabulary. English is the source: every key the shell
+// or a script uses, and every label of a status or a need, is in en.json;
+// en.json has no key nobody uses; and every other language has exactly
+// en.json's keys, each with a text. A missing key is not covered at run
+// time: t() shows the key itself (a data-i18n element keeps the shell's
+// English), so the test asks for all of them.
 func TestEveryStringIsInEveryLanguage(t *testing.T) {
 	t.Parallel()
-	en := map[string]string{}
-	if err := json.Unmarshal([]byte(publicFile(t, "i18n/en.json")), &en); err != nil {
-		t.Fatal(err)
+	en := languageFile(t, "en")
+	namespaces := map[string]bool{}
+	for k := range en {
+		if ns, _, ok := strings.Cut(k, "."); ok {
+			namespaces[ns] = true
+		}
 	}
-	used := map[string]bool{}
+	used := runtimeKeys()
 	for _, m := range htmlKeys.FindAllStringSubmatch(publicFile(t, "index.html"), -1) {
 		used[m[1]] = true
 	}
-	for _, src := range scripts(t) {
-		for _, m := range jsKeys.FindAllStringSubmatch(src, -1) {
+	for name, src := range scripts(t) {
+		if strings.HasPrefix(name, "staff/") {
+			continue // the console is in English and has no language files
+		}
+		for _, m := range jsCalls.FindAllStringSubmatch(src, -1) {
 			used[m[1]] = true
 		}
-	}
-	// Keys built at run time from server values.
-	for _, s := range reports.Statuses {
-		used["status."+s] = true
-	}
-	for _, s := range []string{"saved", "sending", "sent", "failed", "conflict"} {
-		used["s."+s] = true
-	}
-	for _, n := range []string{"safety", "medical", "shelter", "food_money", "documents", "legal", "repatriation", "family_contact", "other"} {
-		used["need."+n] = true
+		for _, m := range jsLiterals.FindAllStringSubmatch(src, -1) {
+			if ns, _, _ := strings.Cut(m[1], "."); namespaces[ns] {
+				used[m[1]] = true
+			}
+		}
 	}
 	for k := range used {
 		if _, ok := en[k]; !ok {
 			t.Errorf("the app uses %q but en.json lacks it", k)
 		}
 	}
-	for _, l := range []string{"id", "zh", "vi", "th", "my", "km", "fil"} {
-		d := map[string]string{}
-		if err := json.Unmarshal([]byte(publicFile(t, "i18n/"+l+".json")), &d); err != nil {
-			t.Fatalf("%s.json: %v", l, err)
+	for k := range en {
+		if !used[k] && k != "_review" {
+			t.Errorf("en.json has %q, which nothing uses", k)
 		}
+	}
+	for _, l := range vocab.Languages[1:] {
+		d := languageFile(t, l)
 		for k := range en {
 			if strings.TrimSpace(d[k]) == "" {
 				t.Errorf("%s.json lacks %q", l, k)
@@ -144,6 +183,78 @@ func TestEveryStringIsInEveryLanguage(t *testing.T) {
 		}
 		if !strings.Contains(d["_review"], "NEEDS NATIVE REVIEW") {
 			t.Errorf("%s.json is not marked for native review", l)
+		}
+	}
+}
+
+// TestLanguageFilesAreTheVocabularysLanguages: pb_public/i18n holds one
+// file per language of internal/vocab, and countries.json names the
+// nationalities in each.
+func TestLanguageFilesAreTheVocabularysLanguages(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(testserver.RepoRoot(), "pb_public", "i18n", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var langs []string
+	for _, f := range files {
+		if name := strings.TrimSuffix(filepath.Base(f), ".json"); name != "countries" {
+			langs = append(langs, name)
+		}
+	}
+	want := slices.Sorted(slices.Values(vocab.Languages))
+	if !slices.Equal(langs, want) {
+		t.Errorf("pb_public/i18n has the languages %v, the vocabulary %v", langs, want)
+	}
+	var countries struct {
+		Codes []string                     `json:"codes"`
+		Names map[string]map[string]string `json:"names"`
+	}
+	if err := json.Unmarshal([]byte(publicFile(t, "i18n/countries.json")), &countries); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(countries.Codes, vocab.Nationalities) {
+		t.Errorf("countries.json lists %v, the vocabulary %v", countries.Codes, vocab.Nationalities)
+	}
+	for _, l := range vocab.Languages {
+		for _, c := range vocab.Nationalities {
+			if countries.Names[l][c] == "" {
+				t.Errorf("countries.json has no %s name for %s", l, c)
+			}
+		}
+	}
+}
+
+// TestShellChoicesAreTheVocabulary: the choices index.html writes out (so
+// the page reads as plain HTML before any script runs) are the
+// vocabulary's, in its order.
+func TestShellChoicesAreTheVocabulary(t *testing.T) {
+	t.Parallel()
+	html := publicFile(t, "index.html")
+	menu := regexp.MustCompile(`(?s)<select id="lang">(.*?)</select>`).FindStringSubmatch(html)
+	if menu == nil {
+		t.Fatal("index.html has no language menu")
+	}
+	var langs []string
+	for _, m := range regexp.MustCompile(`<option value="([^"]*)" lang="([^"]*)">([^<]*)</option>`).FindAllStringSubmatch(menu[1], -1) {
+		langs = append(langs, m[1])
+		if m[2] != m[1] || m[3] != vocab.LanguageNames[m[1]] {
+			t.Errorf("the language menu shows %s as %q in lang %q, want %q", m[1], m[3], m[2], vocab.LanguageNames[m[1]])
+		}
+	}
+	if !slices.Equal(langs, vocab.Languages) {
+		t.Errorf("the language menu offers %v, the vocabulary %v", langs, vocab.Languages)
+	}
+	var passport []string
+	for _, m := range regexp.MustCompile(`name="passport_held" value="([^"]*)"`).FindAllStringSubmatch(html, -1) {
+		passport = append(passport, m[1])
+	}
+	if !slices.Equal(passport, vocab.PassportAnswers) {
+		t.Errorf("the passport question offers %v, the vocabulary %v", passport, vocab.PassportAnswers)
+	}
+	for _, field := range vocab.UrgentAnswers {
+		if !strings.Contains(html, `type="checkbox" name="`+field+`"`) {
+			t.Errorf("the form does not ask %s, which the urgency rule reads", field)
 		}
 	}
 }

@@ -4,13 +4,13 @@
 
 import * as i18n from './i18n.js';
 import * as media from './media.js';
+import { NEEDS, NATIONALITY_OTHER } from './vocabulary.js';
 
 // The store, the queue and the sender are classic scripts the service
 // worker shares (see db.js); index.html loads them before this module.
 const { db, outbox, sync } = self.homeward;
 const { newId, newReceipt, normalizeReceipt, groupReceipt } = self.homeward.ids;
 
-const NEEDS = ['safety', 'medical', 'shelter', 'food_money', 'documents', 'legal', 'repatriation', 'family_contact', 'other'];
 // CONSENT_VERSION names the consent wording shown in this release; staff
 // see which wording a person agreed to.
 const CONSENT_VERSION = 'web-1';
@@ -169,7 +169,7 @@ async function renderNationalities() {
   opt('', i18n.t('nat.unknown'));
   const byName = new Intl.Collator(l).compare;
   countries.codes.slice().sort((a, b) => byName(names[a] || a, names[b] || b)).forEach((c) => opt(c, names[c] || c));
-  opt('other', i18n.t('nat.other'));
+  opt(NATIONALITY_OTHER, i18n.t('nat.other'));
   sel.value = keep;
 }
 
@@ -204,7 +204,7 @@ function formData(form) {
     embassy: s('embassy'),
     // "Another country" sends what was typed: the server keeps it for
     // staff, or finds the country in its list after all.
-    nationality: s('nationality') === 'other' ? s('nationality_other') || 'other' : s('nationality'),
+    nationality: s('nationality') === NATIONALITY_OTHER ? s('nationality_other') || NATIONALITY_OTHER : s('nationality'),
     people_count: Math.max(1, Math.min(1000, parseInt(s('people_count'), 10) || 1)),
     minors_present: f.get('minors_present') === 'on',
     compound_location: s('compound_location'),
@@ -529,7 +529,7 @@ function wire() {
     show(to);
   }));
   $('report-form').addEventListener('submit', submit);
-  $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== 'other'; });
+  $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== NATIONALITY_OTHER; });
   $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
   $('rec').addEventListener('click', toggleRecord);
   $('voice').hidden = !media.canRecord();

@@ -1,7 +1,7 @@
 // i18n.js: every visible string comes from i18n/<lang>.json. Elements carry
 // data-i18n="key" (text) or data-i18n-ph="key" (placeholder); code calls t().
 
-export const LANGS = ['en', 'id', 'zh', 'vi', 'th', 'my', 'km', 'fil'];
+import { LANGUAGES } from './vocabulary.js';
 
 let dict = {};
 let current = 'en';
@@ -14,10 +14,10 @@ export function pick(fromLink) {
     if (!w) continue;
     const l = String(w).toLowerCase();
     const base = l.split('-')[0];
-    if (LANGS.indexOf(l) >= 0) return l;
+    if (LANGUAGES.indexOf(l) >= 0) return l;
     if (base === 'tl') return 'fil';
     if (base === 'in') return 'id';
-    if (LANGS.indexOf(base) >= 0) return base;
+    if (LANGUAGES.indexOf(base) >= 0) return base;
   }
   return 'en';
 }

@@ -1,12 +1,10 @@
 // labels.js: the words the console shows for stored values. The stored
-// values are the vocabularies of the reports collection.
+// values, and the urgency rule, are the server's vocabulary
+// (/js/vocabulary.js, generated from internal/vocab).
 
-export const STATUSES = ['new', 'in_review', 'contacted', 'assisted', 'repatriated', 'closed', 'duplicate', 'spam'];
-/** WORKFLOW is the usual path; duplicate and spam are side exits. */
-export const WORKFLOW = ['new', 'in_review', 'contacted', 'assisted', 'repatriated', 'closed'];
-export const NEEDS = ['safety', 'medical', 'shelter', 'food_money', 'documents', 'legal', 'repatriation', 'family_contact', 'other'];
-export const LANGUAGES = ['en', 'id', 'zh', 'vi', 'th', 'my', 'km', 'fil'];
-export const CHANNELS = ['self', 'volunteer'];
+import { NATIONALITY_OTHER, URGENT_ANSWERS, URGENT_NEEDS } from '/js/vocabulary.js';
+
+export { STATUSES, WORKFLOW, NEEDS, LANGUAGES, CHANNELS } from '/js/vocabulary.js';
 
 const words = {
   new: 'New', in_review: 'In review', contacted: 'Contacted', assisted: 'Assisted',
@@ -21,6 +19,7 @@ const words = {
   unknown: 'Unknown', female: 'Female', male: 'Male', yes: 'Yes', no: 'No',
   note: 'Internal note', status: 'Status', reply: 'Reply sent', route: 'Routed',
   created: 'Created', export: 'Export',
+  safety_risk_now: 'Safety risk now', minors_present: 'Minors',
 };
 
 /** label returns the display word for a stored value. */
@@ -47,15 +46,16 @@ export async function loadCountries() {
  */
 export function nationality(code) {
   if (!code || code === 'unknown') return 'Unknown';
-  if (code === 'other') return 'Another country';
+  if (code === NATIONALITY_OTHER) return 'Another country';
   return countryNames[code] ? `${countryNames[code]} (${code})` : code;
 }
 
-/** urgencyReasons says why a report is urgent, as the server decides it. */
+/**
+ * urgencyReasons says why a report is urgent, by the server's rule: each
+ * urgent answer given yes, then each urgent need asked for. None means the
+ * report is not urgent.
+ */
 export function urgencyReasons(r) {
-  const out = [];
-  if (r.safety_risk_now) out.push('Safety risk now');
-  if (r.minors_present) out.push('Minors');
-  if ((r.needs || []).includes('medical')) out.push('Medical');
-  return out;
+  const needs = r.needs || [];
+  return URGENT_ANSWERS.filter((a) => r[a]).concat(URGENT_NEEDS.filter((n) => needs.indexOf(n) >= 0)).map(label);
 }
