@@ -102,7 +102,6 @@ const (
 	msgXA, msgXS, msgYB = "msgxa0000000000", "msgxs0000000000", "msgyb0000000000"
 	evtXA, evtYB        = "evtxa0000000000", "evtyb0000000000"
 	qrlX, qrlY          = "qrlx00000000000", "qrly00000000000"
-	superuserEmail      = "root@homeward.example"
 	testPassword        = "correct horse battery"
 )
 
@@ -153,19 +152,14 @@ var updateBody = map[string]string{
 // fixture seeds a data dir and closes it; each scenario works on a clone,
 // so every cell starts from the same state.
 func fixture(t testing.TB) (dir string, tokens, before map[string]string) {
-	app := testserver.NewApp(t, false)
-	tokens, err := seed(app)
-	if err != nil {
-		t.Fatal(err)
-	}
 	before = map[string]string{}
-	for _, col := range collections {
-		before[col] = snapshot(t, app, col)
-	}
-	if err := app.ResetBootstrapState(); err != nil {
-		t.Fatal(err)
-	}
-	return app.DataDir(), tokens, before
+	dir, seeded := testserver.SeedDir(t, people(), func(app core.App, _ *testserver.Seeded) {
+		seedRecords(t, app)
+		for _, col := range collections {
+			before[col] = snapshot(t, app, col)
+		}
+	})
+	return dir, roleTokens(seeded), before
 }
 
 // snapshot is every field of every record of a collection.
@@ -186,22 +180,49 @@ func snapshot(t testing.TB, app core.App, col string) string {
 	return strings.Join(rows, ",")
 }
 
-func seed(app core.App) (map[string]string, error) {
+// seed makes the people and the records the matrix names.
+func seed(t testing.TB, app core.App) map[string]string {
+	seeded := testserver.Seed(t, app, people())
+	seedRecords(t, app)
+	return roleTokens(seeded)
+}
+
+// people are the embassies, accounts and devices of the matrix.
+func people() testserver.Options {
+	return testserver.Options{
+		Embassies: []testserver.Embassy{
+			{Id: embX, Name: "Embassy X", Slug: "x"}, {Id: embY, Name: "Embassy Y", Slug: "y"},
+			{Id: embZ, Name: "Embassy Z", Slug: "z", Inactive: true},
+		},
+		Volunteers: []testserver.Volunteer{
+			{Id: volA, Email: "a@example.org"}, {Id: volB, Email: "b@example.org"},
+			{Id: volU, Email: "u@example.org", Unapproved: true},
+		},
+		Staff: []testserver.Staff{
+			{Id: stfX, Email: "x@example.org", Embassy: 0}, {Id: stfY, Email: "y@example.org", Embassy: 1},
+		},
+		Devices: []testserver.Device{{Id: devA, Volunteer: 0, Label: "A's phone"}, {Id: devB, Volunteer: 1, Label: "B's phone"}},
+	}
+}
+
+// roleTokens maps each role of the matrix to its auth token.
+func roleTokens(s *testserver.Seeded) map[string]string {
+	return map[string]string{
+		"volunteer A": s.VolunteerTokens[0], "volunteer B": s.VolunteerTokens[1],
+		"unapproved volunteer": s.VolunteerTokens[2],
+		"staff X":              s.StaffTokens[0], "staff Y": s.StaffTokens[1],
+		"superuser": s.SuperuserToken,
+	}
+}
+
+// seedRecords saves the reports, files, messages, events and links the
+// matrix names.
+func seedRecords(t testing.TB, app core.App) {
 	type rec struct {
 		col  string
 		data map[string]any
 	}
-	all := []rec{
-		{"embassies", map[string]any{"id": embX, "name": "Embassy X", "country": "X", "slug": "x", "active": true}},
-		{"embassies", map[string]any{"id": embY, "name": "Embassy Y", "country": "Y", "slug": "y", "active": true}},
-		{"embassies", map[string]any{"id": embZ, "name": "Embassy Z", "country": "Z", "slug": "z", "active": false}},
-		{"volunteers", map[string]any{"id": volA, "email": "a@example.org", "approved": true}},
-		{"volunteers", map[string]any{"id": volB, "email": "b@example.org", "approved": true}},
-		{"volunteers", map[string]any{"id": volU, "email": "u@example.org", "approved": false}},
-		{"staff", map[string]any{"id": stfX, "email": "x@example.org", "embassy": embX}},
-		{"staff", map[string]any{"id": stfY, "email": "y@example.org", "embassy": embY}},
-		{"devices", map[string]any{"id": devA, "volunteer": volA, "label": "A's phone"}},
-		{"devices", map[string]any{"id": devB, "volunteer": volB, "label": "B's phone"}},
+	for _, r := range []rec{
 		{"reports", map[string]any{"id": repXA, "embassy": embX, "channel": "volunteer", "volunteer": volA}},
 		{"reports", map[string]any{"id": repXS, "embassy": embX, "channel": "self"}},
 		{"reports", map[string]any{"id": repXU, "embassy": embX, "channel": "volunteer", "volunteer": volU}},
@@ -217,50 +238,13 @@ func seed(app core.App) (map[string]string, error) {
 		{"report_events", map[string]any{"id": evtYB, "embassy": embY, "report": repYB, "kind": "note", "note": "n", "actor": stfY}},
 		{"qr_links", map[string]any{"id": qrlX, "embassy": embX, "label": "X poster"}},
 		{"qr_links", map[string]any{"id": qrlY, "embassy": embY, "label": "Y poster"}},
-	}
-	byId := map[string]*core.Record{}
-	for _, r := range all {
-		col, err := app.FindCollectionByNameOrId(r.col)
-		if err != nil {
-			return nil, err
-		}
-		record := core.NewRecord(col)
-		record.Load(r.data)
-		if col.IsAuth() {
-			record.SetPassword(testPassword)
-		}
-		if err := app.Save(record); err != nil {
-			return nil, fmt.Errorf("seed %s %v: %w", r.col, r.data["id"], err)
-		}
-		byId[record.Id] = record
-	}
-	su, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		return nil, err
-	}
-	root := core.NewRecord(su)
-	root.SetEmail(superuserEmail)
-	root.SetPassword(testPassword)
-	if err := app.Save(root); err != nil {
-		return nil, err
-	}
-	byId["root"] = root
-
-	out := map[string]string{}
-	for role, id := range map[string]string{
-		"volunteer A": volA, "volunteer B": volB, "unapproved volunteer": volU,
-		"staff X": stfX, "staff Y": stfY, "superuser": "root",
 	} {
-		token, err := byId[id].NewAuthToken()
-		if err != nil {
-			return nil, err
-		}
-		out[role] = token
+		testserver.SaveRecord(t, app, r.col, r.data)
 	}
-	return out, nil
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	dir, tokens, before := fixture(t)
 	factory := func(t testing.TB) *tests.TestApp {
 		return testserver.NewAppFrom(t, dir)
@@ -377,6 +361,7 @@ func checkListIds(t testing.TB, res *http.Response, want []string) {
 // TestSecurityDocMirrorsMatrix fails when docs/SECURITY.md and the matrix
 // above disagree. Run with HOMEWARD_WRITE_DOCS=1 to rewrite the doc's table.
 func TestSecurityDocMirrorsMatrix(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(testserver.RepoRoot(), "docs", "SECURITY.md")
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -417,6 +402,7 @@ func renderMatrix() string {
 // TestSecurityDocNamesOnlyRealTests: every test or fuzz target that
 // docs/SECURITY.md cites as proof exists, so no claim points at nothing.
 func TestSecurityDocNamesOnlyRealTests(t *testing.T) {
+	t.Parallel()
 	root := testserver.RepoRoot()
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "SECURITY.md"))
 	if err != nil {

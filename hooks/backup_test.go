@@ -20,10 +20,9 @@ import (
 // `RestoreBackup` does (extract over an empty dir) and compares every
 // record of every Homeward collection and every stored file.
 func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
-	if _, err := seed(app); err != nil {
-		t.Fatal(err)
-	}
+	seed(t, app)
 	photo := []byte("\xff\xd8\xff\xe0 not really a jpeg, but bytes to compare")
 	att, err := app.FindRecordById("attachments", attXA)
 	if err != nil {

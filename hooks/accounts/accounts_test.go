@@ -47,6 +47,7 @@ func password(t *testing.T, out string) string {
 }
 
 func TestEmbassyAdd(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	out, err := run(t, app, "embassy", "add", "testland-phnom-penh",
 		"--name", "Embassy of Testland in Phnom Penh", "--country", "Testland",
@@ -106,6 +107,7 @@ func TestEmbassyAdd(t *testing.T) {
 }
 
 func TestStaffAdd(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	if out, err := run(t, app, "embassy", "add", "testland", "--name", "Testland", "--country", "Testland"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -150,6 +152,7 @@ func TestStaffAdd(t *testing.T) {
 }
 
 func TestVolunteerAdd(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	out, err := run(t, app, "volunteer", "add", "field1@shelter.example", "--name", "Field team 1", "--organisation", "Test shelter")
 	if err != nil {

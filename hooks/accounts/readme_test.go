@@ -36,9 +36,6 @@ func readmeBlock(t *testing.T) string {
 // binary on a fresh data dir (a shell function stands in for "go run ."
 // and adds the test's --dir), then signs every new account in.
 func TestReadmeFirstAccounts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary")
-	}
 	s := binarytest.New(t, t.TempDir())
 	script := `go() { shift 2; "$HOMEWARD_BIN" "$@" --dir "$HOMEWARD_DIR"; }` + "\nset -e\n" + readmeBlock(t)
 	cmd := exec.Command("sh", "-c", script)

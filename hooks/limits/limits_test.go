@@ -63,9 +63,6 @@ func trickle(addr, head, more string, stop time.Duration) (time.Duration, bool, 
 // own timeouts must end every trickle, PocketBase's defaults (1 min for
 // headers, 5 min for a whole request) would not.
 func TestSlowlorisLeavesStaffWorking(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary, and waits for its timeouts")
-	}
 	s := binarytest.New(t, t.TempDir())
 	s.Run("embassy", "add", "testland", "--name", "Embassy of Testland", "--country", "Testland", "--active")
 	out := s.Run("staff", "add", "officer@embassy.example", "--embassy", "testland")
@@ -165,6 +162,7 @@ func TestSlowlorisLeavesStaffWorking(t *testing.T) {
 // checks that one more is refused with 503, Retry-After and a code while
 // /api/health still answers, and that a slot freed is a slot taken.
 func TestUploadCapAnswers503(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	release := make(chan struct{})
 	entered := make(chan struct{}, limits.MaxUploads+1)
@@ -241,6 +239,7 @@ func TestUploadCapAnswers503(t *testing.T) {
 // however the requests arrive, at most UploadWork() are ever past their
 // last byte together, and every one gets through in the end.
 func TestUploadWorkIsBounded(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	w := limits.UploadWork()
 	total := w + 3

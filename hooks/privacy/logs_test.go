@@ -8,6 +8,7 @@ import (
 )
 
 func TestScrubQueryKeepsNamesNeverValues(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"q=river", "q=…"},
 		{"q=r%C3%ADo&page=2&perPage=50", "q=…&page=…&perPage=…"},
@@ -30,6 +31,7 @@ func TestScrubQueryKeepsNamesNeverValues(t *testing.T) {
 // value into its logged SQL, including values built to look like the
 // statement around them.
 func TestRedactSQLCutsBeforeTheFirstValue(t *testing.T) {
+	t.Parallel()
 	const secret = "SECRET"
 	cases := []struct{ in, want string }{
 		{"SELECT `reports`.* FROM `reports` WHERE `id`='abc'", "SELECT `reports`.* FROM `reports` WHERE `id`=… (values not logged)"},

@@ -22,6 +22,7 @@ func post(t *testing.T, url, body string) int {
 // TestSignInIsThrottled: password guessing against staff, volunteer and
 // superuser accounts is refused after five tries a minute.
 func TestSignInIsThrottled(t *testing.T) {
+	t.Parallel()
 	for _, col := range []string{"staff", "volunteers", "_superusers"} {
 		t.Run(col, func(t *testing.T) {
 			srv := testserver.Start(t, testserver.NewApp(t, true))
@@ -40,6 +41,7 @@ func TestSignInIsThrottled(t *testing.T) {
 }
 
 func TestSecurityHeadersOnPagesAndAPI(t *testing.T) {
+	t.Parallel()
 	srv := testserver.Start(t, testserver.NewApp(t, false))
 	for _, path := range []string{
 		// Every HTML page: the reporter and volunteer app, the staff
@@ -71,6 +73,7 @@ func TestSecurityHeadersOnPagesAndAPI(t *testing.T) {
 }
 
 func TestPolicyAllowsNoThirdPartyOrInlineScript(t *testing.T) {
+	t.Parallel()
 	csp := privacy.ContentSecurityPolicy
 	for _, bad := range []string{"http:", "https:", "*", "'unsafe-inline'", "'unsafe-eval'"} {
 		if strings.Contains(csp, bad) {
@@ -85,6 +88,7 @@ func TestPolicyAllowsNoThirdPartyOrInlineScript(t *testing.T) {
 }
 
 func TestGuestsAreRefusedOnPrivateCollections(t *testing.T) {
+	t.Parallel()
 	srv := testserver.Start(t, testserver.NewApp(t, false))
 	for _, col := range privacy.PrivateCollections {
 		res, err := http.Get(srv.URL + "/api/collections/" + col + "/records")

@@ -24,6 +24,7 @@ func realIP(app core.App) string {
 }
 
 func TestTrustedProxyCommand(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -30,8 +30,6 @@ const injected = `(() => {
 	return '';
 })()`
 
-const staffPassword = "a long staff password"
-
 // TestHostileTextStaysText stores markup in every text field a reporter
 // or an administrator controls, then renders it in the staff console, the
 // reporter app and the embassy contact page in a real Chromium: each page
@@ -41,12 +39,14 @@ func TestHostileTextStaysText(t *testing.T) {
 	save := func(col string, data map[string]any) *core.Record {
 		return testserver.SaveRecord(t, app, col, data)
 	}
-	embassy := save("embassies", map[string]any{
-		"slug": "xss", "name": "Embassy " + payload, "country": short, "active": true,
-		"hotline": "+000 23 000 000", "messaging": payload, "address": payload, "hours": payload,
-		"what_to_bring": payload, "notes": payload,
+	seeded := testserver.Seed(t, app, testserver.Options{
+		Embassies: []testserver.Embassy{{Slug: "xss", Name: "Embassy " + payload, Fields: map[string]any{
+			"country": short, "hotline": "+000 23 000 000", "messaging": payload, "address": payload, "hours": payload,
+			"what_to_bring": payload, "notes": payload,
+		}}},
+		Staff: []testserver.Staff{{Email: "staff@example.org", Name: short, Embassy: 0}},
 	})
-	save("staff", map[string]any{"email": "staff@example.org", "password": staffPassword, "embassy": embassy.Id, "name": short})
+	embassy := seeded.Embassies[0]
 	report := save("reports", map[string]any{
 		"id": "xssreport00000000001", "embassy": embassy.Id, "nationality": short, "message": payload,
 		"compound_location": payload, "current_location": payload, "contact_name": short,
@@ -76,7 +76,7 @@ func TestHostileTextStaysText(t *testing.T) {
 
 	run("staff console", chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"),
 		chromedp.SendKeys("#login-email", "staff@example.org"),
-		chromedp.SendKeys("#login-password", staffPassword),
+		chromedp.SendKeys("#login-password", testserver.Password),
 		chromedp.Click(`#login-form button[type="submit"]`),
 		chromedp.WaitVisible("#reports"))
 	check("staff list", "#list")

@@ -68,7 +68,7 @@ func BenchmarkLinkPNG(b *testing.B) {
 	f := newFixture(b, false)
 	srv := testserver.Start(b, f.app)
 	u := srv.URL + "/api/qr/" + f.link.Id + ".png"
-	token := authToken(b, f.staff)
+	token := testserver.AuthToken(b, f.staff)
 	for b.Loop() {
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		req.Header.Set("Authorization", token)

@@ -48,27 +48,24 @@ func newFixture(t testing.TB, keepRateLimits bool) *fixture {
 	app := testserver.NewApp(t, keepRateLimits)
 	app.Settings().Meta.AppURL = appURL
 	f := &fixture{app: app}
-	f.embassy = saveRecord(t, app, "embassies", map[string]any{
-		"name": "DEMO Embassy of Indonesia", "country": "Indonesia", "slug": "kh-indonesia",
-		"active": true, "hotline": "+000 23 000 111", "messaging": "WhatsApp +000 12 345 678",
-		"email": "help@embassy.example", "address": "1 Test Street\nTestland", "hours": "Mon-Fri 08:00-16:00",
-		"languages": []string{"id", "en"}, "what_to_bring": "Any ID you still have.",
+	seeded := testserver.Seed(t, app, testserver.Options{
+		Embassies: []testserver.Embassy{
+			{Name: "DEMO Embassy of Indonesia", Slug: "kh-indonesia", Fields: map[string]any{
+				"country": "Indonesia", "hotline": "+000 23 000 111", "messaging": "WhatsApp +000 12 345 678",
+				"email": "help@embassy.example", "address": "1 Test Street\nTestland", "hours": "Mon-Fri 08:00-16:00",
+				"languages": []string{"id", "en"}, "what_to_bring": "Any ID you still have.",
+			}},
+			{Name: "Embassy of Viet Nam", Slug: "kh-vietnam", Fields: map[string]any{"country": "Viet Nam", "hotline": "+000 23 222 333"}},
+			{Name: "Closed mission", Slug: "closed", Inactive: true, Fields: map[string]any{"country": "Nowhere", "hotline": "+000 1"}},
+		},
+		Staff: []testserver.Staff{
+			{Email: "staff@embassy.example", Embassy: 0},
+			{Email: "staff@other.example", Embassy: 1},
+		},
 	})
-	f.other = saveRecord(t, app, "embassies", map[string]any{
-		"name": "Embassy of Viet Nam", "country": "Viet Nam", "slug": "kh-vietnam", "active": true, "hotline": "+000 23 222 333",
-	})
-	f.hidden = saveRecord(t, app, "embassies", map[string]any{
-		"name": "Closed mission", "country": "Nowhere", "slug": "closed", "active": false, "hotline": "+1 000",
-	})
-	f.staff = saveRecord(t, app, "staff", map[string]any{
-		"email": "staff@embassy.example", "password": "a long password 1", "embassy": f.embassy.Id,
-	})
-	f.otherStaff = saveRecord(t, app, "staff", map[string]any{
-		"email": "staff@other.example", "password": "a long password 2", "embassy": f.other.Id,
-	})
-	f.superuser = saveRecord(t, app, core.CollectionNameSuperusers, map[string]any{
-		"email": "root@homeward.example", "password": "a long password 3",
-	})
+	f.embassy, f.other, f.hidden = seeded.Embassies[0], seeded.Embassies[1], seeded.Embassies[2]
+	f.staff, f.otherStaff = seeded.Staff[0], seeded.Staff[1]
+	f.superuser = seeded.Superuser
 	f.link = saveRecord(t, app, "qr_links", map[string]any{
 		"label": "Poipet shelter poster", "embassy": f.embassy.Id, "language": "id",
 	})
@@ -85,15 +82,6 @@ func newFixture(t testing.TB, keepRateLimits bool) *fixture {
 func saveRecord(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
 	t.Helper()
 	return testserver.SaveRecord(t, app, collection, data)
-}
-
-func authToken(t testing.TB, r *core.Record) string {
-	t.Helper()
-	tok, err := r.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 func linkURL(t testing.TB, app core.App, link *core.Record) string {

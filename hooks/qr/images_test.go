@@ -35,9 +35,10 @@ func get(t *testing.T, url, auth string) (*http.Response, []byte) {
 // the smallest allowed size, as PNG and SVG, and reads them back with
 // zbarimg: the text must be a link URL on the public address that verifies.
 func TestLinkCodesDecodeToTheLinkURL(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
-	staff := authToken(t, f.staff)
+	staff := testserver.AuthToken(t, f.staff)
 	for _, c := range []struct{ name, query string }{
 		{"poster size PNG", "png?size=2048&ec=H"},
 		{"default PNG", "png"},
@@ -76,6 +77,7 @@ func assertGenuineLink(t *testing.T, f *fixture, text string) {
 }
 
 func TestEmbassyVCardCodeHoldsTheNumbers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	res, body := get(t, srv.URL+"/api/qr/embassy/kh-indonesia/vcard.png", "")
@@ -126,6 +128,7 @@ func TestEmbassyVCardCodeHoldsTheNumbers(t *testing.T) {
 // TestPosterShowsTheCodeAndHowToVerify opens the poster as staff would,
 // with a short-lived file token in the URL, and decodes its inline code.
 func TestPosterShowsTheCodeAndHowToVerify(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	fileToken, err := f.staff.NewFileToken()
@@ -171,6 +174,7 @@ func assertNoInlineScriptOrStyle(t *testing.T, html string) {
 }
 
 func TestWhoMayFetchLinkImages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false) // read-only cases share one server
 	srv := testserver.Start(t, f.app)
 	for _, c := range []struct {
@@ -182,25 +186,25 @@ func TestWhoMayFetchLinkImages(t *testing.T) {
 	}{
 		{"a guest gets 401", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".png" }, nil, 401, []string{"Sign in as staff"}},
 		{"staff of another embassy get 404", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".png" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.otherStaff) }, 404, []string{`"status":404`}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.otherStaff) }, 404, []string{`"status":404`}},
 		{"staff of the embassy get the PNG", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".png" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 200, []string{"PNG"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 200, []string{"PNG"}},
 		{"a superuser gets the SVG", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".svg" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.superuser) }, 200, []string{"<svg"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.superuser) }, 200, []string{"<svg"}},
 		{"a revoked link cannot be printed", func(f *fixture) string { return "/api/qr/" + f.revoked.Id + ".png" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 400, []string{"revoked"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 400, []string{"revoked"}},
 		{"an expired link cannot be printed", func(f *fixture) string { return "/api/qr/" + f.expired.Id + ".png" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 400, []string{"expired"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 400, []string{"expired"}},
 		{"an unknown link is 404", func(f *fixture) string { return "/api/qr/nosuchlink000000.png" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 404, []string{`"status":404`}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 404, []string{`"status":404`}},
 		{"an unknown format is 404", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".gif" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 404, []string{`"status":404`}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 404, []string{`"status":404`}},
 		{"a size above the limit is refused", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".png?size=5000" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 400, []string{"from 128 to 2048"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 400, []string{"from 128 to 2048"}},
 		{"a size below the limit is refused", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".png?size=20" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 400, []string{"from 128 to 2048"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 400, []string{"from 128 to 2048"}},
 		{"an unknown error correction is refused", func(f *fixture) string { return "/api/qr/" + f.link.Id + ".png?ec=X" },
-			func(t *testing.T, f *fixture) string { return authToken(t, f.staff) }, 400, []string{"L, M, Q or H"}},
+			func(t *testing.T, f *fixture) string { return testserver.AuthToken(t, f.staff) }, 400, []string{"L, M, Q or H"}},
 		{"a guest gets no poster", func(f *fixture) string { return "/api/qr/" + f.link.Id + "/poster" }, nil, 401, []string{"Sign in as staff"}},
 		{"a poster with a file token of another embassy's staff is 404", func(f *fixture) string { return "/api/qr/" + f.link.Id + "/poster" },
 			func(t *testing.T, f *fixture) string { return "file:" + fileToken(t, f.otherStaff) }, 404, []string{`"status":404`}},

@@ -20,6 +20,7 @@ import (
 // tokens are standard: go-jose, which shares no code with golang-jwt,
 // verifies a link token with the published keys, after a rotation too.
 func TestJWKSVerifiesTokensWithAnIndependentLibrary(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	old := tokenOf(linkURL(t, f.app, f.link))
@@ -80,6 +81,7 @@ func TestJWKSVerifiesTokensWithAnIndependentLibrary(t *testing.T) {
 // TestDocsExampleVerifies keeps docs/API.md honest: its example link
 // verifies with its example key set, with go-jose.
 func TestDocsExampleVerifies(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "API.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestKeyFileIsPrivateAndSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ring := qr.NewKeyring(dir)
 	first, err := ring.Current()
@@ -58,6 +59,7 @@ func TestKeyFileIsPrivateAndSurvivesARestart(t *testing.T) {
 // TestRunningServerSeesARotationByTheCommand: the command runs as another
 // process would, on its own key ring over the same file.
 func TestRunningServerSeesARotationByTheCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	server := qr.NewKeyring(dir)
 	before, _ := server.Current()
@@ -92,6 +94,7 @@ func TestRunningServerSeesARotationByTheCommand(t *testing.T) {
 }
 
 func TestKeyCommands(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +134,7 @@ func TestKeyCommands(t *testing.T) {
 // TestConcurrentProcessesLoseNoKey: several key rings over one data dir
 // stand for the server and key commands running at once.
 func TestConcurrentProcessesLoseNoKey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const n = 8
 	kids := make([]string, n)

@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/internal/testserver"
 )
 
 // TestStaffMakeLinksForTheirEmbassy goes through PocketBase's record API,
 // as the staff console will: the creator is the caller whatever the body
 // says, and an expiry is always set.
 func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	body := `{"label":"Border post","embassy":"` + f.embassy.Id + `","language":"vi","created_by":"` + f.otherStaff.Id + `"}`
 	s := tests.ApiScenario{
@@ -20,7 +23,7 @@ func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
 		Method:         http.MethodPost,
 		URL:            "/api/collections/qr_links/records",
 		Body:           strings.NewReader(body),
-		Headers:        map[string]string{"Authorization": authToken(t, f.staff), "Content-Type": "application/json"},
+		Headers:        map[string]string{"Authorization": testserver.AuthToken(t, f.staff), "Content-Type": "application/json"},
 		TestAppFactory: func(testing.TB) *tests.TestApp { return f.app },
 		ExpectedStatus: http.StatusOK,
 		ExpectedContent: []string{
@@ -59,7 +62,7 @@ func TestStaffMakeLinksForTheirEmbassy(t *testing.T) {
 		Method:          http.MethodPost,
 		URL:             "/api/collections/qr_links/records",
 		Body:            strings.NewReader(`{"label":"Fake","embassy":"` + g.embassy.Id + `"}`),
-		Headers:         map[string]string{"Authorization": authToken(t, g.otherStaff), "Content-Type": "application/json"},
+		Headers:         map[string]string{"Authorization": testserver.AuthToken(t, g.otherStaff), "Content-Type": "application/json"},
 		TestAppFactory:  func(testing.TB) *tests.TestApp { return g.app },
 		ExpectedStatus:  http.StatusBadRequest,
 		ExpectedContent: []string{`"status":400`},

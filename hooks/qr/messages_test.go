@@ -7,6 +7,7 @@ import (
 )
 
 func TestEveryPhraseHasEnglishAndOnlyKnownLanguages(t *testing.T) {
+	t.Parallel()
 	for key, byLang := range phrases {
 		if byLang["en"] == "" {
 			t.Errorf("%s has no English", key)
@@ -30,6 +31,7 @@ func TestEveryPhraseHasEnglishAndOnlyKnownLanguages(t *testing.T) {
 }
 
 func TestPageLanguage(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ given, accept, want string }{
 		{"vi", "th", "vi"},
 		{"", "th-TH,en;q=0.8", "th"},

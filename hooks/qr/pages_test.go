@@ -43,6 +43,7 @@ func pageChecks(t testing.TB, res *http.Response, body string) {
 }
 
 func TestScanPages(t *testing.T) {
+	t.Parallel()
 	type pageCase struct {
 		name        string
 		url         func(t *testing.T, f *fixture) string
@@ -163,6 +164,7 @@ func TestScanPages(t *testing.T) {
 // TestScanPagesOverHTTP checks headers and markup on a real socket, and
 // that concurrent scans are all counted.
 func TestScanPagesOverHTTP(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	srv := testserver.Start(t, f.app)
 	u := srv.URL + "/q/" + tokenOf(linkURL(t, f.app, f.link))
@@ -199,6 +201,7 @@ func TestScanPagesOverHTTP(t *testing.T) {
 // time and user agent. A logged staff request is the control that logs
 // are written at all.
 func TestScansLeaveNoRequestLog(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	f.app.Settings().Logs.MaxDays = 7 // test apps log nothing by default; ship settings do
 	srv := testserver.Start(t, f.app)
@@ -212,7 +215,7 @@ func TestScansLeaveNoRequestLog(t *testing.T) {
 	res, _ := http.Post(srv.URL+"/api/qr/verify", "application/json", strings.NewReader(`{"token":"`+token+`"}`))
 	res.Body.Close()
 	control := "/api/qr/" + f.link.Id + ".svg"
-	get(t, srv.URL+control, authToken(t, f.staff))
+	get(t, srv.URL+control, testserver.AuthToken(t, f.staff))
 
 	handler, ok := f.app.Logger().Handler().(*logger.BatchHandler)
 	if !ok {

@@ -35,6 +35,7 @@ func claimsFor(f *fixture, id string) jwt.MapClaims {
 }
 
 func TestTokenVerdicts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	ring := qr.KeyringFor(f.app)
 	current, err := ring.Current()
@@ -104,6 +105,7 @@ func TestTokenVerdicts(t *testing.T) {
 }
 
 func TestTokenIsShortAndCarriesTheLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	token := tokenOf(linkURL(t, f.app, f.link))
 	parts := strings.Split(token, ".")
@@ -127,6 +129,7 @@ func TestTokenIsShortAndCarriesTheLink(t *testing.T) {
 }
 
 func TestRotatedKeyVerifiesOldLinksUntilRetired(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	ring := qr.KeyringFor(f.app)
 	first, _ := ring.Current()
@@ -159,6 +162,7 @@ func TestRotatedKeyVerifiesOldLinksUntilRetired(t *testing.T) {
 }
 
 func TestVerifyInputRefusesGenuineTokensOnAnotherAddress(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	u := linkURL(t, f.app, f.link)
 	for _, c := range []struct{ input, want string }{
@@ -175,6 +179,7 @@ func TestVerifyInputRefusesGenuineTokensOnAnotherAddress(t *testing.T) {
 }
 
 func TestLinksGetAnExpiryAndTheirCreator(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	exp := f.link.GetDateTime("expires")
 	if exp.IsZero() || exp.Time().Before(time.Now().Add(365*24*time.Hour)) {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestVerifyAPI(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		body       func(t *testing.T, f *fixture) string
@@ -108,6 +109,7 @@ func TestVerifyAPI(t *testing.T) {
 // TestVerifyIsRateLimited checks the settings rule "POST /api/qr/verify"
 // (30 a minute per client) applies to the route as registered.
 func TestVerifyIsRateLimited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, true)
 	srv := testserver.Start(t, f.app)
 	statuses := map[int]int{}
@@ -127,6 +129,7 @@ func TestVerifyIsRateLimited(t *testing.T) {
 // TestQRPagesHaveRateLimits checks every anonymous QR route matches a
 // rate-limit rule from the settings migrations.
 func TestQRPagesHaveRateLimits(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, true)
 	for _, c := range []struct{ method, path, label string }{
 		{http.MethodPost, "/api/qr/verify", "POST /api/qr/verify"},
@@ -148,6 +151,7 @@ func TestQRPagesHaveRateLimits(t *testing.T) {
 // cannot be a settings rule): 60 fetches a minute per client address, and
 // another address keeps its own count.
 func TestJWKSIsRateLimitedPerAddress(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, true)
 	f.app.Settings().TrustedProxy.Headers = []string{"X-Forwarded-For"}
 	srv := testserver.Start(t, f.app)

@@ -12,6 +12,7 @@ import (
 // the apps' nationality list and its names, differs from what
 // internal/vocab's list and CLDR make: run go generate ./hooks/reports.
 func TestCountriesFileIsGenerated(t *testing.T) {
+	t.Parallel()
 	got, err := os.ReadFile("../../pb_public/i18n/countries.json")
 	if err != nil {
 		t.Fatal(err)

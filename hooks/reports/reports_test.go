@@ -24,27 +24,23 @@ const (
 // urgent) and one of Y, then closes the app; scenarios run on clones, and
 // the returned token (staff X) is valid in every clone.
 func fixture(t testing.TB) (dir, token string) {
-	app := testserver.NewApp(t, false)
-	save := func(col string, data map[string]any) *core.Record {
-		return testserver.SaveRecord(t, app, col, data)
+	opts := testserver.Options{
+		Embassies: []testserver.Embassy{{Id: embX, Name: "X", Slug: "x"}, {Id: embY, Name: "Y", Slug: "y"}},
+		Staff:     []testserver.Staff{{Id: staffX, Email: "x@example.org", Embassy: 0}},
 	}
-	save("embassies", map[string]any{"id": embX, "name": "X", "country": "X", "slug": "x", "active": true})
-	save("embassies", map[string]any{"id": embY, "name": "Y", "country": "Y", "slug": "y", "active": true})
-	staff := save("staff", map[string]any{"id": staffX, "email": "x@example.org", "password": "correct horse battery", "embassy": embX})
-	save("reports", map[string]any{"id": reportId, "embassy": embX, "message": "We are 4 people", "needs": []string{"medical"}})
-	save("reports", map[string]any{"id": otherId, "embassy": embX, "message": "Same group"})
-	save("reports", map[string]any{"id": foreign, "embassy": embY})
-	token, err := staff.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.ResetBootstrapState(); err != nil {
-		t.Fatal(err)
-	}
-	return app.DataDir(), token
+	dir, seeded := testserver.SeedDir(t, opts, func(app core.App, _ *testserver.Seeded) {
+		save := func(col string, data map[string]any) {
+			testserver.SaveRecord(t, app, col, data)
+		}
+		save("reports", map[string]any{"id": reportId, "embassy": embX, "message": "We are 4 people", "needs": []string{"medical"}})
+		save("reports", map[string]any{"id": otherId, "embassy": embX, "message": "Same group"})
+		save("reports", map[string]any{"id": foreign, "embassy": embY})
+	})
+	return dir, seeded.StaffTokens[0]
 }
 
 func TestNewReportGetsServerDefaults(t *testing.T) {
+	t.Parallel()
 	dir, _ := fixture(t)
 	app := testserver.NewAppFrom(t, dir)
 	r, err := app.FindRecordById("reports", reportId)
@@ -64,6 +60,7 @@ func TestNewReportGetsServerDefaults(t *testing.T) {
 }
 
 func TestStaffReportUpdates(t *testing.T) {
+	t.Parallel()
 	dir, token := fixture(t)
 	factory := func(t testing.TB) *tests.TestApp { return testserver.NewAppFrom(t, dir) }
 	auth := map[string]string{"Authorization": token}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestCheckPublicURL(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		url     string
 		dev     bool
@@ -87,6 +88,7 @@ func codes(checks []setup.Check) string {
 }
 
 func TestPublicURLRefusesLocalAddressesWithoutDev(t *testing.T) {
+	t.Parallel()
 	app := newProductionApp(t)
 	app.Settings().Meta.AppURL = "https://127.0.0.1:8443"
 	if _, err := setup.PublicURL(app); !errors.Is(err, setup.ErrLocalPublicURL) {
@@ -102,6 +104,7 @@ func TestPublicURLRefusesLocalAddressesWithoutDev(t *testing.T) {
 }
 
 func TestRegisterRefusesABadPublicURLFlag(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +120,7 @@ func TestRegisterRefusesABadPublicURLFlag(t *testing.T) {
 // watches its check go away; the proxy check comes from real requests
 // through a loopback socket that carry a forwarding header.
 func TestChecksNameWhatIsNotConfigured(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	srv := testserver.Start(t, app)
 	has := func(code string) bool { return strings.Contains(","+codes(setup.Checks(app))+",", ","+code+",") }
@@ -159,17 +163,12 @@ func TestChecksNameWhatIsNotConfigured(t *testing.T) {
 }
 
 func TestChecksRouteIsForStaffAndSuperusers(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
-	embassy := testserver.SaveRecord(t, app, "embassies", map[string]any{
-		"name": "Embassy of Testland", "country": "Testland", "slug": "testland", "active": true, "hotline": "+000 1",
+	seeded := testserver.Seed(t, app, testserver.Options{
+		Embassies: []testserver.Embassy{{Name: "Embassy of Testland", Slug: "testland"}},
+		Staff:     []testserver.Staff{{Email: "staff@testland.example", Embassy: 0}},
 	})
-	staff := testserver.SaveRecord(t, app, "staff", map[string]any{
-		"email": "staff@testland.example", "password": "a long staff password", "embassy": embassy.Id,
-	})
-	token, err := staff.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := testserver.Start(t, app)
 	for _, c := range []struct {
 		name, token string
@@ -177,7 +176,8 @@ func TestChecksRouteIsForStaffAndSuperusers(t *testing.T) {
 		want        []string
 	}{
 		{"guest", "", http.StatusUnauthorized, []string{`"data":{}`}},
-		{"staff", token, http.StatusOK, []string{`"code":"public_url"`, `"code":"mail"`, `--public-url`}},
+		{"staff", seeded.StaffTokens[0], http.StatusOK, []string{`"code":"public_url"`, `"code":"mail"`, `--public-url`}},
+		{"superuser", seeded.SuperuserToken, http.StatusOK, []string{`"code":"public_url"`, `"code":"mail"`, `--public-url`}},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/setup/checks", nil)
 		if c.token != "" {

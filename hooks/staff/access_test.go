@@ -16,6 +16,7 @@ import (
 // the staff routes keep staff of embassy X away from embassy Y's reports,
 // events and messages, whatever the console asks for.
 func TestStaffSeeOnlyTheirEmbassy(t *testing.T) {
+	t.Parallel()
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
 			Name:               "list reports shows only the own embassy's",
@@ -189,6 +190,7 @@ func TestStaffSeeOnlyTheirEmbassy(t *testing.T) {
 // with who, from and to, and that staff can neither edit nor delete events,
 // nor dress a note up as something else.
 func TestEventsAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
 			Name:            "a status change writes an event",
@@ -330,22 +332,7 @@ func withVolunteer(s tests.ApiScenario) tests.ApiScenario {
 	s.Headers = headers
 	s.TestAppFactory = newApp
 	s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-		col, err := app.FindCollectionByNameOrId("volunteers")
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := core.NewRecord(col)
-		v.SetEmail("v@example.org")
-		v.SetPassword("password-v-1")
-		v.Set("approved", true)
-		if err := app.Save(v); err != nil {
-			t.Fatal(err)
-		}
-		tok, err := v.NewAuthToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		headers["Authorization"] = tok
+		headers["Authorization"] = accountToken(t, app, "volunteers", volunteerV)
 	}
 	return s
 }

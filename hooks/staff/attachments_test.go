@@ -53,6 +53,7 @@ func saveAttachment(t testing.TB, app core.App, report string) *core.Record {
 // one embassy's reports cannot be fetched without a token, nor with a file
 // token of another embassy's staff.
 func TestAttachmentsNeedAFileTokenOfTheEmbassy(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	att := saveAttachment(t, app, reportX)
 	srv := startServer(t, app)

@@ -63,7 +63,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	do("sign in",
 		chromedp.SendKeys("#login-email", "x@example.org"),
-		chromedp.SendKeys("#login-password", "password-x-1"),
+		chromedp.SendKeys("#login-password", testserver.Password),
 		chromedp.Click(`#login-form button[type="submit"]`),
 		chromedp.WaitVisible("#reports"))
 	waitFor("the list shows X's reports", `document.querySelectorAll('#list li[data-id]').length === 3`)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSuppressHidesSmallCells(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		cells     map[string]int
@@ -64,6 +65,7 @@ func moreReports(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 const literalSearchFilter = `(message ~ "5\\_\\%" || compound_location ~ "5\\_\\%" || current_location ~ "5\\_\\%")`
 
 func TestCounts(t *testing.T) {
+	t.Parallel()
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
 			Name:            "counts per status, need, nationality and week",

@@ -24,16 +24,6 @@ func TestDashboardScreenshots(t *testing.T) {
 	}
 	app := newApp(t)
 	moreReports(t, app, nil)
-	col, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(col)
-	su.SetEmail("admin@example.org")
-	su.SetPassword("password-admin-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
 	// The test router has no /_/; bind it as `serve` does.
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/_/{path...}", apis.Static(ui.DistDirFS, false))
@@ -45,8 +35,8 @@ func TestDashboardScreenshots(t *testing.T) {
 	rows := chromedp.Poll[bool](`document.querySelectorAll('tbody tr').length > 1`, chromedp.WithPollingTimeout(20*time.Second))
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+"/_/"),
 		chromedp.WaitVisible(`#login_identity`),
-		chromedp.SendKeys(`#login_identity`, "admin@example.org"),
-		chromedp.SendKeys(`#login_pass`, "password-admin-1\n"),
+		chromedp.SendKeys(`#login_identity`, testserver.SuperuserEmail),
+		chromedp.SendKeys(`#login_pass`, testserver.Password+"\n"),
 		chromedp.WaitVisible(`.sidebar-content, .page-sidebar, aside`),
 		chromedp.Evaluate[chromedp.Void](`location.hash = "#/collections?collection=reports"`)); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ func lookAlikes(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 }
 
 func TestDuplicateSuggestions(t *testing.T) {
+	t.Parallel()
 	s := as(staffX, tests.ApiScenario{
 		Name:               "suggests same contact, same group and similar words within days, in the own embassy",
 		Method:             http.MethodGet,

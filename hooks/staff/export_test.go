@@ -22,6 +22,7 @@ var exportEvents = map[string]int{
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	scenarios := []tests.ApiScenario{
 		as(staffX, tests.ApiScenario{
 			Name:               "contact fields are left out by default, and the export is logged",
@@ -88,6 +89,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestExportRowsParseAsCSV(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	srv := startServer(t, app)
 	res := get(t, srv+"/api/staff/export.csv", token(t, app, staffX))
@@ -147,6 +149,7 @@ func cut(s string, n int) string {
 }
 
 func TestExportNeutralisesFormulasInEveryColumn(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	cells := append(append([]string{}, formulaPayloads...), plainCells...)
 	for i, s := range cells {
@@ -188,6 +191,7 @@ func TestExportNeutralisesFormulasInEveryColumn(t *testing.T) {
 }
 
 func TestExportStartsWithAByteOrderMarkAndIsUTF8(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	saveReport("reportx4000000000001", embassyX, map[string]any{"people_count": 1, "message": "ကျွန်တော်တို့ ခြောက်ယောက် ខ្ញុំ ผม"})(t, app, nil)
 	srv := startServer(t, app)

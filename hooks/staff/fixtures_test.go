@@ -13,16 +13,17 @@ import (
 
 // Fixed ids, so scenario URLs can name records before the app exists.
 const (
-	embassyX = "embassyx0000001"
-	embassyY = "embassyy0000001"
-	staffX   = "staffx000000001" // on duty
-	staffX2  = "staffx000000002" // off duty
-	staffY   = "staffy000000001" // on duty
-	reportX  = "reportx0000000000001"
-	reportY  = "reporty0000000000001"
-	messageY = "messagey0000001"
-	eventX   = "eventx000000001"
-	eventY   = "eventy000000001"
+	embassyX   = "embassyx0000001"
+	embassyY   = "embassyy0000001"
+	staffX     = "staffx000000001" // on duty
+	staffX2    = "staffx000000002" // off duty
+	staffY     = "staffy000000001" // on duty
+	volunteerV = "volunteerv00001" // approved
+	reportX    = "reportx0000000000001"
+	reportY    = "reporty0000000000001"
+	messageY   = "messagey0000001"
+	eventX     = "eventx000000001"
+	eventY     = "eventy000000001"
 
 	// contactPhoneX is in reportX only, so its absence from an export
 	// proves contact fields were left out.
@@ -40,21 +41,19 @@ func newApp(t testing.TB) *tests.TestApp {
 
 func seed(t testing.TB, app core.App) {
 	t.Helper()
+	testserver.Seed(t, app, testserver.Options{
+		Embassies: []testserver.Embassy{{Id: embassyX, Name: "Embassy X", Slug: "x"}, {Id: embassyY, Name: "Embassy Y", Slug: "y"}},
+		Staff: []testserver.Staff{
+			{Id: staffX, Email: "x@example.org", Name: "Staff X", Embassy: 0, OnDuty: true},
+			{Id: staffX2, Email: "x2@example.org", Name: "Staff X2", Embassy: 0},
+			{Id: staffY, Email: "y@example.org", Name: "Staff Y", Embassy: 1, OnDuty: true},
+		},
+		Volunteers: []testserver.Volunteer{{Id: volunteerV, Email: "v@example.org"}},
+	})
 	save := func(collection string, data map[string]any) *core.Record {
 		t.Helper()
-		if _, isAccount := data["password"]; isAccount {
-			data["verified"] = true
-		}
 		return testserver.SaveRecord(t, app, collection, data)
 	}
-	for _, e := range []struct{ id, name, slug string }{
-		{embassyX, "Embassy X", "x"}, {embassyY, "Embassy Y", "y"},
-	} {
-		save("embassies", map[string]any{"id": e.id, "name": e.name, "country": e.name, "slug": e.slug, "active": true})
-	}
-	save("staff", map[string]any{"id": staffX, "email": "x@example.org", "password": "password-x-1", "name": "Staff X", "embassy": embassyX, "on_duty": true})
-	save("staff", map[string]any{"id": staffX2, "email": "x2@example.org", "password": "password-x-2", "name": "Staff X2", "embassy": embassyX, "on_duty": false})
-	save("staff", map[string]any{"id": staffY, "email": "y@example.org", "password": "password-y-1", "name": "Staff Y", "embassy": embassyY, "on_duty": true})
 	save(reports.CollectionReports, map[string]any{
 		"id": reportX, "embassy": embassyX, "people_count": 6, "nationality": "Indonesia",
 		"needs": []string{"shelter"}, "message": messageTextX, "compound_location": "river compound",
@@ -72,15 +71,17 @@ func seed(t testing.TB, app core.App) {
 // token returns a fresh auth token for a staff record.
 func token(t testing.TB, app core.App, staffId string) string {
 	t.Helper()
-	rec, err := app.FindRecordById("staff", staffId)
+	return accountToken(t, app, "staff", staffId)
+}
+
+// accountToken returns a fresh auth token for a seeded account.
+func accountToken(t testing.TB, app core.App, collection, id string) string {
+	t.Helper()
+	rec, err := app.FindRecordById(collection, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := rec.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return testserver.AuthToken(t, rec)
 }
 
 // as makes s run on a seeded app, signed in as staffId ("" for a guest).

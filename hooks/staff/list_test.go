@@ -75,6 +75,7 @@ func expectIds(want ...string) func(testing.TB, *tests.TestApp, *http.Response) 
 }
 
 func TestListFiltersByNeedAndSearch(t *testing.T) {
+	t.Parallel()
 	list := func(staffId, name, query string, want ...string) tests.ApiScenario {
 		return as(staffId, tests.ApiScenario{
 			Name:            name,
@@ -168,6 +169,7 @@ func editAndDelete(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 }
 
 func TestListIndexesFollowEditsAndDeletes(t *testing.T) {
+	t.Parallel()
 	list := func(name, query string, want ...string) tests.ApiScenario {
 		return as(staffX, tests.ApiScenario{
 			Name:            name,
@@ -219,6 +221,7 @@ func savePassports(t testing.TB, app *tests.TestApp, n int) {
 // MATCH) and the need is checked by its primary key. A search with more
 // matches than searchDriveLimit reads the embassy's reports newest first.
 func TestListQueriesUseTheirIndexes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		query, index string
 		many         bool // more matches than the index reads by id

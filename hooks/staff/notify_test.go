@@ -14,6 +14,7 @@ import (
 )
 
 func TestUrgentReportMailsOnDutyStaffWithoutContent(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	app.Settings().Meta.AppURL = "https://homeward.example"
 	if n := app.TestMailer.TotalSend(); n != 0 {
@@ -53,6 +54,7 @@ func TestUrgentReportMailsOnDutyStaffWithoutContent(t *testing.T) {
 }
 
 func TestOrdinaryReportSendsNoMail(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	saveReport("calmxx0000000000001x", embassyX, map[string]any{"needs": []string{"documents"}})(t, app, nil)
 	if n := app.TestMailer.TotalSend(); n != 0 {
@@ -66,6 +68,7 @@ func saveUrgent(t *testing.T, app *tests.TestApp, id string) {
 }
 
 func TestBurstOfUrgentReportsSendsOneNoticeNow(t *testing.T) {
+	t.Parallel()
 	app := newApp(t) // default quiet period: ten minutes
 	for i := range 5 {
 		saveUrgent(t, app, fmt.Sprintf("burstx%014d", i))
@@ -76,6 +79,8 @@ func TestBurstOfUrgentReportsSendsOneNoticeNow(t *testing.T) {
 }
 
 func TestUrgentReportsInTheQuietPeriodGetATrailingNotice(t *testing.T) {
+	// Not parallel: the three saves must fall inside a 200 ms quiet
+	// period, which a busy machine could stretch them past.
 	app, err := tests.NewTestApp(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -98,6 +98,7 @@ func next(t *testing.T, ctx context.Context, events <-chan sseEvent) sseEvent {
 // it hands the message to a sending goroutine, so X's records are refused
 // before Y's are even saved.
 func TestRealtimeIsScopedToTheEmbassy(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	srv := startServer(t, app)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -31,6 +31,7 @@ var readerSpellings = []struct {
 }
 
 func TestSearchMatchesTextAsAReaderSeesIt(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	ids := make([]string, len(readerSpellings))
 	for i, c := range readerSpellings {
@@ -64,6 +65,7 @@ func TestSearchMatchesTextAsAReaderSeesIt(t *testing.T) {
 }
 
 func TestTextIsStoredComposed(t *testing.T) {
+	t.Parallel()
 	app := newApp(t)
 	saveReport("composedx00000000001", embassyX, map[string]any{"people_count": 1,
 		"message": norm.NFD.String("Hà Nội"), "contact_name": norm.NFD.String("Nguyễn")})(t, app, nil)

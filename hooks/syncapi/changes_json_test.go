@@ -12,6 +12,7 @@ import (
 // publicJSON writes the same JSON value as encoding/json for every kind of
 // value a record holds.
 func TestPublicJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	col := core.NewBaseCollection("things")
 	col.Fields.Add(
 		&core.TextField{Name: "text"},

@@ -16,9 +16,6 @@ func TestMain(m *testing.M) { binarytest.Main(m) }
 const crashSuperuser, crashPassword = "root@example.org", "a long superuser password"
 
 func TestCrashMidUploadLosesAndDuplicatesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary")
-	}
 	const total, batch = 5000, 250
 	b := binarytest.New(t, t.TempDir(), "--demo")
 	b.Run("superuser", "upsert", crashSuperuser, crashPassword)

@@ -37,6 +37,7 @@ func FuzzDecodePush(f *testing.F) {
 }
 
 func TestCursorRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, seq := range []int64{0, 1, 99, 1 << 40} {
 		got, err := decodeCursor(encodeCursor(seq))
 		if err != nil || got != seq {
@@ -51,6 +52,7 @@ func TestCursorRoundTrip(t *testing.T) {
 }
 
 func TestPullResponseEncodesAsJSON(t *testing.T) {
+	t.Parallel()
 	in := pullResponse{Changes: []change{
 		{Seq: 7, Collection: "reports", Id: "abc", Kind: kindUpsert, Version: 2, Data: json.RawMessage(`{"status":"new","message":"quote \" and \\u00e9"}`)},
 		{Seq: 9, Collection: "messages", Id: "def", Kind: kindDelete, Data: json.RawMessage("null")},

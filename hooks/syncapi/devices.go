@@ -48,25 +48,36 @@ func (a *api) registerDevice(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return e.InternalServerError("", err)
-	}
-	token := deviceTokenPrefix + base64.RawURLEncoding.EncodeToString(secret)
-	expires := time.Now().Add(deviceTTL).UTC()
-
 	device := core.NewRecord(col)
 	device.Set("volunteer", e.Auth.Id)
 	device.Set("label", form.Label)
-	device.Set("token_hash", hashDeviceToken(token))
-	device.Set("expires", expires.Format(types.DefaultDateLayout))
-	if err := e.App.Save(device); err != nil {
+	token, err := IssueDevice(e.App, device)
+	if err != nil {
 		return e.BadRequestError("Failed to register the device.", err)
 	}
+	expires := device.GetDateTime("expires").Time()
 	return e.JSON(http.StatusCreated, map[string]any{
 		"id":      device.Id,
 		"label":   form.Label,
 		"token":   token,
 		"expires": expires.Format(types.DefaultDateLayout),
 	})
+}
+
+// IssueDevice gives device, a new devices record with its volunteer and
+// label set, a fresh credential valid for deviceTTL, saves it and returns
+// the credential; only its hash is stored. The route above and the test
+// fixtures both issue credentials through it, so they are made one way.
+func IssueDevice(app core.App, device *core.Record) (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	token := deviceTokenPrefix + base64.RawURLEncoding.EncodeToString(secret)
+	device.Set("token_hash", hashDeviceToken(token))
+	device.Set("expires", time.Now().Add(deviceTTL).UTC().Format(types.DefaultDateLayout))
+	if err := app.Save(device); err != nil {
+		return "", err
+	}
+	return token, nil
 }

@@ -35,6 +35,7 @@ func keys(m map[string]any) []string {
 }
 
 func TestDocExamplesMatchTheServer(t *testing.T) {
+	t.Parallel()
 	doc, blocks := docBlocks(t)
 	f := newFixture(t)
 	sub := func(s string) string { return strings.ReplaceAll(s, "EMBASSY_ID", f.embassy[0]) }

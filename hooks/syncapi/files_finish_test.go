@@ -113,6 +113,7 @@ func heicSample() []byte {
 // unsupported_file and the upload is gone (404), so a client starts over
 // or gives up instead of taking it for sent.
 func TestFailedFinishNeverLooksComplete(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	photo := testdata(t, "photo-with-gps.jpg")
 	var failure atomic.Pointer[error] // what a hook answers the attachment's save with
@@ -190,6 +191,7 @@ func TestFailedFinishNeverLooksComplete(t *testing.T) {
 // TestHEICIsRefusedWithAClearReason: a HEIC photo is answered 415
 // unsupported_file, saying to send JPEG; never 400 validation errors.
 func TestHEICIsRefusedWithAClearReason(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	heic := heicSample()
 	loc, h := f.startUpload(t, len(heic))
@@ -216,6 +218,7 @@ func TestHEICIsRefusedWithAClearReason(t *testing.T) {
 // 4xx and leaves the upload as it was; the right PATCH then completes it
 // with the file's own bytes.
 func TestPatchesThatDoNotFitStoreNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	png := testdata(t, "photo.png") // 332 bytes
 	long := append(bytes.Clone(png), bytes.Repeat([]byte("X"), 445-len(png))...)
@@ -335,6 +338,7 @@ func TestPatchesThatDoNotFitStoreNothing(t *testing.T) {
 // the stored bytes carry no location marker, or the file is refused 415
 // unsupported_file and nothing is stored.
 func TestUploadedTagsNeverReachStorage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, s := range mediatest.TaggedSamples() {
 		t.Run(s.Name, func(t *testing.T) {
@@ -373,6 +377,7 @@ func TestUploadedTagsNeverReachStorage(t *testing.T) {
 // complete; the byte sent again finds the stored file and names it, and
 // nothing is stored twice.
 func TestACrashAfterStoringResumesToTheSameAttachment(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	png := testdata(t, "photo.png")
 	loc, h := f.startUpload(t, len(png))

@@ -65,6 +65,7 @@ func (f *fixture) cutPatch(t *testing.T, location string, h header, offset int, 
 }
 
 func TestResumableUploadAfterACutConnectionStripsMetadata(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	photo := testdata(t, "photo-with-gps.jpg")
 	rcpt, report := newReceipt(), newId()
@@ -148,6 +149,7 @@ func exiftool(t *testing.T, file []byte, words ...string) {
 }
 
 func TestUploadRules(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, tok := f.registerDevice(0)
 	_, tokB := f.registerDevice(1)
@@ -228,6 +230,7 @@ func TestUploadRules(t *testing.T) {
 }
 
 func TestVoiceNotesInPhoneContainersAreStored(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, tok := f.registerDevice(0)
 	report := newId()

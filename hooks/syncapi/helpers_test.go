@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -17,49 +16,43 @@ import (
 	_ "homeward/pb_migrations" // the schema under test
 )
 
-// fixture is a running server with two embassies, a volunteer and a staff
-// member for each, so tests can check that nobody sees the other side.
+// fixture is a running server over testserver.TwoEmbassies: embassies X
+// and Y, a volunteer and a staff member for each (by index), each
+// volunteer's device credential and a superuser, so tests can check that
+// nobody sees the other side.
 type fixture struct {
-	t         testing.TB
-	srv       *testserver.Server
-	app       *tests.TestApp
-	embassy   [2]string
-	vol       [2]*core.Record
-	volToken  [2]string // PocketBase login token
-	staff     [2]*core.Record
-	staffTok  [2]string
-	tabletTok string // see tablet
+	t        testing.TB
+	srv      *testserver.Server
+	app      *tests.TestApp
+	seeded   *testserver.Seeded
+	embassy  [2]string
+	vol      [2]*core.Record
+	volToken [2]string // PocketBase login token
+	staff    [2]*core.Record
+	staffTok [2]string
+	devTok   [2]string // device credential of vol[i]
+	suTok    string
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	app := testserver.NewApp(t, false)
-	f := &fixture{t: t, app: app, srv: testserver.Start(t, app)}
-	for i, slug := range []string{"emb-a", "emb-b"} {
-		emb := f.save("embassies", map[string]any{"name": "Embassy " + slug, "country": slug, "slug": slug, "active": true})
-		f.embassy[i] = emb.Id
-		f.vol[i] = f.save("volunteers", map[string]any{"email": fmt.Sprintf("vol%d@example.com", i), "password": "secret-password", "approved": true})
-		f.staff[i] = f.save("staff", map[string]any{"email": fmt.Sprintf("staff%d@example.com", i), "password": "secret-password", "embassy": emb.Id})
-		var err error
-		if f.volToken[i], err = f.vol[i].NewAuthToken(); err != nil {
-			t.Fatal(err)
-		}
-		if f.staffTok[i], err = f.staff[i].NewAuthToken(); err != nil {
-			t.Fatal(err)
-		}
+	s := testserver.Seed(t, app, testserver.TwoEmbassies())
+	f := &fixture{t: t, app: app, srv: testserver.Start(t, app), seeded: s, suTok: s.SuperuserToken}
+	for i := range 2 {
+		f.embassy[i] = s.Embassies[i].Id
+		f.vol[i], f.volToken[i] = s.Volunteers[i], s.VolunteerTokens[i]
+		f.staff[i], f.staffTok[i] = s.Staff[i], s.StaffTokens[i]
+		f.devTok[i] = s.DeviceTokens[i]
 	}
 	return f
 }
 
-// tablet returns the device credential of volunteer 0's tablet, registered
-// on first use: the caller for large batches (a phone without an account
-// may create only a handful of reports a push).
+// tablet returns the device credential of volunteer 0's tablet: the
+// caller for large batches (a phone without an account may create only a
+// handful of reports a push).
 func (f *fixture) tablet() header {
-	f.t.Helper()
-	if f.tabletTok == "" {
-		_, f.tabletTok = f.registerDevice(0)
-	}
-	return device(f.tabletTok)
+	return device(f.devTok[0])
 }
 
 func (f *fixture) save(coll string, data map[string]any) *core.Record {

@@ -13,6 +13,7 @@ import (
 // in PocketBase's error shape (or, for one op, a rejected result), and no
 // record is stored that should not be.
 func TestHostileInputGetsAClearRefusalAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt := newReceipt()
 	id := newId()

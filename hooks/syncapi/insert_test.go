@@ -111,6 +111,7 @@ func nextId(t *testing.T, ctx context.Context, ids <-chan string) string {
 }
 
 func TestPushedReportsReachRealtimeAndUrgentNoticeOnceEach(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.staff[0].Set("on_duty", true)
 	if err := f.app.Save(f.staff[0]); err != nil {
@@ -176,6 +177,7 @@ func TestPushedReportsReachRealtimeAndUrgentNoticeOnceEach(t *testing.T) {
 }
 
 func TestPushThatRollsBackRunsOnlyTheErrorHooks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	counts := countAfterCreate(f.app)
 	rcpt := newReceipt()
@@ -208,6 +210,7 @@ func TestPushThatRollsBackRunsOnlyTheErrorHooks(t *testing.T) {
 }
 
 func TestPushValidationErrorsAreTheRecordPathsErrors(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt := newReceipt()
 	invalid := []map[string]any{
@@ -250,6 +253,7 @@ func TestPushValidationErrorsAreTheRecordPathsErrors(t *testing.T) {
 }
 
 func TestPushOfACreateAndItsUpdateBroadcastsThemInOrder(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, tok := f.registerDevice(0)
 	counts := countAfterCreate(f.app)

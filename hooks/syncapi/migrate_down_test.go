@@ -13,6 +13,7 @@ import (
 // TestSyncMigrationsGoDownAndUpAgain runs the sync migrations' own down and
 // up steps (newest first), whatever other migrations exist after them.
 func TestSyncMigrationsGoDownAndUpAgain(t *testing.T) {
+	t.Parallel()
 	app := testserver.NewApp(t, false)
 	files := []string{"1764119000_sync_changes_data.go", "1764116002_sync_snapshots.go", "1764116001_attachment_source_hash.go", "1764116000_sync_ops.go"}
 	var mine []*core.Migration
@@ -53,6 +54,7 @@ func TestSyncMigrationsGoDownAndUpAgain(t *testing.T) {
 // snapshots to data in the change log on a log with history: each record
 // keeps one row, its latest, with its JSON; tombstones keep no content.
 func TestChangeLogMigrationKeepsTheLatestChange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt := newReceipt()
 	kept, gone := newId(), newId()
@@ -110,6 +112,7 @@ func TestChangeLogMigrationKeepsTheLatestChange(t *testing.T) {
 // "g:<device id>" with the client's op id, are rewritten to the keyed form,
 // and the phone's ops are still found by their op id afterwards.
 func TestGuestOpKeysMigrationUnlinksOldRows(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.push(nil, "phone-x", []op{reportCreate("op-1", newId(), f.embassy[0], newReceipt(), nil)})
 	if _, err := f.app.DB().NewQuery("UPDATE sync_ops SET device = 'g:phone-x', op = 'op-1'").Execute(); err != nil {

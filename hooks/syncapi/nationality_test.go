@@ -11,6 +11,7 @@ import (
 // the report stores a code of the list; text naming no listed country is
 // stored as "other" and kept for staff.
 func TestPushedNationalitiesComeFromTheList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for i, tc := range []struct{ sent, code, original string }{
 		{"MM", "MM", ""},
@@ -41,6 +42,7 @@ func TestPushedNationalitiesComeFromTheList(t *testing.T) {
 // TestPushedTextIsStoredComposed: the record hook that composes text runs
 // for pushes too, so search and filters see one form.
 func TestPushedTextIsStoredComposed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	id, msg, rcpt := newId(), newId()[:15], newReceipt()
 	decomposed := norm.NFD.String("Chúng tôi ở bến xe Hà Nội")

@@ -12,6 +12,7 @@ import (
 
 // TestAnUploadedTurnedPhotoIsStoredUpright: the same through tus.
 func TestAnUploadedTurnedPhotoIsStoredUpright(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	photo := mediatest.OrientedJPEG(640, 480, 6, "GPS 11.5564 N 104.9282 E")
 	loc, h := f.startUpload(t, len(photo))

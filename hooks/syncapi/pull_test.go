@@ -50,6 +50,7 @@ func ids(changes []pullChange) []string {
 }
 
 func TestPullScopes(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	cases := []struct {
 		name string
@@ -97,6 +98,7 @@ func TestPullScopes(t *testing.T) {
 }
 
 func TestPullRefusesWithoutProof(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	var out struct{ Data map[string]any }
 	if status := s.call(http.MethodGet, "/api/sync/pull", nil, nil, &out); status != 401 || out.Data["code"] != "receipt_required" {
@@ -114,6 +116,7 @@ func TestPullRefusesWithoutProof(t *testing.T) {
 }
 
 func TestWrongReceiptsAreRateLimitedButTheRightOneStillWorks(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	for i := 1; i <= 21; i++ {
 		var out struct{ Data map[string]any }
@@ -132,6 +135,7 @@ func TestWrongReceiptsAreRateLimitedButTheRightOneStillWorks(t *testing.T) {
 }
 
 func TestReceiptIsNeverEchoedOrStored(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt, id := newReceipt(), newId()
 	grouped := rcpt[:4] + " " + rcpt[4:8] + " " + rcpt[8:12] + " " + rcpt[12:16] + " " + rcpt[16:]
@@ -153,6 +157,7 @@ func TestReceiptIsNeverEchoedOrStored(t *testing.T) {
 }
 
 func TestEveryWritePathAppendsToTheChangeLog(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	staff := bearer(s.staffTok[0])
 	_, cursor := s.pullSince(staff, "")
@@ -236,6 +241,7 @@ func TestEveryWritePathAppendsToTheChangeLog(t *testing.T) {
 }
 
 func TestPullerSeesEveryChangeExactlyOnceWhileWritersPush(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const writers, batches, perBatch = 4, 15, 10
 	tablet := f.tablet()

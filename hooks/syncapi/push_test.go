@@ -15,6 +15,7 @@ import (
 )
 
 func TestPushIsIdempotentOver1000Ops(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt := newReceipt()
 	ops := make([]op, 1000)
@@ -43,6 +44,7 @@ func TestPushIsIdempotentOver1000Ops(t *testing.T) {
 }
 
 func TestPushSameIdSameContentFromAnotherOpIsDuplicate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt, id := newReceipt(), newId()
 	f.push(nil, "phone-1", []op{reportCreate("a", id, f.embassy[0], rcpt, nil)})
@@ -57,6 +59,7 @@ func TestPushSameIdSameContentFromAnotherOpIsDuplicate(t *testing.T) {
 }
 
 func TestPushSameIdOtherContentIsConflictWithServerCopy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt, id := newReceipt(), newId()
 	f.push(nil, "phone-1", []op{reportCreate("a", id, f.embassy[0], rcpt, nil)})
@@ -85,6 +88,7 @@ func TestPushSameIdOtherContentIsConflictWithServerCopy(t *testing.T) {
 }
 
 func TestPushStaleBaseIsConflictWithServerCopy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, tok := f.registerDevice(0)
 	id := newId()
@@ -114,6 +118,7 @@ func TestPushStaleBaseIsConflictWithServerCopy(t *testing.T) {
 }
 
 func TestPushRejectedOpDoesNotSinkTheOthers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt := newReceipt()
 	ops := []op{
@@ -144,6 +149,7 @@ func TestPushRejectedOpDoesNotSinkTheOthers(t *testing.T) {
 }
 
 func TestPushPermissions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, tokA := f.registerDevice(0)
 	_, tokB := f.registerDevice(1)
@@ -185,6 +191,7 @@ func TestPushPermissions(t *testing.T) {
 }
 
 func TestConcurrentPushesOfTheSameBatchApplyEachOpOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt := newReceipt()
 	ops := make([]op, 200)
@@ -214,6 +221,7 @@ func TestConcurrentPushesOfTheSameBatchApplyEachOpOnce(t *testing.T) {
 }
 
 func TestMalformedAndOversizePushesChangeNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	valid := reportCreate("1", newId(), f.embassy[0], newReceipt(), nil)
 	body := func(v any) []byte { b, _ := json.Marshal(v); return b }
@@ -284,6 +292,7 @@ func TestMalformedAndOversizePushesChangeNothing(t *testing.T) {
 // record created earlier in the same push still see it: the same id again
 // (duplicate or conflict with the server copy) and a message on it.
 func TestPushOpsSeeRecordsCreatedEarlierInTheSamePush(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rcpt, id, other := newReceipt(), newId(), newId()
 	msg := newId()[:15] // message ids are 15 characters
@@ -324,6 +333,7 @@ func TestPushOpsSeeRecordsCreatedEarlierInTheSamePush(t *testing.T) {
 // in the database. Retries still find their ops, and two phones' op ids
 // still never collide.
 func TestAnonymousOpsLeaveNoTraceOfThePhone(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	first := []op{reportCreate("op-1", newId(), f.embassy[0], newReceipt(), map[string]any{"contact_name": "Dara"})}
 	later := []op{reportCreate("op-2", newId(), f.embassy[0], newReceipt(), nil)}
@@ -380,6 +390,7 @@ func TestAnonymousOpsLeaveNoTraceOfThePhone(t *testing.T) {
 // whichever way it is sent; through the push it gets the same event as
 // through the records API, with the staff member as actor and no text.
 func TestStaffReplyByPushWritesAReplyEvent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	id := newId()
 	f.push(receipt(newReceipt()), "phone", []op{reportCreate("c1", id, f.embassy[0], newReceipt(), nil)})
@@ -398,6 +409,7 @@ func TestStaffReplyByPushWritesAReplyEvent(t *testing.T) {
 // duplicate only of another report of its embassy, through a push as
 // through the records API and Go code: the rule is the model's.
 func TestDuplicateMarksAreCheckedOnEveryPath(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	mine, same, foreign := newId(), newId(), newId()
 	f.push(receipt(newReceipt()), "phone", []op{

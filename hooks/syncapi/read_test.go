@@ -11,6 +11,7 @@ func markRead(opId, msg string, data map[string]any) op {
 }
 
 func TestTheReporterSideMarksARepliesRead(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	read := map[string]any{"read_by_reporter": true}
 	volReply := newId()[:15]

@@ -22,6 +22,7 @@ func fullWidth(code string) string {
 }
 
 func TestAReceiptTypedOnAnyKeyboardFindsItsReport(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	for _, tc := range []struct{ name, code string }{
 		{"full-width digits, ideographic spaces", fullWidth(s.rcpt[0])},
@@ -42,6 +43,7 @@ func TestAReceiptTypedOnAnyKeyboardFindsItsReport(t *testing.T) {
 }
 
 func TestMalformedReceiptsAreRefusedButNotCountedAsGuesses(t *testing.T) {
+	t.Parallel()
 	s := newScoped(t)
 	malformed := []string{"4821 0937 5512", "4821 0937 5512 8064 229O", "4821/0937/5512/8064/2290", "hello", strings.Repeat("1", 21)}
 	for i := range 30 {

@@ -67,13 +67,10 @@ func (tr *hookTrace) run(write func()) []string {
 // through the records API fires: the same hooks, in the same order, for
 // the record and for what its hooks write (a reply's audit event).
 func TestPushFiresWhatARESTCreateFires(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := traceHooks(f.app, "reports", "messages", "report_events")
-	su := f.save(core.CollectionNameSuperusers, map[string]any{"email": "root@example.com", "password": "a long root password"})
-	suTok, err := su.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
+	suTok := f.suTok
 	report := newId()
 	f.push(receipt(newReceipt()), "phone", []op{reportCreate("c0", report, f.embassy[0], newReceipt(), nil)})
 

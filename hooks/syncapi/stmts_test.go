@@ -9,6 +9,7 @@ import (
 )
 
 func TestStmtCacheReusesStatementsWithinItsTransactionOnly(t *testing.T) {
+	t.Parallel()
 	db, err := dbx.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)

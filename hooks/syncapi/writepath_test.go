@@ -36,7 +36,7 @@ type writePath struct {
 }
 
 func writePaths(f *fixture) []writePath {
-	su := newSuperuser(f)
+	su := f.suTok
 	rest := func(tok string) func(f *fixture, rep *core.Record, data map[string]any) int {
 		return func(f *fixture, rep *core.Record, data map[string]any) int {
 			return f.call(http.MethodPatch, "/api/collections/reports/records/"+rep.Id, bearer(tok), data, nil)
@@ -140,17 +140,6 @@ func writePaths(f *fixture) []writePath {
 	}
 }
 
-// newSuperuser returns the token of a new superuser, as the dashboard holds.
-func newSuperuser(f *fixture) string {
-	f.t.Helper()
-	su := f.save(core.CollectionNameSuperusers, map[string]any{"email": "root@example.org", "password": "a long superuser password"})
-	tok, err := su.NewAuthToken()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return tok
-}
-
 // outcome is what one change left behind, in terms that do not depend on
 // the path: the report's fields, its change-log entry and its audit events.
 type outcome struct {
@@ -235,6 +224,7 @@ func (f *fixture) dupName(rep *core.Record, id string) string {
 // on a fresh report of embassy A and compares what it left behind with
 // what Go code saving as the same staff member left.
 func TestEveryWritePathKeepsTheSameRules(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	settings := f.app.Settings()
 	settings.Batch.Enabled = true // off by default; an operator may turn it on

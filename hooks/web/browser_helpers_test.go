@@ -131,22 +131,14 @@ func (s *liveServer) Restart() {
 	s.serve(ln)
 }
 
-// seedEmbassy saves an active embassy and returns its id.
+// seedEmbassy saves an active embassy through the test fixture and
+// returns its id.
 func seedEmbassy(t *testing.T, app core.App, slug, name string) string {
 	t.Helper()
-	col, err := app.FindCollectionByNameOrId("embassies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(col)
-	r.Load(map[string]any{
-		"slug": slug, "name": name, "country": "Testland", "active": true,
-		"hotline": "+000 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
-	})
-	if err := app.Save(r); err != nil {
-		t.Fatal(err)
-	}
-	return r.Id
+	s := testserver.Seed(t, app, testserver.Options{Embassies: []testserver.Embassy{{Slug: slug, Name: name, Fields: map[string]any{
+		"country": "Testland", "hotline": "+000 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
+	}}}})
+	return s.Embassies[0].Id
 }
 
 // setOffline cuts (or restores) the browser's network: navigator.onLine

@@ -155,10 +155,10 @@ func TestLayoutFitsA360pxScreen(t *testing.T) {
 	shot("follow-up")
 	openApp(t, ctx, srv.URL+"/?lang=vi")
 	shot("home-vietnamese")
-	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	seedVolunteer(t, srv.App, "vol@example.org")
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
 	shot("volunteer-login")
-	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	volunteerLogin(t, ctx, "vol@example.org", testserver.Password)
 	shot("volunteer")
 }
 

@@ -89,6 +89,7 @@ func gzipSize(t *testing.T, b []byte) int {
 }
 
 func TestFirstLoadFitsTheGzipBudget(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(testserver.RepoRoot(), "pb_public")
 	total := 0
 	for _, p := range firstLoad(t, root) {
@@ -111,6 +112,7 @@ func TestFirstLoadFitsTheGzipBudget(t *testing.T) {
 
 // The budget counts gzipped bytes, so the server must really send them so.
 func TestServerSendsTheShellGzipped(t *testing.T) {
+	t.Parallel()
 	srv := testserver.Start(t, testserver.NewApp(t, false))
 	for _, p := range []string{"/", "/js/app.js", "/css/app.css", "/i18n/en.json"} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+p, nil)
@@ -142,6 +144,7 @@ var swShell = regexp.MustCompile(`(?s)const SHELL = \[(.*?)\];`)
 // (vocabulary.js, say) would stop the app from opening offline, even after
 // a visit online.
 func TestServiceWorkerCachesEveryFileTheAppLoads(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(testserver.RepoRoot(), "pb_public")
 	m := swShell.FindStringSubmatch(publicFile(t, "sw.js"))
 	if m == nil {

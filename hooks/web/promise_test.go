@@ -27,6 +27,7 @@ var oldPromises = []string{
 // sentence must say so in every language and none may claim "only the
 // embassy". Sealed reports would change what may be promised.
 func TestFormSaysWhoCanReadAReport(t *testing.T) {
+	t.Parallel()
 	for _, lang := range vocab.Languages {
 		d := map[string]string{}
 		if err := json.Unmarshal([]byte(publicFile(t, "i18n/"+lang+".json")), &d); err != nil {

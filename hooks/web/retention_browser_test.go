@@ -9,6 +9,7 @@ import (
 
 	"homeward/hooks/syncapi"
 	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
 )
 
 // TestVolunteerBackAfterRetentionStartsAgain: a volunteer's phone sends two
@@ -20,11 +21,11 @@ import (
 func TestVolunteerBackAfterRetentionStartsAgain(t *testing.T) {
 	srv := startLive(t)
 	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	seedVolunteer(t, srv.App, "vol@example.org")
 	ctx := browsertest.New(t, 90*time.Second)
 
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
-	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	volunteerLogin(t, ctx, "vol@example.org", testserver.Password)
 	file := func(msg string) {
 		t.Helper()
 		do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),

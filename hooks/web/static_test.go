@@ -49,6 +49,7 @@ var newerThanChrome80 = map[string]*regexp.Regexp{
 }
 
 func TestScriptsAvoidFeaturesNewerThanChrome80(t *testing.T) {
+	t.Parallel()
 	for name, src := range scripts(t) {
 		for why, re := range newerThanChrome80 {
 			if strings.HasPrefix(why, "module service workers") && name != "sw.js" {
@@ -75,6 +76,7 @@ func TestScriptsAvoidFeaturesNewerThanChrome80(t *testing.T) {
 
 // The shell may not carry inline script or style: the CSP forbids both.
 func TestShellHasNoInlineScriptOrStyle(t *testing.T) {
+	t.Parallel()
 	html := publicFile(t, "index.html")
 	for _, re := range []*regexp.Regexp{
 		regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`), // a script with a body
@@ -132,6 +134,7 @@ func languageFile(t *testing.T, lang string) map[string]string {
 // time: t() shows the key itself (a data-i18n element keeps the shell's
 // English), so the test asks for all of them.
 func TestEveryStringIsInEveryLanguage(t *testing.T) {
+	t.Parallel()
 	en := languageFile(t, "en")
 	namespaces := map[string]bool{}
 	for k := range en {
@@ -188,6 +191,7 @@ func TestEveryStringIsInEveryLanguage(t *testing.T) {
 // file per language of internal/vocab, and countries.json names the
 // nationalities in each.
 func TestLanguageFilesAreTheVocabularysLanguages(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(testserver.RepoRoot(), "pb_public", "i18n", "*.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +229,7 @@ func TestLanguageFilesAreTheVocabularysLanguages(t *testing.T) {
 // the page reads as plain HTML before any script runs) are the
 // vocabulary's, in its order.
 func TestShellChoicesAreTheVocabulary(t *testing.T) {
+	t.Parallel()
 	html := publicFile(t, "index.html")
 	menu := regexp.MustCompile(`(?s)<select id="lang">(.*?)</select>`).FindStringSubmatch(html)
 	if menu == nil {

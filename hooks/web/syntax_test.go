@@ -73,6 +73,7 @@ func syntaxNewerThanChrome80(name, src string) string {
 // Chrome 80. The regexps of TestScriptsAvoidFeaturesNewerThanChrome80 stay
 // for what a parser cannot see: methods and globals newer than Chrome 80.
 func TestScriptsParseForChrome80(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(testserver.RepoRoot(), "pb_public")
 	n := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -100,6 +101,7 @@ func TestScriptsParseForChrome80(t *testing.T) {
 
 // The check itself must catch what it is for, and pass what Chrome 80 has.
 func TestChrome80SyntaxCheckCatchesNewerSyntax(t *testing.T) {
+	t.Parallel()
 	newer := map[string]string{
 		"logical assignment (Chrome 85)":  "let a = 0, b = 1; a ??= b; a ||= b; a &&= b;",
 		"private class field (Chrome 84)": "class A { #x = 1; get() { return this.#x; } }",
@@ -147,6 +149,7 @@ func importedScripts(t *testing.T) []string {
 // has no module service workers): no import or export may creep in, and
 // the page must load them with plain script tags, not as modules.
 func TestServiceWorkerImportsClassicScripts(t *testing.T) {
+	t.Parallel()
 	module := regexp.MustCompile(`(?m)^\s*(import\s|export\s)|\bimport\.meta\b`)
 	html := publicFile(t, "index.html")
 	for _, name := range importedScripts(t) {

@@ -13,24 +13,15 @@ import (
 
 	"homeward/hooks/qr"
 	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
 )
 
-// seedVolunteer saves an approved volunteer account.
-func seedVolunteer(t *testing.T, app core.App, email, password string) *core.Record {
+// seedVolunteer saves an approved volunteer account through the test
+// fixture; its password is testserver.Password.
+func seedVolunteer(t *testing.T, app core.App, email string) *core.Record {
 	t.Helper()
-	col, err := app.FindCollectionByNameOrId("volunteers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := core.NewRecord(col)
-	v.SetEmail(email)
-	v.SetPassword(password)
-	v.Set("name", "Test Volunteer")
-	v.Set("approved", true)
-	if err := app.Save(v); err != nil {
-		t.Fatal(err)
-	}
-	return v
+	s := testserver.Seed(t, app, testserver.Options{Volunteers: []testserver.Volunteer{{Email: email, Name: "Test Volunteer"}}})
+	return s.Volunteers[0]
 }
 
 func volunteerLogin(t *testing.T, ctx context.Context, email, password string) {
@@ -176,12 +167,12 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 func TestVolunteerShowsAnEmbassyQROffline(t *testing.T) {
 	srv := startLive(t)
 	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	seedVolunteer(t, srv.App, "vol@example.org", "a long test password")
+	seedVolunteer(t, srv.App, "vol@example.org")
 	ctx := browsertest.New(t, 90*time.Second)
 
 	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
 	waitForServiceWorker(t, ctx)
-	volunteerLogin(t, ctx, "vol@example.org", "a long test password")
+	volunteerLogin(t, ctx, "vol@example.org", testserver.Password)
 
 	// No public address yet: the server makes no codes, and the volunteer
 	// is told why rather than to go online.

@@ -1,6 +1,7 @@
 // Package binarytest builds the real homeward binary and runs it as a child
 // process on a loopback port, as an operator would: the embedded web root,
 // the migrations on a real data dir, rate limits on, stop and kill for real.
+// Under `go test -short` these tests are skipped (see heavytest).
 package binarytest
 
 import (
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"homeward/internal/heavytest"
 )
 
 // startTimeout bounds a start: migrations on a fresh data dir take a few
@@ -50,8 +53,10 @@ func RepoRoot() string {
 }
 
 // Build compiles the server once per test process and returns its path.
+// Every test of the binary comes through here, so -short skips it here.
 func Build(t testing.TB) string {
 	t.Helper()
+	heavytest.SkipIfShort(t, "this test of the real binary")
 	build.once.Do(func() {
 		build.dir, build.err = os.MkdirTemp("", "homeward-bin-")
 		if build.err != nil {

@@ -1,6 +1,7 @@
 // Package browsertest starts a real headless Chromium for tests. Without a
 // Chromium on the machine the test is skipped, unless CI or
-// HOMEWARD_REQUIRE_BROWSER is set, where it fails instead.
+// HOMEWARD_REQUIRE_BROWSER is set, where it fails instead. Under
+// `go test -short` browser tests are skipped (see heavytest).
 package browsertest
 
 import (
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"homeward/internal/heavytest"
 )
 
 // minSession is the least time a browser session gets: on a shared 2-core
@@ -48,10 +51,11 @@ func Find() string {
 // the servers under test.
 func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
+	heavytest.SkipIfShort(t, "this browser test (headless Chromium)")
 	timeout = max(timeout, minSession)
 	bin := Find()
 	if bin == "" {
-		if os.Getenv("HOMEWARD_REQUIRE_BROWSER") != "" || os.Getenv("CI") != "" {
+		if os.Getenv(heavytest.RequireBrowser) != "" || os.Getenv("CI") != "" {
 			t.Fatal("browser tests are required here (CI or HOMEWARD_REQUIRE_BROWSER is set) but no Chromium was found (apt-get install chromium)")
 		}
 		t.Skip("no Chromium on this machine; set HOMEWARD_REQUIRE_BROWSER=1 to make this a failure")
