@@ -3,7 +3,6 @@ package reportindex_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -205,24 +204,9 @@ func (w *world) checkIndexes() {
 	}
 }
 
-func newId() string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 20)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
+func newId() string { return testserver.NewId() }
 
-func newReceipt() string {
-	b := make([]byte, 20)
-	rand.Read(b)
-	for i := range b {
-		b[i] = '0' + b[i]%10
-	}
-	return string(b)
-}
+func newReceipt() string { return testserver.NewReceipt() }
 
 func reportCreate(id string, emb string, message string, needs ...string) map[string]any {
 	return map[string]any{"op": "c-" + id, "kind": "create", "collection": "reports", "id": id, "receipt": newReceipt(),

@@ -2,7 +2,6 @@ package syncapi_test
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -207,26 +206,9 @@ func (f *fixture) pullSince(h header, cursor string) ([]pullChange, string) {
 	}
 }
 
-// newId makes a client-side record id: 20 characters of [a-z0-9].
-func newId() string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 20)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
+func newId() string { return testserver.NewId() }
 
-// newReceipt makes a 20-digit receipt code as a phone would.
-func newReceipt() string {
-	b := make([]byte, 20)
-	rand.Read(b)
-	for i := range b {
-		b[i] = '0' + b[i]%10
-	}
-	return string(b)
-}
+func newReceipt() string { return testserver.NewReceipt() }
 
 // reportCreate is a reporter's create op for embassy emb.
 func reportCreate(opId, id, emb, rcpt string, extra map[string]any) op {
