@@ -25,9 +25,13 @@ const (
 	CollectionEvents  = "report_events"
 )
 
-// StaffEditable lists the report fields embassy staff may change: triage
-// and routing only, never what the reporter wrote.
-var StaffEditable = []string{"status", "duplicate_of", "embassy"}
+// StaffEditable lists the report fields embassy staff may change: triage,
+// routing and who of them looks after it, never what the reporter wrote.
+var StaffEditable = []string{"status", "duplicate_of", "embassy", "assignee"}
+
+// CollectionStaff is the auth collection of embassy staff, whom a report
+// may be assigned to.
+const CollectionStaff = "staff"
 
 // serverOwned are the report fields the server sets on every write
 // (see onCreate and onUpdate), which no writer's change is judged by.
@@ -66,20 +70,30 @@ func onUpdate(e *core.RecordEvent) error {
 	if err := checkStaffFields(e); err != nil {
 		return err
 	}
+	keepAssigneeInEmbassy(e.Record)
 	e.Record.Set("version", e.Record.Original().GetInt("version")+1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
 	return e.Next()
 }
 
-// onValidate checks a report's duplicate mark on every write path (the
-// records API, a push, the dashboard, Go code): it must name another
-// report of the same embassy.
+// onValidate checks a report's duplicate mark and assignee on every write
+// path (the records API, a push, the dashboard, Go code): the mark must
+// name another report of the same embassy, the assignee a member of the
+// report's embassy's staff.
 func onValidate(e *core.RecordEvent) error {
+	errs := validation.Errors{}
 	if !e.Record.IsNew() {
 		if err := validateDuplicate(e.App, e.Record); err != nil {
-			return validation.Errors{"duplicate_of": validation.NewError("validation_invalid_duplicate",
-				"The report it duplicates must be another report of the same embassy.")}
+			errs["duplicate_of"] = validation.NewError("validation_invalid_duplicate",
+				"The report it duplicates must be another report of the same embassy.")
 		}
+	}
+	if err := validateAssignee(e.App, e.Record); err != nil {
+		errs["assignee"] = validation.NewError("validation_invalid_assignee",
+			"The assignee must be a member of the staff of the report's embassy.")
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return e.Next()
 }
@@ -92,7 +106,7 @@ func IsUrgent(r *core.Record) bool {
 
 // ErrStaffField is the answer when staff change a field that is not theirs
 // to change: a 403 in PocketBase's JSON shape on every path.
-var ErrStaffField = router.NewForbiddenError("Staff may change only the status, duplicate and embassy of a report.", nil)
+var ErrStaffField = router.NewForbiddenError("Staff may change only the status, duplicate, embassy and assignee of a report.", nil)
 
 // checkStaffFields refuses a staff member's update of a report that changes
 // anything but StaffEditable. It compares the record with its stored copy,
@@ -117,7 +131,7 @@ func checkStaffFields(e *core.RecordEvent) error {
 }
 
 // logChanges writes the audit events of a report's update (status,
-// routing, duplicate mark) in the same transaction as the update, with the
+// routing, duplicate mark, assignee) in the same transaction as the update, with the
 // writer as their actor (ActorOf), on every write path.
 func logChanges(e *core.RecordEvent) error {
 	actor := ActorOf(e)

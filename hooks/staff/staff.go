@@ -62,6 +62,7 @@ func RegisterWith(app core.App, opts Options) error {
 func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.Bind(apis.RequireAuth(CollectionStaff))
 	rg.GET("/reports", listHandler)
+	rg.POST("/reports/bulk", bulkHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.GET("/counts", countsHandler)
