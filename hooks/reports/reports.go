@@ -15,6 +15,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/internal/vocab"
 )
@@ -35,7 +36,13 @@ const CollectionStaff = "staff"
 
 // serverOwned are the report fields the server sets on every write
 // (see onCreate and onUpdate), which no writer's change is judged by.
-var serverOwned = []string{"version", "urgent"}
+var serverOwned = []string{"version", "urgent", FieldLastActivity}
+
+// FieldLastActivity is the report field holding when the report or its
+// conversation last changed: set on every write of the report here, and
+// on every message by hooks/staff. The staff console sorts by it and finds
+// reports idle too long with it.
+const FieldLastActivity = "last_activity"
 
 // Register binds the report rules to app.
 func Register(app core.App) error {
@@ -60,6 +67,7 @@ func onCreate(e *core.RecordEvent) error {
 	}
 	e.Record.Set("version", 1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
+	e.Record.Set(FieldLastActivity, types.NowDateTime())
 	return e.Next()
 }
 
@@ -73,6 +81,7 @@ func onUpdate(e *core.RecordEvent) error {
 	keepAssigneeInEmbassy(e.Record)
 	e.Record.Set("version", e.Record.Original().GetInt("version")+1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
+	e.Record.Set(FieldLastActivity, types.NowDateTime())
 	return e.Next()
 }
 

@@ -71,6 +71,7 @@ func TestStaffDocExamplesMatchTheServer(t *testing.T) {
 	blocks := apiDocBlocks(t)
 	app := newApp(t)
 	withSecondReport(t, app, nil)
+	queueReports(t, app, nil)
 	srv := startServer(t, app)
 	tok := token(t, app, staffX)
 
@@ -79,4 +80,10 @@ func TestStaffDocExamplesMatchTheServer(t *testing.T) {
 		t.Fatalf("documented bulk change: %d %v", status, got)
 	}
 	wantDocBlock(t, blocks, "bulk-response", got)
+
+	status, got = callJSON(t, http.MethodGet, srv+"/api/staff/reports?waiting=1&sort=last_activity&total=1&perPage=2&fields=id,status,urgent,unread", tok, "")
+	if status != http.StatusOK {
+		t.Fatalf("documented waiting queue: %d %v", status, got)
+	}
+	wantDocBlock(t, blocks, "waiting-response", got)
 }

@@ -42,27 +42,53 @@ type listForm struct {
 	Filter  string `json:"filter"`  // PocketBase filter over the other report fields
 	Need    string `json:"need"`    // one need, matched in the report_needs index
 	Q       string `json:"q"`       // a literal substring of message or either location, folded
+	Sort    string `json:"sort"`    // one of listSorts; "-created" if not given
+	Waiting bool   `json:"waiting"` // only the waiting queue (waitingExp)
+	Unread  bool   `json:"unread"`  // only reports with reporter messages no one has read
+	Total   bool   `json:"total"`   // count the matches (totalItems)
 	Page    int    `json:"page"`    // from 1
 	PerPage int    `json:"perPage"` // defaultPerPage if not given
 }
 
-// Validate checks the need, the page and the lengths; the filter is
-// checked when it is parsed.
+// listSorts are the list's orders, by the sort parameter: newest or
+// oldest arrival, most or least recent activity, urgent first (newest
+// first within each). Each is served by an (embassy, …) index.
+var listSorts = map[string][]string{
+	"-created":       {"reports.created DESC"},
+	"created":        {"reports.created ASC"},
+	"-last_activity": {"reports.last_activity DESC"},
+	"last_activity":  {"reports.last_activity ASC"},
+	"-urgent":        {"reports.urgent DESC", "reports.created DESC"},
+}
+
+var sortValues = func() []any {
+	out := []any{}
+	for k := range listSorts {
+		out = append(out, k)
+	}
+	return out
+}()
+
+// Validate checks the need, the sort, the page and the lengths; the filter
+// is checked when it is parsed.
 func (f *listForm) Validate() error {
 	return validation.ValidateStruct(f,
 		validation.Field(&f.Need, validation.In(needValues...)),
 		validation.Field(&f.Q, validation.RuneLength(0, maxSearchLength)),
+		validation.Field(&f.Sort, validation.In(sortValues...)),
 		validation.Field(&f.Page, validation.Min(1)),
 		validation.Field(&f.PerPage, validation.Min(1), validation.Max(maxPerPage)),
 	)
 }
 
 // listHandler is the console's report list: the records API's list with
-// two more filters, need and q, each answered from its own index (see
-// pb_migrations/1764118100_report_search.go), which PocketBase's filter
-// language cannot reach. The embassy is the caller's, and the collection's
-// list rule applies as in the records API; the answer has the records
-// API's shape, newest first and never counted (totalItems is -1).
+// more filters, need, q, waiting and unread, each answered from its own
+// index (see pb_migrations/1764118100_report_search.go and
+// 1764120140_console_queue.go), which PocketBase's filter language cannot
+// reach. The embassy is the caller's, and the collection's list rule
+// applies as in the records API; the answer has the records API's shape,
+// in the order asked for, counted only when asked (totalItems is -1
+// otherwise), each report with its number of unread reporter messages.
 func listHandler(e *core.RequestEvent) error {
 	form, err := readListForm(e)
 	if err != nil {
@@ -71,6 +97,16 @@ func listHandler(e *core.RequestEvent) error {
 	q, err := scopedReports(e, form.Filter)
 	if err != nil {
 		return e.BadRequestError("The filter is not valid.", err)
+	}
+	if form.Unread {
+		q.AndWhere(unreadExp)
+	}
+	if form.Waiting {
+		idle, err := idleSince(e)
+		if err != nil {
+			return e.InternalServerError("Failed to read the embassy.", err)
+		}
+		q.AndWhere(waitingExp(idle))
 	}
 	if form.Q != "" {
 		// The test every report is held to; the trigram index below only
@@ -99,20 +135,24 @@ func listHandler(e *core.RequestEvent) error {
 		// the first of its reports read newest first, each tested with
 		// the LIKE above.
 	}
-	switch {
-	case byMatches:
-		q.OrderBy("reports.created DESC")
-	case form.Need != "":
-		// Joined, not matched with IN, so the (embassy, need, created)
-		// index gives the rows already in page order.
-		q.OrderBy("report_needs.created DESC")
-	default:
-		q.OrderBy("reports.created DESC")
-	}
 	if form.Need != "" {
 		q.InnerJoin("report_needs", dbx.NewExp(
 			"report_needs.report = reports.id AND report_needs.embassy = {:needEmbassy} AND report_needs.need = {:need}",
 			dbx.Params{"needEmbassy": embassyOf(e), "need": form.Need}))
+	}
+	total, pages := -1, -1
+	if form.Total {
+		if total, err = countList(q); err != nil {
+			return e.BadRequestError("Failed to count the reports.", err)
+		}
+		pages = (total + form.PerPage - 1) / form.PerPage
+	}
+	if form.Need != "" && !byMatches && form.Sort == "-created" {
+		// Ordered by the joined row, not the report, so the (embassy,
+		// need, created) index gives the rows already in page order.
+		q.OrderBy("report_needs.created DESC")
+	} else {
+		q.OrderBy(listSorts[form.Sort]...)
 	}
 	records := []*core.Record{}
 	err = q.Offset(int64((form.Page - 1) * form.PerPage)).Limit(int64(form.PerPage)).All(&records)
@@ -122,13 +162,28 @@ func listHandler(e *core.RequestEvent) error {
 	if err := apis.EnrichRecords(e, records); err != nil {
 		return e.InternalServerError("Failed to prepare the reports.", err)
 	}
+	if err := addUnread(e.App, records); err != nil {
+		return e.InternalServerError("Failed to count unread messages.", err)
+	}
 	return e.JSON(http.StatusOK, search.Result{
 		Items:      records,
 		Page:       form.Page,
 		PerPage:    form.PerPage,
-		TotalItems: -1,
-		TotalPages: -1,
+		TotalItems: total,
+		TotalPages: pages,
 	})
+}
+
+// countList counts the reports q lists, before it is ordered and paged.
+// The query's own columns are put back afterwards.
+func countList(q *dbx.SelectQuery) (int, error) {
+	info := q.Info()
+	defer func() { q.Select(info.Selects...).Distinct(info.Distinct) }()
+	var n int
+	// DISTINCT, which a filter through a relation adds, would merge rows
+	// of one count; count(DISTINCT id) counts reports instead.
+	err := q.Distinct(false).Select("count(DISTINCT reports.id)").Row(&n)
+	return n, err
 }
 
 // needValues are vocab.Needs as validation.In takes them.
@@ -146,8 +201,24 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 		Filter:  query.Get("filter"),
 		Need:    query.Get("need"),
 		Q:       fold.Fold(query.Get("q")),
+		Sort:    query.Get("sort"),
 		Page:    1,
 		PerPage: defaultPerPage,
+	}
+	if form.Sort == "" {
+		form.Sort = "-created"
+	}
+	for _, p := range []struct {
+		name string
+		to   *bool
+	}{{"waiting", &form.Waiting}, {"unread", &form.Unread}, {"total", &form.Total}} {
+		if s := query.Get(p.name); s != "" {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return nil, validation.Errors{p.name: validation.NewError("validation_invalid_bool", "Must be 1, 0, true or false.")}
+			}
+			*p.to = b
+		}
 	}
 	for _, p := range []struct {
 		name string

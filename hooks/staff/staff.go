@@ -51,6 +51,7 @@ func RegisterWith(app core.App, opts Options) error {
 		return e.Next()
 	})
 	app.OnRecordCreateExecute("messages").BindFunc(logReply)
+	app.OnRecordCreateExecute("messages").BindFunc(touchReport)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindStaffApi(se.Router.Group("/api/staff"))
 		return se.Next()
