@@ -1,8 +1,9 @@
 // Package reports holds the rules every report follows, whichever way it is
 // written (the records API, /api/batch, the dashboard, a sync push, Go
 // code): defaults, the urgency flag, the version counter sync conflicts
-// compare, which fields staff may change, the duplicate check, and the
-// append-only audit trail of status, routing and duplicate changes. Each
+// compare, which fields staff may change, the duplicate and assignee
+// checks, and the append-only audit trail of status, routing, duplicate and
+// assignee changes. Each
 // rule is a model-level hook, so no write path can skip it; the writer
 // reaches the hooks as an Actor (WithActor, ActorOf). docs/ARCHITECTURE.md
 // has the table of where each rule lives.

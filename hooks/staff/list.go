@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/picker"
 	"github.com/pocketbase/pocketbase/tools/search"
 
 	"homeward/internal/fold"
@@ -140,10 +142,13 @@ func listHandler(e *core.RequestEvent) error {
 			"report_needs.report = reports.id AND report_needs.embassy = {:needEmbassy} AND report_needs.need = {:need}",
 			dbx.Params{"needEmbassy": embassyOf(e), "need": form.Need}))
 	}
-	total, pages := -1, -1
+	total, pages, capped := -1, -1, false
 	if form.Total {
-		if total, err = countList(q); err != nil {
+		if total, err = countList(e.App, q); err != nil {
 			return e.BadRequestError("Failed to count the reports.", err)
+		}
+		if total > maxCount {
+			total, capped = maxCount, true
 		}
 		pages = (total + form.PerPage - 1) / form.PerPage
 	}
@@ -165,33 +170,61 @@ func listHandler(e *core.RequestEvent) error {
 	if err := addUnread(e.App, records); err != nil {
 		return e.InternalServerError("Failed to count unread messages.", err)
 	}
-	return e.JSON(http.StatusOK, search.Result{
+	return writeList(e, search.Result{
 		Items:      records,
 		Page:       form.Page,
 		PerPage:    form.PerPage,
 		TotalItems: total,
 		TotalPages: pages,
-	})
+	}, capped)
 }
 
-// countList counts the reports q lists, before it is ordered and paged.
-// The query's own columns are put back afterwards.
-func countList(q *dbx.SelectQuery) (int, error) {
+// writeList answers with the records API's list shape, its items' fields
+// picked as e.JSON picks them (the fields parameter), and totalCapped, true
+// when the count stopped at maxCount.
+func writeList(e *core.RequestEvent, res search.Result, capped bool) error {
+	fields := e.Request.URL.Query().Get("fields")
+	if fields == "" {
+		fields = "*"
+	}
+	picked, err := picker.Pick(res, fields)
+	if err != nil {
+		return e.BadRequestError("The fields are not valid.", err)
+	}
+	out, ok := picked.(map[string]any)
+	if !ok {
+		return e.InternalServerError("Failed to prepare the reports.", nil)
+	}
+	out["totalCapped"] = capped
+	e.Response.Header().Set("Content-Type", "application/json")
+	e.Response.WriteHeader(http.StatusOK)
+	return json.NewEncoder(e.Response).Encode(out)
+}
+
+// maxCount is where the list stops counting: a number no one pages
+// through, and the most a count may read (at 100,000 reports, counting
+// them all took 270 ms; counting to 10,000 reads a tenth). Past it the
+// answer says totalItems maxCount and totalCapped true ("10,000+").
+const maxCount = 10000
+
+// countList counts the reports q lists, up to maxCount+1, before q is
+// ordered and paged. The query's own columns are put back afterwards.
+func countList(app core.App, q *dbx.SelectQuery) (int, error) {
 	info := q.Info()
-	defer func() { q.Select(info.Selects...).Distinct(info.Distinct) }()
+	defer func() { q.Select(info.Selects...).Distinct(info.Distinct).Limit(info.Limit) }()
 	// A join that can repeat a report (a filter through a multi-valued
-	// field) needs count(DISTINCT id); the joins that cannot (the caller's
-	// own staff row, which the list rule reads, and the one need of
-	// report_needs) are counted with count(*), without the temporary
-	// B-tree DISTINCT builds: a third of the count's time at 10,000 reports.
-	count := "count(*)"
+	// field) needs DISTINCT; the joins that cannot (the caller's own staff
+	// row, which the list rule reads, and the one need of report_needs)
+	// are counted without the temporary B-tree DISTINCT builds.
+	distinct := false
 	for _, j := range info.Join {
 		if !strings.Contains(j.Table, "__auth_") && !strings.HasPrefix(j.Table, "report_needs") {
-			count = "count(DISTINCT reports.id)"
+			distinct = true
 		}
 	}
+	inner := q.Distinct(distinct).Select("reports.id").Limit(maxCount + 1).Build()
 	var n int
-	err := q.Distinct(false).Select(count).Row(&n)
+	err := app.ConcurrentDB().NewQuery("SELECT count(*) FROM (" + inner.SQL() + ")").Bind(inner.Params()).Row(&n)
 	return n, err
 }
 

@@ -25,6 +25,10 @@ import (
 func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	app := newApp(t)
 	queueReports(t, app, nil)
+	// Everything configured, so no setup notice stands over the list.
+	app.Settings().Meta.AppURL = "https://homeward.example.org"
+	app.Settings().SMTP.Enabled = true
+	app.Settings().Backups.S3.Enabled = true
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 180*time.Second)
 	problems := watchConsole(ctx)
@@ -73,7 +77,9 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	waitFor("the list says how many", `document.querySelector('#list [data-state]').textContent === 'Showing 1–3 of 3'`)
 	waitFor("the unread message is marked", `document.querySelector('tr[data-id="`+unreadX+`"]').dataset.unread === '1'`)
 	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
+	do("fold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = false`))
 	shot("staff-waiting")
+	do("unfold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = true`))
 
 	do("reload", chromedp.Reload(), chromedp.WaitVisible("#reports"))
 	waitFor("the unread mark survives the reload", `!!document.querySelector('tr[data-id="`+unreadX+`"][data-unread="1"]')`)
@@ -100,7 +106,9 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	waitFor("a reload restores the sort", `document.querySelector('#f-sort').value === '-urgent' &&
 		document.querySelector('#list tr[data-id]').dataset.id === '`+urgentNewX+`' &&
 		document.querySelector('[data-queues] a[aria-current="page"]').dataset.queue === 'all'`)
+	do("fold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = false`))
 	shot("staff-table")
+	do("unfold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = true`))
 	do("go back again", chromedp.NavigateBack())
 	waitFor("Back restores the sort before", `location.hash === '#/?queue=all' && document.querySelector('#f-sort').value === '-created'`)
 

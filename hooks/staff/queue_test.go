@@ -38,15 +38,17 @@ func queueReports(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 	for _, r := range []struct {
 		id, status string
 		needs      []string
+		message    string
 	}{
-		{urgentNewX, "new", []string{"medical"}},
-		{idleX, "in_review", nil},
-		{idleClosedX, "closed", nil},
-		{unreadX, "in_review", nil},
-		{readX, "in_review", nil},
+		{urgentNewX, "new", []string{"medical"}, "Two of us are sick, we hide near the market."},
+		{idleX, "in_review", []string{"documents", "repatriation"}, "They kept my passport."},
+		{idleClosedX, "closed", []string{"shelter"}, "We found a shelter, thank you."},
+		{unreadX, "in_review", []string{"food_money", "shelter"}, "Five of us left the compound last night."},
+		{readX, "in_review", []string{"legal"}, "I need help with the police report."},
 	} {
 		testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-			"id": r.id, "embassy": embassyX, "status": r.status, "needs": r.needs, "people_count": 1, "channel": "self",
+			"id": r.id, "embassy": embassyX, "status": r.status, "needs": r.needs, "people_count": 1 + len(r.message)%5,
+			"nationality": "ID", "message": r.message, "channel": "self",
 		})
 	}
 	testserver.SaveRecord(t, app, "messages", map[string]any{"report": unreadX, "direction": "reporter", "body": "Are you there?"})

@@ -152,14 +152,15 @@ function refreshWaiting(delay = 300) {
   waitingTimer = setTimeout(async () => {
     try {
       const res = await request('/api/staff/reports', { query: { waiting: 1, total: 1, perPage: 1, fields: 'id' } });
-      waiting = res.totalItems;
+      waiting = res.totalCapped ? say('list.more', { n: res.totalItems }) : res.totalItems;
     } catch {
       return; // the next event or load tries again
     }
-    document.title = waiting > 0 ? say('title.waiting', { n: waiting }) : say('title');
+    const some = waiting !== 0;
+    document.title = some ? say('title.waiting', { n: waiting }) : say('title');
     const badge = $('[data-waiting-badge]');
     badge.textContent = say('waiting.badge', { n: waiting });
-    badge.hidden = waiting <= 0;
+    badge.hidden = !some;
     for (const el of document.querySelectorAll('[data-waiting-count]')) el.textContent = String(waiting);
     document.body.dataset.waiting = String(waiting);
   }, delay);

@@ -92,6 +92,7 @@ const TEXT = {
   'list.showing': 'Showing {from}–{to}',
   'list.showingOf': 'Showing {from}–{to} of {total}',
   'list.loading': 'Loading…',
+  'list.more': '{n}+',
   'list.none': 'No reports match these filters.',
   'list.noMore': 'No more reports.',
   'list.failed': 'Could not load reports: {error}',

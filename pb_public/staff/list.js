@@ -50,6 +50,7 @@ export class ReportList {
       if (this.loading !== run) return; // a newer load won
       this.items = res.items;
       this.total = res.totalItems;
+      this.capped = !!res.totalCapped;
       const ids = new Set(this.items.map((r) => r.id));
       for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
       this.cursor = Math.min(this.cursor, this.items.length - 1);
@@ -67,7 +68,7 @@ export class ReportList {
     this.state.textContent = n === 0
       ? (this.page === 1 ? say('list.none') : say('list.noMore'))
       : this.total >= 0
-        ? say('list.showingOf', { from, to: from + n - 1, total: this.total })
+        ? say('list.showingOf', { from, to: from + n - 1, total: this.capped ? say('list.more', { n: this.total }) : this.total })
         : say('list.showing', { from, to: from + n - 1 });
     replace(this.rows,
       this.layout === 'table' ? this.table() : h('ol', { class: 'reports' }, this.items.map((r, i) => this.card(r, i))),
