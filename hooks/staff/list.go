@@ -100,9 +100,6 @@ func listHandler(e *core.RequestEvent) error {
 	if err != nil {
 		return e.BadRequestError("The filter is not valid.", err)
 	}
-	if form.Unread {
-		q.AndWhere(unreadExp)
-	}
 	if form.Waiting {
 		idle, err := idleSince(e)
 		if err != nil {
@@ -136,6 +133,17 @@ func listHandler(e *core.RequestEvent) error {
 		// Otherwise the embassy has many matches, and the page fills from
 		// the first of its reports read newest first, each tested with
 		// the LIKE above.
+	}
+	if form.Unread && byMatches {
+		q.AndWhere(unreadExp)
+	} else if form.Unread {
+		// The unread messages are few (the backlog) and all in their own
+		// partial index: read first, their reports by id, as the search's
+		// matches are. Tested on each report, the unread of 500 among
+		// 100,000 reports meant reading them all.
+		q.From("(" + unreadReporterMessages + " GROUP BY report) AS unread_hits CROSS JOIN reports")
+		q.AndWhere(dbx.NewExp("reports.id = unread_hits.report"))
+		byMatches = true
 	}
 	if form.Need != "" {
 		q.InnerJoin("report_needs", dbx.NewExp(
