@@ -59,6 +59,7 @@ function describeFilters(v) {
   if (v.from) parts.push(`from ${v.from}`);
   if (v.to) parts.push(`to ${v.to}`);
   if (v.q) parts.push(`“${v.q}”`);
+  if (v.assigned) parts.push(`${say('filter.assigned')}: ${say(`filter.assigned.${v.assigned}`)}`);
   return parts.join(', ');
 }
 
@@ -69,7 +70,7 @@ const savedViews = new SavedViews($('[data-views]'), { me, address: () => listAd
 // form), and the other filters as an expression.
 function currentStatsQuery() {
   const v = readFilters(form);
-  return { filter: toFilter({ ...v, q: '' }), q: v.q };
+  return { filter: toFilter({ ...v, q: '' }, me()), q: v.q };
 }
 
 /** defaultLayout is the table on a wide screen, cards on a small one. */
