@@ -310,3 +310,34 @@ func TestQueueQueriesUseTheirIndexes(t *testing.T) {
 		})
 	}
 }
+
+// TestListCountStopsAtTenThousand: past 10,000 matches the list says
+// 10,000 and totalCapped, instead of reading every report to count them.
+// The reports are inserted with SQL: only their number matters here.
+func TestListCountStopsAtTenThousand(t *testing.T) {
+	app := newApp(t)
+	_, err := app.DB().NewQuery(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+		INSERT INTO reports (id, embassy, status, channel, version, created, updated, last_activity)
+		SELECT printf('capx%016d', i), {:embassy}, 'new', 'self', 1, '2026-11-01 00:00:00.000Z', '2026-11-01 00:00:00.000Z', '2026-11-01 00:00:00.000Z' FROM n`).
+		Bind(dbx.Params{"embassy": embassyX}).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, app)
+	res := get(t, srv+"/api/staff/reports?total=1&perPage=200&fields=id", token(t, app, staffX))
+	defer res.Body.Close()
+	var a struct {
+		TotalItems  int  `json:"totalItems"`
+		TotalPages  int  `json:"totalPages"`
+		TotalCapped bool `json:"totalCapped"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
+	if a.TotalItems != 10000 || a.TotalPages != 50 || !a.TotalCapped {
+		t.Errorf("10,002 reports counted as %+v, want 10000, 50 pages, capped", a)
+	}
+	if b := listAs(t, app, srv, "total=1&filter="+url.QueryEscape(`status = "new" && created > "2026-11-02 00:00:00.000Z"`)); b.TotalItems != 1 {
+		t.Errorf("a narrow filter counts %d, want 1", b.TotalItems)
+	}
+}
