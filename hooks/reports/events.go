@@ -49,7 +49,8 @@ func WriteEvent(app core.App, ev Event) error {
 }
 
 // writeChangeEvents writes the audit events for what changed between a
-// saved report and its original copy: status, routing and duplicate marks.
+// saved report and its original copy: status, routing, duplicate marks and
+// the assignee.
 // logChanges calls it inside the update's transaction.
 func writeChangeEvents(app core.App, report *core.Record, actor Actor) error {
 	orig := report.Original()
@@ -71,6 +72,60 @@ func writeChangeEvents(app core.App, report *core.Record, actor Actor) error {
 		if err := WriteEvent(app, Event{Report: report, Kind: vocab.EventDuplicate, Note: "duplicate of " + to, Actor: actor}); err != nil {
 			return err
 		}
+	}
+	if from, to := orig.GetString("assignee"), report.GetString("assignee"); from != to {
+		if err := WriteEvent(app, Event{Report: report, Kind: vocab.EventAssign, Note: AssignNote(from, to), Actor: actor}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nobody stands for no assignee in an assign event's note.
+const nobody = "nobody"
+
+// AssignNote is the note of an assign event: "from <staff id> to <staff
+// id>", with "nobody" for no assignee. The console names the ids.
+func AssignNote(from, to string) string {
+	name := func(id string) string {
+		if id == "" {
+			return nobody
+		}
+		return id
+	}
+	return "from " + name(from) + " to " + name(to)
+}
+
+// keepAssigneeInEmbassy lets a report routed to another embassy go
+// unassigned, since its assignee cannot follow it there; the change is
+// logged as any other change of assignee.
+func keepAssigneeInEmbassy(report *core.Record) {
+	orig := report.Original()
+	if report.GetString("embassy") != orig.GetString("embassy") &&
+		report.GetString("assignee") != "" && report.GetString("assignee") == orig.GetString("assignee") {
+		report.Set("assignee", "")
+	}
+}
+
+var errAssigneeElsewhere = errors.New("the assignee is staff of another embassy")
+
+// validateAssignee checks that a report's assignee, when set or changed, is
+// a member of the staff of the report's embassy.
+func validateAssignee(app core.App, report *core.Record) error {
+	who := report.GetString("assignee")
+	if who == "" {
+		return nil
+	}
+	orig := report.Original()
+	if !report.IsNew() && who == orig.GetString("assignee") && report.GetString("embassy") == orig.GetString("embassy") {
+		return nil
+	}
+	staff, err := app.FindRecordById(CollectionStaff, who)
+	if err != nil {
+		return fmt.Errorf("find assignee: %w", err)
+	}
+	if staff.GetString("embassy") != report.GetString("embassy") {
+		return errAssigneeElsewhere
 	}
 	return nil
 }

@@ -1,8 +1,9 @@
 // Package reports holds the rules every report follows, whichever way it is
 // written (the records API, /api/batch, the dashboard, a sync push, Go
 // code): defaults, the urgency flag, the version counter sync conflicts
-// compare, which fields staff may change, the duplicate check, and the
-// append-only audit trail of status, routing and duplicate changes. Each
+// compare, which fields staff may change, the duplicate and assignee
+// checks, and the append-only audit trail of status, routing, duplicate and
+// assignee changes. Each
 // rule is a model-level hook, so no write path can skip it; the writer
 // reaches the hooks as an Actor (WithActor, ActorOf). docs/ARCHITECTURE.md
 // has the table of where each rule lives.
@@ -15,6 +16,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/internal/vocab"
 )
@@ -25,13 +27,23 @@ const (
 	CollectionEvents  = "report_events"
 )
 
-// StaffEditable lists the report fields embassy staff may change: triage
-// and routing only, never what the reporter wrote.
-var StaffEditable = []string{"status", "duplicate_of", "embassy"}
+// StaffEditable lists the report fields embassy staff may change: triage,
+// routing and who of them looks after it, never what the reporter wrote.
+var StaffEditable = []string{"status", "duplicate_of", "embassy", "assignee"}
+
+// CollectionStaff is the auth collection of embassy staff, whom a report
+// may be assigned to.
+const CollectionStaff = "staff"
 
 // serverOwned are the report fields the server sets on every write
 // (see onCreate and onUpdate), which no writer's change is judged by.
-var serverOwned = []string{"version", "urgent"}
+var serverOwned = []string{"version", "urgent", FieldLastActivity}
+
+// FieldLastActivity is the report field holding when the report or its
+// conversation last changed: set on every write of the report here, and
+// on every message by hooks/staff. The staff console sorts by it and finds
+// reports idle too long with it.
+const FieldLastActivity = "last_activity"
 
 // Register binds the report rules to app.
 func Register(app core.App) error {
@@ -56,6 +68,7 @@ func onCreate(e *core.RecordEvent) error {
 	}
 	e.Record.Set("version", 1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
+	e.Record.Set(FieldLastActivity, types.NowDateTime())
 	return e.Next()
 }
 
@@ -66,20 +79,31 @@ func onUpdate(e *core.RecordEvent) error {
 	if err := checkStaffFields(e); err != nil {
 		return err
 	}
+	keepAssigneeInEmbassy(e.Record)
 	e.Record.Set("version", e.Record.Original().GetInt("version")+1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
+	e.Record.Set(FieldLastActivity, types.NowDateTime())
 	return e.Next()
 }
 
-// onValidate checks a report's duplicate mark on every write path (the
-// records API, a push, the dashboard, Go code): it must name another
-// report of the same embassy.
+// onValidate checks a report's duplicate mark and assignee on every write
+// path (the records API, a push, the dashboard, Go code): the mark must
+// name another report of the same embassy, the assignee a member of the
+// report's embassy's staff.
 func onValidate(e *core.RecordEvent) error {
+	errs := validation.Errors{}
 	if !e.Record.IsNew() {
 		if err := validateDuplicate(e.App, e.Record); err != nil {
-			return validation.Errors{"duplicate_of": validation.NewError("validation_invalid_duplicate",
-				"The report it duplicates must be another report of the same embassy.")}
+			errs["duplicate_of"] = validation.NewError("validation_invalid_duplicate",
+				"The report it duplicates must be another report of the same embassy.")
 		}
+	}
+	if err := validateAssignee(e.App, e.Record); err != nil {
+		errs["assignee"] = validation.NewError("validation_invalid_assignee",
+			"The assignee must be a member of the staff of the report's embassy.")
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return e.Next()
 }
@@ -92,7 +116,7 @@ func IsUrgent(r *core.Record) bool {
 
 // ErrStaffField is the answer when staff change a field that is not theirs
 // to change: a 403 in PocketBase's JSON shape on every path.
-var ErrStaffField = router.NewForbiddenError("Staff may change only the status, duplicate and embassy of a report.", nil)
+var ErrStaffField = router.NewForbiddenError("Staff may change only the status, duplicate, embassy and assignee of a report.", nil)
 
 // checkStaffFields refuses a staff member's update of a report that changes
 // anything but StaffEditable. It compares the record with its stored copy,
@@ -117,7 +141,7 @@ func checkStaffFields(e *core.RecordEvent) error {
 }
 
 // logChanges writes the audit events of a report's update (status,
-// routing, duplicate mark) in the same transaction as the update, with the
+// routing, duplicate mark, assignee) in the same transaction as the update, with the
 // writer as their actor (ActorOf), on every write path.
 func logChanges(e *core.RecordEvent) error {
 	actor := ActorOf(e)

@@ -58,7 +58,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	shot := screenshotter(t, ctx)
 
-	do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
+	do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/?queue=all&layout=cards"), chromedp.WaitVisible("#login-email"))
 	shot("staff-login")
 
 	do("sign in",
@@ -187,7 +187,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	})()`)
 	shotFull(t, ctx, "staff-counts")
 
-	do("a phone-sized screen", chromedp.EmulateViewport(390, 844), chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#reports"))
+	do("a phone-sized screen", chromedp.EmulateViewport(390, 844), chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/staff/#/?queue=all"), chromedp.WaitVisible("#reports"))
 	waitFor("the list shows on a phone", `document.querySelectorAll('#list li[data-id]').length === 4`)
 	shot("staff-list-phone")
 

@@ -1,6 +1,7 @@
-// Package staff is the server side of the embassy staff console: duplicate
-// suggestions, urgent-report notices, CSV export, counts and k-anonymous
-// public statistics. Every route is for signed-in staff only and is scoped
+// Package staff is the server side of the embassy staff console: the
+// report list with its waiting queue, bulk changes, duplicate suggestions,
+// urgent-report notices, CSV export, counts and k-anonymous public
+// statistics, and the last activity a message gives its report. Every route is for signed-in staff only and is scoped
 // to the caller's embassy here, on the server, on top of the collection's
 // own API rules; the console never decides what a member of staff may see.
 package staff
@@ -51,6 +52,7 @@ func RegisterWith(app core.App, opts Options) error {
 		return e.Next()
 	})
 	app.OnRecordCreateExecute("messages").BindFunc(logReply)
+	app.OnRecordCreateExecute("messages").BindFunc(touchReport)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindStaffApi(se.Router.Group("/api/staff"))
 		return se.Next()
@@ -62,6 +64,7 @@ func RegisterWith(app core.App, opts Options) error {
 func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.Bind(apis.RequireAuth(CollectionStaff))
 	rg.GET("/reports", listHandler)
+	rg.POST("/reports/bulk", bulkHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.GET("/counts", countsHandler)

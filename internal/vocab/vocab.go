@@ -97,10 +97,11 @@ const (
 	EventRoute     = "route"
 	EventDuplicate = "duplicate"
 	EventExport    = "export"
+	EventAssign    = "assign"
 )
 
 // EventKinds are the kinds of audit event.
-var EventKinds = []string{EventCreated, EventStatus, EventNote, EventReply, EventRoute, EventDuplicate, EventExport}
+var EventKinds = []string{EventCreated, EventStatus, EventNote, EventReply, EventRoute, EventDuplicate, EventExport, EventAssign}
 
 // Nationalities are the ISO 3166-1 alpha-2 codes a report's nationality
 // may hold: the people met in and around Cambodia's scam compounds

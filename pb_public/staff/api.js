@@ -107,3 +107,6 @@ export function fileURL(record, filename, token) {
 export function quote(value) {
   return '"' + String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
+
+export const remove = (collection, id) =>
+  request(`${records(collection)}/${encodeURIComponent(id)}`, { method: 'DELETE' });

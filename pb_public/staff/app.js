@@ -1,23 +1,41 @@
-// app.js: signs staff in, routes between the list, a report and the counts,
-// and keeps everything live through PocketBase realtime.
+// app.js: signs staff in, routes between the waiting queue, the list, a
+// report and the counts, keeps the list's filters, sort and page in the
+// address (#/?…), binds the keyboard, and keeps everything live through
+// PocketBase realtime.
 
-import { auth, login, logout, refresh, update, view, whenSignedOut } from './api.js';
+import { auth, login, logout, refresh, update, view, list as listRecords, request, whenSignedOut } from './api.js';
 import { Realtime } from './realtime.js';
 import { ReportList } from './list.js';
 import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
-import { readFilters, toFilter, toListQuery } from './filters.js';
-import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadCountries } from './labels.js';
-import { h, announce } from './dom.js';
+import { readFilters, toFilter, toListQuery, toAddress, fromAddress, writeFilters, SORTS, PAGE_SIZES, DEFAULT_PER } from './filters.js';
+import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadCountries, say } from './labels.js';
+import { h, replace, announce } from './dom.js';
 import { showSetupChecks } from './setup.js';
+import { SavedViews } from './views.js';
+import { bindKeys } from './keys.js';
 
 const $ = (sel) => document.querySelector(sel);
 const pages = ['login', 'reports', 'report', 'stats'];
 
-const list = new ReportList($('#list'));
-const reportView = new ReportView($('#report'));
+/** names knows the embassy's staff, to show and pick assignees. */
+const names = {
+  staff: [],
+  colleague(id) {
+    const s = this.staff.find((x) => x.id === id);
+    return s ? (s.name || s.email || id) : id;
+  },
+};
+const me = () => (auth.record ? auth.record.id : '');
+
+const list = new ReportList($('#list'), names);
+const reportView = new ReportView($('#report'), { names, me, back: () => listAddress });
 const statsView = new StatsView($('#stats'));
 let realtime = null;
+// The list's state, read from the address: see filters.js.
+let current = fromAddress('#/');
+let listAddress = '#/';
+const scrolls = new Map(); // list address → where the page was scrolled
 
 function showPage(name) {
   for (const p of pages) document.getElementById(p).hidden = p !== name;
@@ -41,44 +59,167 @@ function describeFilters(v) {
   if (v.from) parts.push(`from ${v.from}`);
   if (v.to) parts.push(`to ${v.to}`);
   if (v.q) parts.push(`“${v.q}”`);
+  if (v.assigned) parts.push(`${say('filter.assigned')}: ${say(`filter.assigned.${v.assigned}`)}`);
   return parts.join(', ');
 }
 
 const form = $('#filters');
+const savedViews = new SavedViews($('[data-views]'), { me, address: () => listAddress });
 // currentStatsQuery is what the counts and the export get: the search as
 // its own q, which the server folds as the list's (any case, any Unicode
 // form), and the other filters as an expression.
 function currentStatsQuery() {
   const v = readFilters(form);
-  return { filter: toFilter({ ...v, q: '' }), q: v.q };
+  return { filter: toFilter({ ...v, q: '' }, me()), q: v.q };
 }
-function currentListQuery() { return toListQuery(readFilters(form)); }
+
+/** defaultLayout is the table on a wide screen, cards on a small one. */
+function defaultLayout() {
+  return matchMedia('(min-width: 900px)').matches ? 'table' : 'cards';
+}
+
+/** go shows a list state: a new address, so Back returns to the one before. */
+function go(state) {
+  const address = toAddress(state);
+  if (address === (location.hash || '#/')) route();
+  else location.hash = address;
+}
+
+/** fromForm is the state the form shows, in the current queue and layout. */
+function fromForm() {
+  return { ...readFilters(form), queue: current.queue, layout: current.layout, page: 1 };
+}
 
 function route() {
   if (!auth.token) return showPage('login');
   const hash = location.hash || '#/';
   const m = hash.match(/^#\/report\/([a-z0-9]{20})$/);
+  if (document.body.dataset.page === 'reports') scrolls.set(listAddress, window.scrollY);
   if (m) {
-    list.unread.delete(m[1]);
     showPage('report');
+    list.follow(m[1]);
+    const at = list.items.findIndex((r) => r.id === m[1]);
+    if (at >= 0) list.cursor = at;
     reportView.open(m[1]);
+    window.scrollTo(0, 0);
   } else if (hash === '#/stats') {
     showPage('stats');
     statsView.open(currentStatsQuery(), describeFilters(readFilters(form)));
+    window.scrollTo(0, 0);
   } else {
-    showPage('reports');
-    list.load();
+    showList(hash);
   }
-  window.scrollTo(0, 0);
+}
+
+/** showList shows the list an address names, and where it was left. */
+function showList(hash) {
+  current = fromAddress(hash);
+  listAddress = hash;
+  writeFilters(form, current);
+  list.query = toListQuery({ ...current }, me());
+  list.perPage = current.per;
+  list.layout = current.layout || defaultLayout();
+  for (const b of document.querySelectorAll('[data-layout]')) b.setAttribute('aria-pressed', String(b.dataset.layout === list.layout));
+  renderQueues();
+  showPage('reports');
+  const y = scrolls.get(hash) || 0;
+  list.load(current.page).then(() => window.scrollTo(0, y));
+}
+
+/** renderQueues draws the queue tabs, the waiting one with its count. */
+function renderQueues() {
+  const base = { layout: current.layout };
+  const tabs = [
+    ['waiting', { ...base, queue: 'waiting' }],
+    ['all', { ...base, queue: 'all' }],
+    ['mine', { ...base, queue: 'all', assigned: 'me' }],
+    ['unassigned', { ...base, queue: 'all', assigned: 'none' }],
+  ];
+  const here = toAddress({ ...base, queue: current.queue, assigned: current.assigned });
+  replace($('[data-queues]'), h('ul', { 'aria-label': say('queue.nav') }, tabs.map(([key, state]) => {
+    const address = toAddress(state);
+    return h('li', {}, h('a', { href: address, dataset: { queue: key }, 'aria-current': address === here ? 'page' : false },
+      say(`queue.${key}`), key === 'waiting' ? h('span', { class: 'badge', 'data-waiting-count': '' }, waiting >= 0 ? String(waiting) : '') : null));
+  })));
+}
+
+// waiting is the size of the waiting queue, -1 before it is known.
+let waiting = -1;
+let waitingTimer = 0;
+
+/** refreshWaiting recounts the waiting queue soon (many events, one count). */
+function refreshWaiting(delay = 300) {
+  clearTimeout(waitingTimer);
+  waitingTimer = setTimeout(async () => {
+    try {
+      const res = await request('/api/staff/reports', { query: { waiting: 1, total: 1, perPage: 1, fields: 'id' } });
+      waiting = res.totalCapped ? say('list.more', { n: res.totalItems }) : res.totalItems;
+    } catch {
+      return; // the next event or load tries again
+    }
+    const some = waiting !== 0;
+    document.title = some ? say('title.waiting', { n: waiting }) : say('title');
+    const badge = $('[data-waiting-badge]');
+    badge.textContent = say('waiting.badge', { n: waiting });
+    badge.hidden = !some;
+    for (const el of document.querySelectorAll('[data-waiting-count]')) el.textContent = String(waiting);
+    document.body.dataset.waiting = String(waiting);
+  }, delay);
 }
 
 function onRealtime(topic, event) {
   if (topic === 'reports/*') list.onRealtime(event);
   if (topic === 'messages/*') list.onMessage(event);
+  if (topic === 'reports/*' || topic === 'messages/*') refreshWaiting();
   reportView.onRealtime(topic, event);
 }
 
+/** loadColleagues reads the embassy's staff, for assigning. */
+async function loadColleagues() {
+  try {
+    const res = await listRecords('staff', { fields: 'id,name,email', sort: 'name', perPage: 200, skipTotal: 1 });
+    names.staff = res.items;
+  } catch {
+    names.staff = auth.record ? [auth.record] : [];
+  }
+  const bulkAssignee = $('#b-assignee');
+  replace(bulkAssignee, h('option', { value: '' }, say('bulk.keep')), h('option', { value: '-' }, say('bulk.unassign')),
+    names.staff.map((s) => h('option', { value: s.id }, s.name || s.email)));
+}
+
+/** bindBulk changes the selected reports' status or assignee at once. */
+function bindBulk() {
+  const bulk = $('[data-bulk]');
+  replace(bulk.elements.status, h('option', { value: '' }, say('bulk.keep')), STATUSES.map((s) => h('option', { value: s }, label(s))));
+  list.onSelect = (selected) => {
+    bulk.hidden = selected.size === 0;
+    $('[data-bulk-count]').textContent = say('bulk.selected', { n: selected.size });
+  };
+  $('[data-bulk-clear]').addEventListener('click', () => {
+    list.selected.clear();
+    list.render();
+  });
+  bulk.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { ids: [...list.selected] };
+    if (bulk.elements.status.value) body.status = bulk.elements.status.value;
+    const who = bulk.elements.assignee.value;
+    if (who) body.assignee = who === '-' ? '' : who;
+    try {
+      const res = await request('/api/staff/reports/bulk', { method: 'POST', body });
+      announce(say('bulk.done', { n: res.items.length }));
+      list.selected.clear();
+      bulk.reset();
+      await list.load();
+      refreshWaiting(0);
+    } catch (err) {
+      announce(say('bulk.failed', { error: err.message }));
+    }
+  });
+}
+
 async function startSession(record) {
+  document.title = say('title');
   $('[data-me]').textContent = record.name || record.email;
   $('[data-embassy]').textContent = '';
   $('[data-on-duty]').checked = !!record.on_duty;
@@ -90,7 +231,9 @@ async function startSession(record) {
   });
   realtime.start();
   showSetupChecks($('[data-setup-checks]'), $('[data-duty-label]'));
-  list.query = currentListQuery();
+  await loadColleagues();
+  savedViews.load();
+  refreshWaiting(0);
   route();
 }
 
@@ -110,9 +253,21 @@ function init() {
   fillSelect($('#f-need'), NEEDS);
   fillSelect($('#f-language'), LANGUAGES);
   fillSelect($('#f-channel'), CHANNELS);
+  for (const el of document.querySelectorAll('[data-say]')) el.textContent = say(el.dataset.say);
+  for (const [v, key] of [['', 'filter.assigned.any'], ['me', 'filter.assigned.me'], ['none', 'filter.assigned.none']]) {
+    $('#f-assigned').append(h('option', { value: v }, say(key)));
+  }
+  for (const v of SORTS) $('#f-sort').append(h('option', { value: v }, say(`sort.${v}`)));
+  for (const n of PAGE_SIZES) $('#f-per').append(h('option', { value: String(n), selected: n === DEFAULT_PER }, String(n)));
+  for (const b of document.querySelectorAll('[data-layout]')) {
+    b.addEventListener('click', () => go({ ...fromForm(), layout: b.dataset.layout, page: current.page }));
+  }
+  list.onPage = (page) => go({ ...fromForm(), page });
+  bindBulk();
+  bindKeys({ list, reportView, form, go: () => go({ ...current, queue: 'waiting', page: 1 }), listAddress: () => listAddress });
 
   let typing = 0;
-  const apply = () => list.setQuery(currentListQuery());
+  const apply = () => go(fromForm());
   form.addEventListener('change', (e) => { if (e.target.name !== 'q') apply(); });
   form.addEventListener('input', (e) => {
     if (e.target.name !== 'q') return;

@@ -1,87 +1,146 @@
-// list.js: the report list. Newest first, 50 a page, never counted, so a
-// flooded embassy never waits for a count of the whole table; a page is
-// "full" when it has perPage rows, and only then is there a next page.
+// list.js: the report list, as a dense table (one line a report) or as
+// cards (small screens). The server applies filters, sort and page
+// (25 to 200 a page) and counts the matches; each report comes with its
+// number of reporter messages no one has read yet. Rows can be selected for
+// a bulk change, and moved through with the keyboard (app.js binds keys).
 
 import { request } from './api.js';
 import { h, replace, when, announce } from './dom.js';
-import { label, nationality, urgencyReasons } from './labels.js';
+import { label, nationality, urgencyReasons, say, age, NEED_MARKS } from './labels.js';
 
-const PER_PAGE = 50;
 const FIELDS = [
   'id', 'created', 'status', 'urgent', 'safety_risk_now', 'minors_present', 'needs',
-  'people_count', 'nationality', 'language', 'channel', 'duplicate_of',
+  'people_count', 'nationality', 'language', 'channel', 'duplicate_of', 'assignee', 'last_activity', 'unread',
   'compound_location', 'current_location', 'message:excerpt(140,true)',
 ].join(',');
 
 export class ReportList {
-  /** @param {HTMLElement} root the element holding the list and pager */
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root the element holding the list and pager
+   * @param {{colleague: (id: string) => string}} names names staff ids
+   */
+  constructor(root, names) {
     this.root = root;
-    this.query = {}; // filter, need, q: see toListQuery
+    this.names = names;
+    this.query = {}; // see toListQuery
     this.page = 1;
+    this.perPage = 50;
+    this.layout = 'table';
     this.items = [];
+    this.total = -1;
+    this.cursor = -1; // the row the keyboard is on
+    this.selected = new Set(); // ids chosen for a bulk change
     this.fresh = new Set(); // ids that arrived live, highlighted once
-    this.unread = new Set(); // report ids with a reporter message since loading
     this.rows = root.querySelector('[data-rows]');
     this.state = root.querySelector('[data-state]');
-    this.prev = root.querySelector('[data-prev]');
-    this.next = root.querySelector('[data-next]');
-    this.pageLabel = root.querySelector('[data-page]');
-    this.prev.addEventListener('click', () => this.load(this.page - 1));
-    this.next.addEventListener('click', () => this.load(this.page + 1));
     this.loading = null;
-  }
-
-  setQuery(query) {
-    this.query = query;
-    return this.load(1);
+    this.onSelect = () => {};
+    this.onPage = () => {};
   }
 
   async load(page = this.page) {
     this.page = Math.max(1, page);
-    this.state.textContent = 'Loading…';
-    // The server's list route scopes to the caller's embassy, applies
-    // the collection's rules, and answers the need and the search from
-    // their own indexes; the answer has the records API's shape, uncounted.
+    this.state.textContent = say('list.loading');
     const run = request('/api/staff/reports', {
-      query: { ...this.query, page: this.page, perPage: PER_PAGE, fields: FIELDS },
+      query: { ...this.query, page: this.page, perPage: this.perPage, total: 1, fields: FIELDS },
     });
     this.loading = run;
     try {
       const res = await run;
       if (this.loading !== run) return; // a newer load won
       this.items = res.items;
+      this.total = res.totalItems;
+      this.capped = !!res.totalCapped;
+      const ids = new Set(this.items.map((r) => r.id));
+      for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
+      this.cursor = Math.min(this.cursor, this.items.length - 1);
       this.render();
     } catch (err) {
       if (this.loading !== run) return;
-      this.state.textContent = `Could not load reports: ${err.message}`;
+      this.state.textContent = say('list.failed', { error: err.message });
     }
   }
 
   render() {
-    replace(this.rows, this.items.map((r) => this.row(r)));
     const n = this.items.length;
+    const from = (this.page - 1) * this.perPage + 1;
+    const pages = this.total >= 0 ? Math.max(1, Math.ceil(this.total / this.perPage)) : 0;
     this.state.textContent = n === 0
-      ? (this.page === 1 ? 'No reports match these filters.' : 'No more reports.')
-      : `Showing ${(this.page - 1) * PER_PAGE + 1}–${(this.page - 1) * PER_PAGE + n}`;
-    this.pageLabel.textContent = `Page ${this.page}`;
-    this.prev.disabled = this.page === 1;
-    this.next.disabled = n < PER_PAGE;
+      ? (this.page === 1 ? say('list.none') : say('list.noMore'))
+      : this.total >= 0
+        ? say('list.showingOf', { from, to: from + n - 1, total: this.capped ? say('list.more', { n: this.total }) : this.total })
+        : say('list.showing', { from, to: from + n - 1 });
+    replace(this.rows,
+      this.layout === 'table' ? this.table() : h('ol', { class: 'reports' }, this.items.map((r, i) => this.card(r, i))),
+      h('nav', { class: 'pager', 'aria-label': 'Pages' },
+        h('button', { type: 'button', 'data-prev': '', disabled: this.page === 1, onclick: () => this.onPage(this.page - 1) }, 'Newer'),
+        h('span', { 'data-page': '' }, pages ? say('list.pageOf', { page: this.page, pages }) : say('list.page', { page: this.page })),
+        h('button', { type: 'button', 'data-next': '', disabled: pages ? this.page >= pages : n < this.perPage, onclick: () => this.onPage(this.page + 1) }, 'Older')));
+    this.root.dataset.total = String(this.total);
     this.root.dataset.loaded = String(Date.now());
+    this.onSelect(this.selected);
   }
 
-  row(r) {
+  table() {
+    const now = Date.now();
+    return h('table', { class: 'report-table' },
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, say('col.select'))),
+        ['col.marks', 'col.status', 'col.needs', 'col.people', 'col.nationality', 'col.arrived', 'col.activity', 'col.assignee', 'col.message']
+          .map((k) => h('th', { scope: 'col' }, say(k))))),
+      h('tbody', {}, this.items.map((r, i) => {
+        const classes = ['report-row'];
+        if (r.urgent) classes.push('urgent');
+        if (this.fresh.has(r.id)) classes.push('fresh');
+        if (i === this.cursor) classes.push('cursor');
+        return h('tr', { class: classes.join(' '), dataset: { id: r.id, status: r.status, unread: String(r.unread || 0) } },
+          h('td', {}, this.checkbox(r)),
+          h('td', { class: 'marks' },
+            r.urgent ? h('span', { class: 'mark mark-urgent', title: urgencyReasons(r).join(', ') }, '!') : null,
+            r.unread ? h('span', { class: 'mark mark-unread new-message', title: say('mark.unread', { n: r.unread }) }, String(r.unread)) : null),
+          h('td', {}, h('span', { class: `status status-${r.status}` }, label(r.status))),
+          h('td', { class: 'need-marks' }, (r.needs || []).map((n) => h('abbr', { class: 'need-mark', title: label(n) }, NEED_MARKS[n] || n))),
+          h('td', { class: 'num' }, r.people_count ? String(r.people_count) : '?'),
+          h('td', {}, r.nationality ? nationality(r.nationality) : say('nobody')),
+          h('td', { class: 'num' }, h('time', { datetime: r.created, title: when(r.created) }, age(r.created, now))),
+          h('td', { class: 'num' }, h('time', { datetime: r.last_activity, title: when(r.last_activity) }, age(r.last_activity, now))),
+          h('td', { 'data-assignee-cell': r.assignee || '' }, r.assignee ? this.names.colleague(r.assignee) : say('nobody')),
+          h('td', { class: 'excerpt-cell' }, h('a', { href: `#/report/${r.id}`, class: 'report-link' }, r.message || '(no message)')));
+      })));
+  }
+
+  checkbox(r) {
+    return h('input', {
+      type: 'checkbox',
+      'aria-label': say('col.select'),
+      'data-select': r.id,
+      checked: this.selected.has(r.id),
+      onchange: (e) => this.select(r.id, e.target.checked),
+    });
+  }
+
+  select(id, on) {
+    if (on) this.selected.add(id);
+    else this.selected.delete(id);
+    const box = this.rows.querySelector(`[data-select="${id}"]`);
+    if (box) box.checked = on;
+    this.onSelect(this.selected);
+  }
+
+  card(r, i) {
     const reasons = urgencyReasons(r);
     const classes = ['report'];
     if (r.urgent) classes.push('urgent');
     if (this.fresh.has(r.id)) classes.push('fresh');
-    return h('li', { class: classes.join(' '), dataset: { id: r.id, status: r.status } },
+    if (i === this.cursor) classes.push('cursor');
+    return h('li', { class: classes.join(' '), dataset: { id: r.id, status: r.status, unread: String(r.unread || 0) } },
       h('a', { href: `#/report/${r.id}`, class: 'report-link' },
         h('span', { class: 'report-top' },
           h('span', { class: `status status-${r.status}` }, label(r.status)),
           reasons.map((why) => h('span', { class: 'flag' }, why)),
-          this.unread.has(r.id) ? h('span', { class: 'new-message' }, 'New message') : null,
+          r.unread ? h('span', { class: 'new-message' }, say('mark.new')) : null,
           this.fresh.has(r.id) ? h('span', { class: 'arrived' }, 'Just arrived') : null,
+          r.assignee ? h('span', { class: 'assignee' }, this.names.colleague(r.assignee)) : null,
           h('time', { datetime: r.created }, when(r.created))),
         h('span', { class: 'report-who' },
           `${r.people_count || '?'} ${r.people_count === 1 ? 'person' : 'people'}`,
@@ -99,14 +158,45 @@ export class ReportList {
           : null));
   }
 
-  /** onMessage flags a report whose reporter just wrote. */
-  onMessage({ action, record }) {
-    if (action !== 'create' || record.direction !== 'reporter') return;
-    this.unread.add(record.report);
-    if (this.items.some((r) => r.id === record.report)) {
-      announce('A reporter sent a new message.');
-      this.render();
+  /** move puts the keyboard's cursor on the next (1) or previous (-1) row. */
+  move(delta) {
+    if (!this.items.length) return;
+    this.cursor = Math.max(0, Math.min(this.items.length - 1, this.cursor + delta));
+    for (const el of this.rows.querySelectorAll('[data-id]')) {
+      el.classList.toggle('cursor', el.dataset.id === this.items[this.cursor].id);
     }
+    const row = this.rows.querySelector(`[data-id="${this.items[this.cursor].id}"]`);
+    const link = row && row.querySelector('a.report-link');
+    if (link) link.focus();
+  }
+
+  /** current is the id under the keyboard's cursor, if any. */
+  current() {
+    return this.cursor >= 0 && this.items[this.cursor] ? this.items[this.cursor].id : null;
+  }
+
+  /**
+   * follow remembers the list's order when one of its reports is opened,
+   * so the next and previous reports stay the same while the list itself
+   * changes (a report worked on may leave the waiting queue).
+   */
+  follow(id) {
+    const ids = this.items.map((r) => r.id);
+    if (ids.indexOf(id) >= 0) this.trail = ids;
+  }
+
+  /** neighbour is the id of the report after (1) or before (-1) id. */
+  neighbour(id, delta) {
+    const ids = this.trail || this.items.map((r) => r.id);
+    const i = ids.indexOf(id);
+    return i >= 0 && ids[i + delta] ? ids[i + delta] : null;
+  }
+
+  /** onMessage re-reads the list when a reporter writes. */
+  onMessage({ action, record }) {
+    if (record.direction !== 'reporter') return;
+    if (action === 'create' && this.items.some((r) => r.id === record.report)) announce('A reporter sent a new message.');
+    this.load();
   }
 
   /** onRealtime keeps the list true without a reload. */
@@ -122,7 +212,12 @@ export class ReportList {
     const i = this.items.findIndex((r) => r.id === record.id);
     if (i < 0) return;
     if (action === 'delete') this.items.splice(i, 1);
-    else this.items[i] = { ...this.items[i], status: record.status, duplicate_of: record.duplicate_of };
+    else {
+      this.items[i] = {
+        ...this.items[i], status: record.status, duplicate_of: record.duplicate_of,
+        assignee: record.assignee, last_activity: record.last_activity,
+      };
+    }
     this.render();
   }
 }

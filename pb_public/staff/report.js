@@ -6,7 +6,7 @@
 
 import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
 import { h, replace, when, announce } from './dom.js';
-import { STATUSES, WORKFLOW, label, nationality, urgencyReasons } from './labels.js';
+import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
 /** SECTIONS groups the report's fields as a caseworker reads them. */
 const SECTIONS = [
@@ -47,12 +47,25 @@ function show(name, value) {
 }
 
 export class ReportView {
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root
+   * @param {{names: {staff: object[], colleague: (id: string) => string}, me: () => string, back: () => string}} ctx
+   */
+  constructor(root, ctx) {
     this.root = root;
+    this.ctx = ctx;
     this.report = null;
   }
 
   get id() { return this.report ? this.report.id : null; }
+
+  me() { return this.ctx.me(); }
+
+  /** focus puts the keyboard on one of the report's controls. */
+  focus(selector) {
+    const el = this.root.querySelector(selector);
+    if (el) el.focus();
+  }
 
   async open(id) {
     this.report = null;
@@ -73,7 +86,7 @@ export class ReportView {
     const r = this.report;
     const reasons = urgencyReasons(r);
     replace(this.root,
-      h('p', {}, h('a', { href: '#/', class: 'back' }, '← All reports')),
+      h('p', {}, h('a', { href: this.ctx.back(), class: 'back' }, '← All reports')),
       h('header', { class: `report-head${r.urgent ? ' urgent' : ''}` },
         h('h2', {}, `Report of ${when(r.created)}`),
         h('p', {},
@@ -110,7 +123,7 @@ export class ReportView {
     return h('section', { class: 'card workflow', 'aria-labelledby': 'wf-h' },
       h('h3', { id: 'wf-h' }, 'Status'),
       nextStatus
-        ? h('p', {}, h('button', { type: 'button', class: 'primary', dataset: { setStatus: nextStatus }, onclick: () => this.setStatus(nextStatus) },
+        ? h('p', {}, h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 's', dataset: { setStatus: nextStatus }, onclick: () => this.setStatus(nextStatus) },
           `Move to “${label(nextStatus)}”`))
         : null,
       h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Set status' },
@@ -122,7 +135,35 @@ export class ReportView {
           dataset: { status: s },
           onclick: () => this.setStatus(s),
         }, label(s)))),
+      this.assignee(),
       h('p', { class: 'muted small' }, 'Every change is logged with your name and the time.'));
+  }
+
+  /** assignee is the choice of who looks after the report. */
+  assignee() {
+    const current = this.report.assignee || '';
+    const staff = this.ctx.names.staff;
+    const pick = h('select', { id: 'assignee', 'data-assignee': '', 'aria-keyshortcuts': 'a', onchange: (e) => this.assign(e.target.value) },
+      h('option', { value: '' }, say('assign.nobody')),
+      staff.map((s) => h('option', { value: s.id }, s.name || s.email)),
+      current && !staff.some((s) => s.id === current) ? h('option', { value: current }, current) : null);
+    pick.value = current;
+    return h('div', { class: 'inline assign' },
+      h('div', { class: 'field' }, h('label', { for: 'assignee' }, say('assign.label')), pick),
+      current === this.me() ? null
+        : h('button', { type: 'button', 'data-assign-me': '', 'aria-keyshortcuts': 'm', onclick: () => this.assign(this.me()) }, say('assign.me')));
+  }
+
+  async assign(staffId) {
+    if (!this.report || (this.report.assignee || '') === staffId) return;
+    try {
+      this.report = await update('reports', this.report.id, { assignee: staffId });
+      announce(staffId ? say('assign.done', { name: this.ctx.names.colleague(staffId) }) : say('assign.cleared'));
+      this.render();
+      await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
+    } catch (err) {
+      alertIn(this.root.querySelector('.workflow'), say('assign.failed', { error: err.message }));
+    }
   }
 
   async setStatus(status, extra = {}) {
@@ -182,7 +223,11 @@ export class ReportView {
   replyForm() {
     const form = h('form', { class: 'stack', 'data-reply': '' },
       h('label', { for: 'reply-body' }, 'Reply to the reporter'),
-      h('textarea', { id: 'reply-body', name: 'body', rows: 3, maxlength: 4000, required: true }),
+      h('textarea', {
+        id: 'reply-body', name: 'body', rows: 3, maxlength: 4000, required: true, 'aria-keyshortcuts': 'r',
+        // Ctrl+Enter sends, so a reply needs no mouse.
+        onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); } },
+      }),
       h('p', { class: 'muted small' }, 'The reporter reads this on their phone with their receipt code. Write simply, in their language if you can.'),
       h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
     form.addEventListener('submit', async (e) => {
@@ -212,7 +257,7 @@ export class ReportView {
       replace(box, res.items.map((ev) => h('li', { class: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
         h('time', { datetime: ev.created }, when(ev.created)),
         h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || ev.actor_label || 'System'),
-        h('span', { class: 'what' }, describe(ev)),
+        h('span', { class: 'what' }, describe(ev, this.ctx.names)),
         ev.kind === 'note' ? h('p', { class: 'note' }, ev.note) : null)));
     } catch (err) {
       replace(box, h('li', { class: 'error' }, `Could not load the history: ${err.message}`));
@@ -290,8 +335,13 @@ export class ReportView {
   }
 }
 
-function describe(ev) {
+function describe(ev, names) {
   switch (ev.kind) {
+    case 'assign': {
+      const m = /^from (\S+) to (\S+)$/.exec(ev.note || '');
+      if (!m) return label(ev.kind);
+      return m[2] === 'nobody' ? say('event.unassign', { from: names.colleague(m[1]) }) : say('event.assign', { to: names.colleague(m[2]) });
+    }
     case 'status': return `changed the status from ${label(ev.from_status)} to ${label(ev.to_status)}`;
     case 'note': return 'added an internal note';
     case 'reply': return 'replied to the reporter';

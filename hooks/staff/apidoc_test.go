@@ -1,0 +1,89 @@
+package staff_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"homeward/internal/testserver"
+)
+
+// apiDocBlocks returns the tagged fenced blocks of docs/API.md (```json
+// tag) by their tag.
+func apiDocBlocks(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "API.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := map[string]string{}
+	for _, m := range regexp.MustCompile("(?s)```json ([a-z-]+)\n(.*?)```").FindAllStringSubmatch(string(raw), -1) {
+		blocks[m[1]] = m[2]
+	}
+	return blocks
+}
+
+// callJSON sends body (may be "") as staffId and decodes the answer.
+func callJSON(t *testing.T, method, url, tok, body string) (int, any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", tok)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got any
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return res.StatusCode, got
+}
+
+// wantDocBlock fails unless got equals the JSON of the named block.
+func wantDocBlock(t *testing.T, blocks map[string]string, name string, got any) {
+	t.Helper()
+	var want any
+	if err := json.Unmarshal([]byte(blocks[name]), &want); err != nil {
+		t.Fatalf("docs/API.md block %s: %v", name, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		g, _ := json.Marshal(got)
+		t.Errorf("the server answers\n%s\ndocs/API.md (%s) shows\n%s", g, name, blocks[name])
+	}
+}
+
+// TestStaffDocExamplesMatchTheServer sends the staff routes' documented
+// requests to a server with the fixtures and compares the answers with
+// the documented ones.
+func TestStaffDocExamplesMatchTheServer(t *testing.T) {
+	blocks := apiDocBlocks(t)
+	app := newApp(t)
+	withSecondReport(t, app, nil)
+	queueReports(t, app, nil)
+	srv := startServer(t, app)
+	tok := token(t, app, staffX)
+
+	status, got := callJSON(t, http.MethodPost, srv+"/api/staff/reports/bulk", tok, blocks["bulk-request"])
+	if status != http.StatusOK {
+		t.Fatalf("documented bulk change: %d %v", status, got)
+	}
+	wantDocBlock(t, blocks, "bulk-response", got)
+
+	status, got = callJSON(t, http.MethodGet, srv+"/api/staff/reports?waiting=1&sort=last_activity&total=1&perPage=2&fields=id,status,urgent,unread", tok, "")
+	if status != http.StatusOK {
+		t.Fatalf("documented waiting queue: %d %v", status, got)
+	}
+	wantDocBlock(t, blocks, "waiting-response", got)
+}

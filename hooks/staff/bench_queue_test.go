@@ -1,0 +1,86 @@
+package staff_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/testserver"
+)
+
+// BenchmarkStaffQueue measures the console's waiting queue, sorts and
+// counts over a flooded embassy (benchReports, or HOMEWARD_BENCH_REPORTS),
+// through the real HTTP stack: half its reports quiet for days, and 500
+// unread reporter messages.
+//
+//	go test ./hooks/staff -run '^$' -bench StaffQueue -benchtime 100x
+func BenchmarkStaffQueue(b *testing.B) {
+	n := benchReports
+	if s := os.Getenv("HOMEWARD_BENCH_REPORTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	app := testserver.NewApp(b, false)
+	seed(b, app)
+	seedFlood(b, app, n)
+	// Half the reports have been quiet for three days.
+	if _, err := app.DB().NewQuery("UPDATE reports SET last_activity = '2020-01-01 00:00:00.000Z' WHERE id LIKE 'flood%' AND (CAST(substr(id, 6) AS INTEGER) % 2) = 0").Execute(); err != nil {
+		b.Fatal(err)
+	}
+	msgs, err := app.FindCollectionByNameOrId("messages")
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
+		for i := range 500 {
+			m := core.NewRecord(msgs)
+			m.Load(map[string]any{"report": fmt.Sprintf("flood%015d", i*(n/500)), "direction": "reporter", "body": "hello again"})
+			if err := tx.Save(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := testserver.Start(b, app)
+	tok := token(b, app, staffX)
+	fields := "&fields=id,created,status,urgent,needs,people_count,nationality,assignee,last_activity,unread,message:excerpt(140,true)"
+	for _, c := range []struct{ name, path string }{
+		{"first page, counted", "/api/staff/reports?perPage=50&total=1" + fields},
+		{"first page of 200, counted", "/api/staff/reports?perPage=200&total=1" + fields},
+		{"waiting count (badge)", "/api/staff/reports?waiting=1&total=1&perPage=1&fields=id"},
+		{"waiting, longest quiet first", "/api/staff/reports?waiting=1&sort=last_activity&total=1" + fields},
+		{"waiting, newest first", "/api/staff/reports?waiting=1&total=1" + fields},
+		{"unread, counted", "/api/staff/reports?unread=1&total=1" + fields},
+		{"latest activity first", "/api/staff/reports?sort=-last_activity" + fields},
+		{"urgent first", "/api/staff/reports?sort=-urgent" + fields},
+		{"assigned to me", "/api/staff/reports?total=1&filter=" + url.QueryEscape(`assignee = "`+staffX+`"`) + fields},
+		{"unassigned, counted", "/api/staff/reports?total=1&filter=" + url.QueryEscape(`assignee = ""`) + fields},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+c.path, nil)
+				req.Header.Set("Authorization", tok)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					b.Fatalf("%s: %s", c.path, res.Status)
+				}
+			}
+		})
+	}
+}
