@@ -237,35 +237,9 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 			if c.many {
 				savePassports(t, app, 1001)
 			}
-			var sqls []string
-			db := app.ConcurrentDB().(*dbx.DB)
-			db.QueryLogFunc = func(_ context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
-				if strings.Contains(sql, "`reports`.*") && (strings.Contains(sql, "instr(") || strings.Contains(sql, "report_needs")) {
-					sqls = append(sqls, sql)
-				}
-			}
-			res := get(t, startServer(t, app)+"/api/staff/reports?"+c.query, token(t, app, staffX))
-			res.Body.Close()
-			db.QueryLogFunc = nil
-			if len(sqls) != 1 {
-				t.Fatalf("want one list query, got %q", sqls)
-			}
-			rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + sqls[0]).Rows()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			all := strings.Join(plan, "\n")
-			t.Logf("plan:\n%s", all)
+			all := listQueryPlan(t, app, c.query, func(sql string) bool {
+				return strings.Contains(sql, "`reports`.*") && (strings.Contains(sql, "instr(") || strings.Contains(sql, "report_needs"))
+			})
 			if !strings.Contains(all, c.index) {
 				t.Errorf("the plan does not use %s", c.index)
 			}
@@ -274,4 +248,41 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// listQueryPlan asks the staff list for query as staff X and returns
+// SQLite's query plan of the one list query that match picks out of the
+// queries it runs.
+func listQueryPlan(t *testing.T, app *tests.TestApp, query string, match func(sql string) bool) string {
+	t.Helper()
+	var sqls []string
+	db := app.ConcurrentDB().(*dbx.DB)
+	db.QueryLogFunc = func(_ context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
+		if match(sql) {
+			sqls = append(sqls, sql)
+		}
+	}
+	res := get(t, startServer(t, app)+"/api/staff/reports?"+query, token(t, app, staffX))
+	res.Body.Close()
+	db.QueryLogFunc = nil
+	if len(sqls) != 1 {
+		t.Fatalf("want one list query, got %q", sqls)
+	}
+	rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + sqls[0]).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	t.Logf("plan:\n%s", all)
+	return all
 }

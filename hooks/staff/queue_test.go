@@ -1,8 +1,6 @@
 package staff_test
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -266,35 +264,9 @@ func TestQueueQueriesUseTheirIndexes(t *testing.T) {
 	} {
 		t.Run(c.query, func(t *testing.T) {
 			app := newApp(t)
-			var sqls []string
-			db := app.ConcurrentDB().(*dbx.DB)
-			db.QueryLogFunc = func(_ context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
-				if strings.Contains(sql, "`reports`.*") {
-					sqls = append(sqls, sql)
-				}
-			}
-			res := get(t, startServer(t, app)+"/api/staff/reports?"+c.query, token(t, app, staffX))
-			res.Body.Close()
-			db.QueryLogFunc = nil
-			if len(sqls) != 1 {
-				t.Fatalf("want one list query, got %q", sqls)
-			}
-			rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + sqls[0]).Rows()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			all := strings.Join(plan, "\n")
-			t.Logf("plan:\n%s", all)
+			all := listQueryPlan(t, app, c.query, func(sql string) bool {
+				return strings.Contains(sql, "`reports`.*")
+			})
 			if !strings.Contains(all, c.index) {
 				t.Errorf("the plan does not use %s", c.index)
 			}
