@@ -68,7 +68,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
 	do("sign in",
 		chromedp.SendKeys("#login-email", "x@example.org"),
-		chromedp.SendKeys("#login-password", "password-x-1"),
+		chromedp.SendKeys("#login-password", testserver.Password),
 		chromedp.Click(`#login-form button[type="submit"]`),
 		chromedp.WaitVisible("#reports"))
 	waitFor("the landing view is the waiting queue, as a table", rows+` === `+sortedIds(urgentNewX, idleX, unreadX))

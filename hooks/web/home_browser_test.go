@@ -69,6 +69,9 @@ func TestHomeScreenFitsThePhonesLanguage(t *testing.T) {
 	if err := srv.App.Save(reply); err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#mine li button`)))
+	// The list is drawn again as the report syncs: click the button as it
+	// stands, not a node found a moment earlier.
+	waitFor(t, ctx, "the follow button", `!!document.querySelector('#mine li button')`)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('#mine li button').click()`))
 	waitFor(t, ctx, "the reply with its time", `Array.from(document.querySelectorAll('#fu-messages li.msg-staff')).some((li) => li.textContent.indexOf('We will call you.') >= 0 && li.querySelector('time') && /\d/.test(li.querySelector('time').textContent))`)
 }
