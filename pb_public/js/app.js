@@ -319,7 +319,11 @@ async function submit(ev) {
   state.lastReport = id;
   $('receipt-code').textContent = receipt;
   $('receipt-ok').checked = false;
-  $('receipt-done').disabled = true;
+  // A volunteer files report after report and writes a code down only when
+  // the reporter wants to follow up: one tap, "Next report" or "Done".
+  const volunteer = state.mode === 'volunteer';
+  $('receipt-done').disabled = !volunteer;
+  $('receipt-next').hidden = !volunteer;
   show('receipt');
   await render();
   trySync();
@@ -358,6 +362,14 @@ export function fillList(ul, reps, files, msgs) {
     li.setAttribute('data-report', r.id);
     li.appendChild(el('strong', '', r.embassyName || ''));
     li.appendChild(el('span', 'when', ' ' + new Date(r.createdAt).toLocaleString(i18n.lang())));
+    if (r.channel === 'volunteer' && r.data) {
+      // Which report this is, for the volunteer who filed many, while it
+      // waits in the outbox: the first words typed and how many people it
+      // is about (the phone drops the content once the server has it).
+      const words = String(r.data.message || '').trim().split(/\s+/).slice(0, 8).join(' ');
+      const who = i18n.t('vol.people', { n: r.data.people_count || 1 });
+      li.appendChild(el('p', 'which', who + (words ? ' · ' + words + (words.length < String(r.data.message).trim().length ? '…' : '') : '')));
+    }
     const st = el('p', 'state state-' + (r.state || 'saved'), stateText(r));
     li.appendChild(st);
     const mineFiles = files.filter((f) => f.report === r.id);
@@ -550,6 +562,10 @@ function wire() {
   $('rec').addEventListener('click', toggleRecord);
   $('voice').hidden = !media.canRecord();
   $('receipt-ok').addEventListener('change', (e) => { $('receipt-done').disabled = !e.target.checked; });
+  $('receipt-next').addEventListener('click', () => {
+    state.lastReport = '';
+    startReport('');
+  });
   $('receipt-done').addEventListener('click', () => {
     state.lastReport = '';
     show(state.mode === 'volunteer' ? 'volunteer' : 'home');
