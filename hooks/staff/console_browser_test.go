@@ -43,19 +43,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v\nconsole: %v", step, err, problems())
-		}
-	}
-	waitFor := func(step, js string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
-			t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, problems(), state)
-		}
-	}
+	do, waitFor := consoleSteps(t, ctx, problems)
 	shot := screenshotter(t, ctx)
 
 	do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/?queue=all&layout=cards"), chromedp.WaitVisible("#login-email"))
@@ -256,4 +244,25 @@ func writeShot(t *testing.T, name string, png []byte) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// consoleSteps returns the two steps the console's browser tests are made
+// of: do runs actions, waitFor polls a condition for up to 20 s. A failed
+// step fails the test with the browser console's problems and what the
+// page shows (its address, title and open section).
+func consoleSteps(t *testing.T, ctx context.Context, problems func() []string) (do func(step string, actions ...chromedp.Action[chromedp.Void]), waitFor func(step, js string)) {
+	do = func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v\nconsole: %v", step, err, problems())
+		}
+	}
+	waitFor = func(step, js string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.title + ' | ' + (document.querySelector('.workflow') || document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
+			t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, problems(), state)
+		}
+	}
+	return do, waitFor
 }

@@ -33,19 +33,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	ctx := browsertest.New(t, 180*time.Second)
 	problems := watchConsole(ctx)
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v\nconsole: %v", step, err, problems())
-		}
-	}
-	waitFor := func(step, js string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.title + ' | ' + (document.querySelector('.workflow') || document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
-			t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, problems(), state)
-		}
-	}
+	do, waitFor := consoleSteps(t, ctx, problems)
 	eval := func(js string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
