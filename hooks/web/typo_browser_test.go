@@ -10,6 +10,7 @@ import (
 
 	"homeward/internal/browsertest"
 	"homeward/internal/receipts"
+	"homeward/internal/receipts/receiptstest"
 )
 
 // TestPhoneCatchesReceiptTyposBeforeAsking: receipts the phone makes carry
@@ -32,21 +33,7 @@ func TestPhoneCatchesReceiptTyposBeforeAsking(t *testing.T) {
 	}
 	// Every typo of one of them fails the phone's check.
 	code := made[0]
-	var typos []string
-	for i := range len(code) {
-		for d := byte('0'); d <= '9'; d++ {
-			if d != code[i] {
-				b := []byte(code)
-				b[i] = d
-				typos = append(typos, string(b))
-			}
-		}
-		if i+1 < len(code) && code[i] != code[i+1] {
-			b := []byte(code)
-			b[i], b[i+1] = b[i+1], b[i]
-			typos = append(typos, string(b))
-		}
-	}
+	typos := receiptstest.Typos(code)
 	list, _ := json.Marshal(typos)
 	if passed := eval[[]string](t, ctx, fmt.Sprintf(`%s.filter((c) => self.homeward.ids.receiptChecks(c))`, list)); len(passed) != 0 {
 		t.Fatalf("typos of %s pass the phone's check: %v", code, passed)

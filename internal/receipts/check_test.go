@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"homeward/internal/receipts"
+	"homeward/internal/receipts/receiptstest"
 )
 
 // TestCheckDigitCatchesEveryTypo: for receipts made with a check digit,
@@ -16,7 +17,7 @@ func TestCheckDigitCatchesEveryTypo(t *testing.T) {
 		if !receipts.Checks(code) {
 			t.Fatalf("%s fails its own check", code)
 		}
-		for _, typo := range typos(code) {
+		for _, typo := range receiptstest.Typos(code) {
 			if receipts.Checks(typo) {
 				t.Fatalf("%s passes the check, a typo of %s", typo, code)
 			}
@@ -31,25 +32,4 @@ func checkedReceipt() string {
 		b[i] = '0' + b[i]%10
 	}
 	return string(b) + string(receipts.CheckDigit(string(b)))
-}
-
-// typos returns every single-digit substitution and every swap of two
-// different neighbouring digits of code.
-func typos(code string) []string {
-	var out []string
-	for i := range len(code) {
-		for d := byte('0'); d <= '9'; d++ {
-			if d != code[i] {
-				b := []byte(code)
-				b[i] = d
-				out = append(out, string(b))
-			}
-		}
-		if i+1 < len(code) && code[i] != code[i+1] {
-			b := []byte(code)
-			b[i], b[i+1] = b[i+1], b[i]
-			out = append(out, string(b))
-		}
-	}
-	return out
 }
