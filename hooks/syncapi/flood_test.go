@@ -1,10 +1,11 @@
 package syncapi_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -81,22 +82,31 @@ func TestAFloodOfAnonymousReportsFromOneAddressIsThrottled(t *testing.T) {
 		}
 	}
 	before := f.count("reports")
-	status, raw := f.raw(http.MethodPost, "/api/sync/push", from(flooder), map[string]any{"device": "fake-x", "ops": reportCreates(f.embassy[0], 1)})
-	if status != http.StatusTooManyRequests {
-		t.Fatalf("the 61st report: %d %s, want 429", status, raw)
-	}
-	var refused struct {
-		Data map[string]any `json:"data"`
-	}
-	f.call(http.MethodPost, "/api/sync/push", from(flooder), map[string]any{"device": "fake-y", "ops": reportCreates(f.embassy[0], 1)}, &refused)
-	if refused.Data["code"] != "reports_rate_limited" {
-		t.Fatalf("code %v, want reports_rate_limited", refused.Data["code"])
-	}
-	res, err := http.DefaultClient.Do(mustRequest(t, f, from(flooder)))
+	// The 61st report: one refused push, its status, code and Retry-After.
+	body, err := json.Marshal(map[string]any{"device": "fake-x", "ops": reportCreates(f.embassy[0], 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/api/sync/push", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", flooder)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var refused struct {
+		Data map[string]any `json:"data"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&refused); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusTooManyRequests || refused.Data["code"] != "reports_rate_limited" {
+		t.Fatalf("the 61st report: %d %v, want 429 reports_rate_limited", res.StatusCode, refused.Data)
+	}
 	if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || secs < 60 || secs > 600 {
 		t.Fatalf("Retry-After %q, want the rest of the 10-minute window in seconds", res.Header.Get("Retry-After"))
 	}
@@ -116,21 +126,4 @@ func TestAFloodOfAnonymousReportsFromOneAddressIsThrottled(t *testing.T) {
 			t.Fatalf("volunteer at the flooding address: %+v", r)
 		}
 	}
-}
-
-// mustRequest is a one-report anonymous push, for reading the answer's
-// headers.
-func mustRequest(t *testing.T, f *fixture, h header) *http.Request {
-	t.Helper()
-	body := fmt.Sprintf(`{"device":"fake-z","ops":[{"op":%q,"kind":"create","collection":"reports","id":%q,"receipt":%q,"data":{"embassy":%q,"message":"x","people_count":1}}]}`,
-		newId(), newId(), newReceipt(), f.embassy[0])
-	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/api/sync/push", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range h {
-		req.Header.Set(k, v)
-	}
-	return req
 }
