@@ -85,10 +85,16 @@ var matrix = map[string][7]string{
 	"volunteers create": {"403", "403", "403", "403", "403", "403", "200"},
 	"volunteers update": {"404", "200", "404", "404", "404", "404", "200"},
 	"volunteers delete": {"403", "403", "403", "403", "403", "403", "204"},
+
+	"staff_views list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"staff_views view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"staff_views create": {"400", "400", "400", "400", "200", "400", "200"},
+	"staff_views update": {"404", "404", "404", "404", "200", "404", "200"},
+	"staff_views delete": {"404", "404", "404", "404", "204", "404", "204"},
 }
 
 // collections in the order the table lists them.
-var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers"}
+var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views"}
 
 // fixture ids, fixed so that the table can name them.
 const (
@@ -102,6 +108,7 @@ const (
 	msgXA, msgXS, msgYB = "msgxa0000000000", "msgxs0000000000", "msgyb0000000000"
 	evtXA, evtYB        = "evtxa0000000000", "evtyb0000000000"
 	qrlX, qrlY          = "qrlx00000000000", "qrly00000000000"
+	svwX, svwY          = "svwx00000000000", "svwy00000000000"
 	testPassword        = "correct horse battery"
 )
 
@@ -117,6 +124,7 @@ var scopes = map[string]map[string][]string{
 	"devices":       {"A": {devA}, "B": {devB}, "all": {devA, devB}},
 	"staff":         {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
 	"volunteers":    {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
+	"staff_views":   {"X": {svwX}, "Y": {svwY}, "all": {svwX, svwY}},
 }
 
 // target is the record each collection's view, update and delete rows act
@@ -125,6 +133,7 @@ var scopes = map[string]map[string][]string{
 var target = map[string]string{
 	"embassies": embX, "reports": repXA, "attachments": attXA, "messages": msgXA,
 	"report_events": evtXA, "qr_links": qrlX, "devices": devA, "staff": stfX, "volunteers": volA,
+	"staff_views": svwX,
 }
 
 // createBody is a valid new record for each collection, naming embassy X
@@ -139,6 +148,7 @@ var createBody = map[string]string{
 	"devices":       `{"volunteer":"` + volA + `","label":"phone"}`,
 	"staff":         `{"email":"new-staff@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `","embassy":"` + embX + `"}`,
 	"volunteers":    `{"email":"new-volunteer@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `"}`,
+	"staff_views":   `{"staff":"` + stfX + `","name":"Urgent and mine","query":"#/?urgent=1&assigned=me"}`,
 }
 
 // updateBody changes one field a legitimate editor of the target may change.
@@ -147,6 +157,7 @@ var updateBody = map[string]string{
 	"attachments": `{"mime":"image/png"}`, "messages": `{"read_by_staff":true}`,
 	"report_events": `{"note":"rewritten"}`, "qr_links": `{"revoked":true}`,
 	"devices": `{"label":"lost phone"}`, "staff": `{"name":"Officer"}`, "volunteers": `{"name":"Field worker"}`,
+	"staff_views": `{"name":"Renamed"}`,
 }
 
 // fixture seeds a data dir and closes it; each scenario works on a clone,
@@ -238,6 +249,8 @@ func seedRecords(t testing.TB, app core.App) {
 		{"report_events", map[string]any{"id": evtYB, "embassy": embY, "report": repYB, "kind": "note", "note": "n", "actor": stfY}},
 		{"qr_links", map[string]any{"id": qrlX, "embassy": embX, "label": "X poster"}},
 		{"qr_links", map[string]any{"id": qrlY, "embassy": embY, "label": "Y poster"}},
+		{"staff_views", map[string]any{"id": svwX, "staff": stfX, "name": "X's view", "query": "#/?status=new"}},
+		{"staff_views", map[string]any{"id": svwY, "staff": stfY, "name": "Y's view", "query": "#/?urgent=1"}},
 	} {
 		testserver.SaveRecord(t, app, r.col, r.data)
 	}
@@ -261,6 +274,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 				s := scenario(col, action, role, tokens[role], before, status, scope, factory)
 				s.Test(t)
 			}
+		}
+	}
+}
+
+// TestMatrixCoversEveryCollection fails when a collection is added
+// without its rows in the matrix (and so in docs/SECURITY.md).
+func TestMatrixCoversEveryCollection(t *testing.T) {
+	t.Parallel()
+	app := testserver.NewApp(t, false)
+	all, err := app.FindAllCollections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range all {
+		if c.System || c.IsView() {
+			continue
+		}
+		if !slices.Contains(collections, c.Name) {
+			t.Errorf("collection %s is not in the authorization matrix", c.Name)
 		}
 	}
 }
