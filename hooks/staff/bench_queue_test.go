@@ -12,7 +12,7 @@ import (
 	"homeward/internal/testserver"
 )
 
-// BenchmarkStaffQueue measures the console's waiting queue, sorts and
+// BenchmarkStaffQueue measures the console's waiting queue, sorts,
 // counts over a flooded embassy (benchReports, or HOMEWARD_BENCH_REPORTS),
 // through the real HTTP stack: half its reports quiet for days, and 500
 // unread reporter messages.
@@ -64,6 +64,11 @@ func BenchmarkStaffQueue(b *testing.B) {
 		{"urgent first", "/api/staff/reports?sort=-urgent" + fields},
 		{"assigned to me", "/api/staff/reports?total=1&filter=" + url.QueryEscape(`assignee = "`+staffX+`"`) + fields},
 		{"unassigned, counted", "/api/staff/reports?total=1&filter=" + url.QueryEscape(`assignee = ""`) + fields},
+		{"counts", "/api/staff/counts"},
+		{"public statistics", "/api/staff/stats"},
+		{"counts, one status", "/api/staff/counts?filter=" + url.QueryEscape(`status = "in_review"`)},
+		{"counts, urgent", "/api/staff/counts?filter=" + url.QueryEscape(`urgent = true`)},
+		{"counts, search", "/api/staff/counts?q=passport"},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchGet(b, srv.URL+c.path, tok) })
 	}

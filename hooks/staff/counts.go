@@ -1,14 +1,13 @@
 package staff
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/internal/vocab"
 )
@@ -23,14 +22,16 @@ const (
 	maxCountRows = 200000
 )
 
-// countRow is the little of a report that counting needs.
-type countRow struct {
-	Id          string         `db:"id"`
-	Status      string         `db:"status"`
-	Needs       types.JSONRaw  `db:"needs"`
-	Nationality string         `db:"nationality"`
-	PeopleCount int            `db:"people_count"`
-	Created     types.DateTime `db:"created"`
+// tally is one cell of counts: how many reports, and how many people they
+// speak for, have key in dimension ("status", "need", "nationality",
+// "week"); counted is false for duplicates and spam. The keys are defined
+// once, by the view report_tally_keys (migration 1764120310).
+type tally struct {
+	Counted   int    `db:"counted"`
+	Dimension string `db:"dimension"`
+	Key       string `db:"key"`
+	Reports   int    `db:"reports"`
+	People    int    `db:"people"`
 }
 
 // Counts are the console's working numbers: reports per status, need,
@@ -48,61 +49,94 @@ func countsHandler(e *core.RequestEvent) error {
 	if err != nil {
 		return e.BadRequestError("The search is not valid.", err)
 	}
-	rows, err := countRows(e, e.Request.URL.Query().Get("filter"), needle)
+	tallies, err := readTallies(e, e.Request.URL.Query().Get("filter"), needle)
 	if err != nil {
 		return e.BadRequestError("The filter is not valid.", err)
 	}
 	c := Counts{Status: map[string]int{}, Needs: map[string]int{}, Nationality: map[string]int{}, Week: map[string]int{}}
-	for _, r := range rows {
-		c.Total++
-		c.Status[r.Status]++
-		for _, n := range needsOf(r) {
-			c.Needs[n]++
+	for _, t := range tallies {
+		switch t.Dimension {
+		case "status":
+			c.Total += t.Reports
+			c.Status[t.Key] += t.Reports
+		case "need":
+			c.Needs[t.Key] += t.Reports
+		case "nationality":
+			c.Nationality[t.Key] += t.Reports
+		case "week":
+			c.Week[t.Key] += t.Reports
 		}
-		c.Nationality[nationalityKey(r.Nationality)]++
-		c.Week[isoWeek(r.Created)]++
 	}
 	return e.JSON(http.StatusOK, c)
 }
 
-// countRows reads the caller's reports that pass filter and, when needle
-// is not empty, the search for it (already folded).
-func countRows(e *core.RequestEvent, filter, needle string) ([]countRow, error) {
+// readTallies counts the caller's reports that pass filter and, when
+// needle is not empty, the search for it (already folded).
+//
+// With neither, it reads the embassy's running tallies, which triggers
+// keep in step with every write: a few hundred rows however many reports
+// the embassy has. The list rule still decides: it depends on the caller
+// only (staff of the report's embassy), so one report passing it means
+// all of the embassy's reports do. A filter or a search counts the
+// matching reports' keys through the same view the tallies come from.
+func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
+	db := e.App.ConcurrentDB()
+	var tallies []tally
+	if filter == "" && needle == "" {
+		q, err := scopedReports(e, "", "reports.id")
+		if err != nil {
+			return nil, err
+		}
+		var one []struct {
+			Id string `db:"id"`
+		}
+		if err := q.Limit(1).All(&one); err != nil {
+			return nil, fmt.Errorf("check the list rule: %w", err)
+		}
+		if len(one) == 0 {
+			return nil, nil
+		}
+		err = db.Select("counted", "dimension", "key", "reports", "people").From("report_tallies").
+			Where(dbx.HashExp{"embassy": embassyOf(e)}).AndWhere(dbx.NewExp("reports != 0")).
+			All(&tallies)
+		if err != nil {
+			return nil, fmt.Errorf("read tallies: %w", err)
+		}
+		return tallies, nil
+	}
 	// The id keeps DISTINCT (added when a filter joins) from merging reports.
-	q, err := scopedReports(e, filter, "reports.id", "reports.status", "reports.needs",
-		"reports.nationality", "reports.people_count", "reports.created")
+	q, err := scopedReports(e, filter, append([]string{"reports.id"}, tallyExpressions...)...)
 	if err != nil {
 		return nil, err
 	}
 	if needle != "" {
 		q.AndWhere(searchExp(needle))
 	}
-	var rows []countRow
-	if err := q.Limit(maxCountRows).All(&rows); err != nil {
+	// The matching reports are read once into a small temporary table,
+	// which each dimension then groups.
+	matching := q.Limit(maxCountRows).Build()
+	err = db.NewQuery(`WITH m AS MATERIALIZED (` + matching.SQL() + `)
+		SELECT counted, 'status' AS dimension, status AS key, count(*) AS reports, sum(people) AS people FROM m GROUP BY counted, status
+		UNION ALL SELECT counted, 'nationality', nationality, count(*), sum(people) FROM m GROUP BY counted, nationality
+		UNION ALL SELECT counted, 'week', week, count(*), sum(people) FROM m GROUP BY counted, week
+		UNION ALL SELECT m.counted, 'need', j.value, count(*), sum(m.people) FROM m, json_each(m.needs) j GROUP BY m.counted, j.value`).
+		Bind(matching.Params()).All(&tallies)
+	if err != nil {
 		return nil, fmt.Errorf("count reports: %w", err)
 	}
-	return rows, nil
+	return tallies, nil
 }
 
-func needsOf(r countRow) []string {
-	var needs []string
-	if err := json.Unmarshal(r.Needs, &needs); err != nil {
-		return nil
-	}
-	return needs
-}
-
-func nationalityKey(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "unknown"
-	}
-	return s
-}
-
-func isoWeek(d types.DateTime) string {
-	y, w := d.Time().ISOWeek()
-	return fmt.Sprintf("%04d-W%02d", y, w)
+// tallyExpressions compute a report's tally keys in a query over reports,
+// as the view report_tally_base does for the running tallies (migration
+// 1764120310); TestFilteredCountsMatchTheTallies keeps the two equal.
+var tallyExpressions = []string{
+	"(reports.status NOT IN ('" + vocab.StatusDuplicate + "', '" + vocab.StatusSpam + "')) AS counted",
+	"max(coalesce(reports.people_count, 0), 1) AS people",
+	"reports.status AS status",
+	"coalesce(nullif(trim(reports.nationality, char(32, 9, 10, 13)), ''), 'unknown') AS nationality",
+	"coalesce(strftime('%G-W%V', reports.created), 'unknown') AS week",
+	"CASE WHEN json_valid(reports.needs) AND json_type(reports.needs) = 'array' THEN reports.needs ELSE '[]' END AS needs",
 }
 
 // PublicStats count people (not reports) for publication, with every cell
@@ -117,28 +151,33 @@ type PublicStats struct {
 	Week        map[string]*int `json:"week"`
 }
 
-// countedFilter leaves the side exits out of public statistics.
-var countedFilter = fmt.Sprintf("status != %q && status != %q", vocab.StatusDuplicate, vocab.StatusSpam)
-
 func publicStatsHandler(e *core.RequestEvent) error {
-	rows, err := countRows(e, countedFilter, "")
+	tallies, err := readTallies(e, "", "")
 	if err != nil {
 		return e.InternalServerError("Failed to count reports.", err)
 	}
-	return e.JSON(http.StatusOK, publicStats(rows))
+	return e.JSON(http.StatusOK, publicStats(tallies))
 }
 
-func publicStats(rows []countRow) PublicStats {
+// publicStats counts the people of the tallies, leaving duplicates and
+// spam out since they would count someone twice or count no one.
+func publicStats(tallies []tally) PublicStats {
 	total := 0
 	nat, needs, week := map[string]int{}, map[string]int{}, map[string]int{}
-	for _, r := range rows {
-		people := max(r.PeopleCount, 1)
-		total += people
-		nat[nationalityKey(r.Nationality)] += people
-		for _, n := range needsOf(r) {
-			needs[n] += people
+	for _, t := range tallies {
+		if t.Counted == 0 {
+			continue
 		}
-		week[isoWeek(r.Created)] += people
+		switch t.Dimension {
+		case "status":
+			total += t.People
+		case "nationality":
+			nat[t.Key] += t.People
+		case "need":
+			needs[t.Key] += t.People
+		case "week":
+			week[t.Key] += t.People
+		}
 	}
 	return PublicStats{
 		K:           MinCell,
