@@ -45,6 +45,7 @@ func bindQRApi(rg *router.RouterGroup[*core.RequestEvent], pages *pageSet) {
 	rg.GET("/embassy/{slug}/{file}", vcardHandler).Bind(apis.SkipSuccessActivityLog())
 	rg.GET("/{link}/poster", posterHandler(pages))
 	rg.GET("/{file}", linkImageHandler)
+	bindKeyRoutes(rg)
 }
 
 // imageOptions are the size and error correction of a requested image.
