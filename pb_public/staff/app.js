@@ -8,6 +8,7 @@ import { Realtime } from './realtime.js';
 import { ReportList } from './list.js';
 import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
+import { LinksView } from './links.js';
 import { readFilters, toFilter, toListQuery, toAddress, fromAddress, writeFilters, SORTS, PAGE_SIZES, DEFAULT_PER } from './filters.js';
 import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadCountries, say } from './labels.js';
 import { h, replace, announce } from './dom.js';
@@ -16,7 +17,7 @@ import { SavedViews } from './views.js';
 import { bindKeys } from './keys.js';
 
 const $ = (sel) => document.querySelector(sel);
-const pages = ['login', 'reports', 'report', 'stats'];
+const pages = ['login', 'reports', 'report', 'stats', 'links'];
 
 /** names knows the embassy's staff, to show and pick assignees. */
 const names = {
@@ -31,6 +32,7 @@ const me = () => (auth.record ? auth.record.id : '');
 const list = new ReportList($('#list'), names);
 const reportView = new ReportView($('#report'), { names, me, back: () => listAddress });
 const statsView = new StatsView($('#stats'));
+const linksView = new LinksView($('#links'));
 let realtime = null;
 // The list's state, read from the address: see filters.js.
 let current = fromAddress('#/');
@@ -105,6 +107,10 @@ function route() {
   } else if (hash === '#/stats') {
     showPage('stats');
     statsView.open(currentStatsQuery(), describeFilters(readFilters(form)));
+    window.scrollTo(0, 0);
+  } else if (hash === '#/links') {
+    showPage('links');
+    linksView.open();
     window.scrollTo(0, 0);
   } else {
     showList(hash);

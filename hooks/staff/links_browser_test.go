@@ -1,0 +1,105 @@
+package staff_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"homeward/hooks/qr"
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+	"homeward/internal/zbar"
+)
+
+// TestLinksScreenMakesAPrintablePoster drives the console's QR links
+// screen in Chromium: make a link for a shelter in Khmer, open its A4
+// poster from the screen (a new tab, signed in by a file token), and read
+// the poster's code with zbarimg: it must be the embassy's genuine link.
+// Then revoke the link from the screen.
+func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
+	app := newApp(t)
+	app.Settings().Meta.AppURL = "https://homeward.example.org"
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 120*time.Second)
+	problems := watchConsole(ctx)
+	do, waitFor := consoleSteps(t, ctx, problems)
+
+	do("sign in", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/links"),
+		chromedp.WaitVisible("#login-email"),
+		chromedp.SendKeys("#login-email", "x@example.org"),
+		chromedp.SendKeys("#login-password", testserver.Password),
+		chromedp.Click(`#login-form button[type="submit"]`))
+	waitFor("the links screen is shown", `!document.querySelector('#links').hidden && !!document.querySelector('[data-link-form]')`)
+	waitFor("no links yet", `document.querySelector('[data-links]').textContent.includes('No links yet')`)
+	do("make a link for a shelter, in Khmer",
+		chromedp.SendKeys("#link-label", "Poipet shelter, front door"),
+		chromedp.SetValue("#link-language", "km"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-link-form] button[type="submit"]').click()`))
+	waitFor("the link is listed as active", `!!document.querySelector('tr[data-state="active"] [data-poster]')`)
+	links, err := app.FindAllRecords("qr_links")
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links on the server: %d (%v), want 1", len(links), err)
+	}
+	link := links[0]
+	if link.GetString("embassy") != embassyX || link.GetString("language") != "km" || link.GetString("created_by") != staffX {
+		t.Fatalf("the link is %v, want embassy X's, in Khmer, made by staff X", link.FieldsData())
+	}
+	shotFull(t, ctx, "staff-qr-links")
+
+	// The poster opens in a new tab: find it and read its code.
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return info.Type == "page" })
+	do("print the poster", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-poster]').click()`))
+	var tab target.ID
+	select {
+	case tab = <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no poster tab opened; console: %v", problems())
+	}
+	posterCtx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(tab))
+	defer cancel()
+	if _, err := chromedp.Run(posterCtx, chromedp.Poll[bool](`location.pathname.endsWith('/poster') && !!document.querySelector('svg')`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("poster tab: %v", err)
+	}
+	if err := chromedp.Do(posterCtx, chromedp.EmulateViewport(1000, 1400)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(posterCtx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("poster screenshot: %v", err)
+	}
+	if os.Getenv("HOMEWARD_SCREENSHOTS") != "" {
+		writeShot(t, "staff-qr-poster", png)
+	}
+	code := zbar.Decode(t, png)
+	if !strings.HasPrefix(code, "https://homeward.example.org/q/") {
+		t.Fatalf("the poster's code reads %q, want the official /q/ address", code)
+	}
+	res := qr.VerifyInput(app, code)
+	if res.Verdict != "valid" || res.Link == nil || res.Link.Id != link.Id {
+		t.Fatalf("the poster's code verifies as %q for %v, want valid for link %s", res.Verdict, res.Link, link.Id)
+	}
+
+	// Back to the console: a tab in the background gets no animation
+	// frames, which the steps' polling waits on.
+	if _, err := chromedp.Call(posterCtx, page.Close, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.BringToFront, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	do("revoke the link", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true; document.querySelector('[data-revoke]').click()`))
+	waitFor("the link shows as revoked", `!!document.querySelector('tr[data-state="revoked"]') && !document.querySelector('[data-poster]')`)
+	if link, err = app.FindRecordById("qr_links", link.Id); err != nil || !link.GetBool("revoked") {
+		t.Fatalf("the link is not revoked on the server (%v)", err)
+	}
+	if res := qr.VerifyInput(app, code); res.Verdict != "revoked" {
+		t.Fatalf("the printed code now verifies as %q, want revoked", res.Verdict)
+	}
+}
