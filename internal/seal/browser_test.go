@@ -1,0 +1,148 @@
+package seal_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"homeward/internal/browsertest"
+	"homeward/internal/seal"
+	"homeward/internal/testserver"
+)
+
+// browserPage opens a page of the real app in Chromium, from which the
+// tests import /js/seal.js.
+func browserPage(t *testing.T) context.Context {
+	t.Helper()
+	app := testserver.NewApp(t, false)
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/verify")); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// inPage runs an async function body in the page with seal.js as s and
+// the JSON arg as arg, and decodes its JSON result into out.
+func inPage(t *testing.T, ctx context.Context, body string, arg, out any) {
+	t.Helper()
+	in, err := json.Marshal(arg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := `(async () => { const s = await import('/js/seal.js'); const arg = ` + string(in) + `;
+		const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+		const unhex = (h) => Uint8Array.from(h.match(/../g) || [], (x) => parseInt(x, 16));
+		` + body + ` })().then(JSON.stringify)`
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(raw), out); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+}
+
+// TestBrowserPassesTheRFC9180Vectors holds the phone's HPKE (@hpke/core,
+// as bundled for Chrome 80) to RFC 9180 A.3.1 in Chromium: the recipient
+// key derived from ikmR, the encapsulated key from ikmE, every listed
+// encryption at its sequence number, the exports, and the recipient
+// opening them all.
+func TestBrowserPassesTheRFC9180Vectors(t *testing.T) {
+	ctx := browserPage(t)
+	var res struct {
+		Errors []string `json:"errors"`
+		Checks int      `json:"checks"`
+	}
+	inPage(t, ctx, `
+		const v = arg, errors = []; let checks = 0;
+		const check = (what, got, want) => { checks++; if (got !== want) errors.push(what + ': ' + got + ' != ' + want); };
+		const rkp = await s.suite.kem.deriveKeyPair(unhex(v.ikmR).buffer);
+		check('pkR', hex(await s.suite.kem.serializePublicKey(rkp.publicKey)), v.pkRm);
+		check('skR', hex(await s.suite.kem.serializePrivateKey(rkp.privateKey)), v.skRm);
+		const sender = await s.suite.createSenderContext({ recipientPublicKey: rkp.publicKey, info: unhex(v.info).buffer, ekm: unhex(v.ikmE).buffer });
+		check('enc', hex(sender.enc), v.enc);
+		const recipient = await s.suite.createRecipientContext({ recipientKey: rkp, enc: sender.enc, info: unhex(v.info).buffer });
+		const bySeq = new Map(v.encryptions.map((e) => [e.seq, e]));
+		const last = Math.max(...bySeq.keys());
+		for (let seq = 0; seq <= last; seq++) {
+			const e = bySeq.get(seq);
+			const pt = e ? unhex(e.pt) : new Uint8Array([seq & 255]);
+			const ad = e ? unhex(e.aad) : new Uint8Array(0);
+			const ct = await sender.seal(pt.buffer, ad.buffer);
+			if (e) check('ct ' + seq, hex(ct), e.ct);
+			check('open ' + seq, hex(await recipient.open(ct, ad.buffer)), hex(pt));
+		}
+		for (const x of v.exports) {
+			check('export ' + x.context, hex(await sender.export(unhex(x.context).buffer, x.L)), x.value);
+			check('recipient export ' + x.context, hex(await recipient.export(unhex(x.context).buffer, x.L)), x.value);
+		}
+		return { errors, checks };`, loadVector(t), &res)
+	if len(res.Errors) > 0 {
+		t.Fatalf("%d of %d checks failed: %v", len(res.Errors), res.Checks, res.Errors)
+	}
+	if res.Checks < 2+1+257+6+6 {
+		t.Fatalf("only %d checks ran", res.Checks)
+	}
+}
+
+// TestGoAndBrowserOpenEachOther: a body sealed by Go's crypto/hpke opens
+// in Chromium with seal.js, a body sealed in Chromium opens in Go, and both
+// compute the same clear hash, for text in the scripts reporters write.
+func TestGoAndBrowserOpenEachOther(t *testing.T) {
+	ctx := browserPage(t)
+	key := newKey(t)
+	fields := map[string]any{
+		"embassy": "emb1", "language": "my", "needs": []string{"medical", "shelter"}, "people_count": 3,
+		"minors_present": true, "nationality": "မြန်မာ", "empty": "", "none": []string{},
+	}
+	var goFields []seal.Field
+	for name, v := range fields {
+		goFields = append(goFields, seal.Field{Name: name, Value: v})
+	}
+	clear, err := seal.ClearHash(goFields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := seal.Binding{Embassy: "emb1", Kid: "k1", Record: "rec00000000000000001", Clear: clear}
+	message := `{"message":"ကျွန်တော်တို့ ၃ ယောက် · ពួកយើង ៣ នាក់ · 我们三个人","contact_phone":"+000 555 0100"}`
+	fromGo, err := seal.Seal(key.PublicKey(), b, []byte(message))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Clear    string        `json:"clear"`
+		Opened   string        `json:"opened"`
+		Sealed   seal.Envelope `json:"sealed"`
+		Tampered string        `json:"tampered"`
+	}
+	inPage(t, ctx, `
+		const clear = await s.clearHash(arg.fields);
+		const sk = await s.suite.kem.deserializePrivateKey(unhex(arg.sk).buffer);
+		const binding = { embassy: 'emb1', kid: 'k1', record: 'rec00000000000000001', clear };
+		const opened = new TextDecoder().decode(await s.open(sk, binding, arg.envelope));
+		const sealed = await s.seal(unhex(arg.pk), binding, new TextEncoder().encode(arg.message + ' (from the phone)'));
+		let tampered = 'opened';
+		try { await s.open(sk, { ...binding, record: 'rec00000000000000002' }, arg.envelope); } catch (e) { tampered = 'refused'; }
+		return { clear, opened, sealed, tampered };`,
+		map[string]any{"fields": fields, "sk": hex.EncodeToString(key.Bytes()), "pk": hex.EncodeToString(key.PublicKey().Bytes()),
+			"envelope": fromGo, "message": message}, &res)
+	if res.Clear != hex.EncodeToString(clear[:]) {
+		t.Fatalf("clear hash: browser %s, Go %x", res.Clear, clear)
+	}
+	if res.Opened != message {
+		t.Fatalf("the browser opened %q", res.Opened)
+	}
+	if res.Tampered != "refused" {
+		t.Fatal("the browser opened a body moved to another record")
+	}
+	got, err := seal.Open(key, b, res.Sealed)
+	if err != nil || string(got) != message+" (from the phone)" {
+		t.Fatalf("Go opened the phone's envelope as %q, %v", got, err)
+	}
+}

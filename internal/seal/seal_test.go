@@ -1,0 +1,215 @@
+package seal_test
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/hpke"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+
+	"homeward/internal/seal"
+)
+
+func newKey(t testing.TB) *ecdh.PrivateKey {
+	t.Helper()
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func binding(t testing.TB) seal.Binding {
+	t.Helper()
+	clear, err := seal.ClearHash([]seal.Field{{"embassy", "emb1"}, {"needs", []string{"medical", "shelter"}}, {"people_count", 3}, {"minors_present", true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seal.Binding{Embassy: "emb1", Kid: "k1", Record: "rec00000000000000001", Clear: clear}
+}
+
+func TestSealOpensOnlyWhereItBelongs(t *testing.T) {
+	t.Parallel()
+	key, other := newKey(t), newKey(t)
+	b := binding(t)
+	msg := []byte(`{"message":"We are 3, one is 16. Building C, 4th floor.","contact_phone":"+000 555"}`)
+	env, err := seal.Seal(key.PublicKey(), b, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := seal.Open(key, b, env)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("open = %q, %v", got, err)
+	}
+	if bytes.Contains([]byte(env.CT), msg[:10]) {
+		t.Fatal("the ciphertext carries the plaintext")
+	}
+	moved := func(f func(*seal.Binding)) seal.Binding { c := b; f(&c); return c }
+	otherClear := b.Clear
+	otherClear[0] ^= 1
+	for _, tc := range []struct {
+		name string
+		key  *ecdh.PrivateKey
+		b    seal.Binding
+		env  seal.Envelope
+		want error
+	}{
+		{"another embassy's key", other, b, env, seal.ErrOpen},
+		{"moved to another embassy", key, moved(func(c *seal.Binding) { c.Embassy = "emb2" }), env, seal.ErrOpen},
+		{"moved to another record", key, moved(func(c *seal.Binding) { c.Record = "rec00000000000000002" }), env, seal.ErrOpen},
+		{"clear fields changed", key, moved(func(c *seal.Binding) { c.Clear = otherClear }), env, seal.ErrOpen},
+		{"another key id", key, moved(func(c *seal.Binding) { c.Kid = "k2" }), env, seal.ErrBinding},
+		{"another version", key, b, seal.Envelope{V: 2, Suite: env.Suite, Kid: env.Kid, Enc: env.Enc, CT: env.CT}, seal.ErrFormat},
+		{"not base64", key, b, seal.Envelope{V: 1, Suite: env.Suite, Kid: env.Kid, Enc: "!!", CT: env.CT}, seal.ErrFormat},
+		{"a flipped ciphertext bit", key, b, seal.Envelope{V: 1, Suite: env.Suite, Kid: env.Kid, Enc: env.Enc, CT: flip(env.CT)}, seal.ErrOpen},
+	} {
+		if _, err := seal.Open(tc.key, tc.b, tc.env); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func flip(s string) string {
+	b := []byte(s)
+	if b[5] == 'A' {
+		b[5] = 'B'
+	} else {
+		b[5] = 'A'
+	}
+	return string(b)
+}
+
+func TestPadHidesTheLength(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ n, want int }{
+		{0, 256}, {255, 256}, {256, 512}, {1000, 1024}, {5000, 8192}, {65535, 65536}, {65536, 131072}, {200000, 262144},
+	} {
+		p := seal.Pad(make([]byte, tc.n))
+		if len(p) != tc.want {
+			t.Errorf("Pad(%d bytes) = %d bytes, want %d", tc.n, len(p), tc.want)
+		}
+		back, err := seal.Unpad(p)
+		if err != nil || len(back) != tc.n {
+			t.Errorf("Unpad(Pad(%d bytes)) = %d bytes, %v", tc.n, len(back), err)
+		}
+	}
+	for _, bad := range [][]byte{nil, {0, 0}, {1, 2, 3}} {
+		if _, err := seal.Unpad(bad); !errors.Is(err, seal.ErrPadding) {
+			t.Errorf("Unpad(%v) = %v, want ErrPadding", bad, err)
+		}
+	}
+}
+
+func FuzzPadUnpad(f *testing.F) {
+	f.Add([]byte("hello"))
+	f.Add([]byte{0x80, 0, 0})
+	f.Add(make([]byte, 300))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		back, err := seal.Unpad(seal.Pad(b))
+		if err != nil || !bytes.Equal(back, b) {
+			t.Fatalf("round trip of %x: %x, %v", b, back, err)
+		}
+	})
+}
+
+func TestClearHashIsCanonical(t *testing.T) {
+	t.Parallel()
+	a, err := seal.ClearHash([]seal.Field{{"b", "x"}, {"a", []string{"1", "2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := seal.ClearHash([]seal.Field{{"a", []string{"1", "2"}}, {"b", "x"}})
+	if a != b {
+		t.Error("the order of fields changes the hash")
+	}
+	// Lengths keep values apart: ("ab","c") is not ("a","bc").
+	c, _ := seal.ClearHash([]seal.Field{{"a", []string{"ab", "c"}}})
+	d, _ := seal.ClearHash([]seal.Field{{"a", []string{"a", "bc"}}})
+	if c == d {
+		t.Error("list items run together")
+	}
+	if _, err := seal.ClearHash([]seal.Field{{"x", 1.5}}); err == nil {
+		t.Error("a float was hashed")
+	}
+}
+
+// rfcVector is testdata/rfc9180-a3-base.json.
+type rfcVector struct {
+	Info        string `json:"info"`
+	IkmE        string `json:"ikmE"`
+	IkmR        string `json:"ikmR"`
+	PkRm        string `json:"pkRm"`
+	SkRm        string `json:"skRm"`
+	Enc         string `json:"enc"`
+	Encryptions []struct {
+		Seq int    `json:"seq"`
+		Pt  string `json:"pt"`
+		Aad string `json:"aad"`
+		Ct  string `json:"ct"`
+	} `json:"encryptions"`
+	Exports []struct {
+		Context string `json:"context"`
+		L       int    `json:"L"`
+		Value   string `json:"value"`
+	} `json:"exports"`
+}
+
+func loadVector(t testing.TB) rfcVector {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/rfc9180-a3-base.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v rfcVector
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestTheVectorOpensInGo checks the test data against Go's crypto/hpke
+// before the browser is held to it: the recipient of RFC 9180 A.3.1 opens
+// the first encryption and exports the published values.
+func TestTheVectorOpensInGo(t *testing.T) {
+	t.Parallel()
+	v := loadVector(t)
+	sk, err := ecdh.P256().NewPrivateKey(unhex(t, v.SkRm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(sk.PublicKey().Bytes(), unhex(t, v.PkRm)) {
+		t.Fatal("skRm does not give pkRm")
+	}
+	k, err := hpke.NewDHKEMPrivateKey(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := hpke.NewRecipient(unhex(t, v.Enc), k, hpke.HKDFSHA256(), hpke.AES128GCM(), unhex(t, v.Info))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := v.Encryptions[0]
+	pt, err := r.Open(unhex(t, first.Aad), unhex(t, first.Ct))
+	if err != nil || !bytes.Equal(pt, unhex(t, first.Pt)) {
+		t.Fatalf("open seq 0: %x, %v", pt, err)
+	}
+	for _, e := range v.Exports {
+		got, err := r.Export(string(unhex(t, e.Context)), e.L)
+		if err != nil || hex.EncodeToString(got) != e.Value {
+			t.Errorf("export %q = %x, %v, want %s", e.Context, got, err, e.Value)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+// seal.js: seals a report's private fields to its embassy's public key on
+// the phone, and opens them in the staff's browser: HPKE (RFC 9180) base
+// mode, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, through the
+// vendored @hpke/core (./vendor/hpke.js). The envelope, info, associated
+// data, clear hash and padding are those of Go's internal/seal, which opens
+// what this seals and the other way round.
+
+import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from './vendor/hpke.js';
+
+export const VERSION = 1;
+export const SUITE_NAME = 'DHKEM-P256-HKDF-SHA256/HKDF-SHA256/AES-128-GCM';
+const CONTEXT = 'homeward sealed report v1';
+
+export const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+
+const utf8 = new TextEncoder();
+
+/** info is HPKE's info for an embassy key. */
+export function info(embassy, kid) {
+  return utf8.encode(`${CONTEXT}\0embassy\0${embassy}\0kid\0${kid}`);
+}
+
+/** aad is the associated data for a record with the given clear hash (hex). */
+export function aad(record, clearHex) {
+  return utf8.encode(`${CONTEXT}\0record\0${record}\0clear\0${clearHex}`);
+}
+
+function hex(bytes) {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * clearHash is the SHA-256 (hex) of the clear fields ({name: value}; a
+ * value is a string, a boolean, an integer or a list of strings), written
+ * as Go's seal.ClearHash writes them: sorted by name, each name and value
+ * as <byte length>:<bytes>, a list as [ items ].
+ */
+export async function clearHash(fields) {
+  const parts = [];
+  const str = (s) => { const b = utf8.encode(s); parts.push(utf8.encode(`${b.length}:`), b); };
+  for (const name of Object.keys(fields).sort()) {
+    const v = fields[name];
+    str(name);
+    if (typeof v === 'string') str(v);
+    else if (typeof v === 'boolean') str(String(v));
+    else if (Number.isInteger(v)) str(String(v));
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
+      parts.push(utf8.encode('['));
+      v.forEach(str);
+      parts.push(utf8.encode(']'));
+    } else throw new TypeError(`clear field ${name} cannot be hashed`);
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  return hex(await crypto.subtle.digest('SHA-256', all));
+}
+
+/** pad pads bytes to their size bucket, as Go's seal.Pad. */
+export function pad(bytes) {
+  let size = 256;
+  while (size < bytes.length + 1 && size < 64 * 1024) size *= 2;
+  if (size < bytes.length + 1) size = Math.ceil((bytes.length + 1) / (64 * 1024)) * 64 * 1024;
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  out[bytes.length] = 0x80;
+  return out;
+}
+
+/** unpad undoes pad. */
+export function unpad(bytes) {
+  let i = bytes.length - 1;
+  while (i >= 0 && bytes[i] === 0) i--;
+  if (i < 0 || bytes[i] !== 0x80) throw new Error('bad padding');
+  return bytes.slice(0, i);
+}
+
+function b64(bytes) {
+  let s = '';
+  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function unb64(text) {
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/**
+ * seal pads and seals plaintext (bytes) to the embassy public key
+ * (publicKey: 65 bytes, uncompressed P-256) for binding {embassy, kid,
+ * record, clear (hex)}, and returns the envelope.
+ */
+export async function seal(publicKey, binding, plaintext) {
+  const recipientPublicKey = await suite.kem.deserializePublicKey(publicKey);
+  const sender = await suite.createSenderContext({ recipientPublicKey, info: info(binding.embassy, binding.kid) });
+  const ct = await sender.seal(pad(plaintext), aad(binding.record, binding.clear));
+  return { v: VERSION, suite: SUITE_NAME, kid: binding.kid, enc: b64(sender.enc), ct: b64(ct) };
+}
+
+/**
+ * open opens an envelope with the embassy's private key (a CryptoKey, or a
+ * key pair) for binding, and returns the plaintext bytes. It throws when
+ * the envelope is of another format or key, or does not open.
+ */
+export async function open(privateKey, binding, envelope) {
+  if (envelope.v !== VERSION || envelope.suite !== SUITE_NAME) throw new Error('not an envelope of this version and suite');
+  if (envelope.kid !== binding.kid) throw new Error('sealed to another embassy key');
+  const recipient = await suite.createRecipientContext({
+    recipientKey: privateKey, enc: unb64(envelope.enc), info: info(binding.embassy, binding.kid),
+  });
+  return unpad(new Uint8Array(await recipient.open(unb64(envelope.ct), aad(binding.record, binding.clear))));
+}
