@@ -12,6 +12,20 @@ import (
 	"homeward/internal/testserver"
 )
 
+// benchSize is the flooded embassy's number of reports: benchReports, or
+// HOMEWARD_BENCH_REPORTS (the other embassy gets a tenth as many).
+func benchSize(b *testing.B) int {
+	s := os.Getenv("HOMEWARD_BENCH_REPORTS")
+	if s == "" {
+		return benchReports
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
 // BenchmarkStaffQueue measures the console's waiting queue, sorts,
 // counts over a flooded embassy (benchReports, or HOMEWARD_BENCH_REPORTS),
 // through the real HTTP stack: half its reports quiet for days, and 500
@@ -19,13 +33,7 @@ import (
 //
 //	go test ./hooks/staff -run '^$' -bench StaffQueue -benchtime 100x
 func BenchmarkStaffQueue(b *testing.B) {
-	n := benchReports
-	if s := os.Getenv("HOMEWARD_BENCH_REPORTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchSize(b)
 	app := testserver.NewApp(b, false)
 	seed(b, app)
 	seedFlood(b, app, n)

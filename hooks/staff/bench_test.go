@@ -16,8 +16,9 @@ import (
 	"homeward/internal/vocab"
 )
 
-// benchReports is the load the issue names: an embassy flooded with ten
-// thousand reports, beside another embassy's thousand.
+// benchReports is the default load: an embassy flooded with ten thousand
+// reports, beside another embassy's thousand (HOMEWARD_BENCH_REPORTS
+// changes it, see benchSize).
 const benchReports = 10000
 
 // seedFlood saves n reports for embassy X (and n/10 for Y) in one
@@ -70,7 +71,7 @@ func seedFlood(b *testing.B, app *tests.TestApp, n int) {
 func BenchmarkStaffList(b *testing.B) {
 	app := testserver.NewApp(b, false)
 	seed(b, app)
-	seedFlood(b, app, benchReports)
+	seedFlood(b, app, benchSize(b))
 	srv := testserver.Start(b, app)
 	tok := token(b, app, staffX)
 

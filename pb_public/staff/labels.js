@@ -172,6 +172,8 @@ const TEXT = {
   'links.made.done': 'Link “{label}” made. Print its poster below.',
   'links.existing': 'Your embassy\'s links',
   'links.none': 'No links yet.',
+  'links.col.label': 'Used at',
+  'links.col.language': 'Language',
   'links.made': 'Made',
   'links.scans': 'Scans',
   'links.state': 'State',

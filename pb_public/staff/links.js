@@ -72,7 +72,7 @@ export class LinksView {
     }
     replace(box, h('table', { class: 'links-table' },
       h('thead', {}, h('tr', {},
-        ['links.label', 'links.language', 'links.made', 'links.expires', 'links.scans', 'links.state']
+        ['links.col.label', 'links.col.language', 'links.made', 'links.expires', 'links.scans', 'links.state']
           .map((k) => h('th', { scope: 'col' }, say(k))),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, say('links.actions'))))),
       h('tbody', {}, links.map((l) => this.row(l)))));
