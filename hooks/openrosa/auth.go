@@ -50,9 +50,9 @@ func (a *api) authed(h handler) func(*core.RequestEvent) error {
 		case errors.Is(err, syncapi.ErrNotApproved):
 			return respond(e, http.StatusForbidden, natureError, "This volunteer account is not approved.")
 		case errors.Is(err, syncapi.ErrDeviceRevoked):
-			return challenge(e, "This device was revoked. Register the phone again in the Homeward volunteer app and enter the new credential; the forms on the phone are kept.")
+			return challenge(e, "This device was revoked. Register the phone again and enter the new device id and credential; the forms on the phone are kept.")
 		case errors.Is(err, syncapi.ErrDeviceExpired):
-			return challenge(e, "This device's credential expired. Register the phone again in the Homeward volunteer app; the forms on the phone are kept.")
+			return challenge(e, "This device's credential expired. Register the phone again and enter the new device id and credential; the forms on the phone are kept.")
 		}
 		if a.wrong.Hit(e.RealIP()) {
 			// Logged without the address: only that it happened.
@@ -60,7 +60,7 @@ func (a *api) authed(h handler) func(*core.RequestEvent) error {
 			e.Response.Header().Set("Retry-After", "60")
 			return respond(e, http.StatusTooManyRequests, natureError, "Too many wrong sign-ins from this network. Wait a minute and try again.")
 		}
-		return challenge(e, "The device id or credential is wrong. Enter them as the Homeward volunteer app shows them.")
+		return challenge(e, "The device id or credential is wrong. Enter them exactly as they were issued.")
 	}
 }
 

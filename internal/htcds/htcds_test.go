@@ -1,6 +1,8 @@
 package htcds_test
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -93,3 +95,22 @@ func TestEveryColumnAndValueIsTheStandards(t *testing.T) {
 }
 
 func pick(list []string, i int) string { return list[i%len(list)] }
+
+// TestDocsNameTheColumnsAsExported holds docs/API.md's example header of
+// the HTCDS export to Columns.
+func TestDocsNameTheColumnsAsExported(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "API.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join(htcds.Columns, ",")
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "cas_ReferringOrganisation,") {
+			if line != want {
+				t.Fatalf("docs/API.md shows the header\n%s\nthe export writes\n%s", line, want)
+			}
+			return
+		}
+	}
+	t.Fatal("docs/API.md shows no HTCDS header")
+}
