@@ -50,15 +50,25 @@ func loadLabels(public fs.FS) (labels, error) {
 	return l, nil
 }
 
-// currentForm builds the form for the active embassies as they are now.
-func (a *api) currentForm(app core.App) (xform.Form, error) {
+// activeEmbassies are the embassy question's choices: the active
+// embassies by name.
+func activeEmbassies(app core.App) ([]xform.Embassy, error) {
 	recs, err := app.FindRecordsByFilter("embassies", "active = true", "name,id", 0, 0)
 	if err != nil {
-		return xform.Form{}, fmt.Errorf("read embassies: %w", err)
+		return nil, fmt.Errorf("read embassies: %w", err)
 	}
 	embassies := make([]xform.Embassy, len(recs))
 	for i, r := range recs {
 		embassies[i] = xform.Embassy{Id: r.Id, Name: r.GetString("name")}
+	}
+	return embassies, nil
+}
+
+// currentForm builds the form for the active embassies as they are now.
+func (a *api) currentForm(app core.App) (xform.Form, error) {
+	embassies, err := activeEmbassies(app)
+	if err != nil {
+		return xform.Form{}, err
 	}
 	return xform.Build(xform.Input{Embassies: embassies, Labels: a.labels.strings, Countries: a.labels.countries})
 }

@@ -21,12 +21,17 @@ package openrosa
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/internal/addrlimit"
 	"homeward/internal/receipts"
@@ -88,8 +93,14 @@ func Register(app core.App, public fs.FS) error {
 			return fmt.Errorf("load receipt key: %w", err)
 		}
 		a.receipts = keys
+		// Before PocketBase's rate limiter and body limit, so their
+		// refusals too carry the headers and come in OpenRosa's shape.
+		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "homewardOpenRosaShape",
+			Priority: apis.DefaultRateLimitMiddlewarePriority - 1,
+			Func:     openRosaShape,
+		})
 		g := se.Router.Group(Prefix)
-		g.BindFunc(protocolHeaders)
 		g.GET("/formList", a.authed(a.formList))
 		g.GET("/forms/{file}", a.authed(a.formDownload))
 		g.HEAD("/submission", a.authed(a.submissionHead))
@@ -106,15 +117,25 @@ func notFound(e *core.RequestEvent) error {
 	return respond(e, http.StatusNotFound, natureError, "There is nothing here. The server address for ODK Collect ends in /openrosa.")
 }
 
-// protocolHeaders puts the OpenRosa version and the date on every answer
-// (Collect reads the Date to warn of a wrong phone clock) and keeps
-// answers out of caches.
-func protocolHeaders(e *core.RequestEvent) error {
+// openRosaShape puts the OpenRosa version and the date on every answer
+// under Prefix (Collect reads the Date to warn of a wrong phone clock),
+// keeps answers out of caches, and writes any error not yet answered (a
+// rate limit, PocketBase's own refusals) as an OpenRosaResponse, which
+// Collect shows, rather than PocketBase's JSON, which it would not.
+func openRosaShape(e *core.RequestEvent) error {
+	if e.Request.URL.Path != Prefix && !strings.HasPrefix(e.Request.URL.Path, Prefix+"/") {
+		return e.Next()
+	}
 	h := e.Response.Header()
 	h.Set(HeaderVersion, ProtocolVersion)
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	h.Set("Cache-Control", "no-store")
-	return e.Next()
+	err := e.Next()
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) && !e.Written() {
+		return respond(e, apiErr.Status, natureError, apiErr.Message)
+	}
+	return err
 }
 
 // Natures of an OpenRosaResponse message.

@@ -242,11 +242,11 @@ func (a *api) versionTaken(app core.App, version string) (bool, error) {
 	if version == "" {
 		return false, nil
 	}
-	form, err := a.currentForm(app)
+	embassies, err := activeEmbassies(app)
 	if err != nil {
 		return false, err
 	}
-	if version == form.Version {
+	if version == xform.VersionOf(embassies) {
 		return true, nil
 	}
 	return knownVersion(app, version)
