@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/internal/browsertest"
+	"homeward/internal/heavytest"
 	"homeward/internal/testserver"
 )
 
@@ -26,7 +27,10 @@ import (
 func TestODKWebFormsInChromium(t *testing.T) {
 	odkClient(t) // the engine's packages must be installed
 	if _, err := os.Stat(filepath.Join(odkDir, "node_modules", "@getodk", "web-forms", "dist", "index.js")); err != nil {
-		t.Fatalf("@getodk/web-forms is not installed: %v (npm ci --prefix hooks/openrosa/%s)", err, odkDir)
+		if heavytest.Required() {
+			t.Fatalf("@getodk/web-forms must be installed here: %v (npm ci --prefix hooks/openrosa/%s)", err, odkDir)
+		}
+		t.Skipf("@getodk/web-forms is not installed (%v): npm ci --prefix hooks/openrosa/%s", err, odkDir)
 	}
 	ctx := browsertest.New(t, 120*time.Second)
 	w := newWorld(t)
