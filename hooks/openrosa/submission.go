@@ -34,9 +34,6 @@ const submissionFile = "xml_submission_file"
 // receiptPurpose keys the receipts this API derives (receipts.Derive).
 const receiptPurpose = "openrosa"
 
-// maxAttachments is the sync API's bound on one report's files.
-const maxAttachments = 20
-
 // submissionHead tells Collect how much it may send in one POST; Collect
 // asks before it sends a filled form.
 func (a *api) submissionHead(e *core.RequestEvent, _ caller) error {
@@ -198,7 +195,11 @@ func (a *api) submit(e *core.RequestEvent, c caller) error {
 		}
 		att, err := syncapi.CleanAttachment(s.files[name])
 		if err != nil {
-			return refused(e, refuse(http.StatusUnsupportedMediaType, "The file %s was refused: %s", name, syncapi.RefusedFile(err).Message))
+			reason := "it cannot be read"
+			if r := syncapi.RefusedFile(err); r != nil {
+				reason = r.Message
+			}
+			return refused(e, refuse(http.StatusUnsupportedMediaType, "The file %s was refused: %s", name, reason))
 		}
 		files[name] = att
 	}
@@ -354,8 +355,8 @@ func (w *writer) file(name string, att syncapi.Attachment, out *outcome) error {
 		return err
 	}
 	if created {
-		if n >= maxAttachments {
-			return refuse(http.StatusRequestEntityTooLarge, "A report may have at most %d files.", maxAttachments)
+		if n >= syncapi.MaxAttachments {
+			return refuse(http.StatusRequestEntityTooLarge, "A report may have at most %d files.", syncapi.MaxAttachments)
 		}
 		out.filesAdded++
 	}

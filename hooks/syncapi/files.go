@@ -36,9 +36,10 @@ const (
 	// uploadsDir, under the data dir, holds unfinished uploads so they
 	// survive a restart; backups of the data dir carry them.
 	uploadsDir = "sync_uploads"
-	// maxAttachments bounds the files of one report: a report needs a few
-	// photos and voice notes; an anonymous sender must not fill the disk.
-	maxAttachments = 20
+	// MaxAttachments bounds the files of one report, whichever way they
+	// come (tus here, OpenRosa submissions): a report needs a few photos
+	// and voice notes; an anonymous sender must not fill the disk.
+	MaxAttachments = 20
 	// staleUpload is how long an unfinished upload is kept. A volunteer
 	// may come back online days later and resume.
 	staleUpload = 14 * 24 * time.Hour
@@ -227,8 +228,8 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 	}
 	if n, err := e.App.CountRecords(collAttachments, dbx.HashExp{"report": report.Id}); err != nil {
 		return e.InternalServerError("", err)
-	} else if n >= maxAttachments {
-		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", maxAttachments))
+	} else if n >= MaxAttachments {
+		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", MaxAttachments))
 	}
 	info := uploadInfo{Length: length, Report: report.Id, Owner: owner}
 	if src := strings.ToLower(meta["sha256"]); len(src) == 64 {
