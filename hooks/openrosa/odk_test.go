@@ -2,6 +2,7 @@ package openrosa_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,9 +60,9 @@ type odkRun struct {
 // TestODKFormEngineFillsAndSendsTheForm has ODK's own form engine load the
 // form from the form list's downloadUrl, show it in each of the eight
 // languages, fill it in, serialise the submission and send it as Collect
-// does: every label is the web app's in that language, the engine's
-// submission is a volunteer's report with the answers given, and sending
-// it again answers 202.
+// does: its labels are the web app's in that language, the engine's
+// submission is a volunteer's report with the answers given, sending it
+// again answers 202, and the staff console of the embassy lists them all.
 func TestODKFormEngineFillsAndSendsTheForm(t *testing.T) {
 	node := odkClient(t)
 	t.Parallel()
@@ -84,6 +85,7 @@ func TestODKFormEngineFillsAndSendsTheForm(t *testing.T) {
 		strs[lang] = m
 	}
 
+	var reportIds []string
 	for i, lang := range vocab.Languages {
 		t.Run(lang, func(t *testing.T) {
 			answers := map[string]any{
@@ -132,6 +134,7 @@ func TestODKFormEngineFillsAndSendsTheForm(t *testing.T) {
 			if err != nil {
 				t.Fatalf("no report for %s: %v", m[1], err)
 			}
+			reportIds = append(reportIds, r.Id)
 			want := map[string]any{
 				"embassy": embassyY, "nationality": "MM", "people_count": 4.0, "minors_present": true, "urgent": true,
 				"passport_held": "unknown", "message": "Report " + lang + " ✓", "language": lang, "consent_share": true,
@@ -153,5 +156,32 @@ func TestODKFormEngineFillsAndSendsTheForm(t *testing.T) {
 				t.Errorf("%d attachments, want %d", n, wantFiles)
 			}
 		})
+	}
+
+	// The staff console of embassy Y lists every one of them, as staff see it.
+	if len(reportIds) != len(vocab.Languages) {
+		t.Fatalf("%d reports from the engine, want one per language", len(reportIds))
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/staff/reports?perPage=100&fields=id,channel,message", nil)
+	req.Header.Set("Authorization", w.seeded.StaffTokens[1])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var list struct {
+		Items []struct{ Id, Channel, Message string }
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("staff list: %d %v", res.StatusCode, err)
+	}
+	listed := map[string]bool{}
+	for _, it := range list.Items {
+		listed[it.Id] = it.Channel == "volunteer" && strings.HasPrefix(it.Message, "Report ")
+	}
+	for _, id := range reportIds {
+		if !listed[id] {
+			t.Errorf("report %s is not in embassy Y's console list as a volunteer's report", id)
+		}
 	}
 }
