@@ -118,11 +118,11 @@ const formDescription = "A report to an embassy for a person released from a sca
 // current embassy list.
 func (a *api) formList(e *core.RequestEvent, _ caller) error {
 	form, err := a.currentForm(e.App)
-	if err != nil {
-		return respond(e, http.StatusInternalServerError, natureError, "The form could not be made; try again later.")
+	if err == nil {
+		err = handedOut(e.App, form.Version)
 	}
-	if err := handedOut(e.App, form.Version); err != nil {
-		e.App.Logger().Error("openrosa: remember the form version", "error", err)
+	if err != nil {
+		e.App.Logger().Error("openrosa: make the form", "error", err)
 		return respond(e, http.StatusInternalServerError, natureError, "The form could not be made; try again later.")
 	}
 	list := xformsList{}

@@ -62,6 +62,10 @@ var maxLength = map[string]int{
 	"contact_name": 100, "contact_phone": 40, "contact_app": 120,
 }
 
+// photoMaxSide is the longest side of a photo, in pixels, the web app's
+// MAX_SIDE.
+const photoMaxSide = 1600
+
 // Fields that are yes/no questions; stored as the report's booleans.
 var yesNo = []string{"minors_present", "safety_risk_now", "consent_contact", "consent_share", FieldFollowUp}
 
@@ -297,6 +301,12 @@ func (b *builder) bind(q question) {
 		attrs = ` type="date"`
 	case "binary":
 		attrs = ` type="binary"`
+		if q.name == FieldPhoto {
+			// Collect shrinks the photo on the phone to this longest side,
+			// as the web app does (pb_public/js/media.js), so a photo costs
+			// a 2G link a few hundred kB rather than megabytes.
+			attrs += fmt.Sprintf(` orx:max-pixels="%d"`, photoMaxSide)
+		}
 	default:
 		attrs = fmt.Sprintf(` type="string" constraint="string-length(.) &lt;= %d"`, maxLength[q.name])
 	}

@@ -91,3 +91,23 @@ func TestTheVersionChangesWithTheEmbassies(t *testing.T) {
 		t.Error("the same embassies give another version")
 	}
 }
+
+// TestPhotosAreShrunkOnThePhoneAsInTheWebApp holds the form's max-pixels
+// to the web app's MAX_SIDE.
+func TestPhotosAreShrunkOnThePhoneAsInTheWebApp(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "pb_public", "js", "media.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const MAX_SIDE = (\d+);`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatal("media.js has no MAX_SIDE")
+	}
+	form, err := Build(webLabels(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<bind nodeset="/data/photo" type="binary" orx:max-pixels="` + string(m[1]) + `"/>`; !strings.Contains(string(form.XML), want) {
+		t.Fatalf("the form has no %s", want)
+	}
+}
