@@ -170,6 +170,14 @@ func TestOpenRosaConformance(t *testing.T) {
 			}),
 		},
 		{
+			Name: "a file sent as a plain field named by its file name is taken as the file", Method: http.MethodPost,
+			URL:     "/openrosa/submission",
+			Body:    multipartBody(t, xmlPart(withPhoto), part{field: "*isIncomplete*", data: []byte("no")}, part{field: "photo.jpg", data: photoA}),
+			Headers: w.postHeaders(0), TestAppFactory: w.factory, BeforeTestFunc: loopback,
+			ExpectedStatus: http.StatusCreated, ExpectedContent: []string{"Report received."},
+			ExpectedEvents: createdEvents(2), AfterTestFunc: protocolHeaders(nil, countIs("attachments", 1)),
+		},
+		{
 			Name: "a file in a second POST of the same XML is added: 201", Method: http.MethodPost,
 			URL: "/openrosa/submission", Body: withFiles(withBoth, filePart("voice.mp3", voice))(t), Headers: w.postHeaders(0), TestAppFactory: w.factory,
 			BeforeTestFunc: before(w, withFiles(withBoth, filePart("photo.jpg", photoA))),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -98,7 +99,11 @@ func multipartBody(t testing.TB, parts ...part) *bytes.Buffer {
 		t.Fatal(err)
 	}
 	for _, p := range parts {
-		fw, err := w.CreateFormFile(p.field, p.file)
+		create := func() (io.Writer, error) { return w.CreateFormFile(p.field, p.file) }
+		if p.file == "" {
+			create = func() (io.Writer, error) { return w.CreateFormField(p.field) }
+		}
+		fw, err := create()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,7 @@ type submission struct {
 	xml   []byte
 	files map[string][]byte // by file name
 	order []string          // file names in the order they came
+	plain map[string][]byte // parts without a file name, by field name
 }
 
 // errSubmission is a submission refused before anything is stored.
@@ -72,7 +73,7 @@ func readSubmission(e *core.RequestEvent) (*submission, error) {
 	if err != nil {
 		return nil, refuse(http.StatusBadRequest, "The body is not multipart/form-data.")
 	}
-	s := &submission{files: map[string][]byte{}}
+	s := &submission{files: map[string][]byte{}, plain: map[string][]byte{}}
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -107,10 +108,15 @@ func readSubmission(e *core.RequestEvent) (*submission, error) {
 			s.files[file] = data
 			s.order = append(s.order, file)
 		default:
-			// Collect's "*isIncomplete*" and other plain fields: read past.
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				return nil, bodyError(err)
+			// Collect's "*isIncomplete*" and other plain fields; a client
+			// may also send a file as a plain field named by the file
+			// (without a filename), which submit recognises once the XML
+			// names it.
+			data, err := readPart(part, maxFileBytes)
+			if err != nil {
+				return nil, err
 			}
+			s.plain[name] = data
 		}
 	}
 	if s.xml == nil {
@@ -188,6 +194,12 @@ func (a *api) submit(e *core.RequestEvent, c caller) error {
 		return refused(e, refuse(http.StatusBadRequest, "The form could not be read: %v.", err))
 	}
 	named := sub.Files()
+	for _, name := range named {
+		if data, ok := s.plain[name]; ok && s.files[name] == nil {
+			s.files[name] = data
+			s.order = append(s.order, name)
+		}
+	}
 	files := map[string]syncapi.Attachment{}
 	for _, name := range s.order {
 		if !slices.Contains(named, name) {
