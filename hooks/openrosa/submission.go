@@ -195,8 +195,8 @@ func (a *api) submit(e *core.RequestEvent, c caller) error {
 	}
 	named := sub.Files()
 	for _, name := range named {
-		if data, ok := s.plain[name]; ok && s.files[name] == nil {
-			s.files[name] = data
+		if raw, ok := s.plain[name]; ok && s.files[name] == nil {
+			s.files[name] = raw
 			s.order = append(s.order, name)
 		}
 	}
