@@ -12,6 +12,7 @@ import (
 	"homeward/hooks/accounts"
 	"homeward/hooks/demo"
 	"homeward/hooks/limits"
+	"homeward/hooks/openrosa"
 	"homeward/hooks/privacy"
 	"homeward/hooks/qr"
 	"homeward/hooks/reportindex"
@@ -53,6 +54,7 @@ func Register(app core.App, cfg Config) error {
 		syncapi.Register,
 		staff.Register,
 		qr.Register,
+		func(app core.App) error { return openrosa.Register(app, cfg.Public) },
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },
 		func(app core.App) error { return web.Register(app, cfg.Public) },
 	} {

@@ -69,6 +69,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/export.csv", exportHandler)
 	rg.GET("/counts", countsHandler)
 	rg.GET("/stats", publicStatsHandler)
+	bindHTCDSApi(rg)
 }
 
 // embassyOf returns the embassy of the signed-in staff member.

@@ -99,26 +99,52 @@ func hashDeviceToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func callerFromDevice(e *core.RequestEvent, token string) (caller, error) {
+// Errors of DeviceVolunteer, checked with errors.Is.
+var (
+	ErrDeviceUnknown = errors.New("device not registered")
+	ErrDeviceRevoked = errors.New("device revoked")
+	ErrDeviceExpired = errors.New("device credential expired")
+	ErrNotApproved   = errors.New("volunteer not approved")
+)
+
+// DeviceVolunteer checks a device credential and returns its device and
+// approved volunteer. It is the one check of a device credential: the
+// sync API's "Device" header and OpenRosa's HTTP Basic both come here.
+func DeviceVolunteer(app core.App, token string) (device, volunteer *core.Record, err error) {
 	if token == "" || len(token) > 200 {
-		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceUnknown, "This device is not registered. Sign in and register it again.")
+		return nil, nil, ErrDeviceUnknown
 	}
-	device, err := e.App.FindFirstRecordByData(collDevices, "token_hash", hashDeviceToken(token))
+	device, err = app.FindFirstRecordByData(collDevices, "token_hash", hashDeviceToken(token))
 	if err != nil {
-		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceUnknown, "This device is not registered. Sign in and register it again.")
+		return nil, nil, ErrDeviceUnknown
 	}
 	if device.GetBool("revoked") {
-		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceRevoked, "This device was revoked. Sign in again; unsent reports stay on the phone.")
+		return nil, nil, ErrDeviceRevoked
 	}
 	if exp := device.GetDateTime("expires"); exp.IsZero() || exp.Time().Before(time.Now()) {
-		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceExpired, "This device's sign-in expired. Sign in again; unsent reports stay on the phone.")
+		return nil, nil, ErrDeviceExpired
 	}
-	vol, err := e.App.FindRecordById(collVolunteers, device.GetString("volunteer"))
+	volunteer, err = app.FindRecordById(collVolunteers, device.GetString("volunteer"))
 	if err != nil {
-		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceUnknown, "This device is not registered. Sign in and register it again.")
+		return nil, nil, ErrDeviceUnknown
 	}
-	if !vol.GetBool("approved") {
+	if !volunteer.GetBool("approved") {
+		return nil, nil, ErrNotApproved
+	}
+	return device, volunteer, nil
+}
+
+func callerFromDevice(e *core.RequestEvent, token string) (caller, error) {
+	device, vol, err := DeviceVolunteer(e.App, token)
+	switch {
+	case errors.Is(err, ErrDeviceRevoked):
+		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceRevoked, "This device was revoked. Sign in again; unsent reports stay on the phone.")
+	case errors.Is(err, ErrDeviceExpired):
+		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceExpired, "This device's sign-in expired. Sign in again; unsent reports stay on the phone.")
+	case errors.Is(err, ErrNotApproved):
 		return caller{}, codedError(http.StatusForbidden, CodeNotApproved, "This volunteer account is not approved.")
+	case err != nil:
+		return caller{}, codedError(http.StatusUnauthorized, CodeDeviceUnknown, "This device is not registered. Sign in and register it again.")
 	}
 	return caller{role: roleVolunteer, auth: vol, device: device}, nil
 }
@@ -126,11 +152,18 @@ func callerFromDevice(e *core.RequestEvent, token string) (caller, error) {
 // touchDevice moves a device credential's expiry forward after a successful
 // sync, at most once per deviceRefreshEvery.
 func touchDevice(app core.App, c caller) error {
-	if c.device == nil {
+	return TouchDevice(app, c.device)
+}
+
+// TouchDevice moves device's expiry forward after a successful sync or
+// submission, at most once per deviceRefreshEvery; a nil device is left
+// alone.
+func TouchDevice(app core.App, device *core.Record) error {
+	if device == nil {
 		return nil
 	}
 	now := time.Now()
-	if last := c.device.GetDateTime("last_sync"); !last.IsZero() && now.Sub(last.Time()) < deviceRefreshEvery {
+	if last := device.GetDateTime("last_sync"); !last.IsZero() && now.Sub(last.Time()) < deviceRefreshEvery {
 		return nil
 	}
 	// Only these two columns: a concurrent revoke must not be undone by
@@ -138,7 +171,7 @@ func touchDevice(app core.App, c caller) error {
 	_, err := app.DB().Update(collDevices, dbx.Params{
 		"last_sync": types.NowDateTime().String(),
 		"expires":   now.Add(deviceTTL).UTC().Format(types.DefaultDateLayout),
-	}, dbx.HashExp{"id": c.device.Id}).Execute()
+	}, dbx.HashExp{"id": device.Id}).Execute()
 	if err != nil {
 		return errors.Join(errors.New("refresh device credential"), err)
 	}

@@ -2,7 +2,6 @@ package syncapi
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
@@ -23,7 +22,6 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"homeward/internal/media"
 )
@@ -38,9 +36,10 @@ const (
 	// uploadsDir, under the data dir, holds unfinished uploads so they
 	// survive a restart; backups of the data dir carry them.
 	uploadsDir = "sync_uploads"
-	// maxAttachments bounds the files of one report: a report needs a few
-	// photos and voice notes; an anonymous sender must not fill the disk.
-	maxAttachments = 20
+	// MaxAttachments bounds the files of one report, whichever way they
+	// come (tus here, OpenRosa submissions): a report needs a few photos
+	// and voice notes; an anonymous sender must not fill the disk.
+	MaxAttachments = 20
 	// staleUpload is how long an unfinished upload is kept. A volunteer
 	// may come back online days later and resume.
 	staleUpload = 14 * 24 * time.Hour
@@ -229,8 +228,8 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 	}
 	if n, err := e.App.CountRecords(collAttachments, dbx.HashExp{"report": report.Id}); err != nil {
 		return e.InternalServerError("", err)
-	} else if n >= maxAttachments {
-		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", maxAttachments))
+	} else if n >= MaxAttachments {
+		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", MaxAttachments))
 	}
 	info := uploadInfo{Length: length, Report: report.Id, Owner: owner}
 	if src := strings.ToLower(meta["sha256"]); len(src) == 64 {
@@ -424,48 +423,19 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	if err != nil {
 		return "", router.NewInternalServerError("", err)
 	}
-	clean, mime, err := media.Clean(raw)
+	att, err := CleanAttachment(raw)
 	if err != nil {
 		a.uploads.remove(id)
-		return "", refusal(err)
+		return "", RefusedFile(err)
 	}
-	sum := sha256.Sum256(clean)
-	hash := hex.EncodeToString(sum[:])
-	srcSum := sha256.Sum256(raw)
-	source := hex.EncodeToString(srcSum[:])
-
 	var attachmentId string
 	err = app.RunInTransaction(func(txApp core.App) error {
-		existing, err := txApp.FindFirstRecordByFilter(collAttachments, "report = {:r} && sha256 = {:h}", dbx.Params{"r": info.Report, "h": hash})
-		if err == nil {
-			attachmentId = existing.Id
-			return nil
-		}
-		col, err := txApp.FindCachedCollectionByNameOrId(collAttachments)
-		if err != nil {
-			return err
-		}
-		file, err := filesystem.NewFileFromBytes(clean, hash[:16]+extension(mime))
-		if err != nil {
-			return err
-		}
-		rec := core.NewRecord(col)
-		rec.Set("report", info.Report)
-		rec.Set("file", file)
-		rec.Set("sha256", hash)
-		rec.Set("source_sha256", source)
-		rec.Set("size", len(clean))
-		rec.Set("mime", mime)
-		if err := txApp.Save(rec); err != nil {
-			return err
-		}
-		attachmentId = rec.Id
-		return nil
+		attachmentId, _, err = StoreAttachment(txApp, info.Report, att)
+		return err
 	})
-	var refused validation.Errors
-	if errors.As(err, &refused) {
+	if refused := RefusedFile(err); refused != nil {
 		a.uploads.remove(id)
-		return "", codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "The file was refused ("+refusedFields(refused)+"); do not send it again.")
+		return "", refused
 	}
 	if err != nil {
 		return "", router.NewInternalServerError("Failed to store the attachment; ask with HEAD and resume the upload to try again.", err)

@@ -1,0 +1,166 @@
+package staff_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/internal/htcds"
+	"homeward/internal/htcds/htcdstest"
+	"homeward/internal/testserver"
+	"homeward/internal/vocab"
+)
+
+// Reports the HTCDS scenarios add to the seeded world: only sharedX may
+// appear in embassy X's case export.
+const (
+	sharedX   = "reportx00000000htcd1" // consented to sharing
+	spamX     = "reportx00000000htcd2" // consented, but spam: no case
+	sharedY   = "reporty00000000htcd1" // consented, of embassy Y
+	sharedPin = "Siti Rahma"
+)
+
+func htcdsWorld(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+	save := func(data map[string]any) { testserver.SaveRecord(t, app, "reports", data) }
+	save(map[string]any{
+		"id": sharedX, "embassy": embassyX, "people_count": 12, "nationality": "ID", "language": "km",
+		"gender": "female", "needs": []string{"medical", "legal", "shelter"}, "passport_held": "yes",
+		"compound_location": "=cmd|' /C calc'!A0", "compound_point": map[string]any{"lat": 16.69, "lon": 98.51},
+		"contact_name": sharedPin, "contact_phone": "+000 555 0101", "consent_contact": true, "consent_share": true,
+		"channel": "self",
+	})
+	save(map[string]any{"id": spamX, "embassy": embassyX, "consent_share": true, "channel": "self", "status": "spam"})
+	save(map[string]any{"id": sharedY, "embassy": embassyY, "consent_share": true, "channel": "self"})
+}
+
+// readCSV parses an export, without its byte-order mark.
+func readCSV(t testing.TB, body []byte) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatalf("not CSV: %v\n%s", err, body)
+	}
+	return rows
+}
+
+func oneExportEvent(t testing.TB, app *tests.TestApp, note string) {
+	ev := findEvents(t, app, dbx.HashExp{"kind": vocab.EventExport, "embassy": embassyX})
+	if len(ev) != 1 || ev[0].GetString("actor") != staffX || !strings.Contains(ev[0].GetString("note"), note) {
+		t.Fatalf("want one export event by staff X saying %q, got %d", note, len(ev))
+	}
+}
+
+func TestHTCDSExport(t *testing.T) {
+	t.Parallel()
+	std := htcdstest.Standard(t)
+	scenarios := []tests.ApiScenario{
+		as(staffX, tests.ApiScenario{
+			Name:   "the case export holds only the consented reports of the embassy, in the standard's names and values",
+			Method: http.MethodGet, URL: "/api/staff/htcds.csv", BeforeTestFunc: htcdsWorld,
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{"Homeward report " + sharedX, sharedPin},
+			NotExpectedContent: []string{reportX, contactPhoneX, spamX, sharedY, reportY},
+			ExpectedEvents:     exportEvents,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				oneExportEvent(t, app, "HTCDS export")
+				var body bytes.Buffer
+				body.ReadFrom(res.Body)
+				rows := readCSV(t, body.Bytes())
+				if !slices.Equal(rows[0], htcds.Columns) {
+					t.Fatalf("header %v, want %v", rows[0], htcds.Columns)
+				}
+				if len(rows) != 2 {
+					t.Fatalf("%d rows, want the one consented report", len(rows)-1)
+				}
+				got := map[string]string{}
+				for i, c := range rows[0] {
+					f, ok := std[c]
+					if !ok {
+						t.Errorf("column %s is not an HTCDS 2.0 field", c)
+					}
+					got[c] = rows[1][i]
+					for _, v := range strings.Split(rows[1][i], htcds.MultiSeparator) {
+						if v != "" && len(f.Values) > 0 && !slices.Contains(f.Values, v) {
+							t.Errorf("%s = %q is not in the standard's list", c, v)
+						}
+					}
+				}
+				want := map[string]string{
+					"cas_ReferringOrganisation": "Embassy X", "cas_Status": "Active", "prs_Gender": "Feminine",
+					"prs_Citizenship": "ID", "prs_PrimaryLanguage": "khm", "vic_MethodsOfControl": "WithholdsDocuments",
+					"spl_Type": "Health;Legal", "hte_Type": "Exploitation", "hte_Latitude": "16.69", "hte_Longitude": "98.51",
+					"prs_FirstName": sharedPin, "prs_MobilePhone": "'+000 555 0101", "con_Consent": "true",
+					"hte_Description": "'=cmd|' /C calc'!A0",
+				}
+				for k, v := range want {
+					if got[k] != v {
+						t.Errorf("%s = %q, want %q", k, got[k], v)
+					}
+				}
+			},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:   "the statistics extract counts people in HTCDS terms and suppresses every cell under k",
+			Method: http.MethodGet, URL: "/api/staff/htcds-aggregate.csv", BeforeTestFunc: htcdsWorld,
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{"field,value,people", "total,,18", "prs_Citizenship,ID,18"},
+			NotExpectedContent: []string{sharedPin, sharedX, reportX},
+			ExpectedEvents:     exportEvents,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				oneExportEvent(t, app, "HTCDS aggregate")
+				var body bytes.Buffer
+				body.ReadFrom(res.Body)
+				for _, r := range readCSV(t, body.Bytes())[1:] {
+					if r[0] != "total" {
+						if _, ok := std[r[0]]; !ok {
+							t.Errorf("field %s is not an HTCDS 2.0 field", r[0])
+						}
+						if f := std[r[0]]; r[1] != "" && len(f.Values) > 0 && !slices.Contains(f.Values, r[1]) {
+							t.Errorf("%s value %q is not in the standard's list", r[0], r[1])
+						}
+					}
+					if n, err := strconv.Atoi(r[2]); r[2] != "" && (err != nil || n < 11) {
+						t.Errorf("cell %v is under k = 11", r)
+					}
+				}
+			},
+		}),
+		{
+			Name: "guests get no export", Method: http.MethodGet, URL: "/api/staff/htcds.csv",
+			TestAppFactory: newApp, ExpectedStatus: http.StatusUnauthorized,
+			ExpectedContent: []string{`"status":401`}, ExpectedEvents: map[string]int{"*": 0},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// TestEveryReportFieldIsMappedToHTCDSOrListedAsNot holds htcds.Mapped and
+// htcds.Unmapped (which docs/API.md lists) to the reports collection: a
+// new report field must be placed in one of them.
+func TestEveryReportFieldIsMappedToHTCDSOrListedAsNot(t *testing.T) {
+	t.Parallel()
+	app := testserver.NewApp(t, false)
+	col, err := app.FindCollectionByNameOrId("reports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Homeward's bookkeeping, not about the person or the case.
+	own := []string{"updated", "version", "receipt_hash", "device_created", "last_activity"}
+	for _, f := range col.Fields.FieldNames() {
+		_, mapped := htcds.Mapped[f]
+		_, unmapped := htcds.Unmapped[f]
+		if !mapped && !unmapped && !slices.Contains(own, f) {
+			t.Errorf("report field %s is neither mapped to HTCDS nor listed in htcds.Unmapped", f)
+		}
+	}
+}
