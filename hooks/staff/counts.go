@@ -151,6 +151,10 @@ type PublicStats struct {
 	Week        map[string]*int `json:"week"`
 }
 
+// countedFilter leaves the side exits (duplicates and spam) out of what
+// counts people, as the tallies' counted flag does.
+var countedFilter = fmt.Sprintf("status != %q && status != %q", vocab.StatusDuplicate, vocab.StatusSpam)
+
 func publicStatsHandler(e *core.RequestEvent) error {
 	tallies, err := readTallies(e, "", "")
 	if err != nil {
