@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -111,6 +112,13 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	}
 	if needle != "" {
 		q.AndWhere(searchExp(needle))
+		if utf8.RuneCountInString(needle) >= minSearchRunes {
+			// The trigram index picks the reports the search tests, as
+			// in the list: 100,000 reports tested one by one took 0.6 s
+			// for a word in none.
+			q.AndWhere(dbx.NewExp("reports.id IN "+searchHits,
+				dbx.Params{"match": matchPhrase(needle), "searchEmbassy": embassyOf(e)}))
+		}
 	}
 	// The matching reports are read once into a small temporary table,
 	// which each dimension then groups.

@@ -291,10 +291,15 @@ const searchHits = "(SELECT report FROM report_search_rows WHERE embassy = {:sea
 	"(SELECT rowid FROM report_search WHERE report_search MATCH {:match}))"
 
 // countMatches counts an embassy's matches for an FTS5 query, up to
-// searchDriveLimit+1: enough to choose the plan.
+// searchDriveLimit+1: enough to choose the plan. The index's matches are
+// joined one by one to their embassy, so counting stops at the limit; an
+// IN list would collect every match of every embassy first (a third of
+// 110,000 reports took 200 ms).
 func countMatches(app core.App, embassy, match string) (int, error) {
 	var n int
-	err := app.ConcurrentDB().NewQuery("SELECT count(*) FROM (SELECT 1 FROM " + searchHits + " LIMIT {:limit})").
+	err := app.ConcurrentDB().NewQuery(`SELECT count(*) FROM (SELECT 1 FROM report_search
+		CROSS JOIN report_search_rows ON report_search_rows.n = report_search.rowid
+		WHERE report_search MATCH {:match} AND report_search_rows.embassy = {:searchEmbassy} LIMIT {:limit})`).
 		Bind(dbx.Params{"match": match, "searchEmbassy": embassy, "limit": searchDriveLimit + 1}).
 		Row(&n)
 	return n, err
