@@ -16,8 +16,6 @@ import (
 
 func TestMain(m *testing.M) { binarytest.Main(m) }
 
-const crashSuperuser, crashPassword = "root@example.org", "a long superuser password"
-
 // collect is a client of the real binary as ODK Collect is: HTTP Basic
 // with a device id and credential, the OpenRosa header, multipart bodies.
 type collect struct {
@@ -30,25 +28,8 @@ type collect struct {
 // a volunteer and a registered device, rate limits off (the test sends
 // from one address faster than a phone).
 func newCollect(t *testing.T) (*collect, string) {
-	b := binarytest.New(t, t.TempDir(), "--demo")
-	b.Run("superuser", "upsert", crashSuperuser, crashPassword)
-	b.Start()
-	su := b.SignIn("_superusers", crashSuperuser, crashPassword)
-	if status, err := b.Do(http.MethodPatch, "/api/settings", su, map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil); status != 200 {
-		t.Fatalf("disable rate limits: %d %v", status, err)
-	}
-	added := b.Run("volunteer", "add", "collect-volunteer@example.org")
-	_, password, ok := strings.Cut(added, "privately): ")
-	if !ok {
-		t.Fatalf("volunteer add printed %q", added)
-	}
-	password, _, _ = strings.Cut(password, "\n")
-	vol := b.SignIn("volunteers", "collect-volunteer@example.org", strings.TrimSpace(password))
-	var dev struct{ Id, Token string }
-	if status, err := b.Do(http.MethodPost, "/api/sync/devices", vol, map[string]any{"label": "Collect"}, &dev); status != http.StatusCreated {
-		t.Fatalf("register the device: %d %v", status, err)
-	}
-	return &collect{t: t, b: b, user: dev.Id, pass: dev.Token}, su
+	b, dev := binarytest.StartForDevice(t, "collect-volunteer@example.org", "Collect")
+	return &collect{t: t, b: b, user: dev.Id, pass: dev.Token}, dev.Superuser
 }
 
 // do sends one request with Collect's headers and returns the status and
@@ -179,7 +160,7 @@ func TestCrashMidSubmissionLeavesNoHalfReport(t *testing.T) {
 	if err := <-clientDone; err != nil {
 		t.Fatal(err)
 	}
-	su = c.b.SignIn("_superusers", crashSuperuser, crashPassword)
+	su = c.b.SignIn("_superusers", binarytest.Superuser, binarytest.SuperuserPassword)
 	if n := count(t, c.b, su, "reports"); n != forms+1 {
 		t.Fatalf("%d reports, want %d", n, forms+1)
 	}

@@ -122,8 +122,7 @@ func (a *api) formList(e *core.RequestEvent, _ caller) error {
 		err = handedOut(e.App, form.Version)
 	}
 	if err != nil {
-		e.App.Logger().Error("openrosa: make the form", "error", err)
-		return respond(e, http.StatusInternalServerError, natureError, "The form could not be made; try again later.")
+		return formFailed(e, err)
 	}
 	list := xformsList{}
 	if id := e.Request.URL.Query().Get("formID"); id == "" || id == xform.FormID {
@@ -142,6 +141,12 @@ func (a *api) formList(e *core.RequestEvent, _ caller) error {
 	return writeXML(e, http.StatusOK, list)
 }
 
+// formFailed answers a request for the form when it could not be made.
+func formFailed(e *core.RequestEvent, err error) error {
+	e.App.Logger().Error("openrosa: make the form", "error", err)
+	return respond(e, http.StatusInternalServerError, natureError, "The form could not be made; try again later.")
+}
+
 // formName is the form's name in Collect's list.
 func formName(l labels) string {
 	return l.strings["en"]["f.title"] + " (Homeward)"
@@ -157,8 +162,7 @@ func (a *api) formDownload(e *core.RequestEvent, _ caller) error {
 		err = handedOut(e.App, form.Version)
 	}
 	if err != nil {
-		e.App.Logger().Error("openrosa: make the form", "error", err)
-		return respond(e, http.StatusInternalServerError, natureError, "The form could not be made; try again later.")
+		return formFailed(e, err)
 	}
 	e.Response.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	return e.Blob(http.StatusOK, "text/xml; charset=utf-8", form.XML)

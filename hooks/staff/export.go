@@ -77,26 +77,35 @@ func exportHandler(e *core.RequestEvent) error {
 	if withContact {
 		cols = append(append([]string{}, exportColumns...), contactColumns...)
 	}
-	h := e.Response.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="homeward-reports-`+time.Now().UTC().Format("20060102-1504")+`.csv"`)
-	h.Set("Cache-Control", "no-store")
-	e.Response.WriteHeader(http.StatusOK)
-
-	// The byte-order mark is what makes Excel read the file as UTF-8 rather
-	// than the machine's legacy code page, which garbles Burmese, Khmer and
-	// Thai; other CSV readers skip it.
-	if _, err := io.WriteString(e.Response, utf8BOM); err != nil {
-		return err
-	}
-	w := csv.NewWriter(e.Response)
+	w := startCSV(e, "homeward-reports")
 	if err := w.Write(cols); err != nil {
 		return err
 	}
+	return streamReports(e, w, filter, needle, func(r *core.Record) []string { return exportRow(r, cols) })
+}
+
+// startCSV sends the headers of a CSV download named name-<UTC time>.csv,
+// and the byte-order mark, which makes Excel read the file as UTF-8 rather
+// than the machine's legacy code page (that garbles Burmese, Khmer and
+// Thai); other CSV readers skip it.
+func startCSV(e *core.RequestEvent, name string) *csv.Writer {
+	h := e.Response.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`-`+time.Now().UTC().Format("20060102-1504")+`.csv"`)
+	h.Set("Cache-Control", "no-store")
+	e.Response.WriteHeader(http.StatusOK)
+	io.WriteString(e.Response, utf8BOM)
+	return csv.NewWriter(e.Response)
+}
+
+// streamReports writes one row per report of the caller's that passes
+// filter and, when needle is not empty, the search for it, newest first,
+// a page at a time, up to maxExportRows.
+func streamReports(e *core.RequestEvent, w *csv.Writer, filter, needle string, row func(*core.Record) []string) error {
 	for offset := 0; offset < maxExportRows; offset += exportPage {
 		q, err := scopedReports(e, filter)
 		if err != nil {
-			return err
+			return brokenExport(e, w, err)
 		}
 		if needle != "" {
 			q.AndWhere(searchExp(needle))
@@ -108,15 +117,10 @@ func exportHandler(e *core.RequestEvent) error {
 			Offset(int64(offset)).Limit(int64(min(exportPage, maxExportRows-offset))).
 			All(&page)
 		if err != nil {
-			// The status line is sent: mark the file as broken instead, so
-			// it never looks complete.
-			e.App.Logger().Error("CSV export stopped early.", "error", err)
-			w.Write([]string{"ERROR: the export stopped early"})
-			w.Flush()
-			return w.Error()
+			return brokenExport(e, w, err)
 		}
 		for _, r := range page {
-			if err := w.Write(exportRow(r, cols)); err != nil {
+			if err := w.Write(row(r)); err != nil {
 				return err
 			}
 		}
@@ -125,6 +129,15 @@ func exportHandler(e *core.RequestEvent) error {
 			break
 		}
 	}
+	w.Flush()
+	return w.Error()
+}
+
+// brokenExport marks a file whose status line is already sent as broken,
+// so it never looks complete.
+func brokenExport(e *core.RequestEvent, w *csv.Writer, err error) error {
+	e.App.Logger().Error("CSV export stopped early.", "error", err)
+	w.Write([]string{"ERROR: the export stopped early"})
 	w.Flush()
 	return w.Error()
 }

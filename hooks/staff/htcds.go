@@ -1,13 +1,9 @@
 package staff
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
@@ -47,33 +43,14 @@ func htcdsHandler(e *core.RequestEvent) error {
 	if err := w.Write(htcds.Columns); err != nil {
 		return err
 	}
-	for offset := 0; offset < maxExportRows; offset += exportPage {
-		q, err := scopedReports(e, sharedFilter)
-		if err != nil {
-			return brokenExport(e, w, err)
+	name := embassy.GetString("name")
+	return streamReports(e, w, sharedFilter, "", func(r *core.Record) []string {
+		row := htcds.Row(htcdsReport(r, name))
+		for i := range row {
+			row[i] = safeCell(row[i])
 		}
-		var page []*core.Record
-		err = q.OrderBy("reports.created DESC").
-			Offset(int64(offset)).Limit(int64(min(exportPage, maxExportRows-offset))).All(&page)
-		if err != nil {
-			return brokenExport(e, w, err)
-		}
-		for _, r := range page {
-			row := htcds.Row(htcdsReport(r, embassy.GetString("name")))
-			for i := range row {
-				row[i] = safeCell(row[i])
-			}
-			if err := w.Write(row); err != nil {
-				return err
-			}
-		}
-		w.Flush()
-		if len(page) < exportPage {
-			break
-		}
-	}
-	w.Flush()
-	return w.Error()
+		return row
+	})
 }
 
 // htcdsAggregateHandler counts people by HTCDS field and value over all
@@ -138,27 +115,6 @@ func logHTCDSExport(e *core.RequestEvent, note string) error {
 		return e.InternalServerError("Failed to log the export.", err)
 	}
 	return nil
-}
-
-// startCSV sends the headers and the byte-order mark of a CSV download
-// (see exportHandler) and returns its writer.
-func startCSV(e *core.RequestEvent, name string) *csv.Writer {
-	h := e.Response.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`-`+time.Now().UTC().Format("20060102-1504")+`.csv"`)
-	h.Set("Cache-Control", "no-store")
-	e.Response.WriteHeader(http.StatusOK)
-	io.WriteString(e.Response, utf8BOM)
-	return csv.NewWriter(e.Response)
-}
-
-// brokenExport marks a file whose status line is already sent as broken,
-// so it never looks complete.
-func brokenExport(e *core.RequestEvent, w *csv.Writer, err error) error {
-	e.App.Logger().Error("HTCDS export stopped early.", "error", err)
-	w.Write([]string{"ERROR: the export stopped early"})
-	w.Flush()
-	return w.Error()
 }
 
 // htcdsReport is what the HTCDS mapping reads of a report record.

@@ -3,7 +3,6 @@ package syncapi_test
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,31 +12,11 @@ import (
 
 func TestMain(m *testing.M) { binarytest.Main(m) }
 
-const crashSuperuser, crashPassword = "root@example.org", "a long superuser password"
-
 func TestCrashMidUploadLosesAndDuplicatesNothing(t *testing.T) {
 	const total, batch = 5000, 250
-	b := binarytest.New(t, t.TempDir(), "--demo")
-	b.Run("superuser", "upsert", crashSuperuser, crashPassword)
-	b.Start()
-	su := b.SignIn("_superusers", crashSuperuser, crashPassword)
-	// The test client pushes from one address faster than a real phone.
-	if status, err := b.Do(http.MethodPatch, "/api/settings", su, map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil); status != 200 {
-		t.Fatalf("disable rate limits: %d %v", status, err)
-	}
 	// A volunteer's tablet: large batches are a volunteer's (a phone
 	// without an account may create only a handful of reports a push).
-	added := b.Run("volunteer", "add", "crash-volunteer@example.org")
-	_, password, ok := strings.Cut(added, "privately): ")
-	if !ok {
-		t.Fatalf("volunteer add printed %q", added)
-	}
-	password, _, _ = strings.Cut(password, "\n")
-	vol := b.SignIn("volunteers", "crash-volunteer@example.org", strings.TrimSpace(password))
-	var dev struct{ Token string }
-	if status, err := b.Do(http.MethodPost, "/api/sync/devices", vol, map[string]any{"label": "tablet"}, &dev); status != http.StatusCreated {
-		t.Fatalf("register the tablet: %d %v", status, err)
-	}
+	b, dev := binarytest.StartForDevice(t, "crash-volunteer@example.org", "tablet")
 	tablet := syncapi.DeviceScheme + dev.Token
 
 	var embassies struct{ Items []struct{ Id string } }
@@ -95,7 +74,7 @@ func TestCrashMidUploadLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	t.Logf("client retried %d times; %d ops came back as duplicates (committed before the kill, answer lost)", retries, duplicates)
 
-	su = b.SignIn("_superusers", crashSuperuser, crashPassword)
+	su := b.SignIn("_superusers", binarytest.Superuser, binarytest.SuperuserPassword)
 	var list struct{ TotalItems int }
 	if status, _ := b.Do(http.MethodGet, "/api/collections/reports/records?perPage=1", su, nil, &list); status != 200 || list.TotalItems != total {
 		t.Fatalf("%d reports after the crash, want %d", list.TotalItems, total)

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -239,6 +240,45 @@ func (s *Server) SignIn(collection, email, password string) string {
 		s.t.Fatalf("%s sign-in: %v", collection, err)
 	}
 	return auth.Token
+}
+
+// Superuser and SuperuserPassword are the account StartForDevice makes.
+const (
+	Superuser         = "root@example.org"
+	SuperuserPassword = "a long superuser password"
+)
+
+// Device is a volunteer's registered device on a running server.
+type Device struct {
+	Id, Token string // the device id and its credential
+	Superuser string // the superuser's auth token
+}
+
+// StartForDevice starts the binary over a fresh data dir with the demo
+// embassies and rate limits off (a test sends from one address faster
+// than a phone), with a volunteer (email) who has registered one device
+// (label), as the "volunteer add" command and the sync API make them.
+func StartForDevice(t testing.TB, email, label string) (*Server, Device) {
+	t.Helper()
+	b := New(t, t.TempDir(), "--demo")
+	b.Run("superuser", "upsert", Superuser, SuperuserPassword)
+	b.Start()
+	su := b.SignIn("_superusers", Superuser, SuperuserPassword)
+	if status, err := b.Do(http.MethodPatch, "/api/settings", su, map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil); status != http.StatusOK {
+		t.Fatalf("disable rate limits: %d %v", status, err)
+	}
+	added := b.Run("volunteer", "add", email)
+	_, password, ok := strings.Cut(added, "privately): ")
+	if !ok {
+		t.Fatalf("volunteer add printed %q", added)
+	}
+	password, _, _ = strings.Cut(password, "\n")
+	vol := b.SignIn("volunteers", email, strings.TrimSpace(password))
+	dev := Device{Superuser: su}
+	if status, err := b.Do(http.MethodPost, "/api/sync/devices", vol, map[string]any{"label": label}, &dev); status != http.StatusCreated {
+		t.Fatalf("register the device: %d %v", status, err)
+	}
+	return b, dev
 }
 
 // SyncBuffer is a bytes.Buffer a child process and the test may use at once:
