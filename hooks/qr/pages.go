@@ -28,7 +28,7 @@ type pageSet struct {
 
 func parsePages() (*pageSet, error) {
 	set := &pageSet{pages: map[string]*template.Template{}}
-	for _, name := range []string{"contact", "warning", "embassies", "verify", "poster"} {
+	for _, name := range []string{"contact", "warning", "embassies", "verify", "poster", "offline"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -56,6 +56,7 @@ type page struct {
 	Host       string // the official address people should see in the address bar
 	Stylesheet string
 	Script     string
+	Classic    string // a classic script loaded before Script
 	ExitURL    string
 }
 
@@ -393,4 +394,27 @@ func verifyPageHandler(pages *pageSet) func(*core.RequestEvent) error {
 func verifierURL(app core.App) string {
 	base, _ := setup.PublicURL(app)
 	return base + "/verify"
+}
+
+// offlineScriptKeys are the lines js/scan-page.js shows.
+var offlineScriptKeys = append([]string{"dont", "list", "call", "saved_contacts"}, verifyScriptKeys...)
+
+// offlinePage is the data of offline.html.
+type offlinePage struct {
+	page
+	Strings string // JSON for js/scan-page.js
+}
+
+// offlineScanHandler serves GET /qr/offline, the page the service worker
+// keeps for a /q/{token} scan with no signal: its script checks the token
+// in the address bar against the keys saved on the phone. It is fetched
+// when the worker installs, so it is in the phone's language.
+func offlineScanHandler(pages *pageSet) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		lang := requestLanguage(e, "", nil)
+		p := offlinePage{page: newPage(e.App, lang, plain("offline_title", lang), "/css/contact.css"), Strings: scriptStrings(lang, offlineScriptKeys)}
+		p.Classic, p.Script = "/js/db.js", "/js/scan-page.js"
+		e.Response.Header().Set("Cache-Control", "no-cache")
+		return pages.render(e, http.StatusOK, "offline", p)
+	}
 }

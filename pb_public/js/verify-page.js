@@ -3,42 +3,19 @@
 // the page's language with the English below it; the server hands the
 // lines over in the page (data-strings), so none is fetched.
 import { verifyLink, refreshKeys, cachedKeys } from './qrverify.js';
+import { linesFrom, langOf, reasonKey } from './lines.js';
 
 const form = document.getElementById('verify-form');
 const input = document.getElementById('verify-input');
 const out = document.getElementById('verify-result');
 const keysNote = document.getElementById('verify-keys');
-const { lang, strings } = JSON.parse(out.getAttribute('data-strings'));
-
-// line returns a node with key in the page's language and, when that is
-// not English, the English after it, with {name} places filled from vars.
-function line(tag, key, vars) {
-  const fill = (s) => Object.keys(vars || {}).reduce((acc, k) => acc.split('{' + k + '}').join(String(vars[k])), s);
-  const node = document.createElement(tag);
-  const main = document.createElement('span');
-  main.lang = lang;
-  main.textContent = fill(strings[lang][key]);
-  node.append(main);
-  if (lang !== 'en') {
-    const en = document.createElement('span');
-    en.className = 'en';
-    en.lang = 'en';
-    en.textContent = fill(strings.en[key]);
-    node.append(en);
-  }
-  return node;
-}
+const line = linesFrom(out);
+const lang = langOf(out);
 
 function showKeys(set) {
   keysNote.replaceChildren(set
     ? line('span', 'keys_saved', { n: set.keys.length, when: new Date(set.fetched).toLocaleString(lang) })
     : line('span', 'keys_none'));
-}
-
-// reasonKey is the line that explains a verdict.
-function reasonKey(r) {
-  if (r.verdict === 'valid') return r.offline ? 'valid_offline' : 'valid_online';
-  return strings.en['verdict_' + r.verdict] ? 'verdict_' + r.verdict : 'verdict_invalid';
 }
 
 function show(r) {
