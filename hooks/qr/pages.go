@@ -198,17 +198,23 @@ func messagingHref(text string) template.URL {
 	return ""
 }
 
+// MessagingHref is an embassy's messaging contact as a tap target, by the
+// rule of the contact page (see messagingHref), for pages other packages
+// render; "" for a demo embassy, whose numbers are not real.
+func MessagingHref(embassy *core.Record) string {
+	if embassy.GetBool("demo") {
+		return ""
+	}
+	return string(messagingHref(embassy.GetString("messaging")))
+}
+
 // enrichMessagingHref adds messaging_href to an embassy as the records API
 // returns it: the tap target of its messaging contact, built by the same
 // rule as the contact page's (messagingHref), so the reporter app links it
 // the same way. Demo embassies get none: their numbers are not real.
 func enrichMessagingHref(e *core.RecordEnrichEvent) error {
-	href := ""
-	if !e.Record.GetBool("demo") {
-		href = string(messagingHref(e.Record.GetString("messaging")))
-	}
 	e.Record.WithCustomData(true)
-	e.Record.Set("messaging_href", href)
+	e.Record.Set("messaging_href", MessagingHref(e.Record))
 	return e.Next()
 }
 
