@@ -630,6 +630,14 @@ function wire() {
   document.addEventListener('visibilitychange', () => { if (!document.hidden) trySync(); });
   sync.events.addEventListener('change', () => render());
   sync.events.addEventListener('progress', onProgress);
+  // Burmese typed in Zawgyi is offered a conversion (zawgyi-check.js,
+  // loaded on the first Burmese letter).
+  document.addEventListener('input', (e) => {
+    const f = e.target;
+    if (f.id && (f.tagName === 'TEXTAREA' || f.type === 'text') && /[\u1000-\u109F]/.test(f.value)) {
+      import('./zawgyi-check.js').then((m) => m.check(f)).catch(() => {});
+    }
+  });
   // From here app.js runs the page; js/first-screen.js steps aside.
   document.documentElement.setAttribute('data-wired', '1');
 }
