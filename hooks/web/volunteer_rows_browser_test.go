@@ -71,7 +71,7 @@ func TestVolunteerFilesReportsInARowAndTellsThemApart(t *testing.T) {
 		}
 	}
 	if os.Getenv("HOMEWARD_SCREENSHOTS") != "" {
-		do(t, ctx, chromedp.EmulateViewport(360, 740), chromedp.Evaluate[chromedp.Void](`document.getElementById('vol-shift').scrollIntoView()`))
+		do(t, ctx, chromedp.EmulateViewport(360, 740), chromedp.Evaluate[chromedp.Void](`document.getElementById('vol-shift').scrollIntoView(); window.scrollBy(0, -70)`))
 		buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)

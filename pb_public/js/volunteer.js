@@ -159,7 +159,7 @@ function renderShift(reps) {
     li.className = 'item';
     li.setAttribute('data-report', r.id);
     const code = document.createElement('strong');
-    code.className = 'code';
+    code.className = 'shift-code';
     code.textContent = groupCode(r.receipt);
     li.appendChild(code);
     const rest = document.createElement('p');
