@@ -160,7 +160,8 @@ func (s *shell) render(app core.App, lang, preset string) string {
 	page = strings.Replace(page, embassies, `<div id="embassies">`+cards.String()+`</div>`, 1)
 	page = strings.Replace(page, embSelect, strings.TrimSuffix(embSelect, "</select>")+options.String()+"</select>", 1)
 	if len(records) > 0 {
-		page = noteText.ReplaceAllString(page, "${1}home.contacts_offline${2}"+html.EscapeString(t("home.contacts_offline"))+"${3}")
+		note := strings.ReplaceAll(html.EscapeString(t("home.contacts_offline")), "$", "$$")
+		page = noteText.ReplaceAllString(page, "${1}home.contacts_offline${2}"+note+"${3}")
 	}
 	var needs strings.Builder
 	for _, n := range vocab.Needs {
