@@ -34,12 +34,20 @@ func TestBinaryServesEmbeddedAppAndSurvivesRestart(t *testing.T) {
 
 	s := binarytest.Start(t, dataDir)
 	base := s.URL
-	index, err := os.ReadFile(filepath.Join("pb_public", "index.html"))
-	if err != nil {
-		t.Fatal(err)
+	// / is the embedded shell (pb_public/index.html) with its stylesheet
+	// and first-screen script inline (hooks/web).
+	var embedded []string
+	for _, name := range []string{"css/app.css", "js/first-screen.js"} {
+		b, err := os.ReadFile(filepath.Join("pb_public", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		embedded = append(embedded, string(b))
 	}
-	if code, body := get(t, base+"/", nil); code != http.StatusOK || body != string(index) {
-		t.Fatalf("GET / = %d, want the embedded pb_public/index.html", code)
+	code, body := get(t, base+"/", nil)
+	if code != http.StatusOK || !strings.Contains(body, `<form id="report-form"`) ||
+		!strings.Contains(body, "<style>"+embedded[0]+"</style>") || !strings.Contains(body, "<script>"+embedded[1]+"</script>") {
+		t.Fatalf("GET / = %d, want the embedded pb_public/index.html with its style and script inline", code)
 	}
 	if code, body := get(t, base+"/_/", nil); code != http.StatusOK || !strings.Contains(body, "<html") {
 		t.Fatalf("GET /_/ = %d, want the dashboard", code)

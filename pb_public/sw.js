@@ -10,13 +10,15 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v5';
+const VERSION = 'homeward-v6';
 const SHELL = [
   '/',
   '/css/app.css',
-  '/js/app.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js',
+  '/js/app.js', '/js/zawgyi-check.js', '/js/vendor/myanmar-tools/zawgyi.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js',
   '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json', '/i18n/countries.json',
-  '/verify', '/js/qrverify.js', '/js/verify-page.js', '/css/contact.css',
+  '/verify', '/js/qrverify.js', '/js/verify-page.js', '/js/lines.js', '/js/exit.js', '/css/contact.css',
+  // A scanned code with no signal: the page that checks it, and the keys.
+  '/qr/offline', '/js/scan-page.js', '/.well-known/jwks.json',
   '/manifest.webmanifest', '/icons/icon.svg', '/icons/neutral.svg', '/icons/icon-192.png', '/icons/icon-512.png',
 ];
 
@@ -45,6 +47,12 @@ self.addEventListener('fetch', (event) => {
     if (url.pathname === '/verify') {
       // The poster check page works offline with the cached keys.
       event.respondWith(fetch(req).catch(async () => (await caches.match('/verify', { cacheName: VERSION })) || Response.error()));
+      return;
+    }
+    if (url.pathname.indexOf('/q/') === 0) {
+      // A scanned code with no signal: never the browser's error page, but
+      // the page that checks the code against the saved keys.
+      event.respondWith(fetch(req).catch(async () => (await caches.match('/qr/offline', { cacheName: VERSION })) || Response.error()));
       return;
     }
     if (!/^\/($|volunteer|e\/)/.test(url.pathname)) return;

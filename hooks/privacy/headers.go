@@ -17,6 +17,20 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; " +
 	"frame-ancestors 'none'; object-src 'none'"
 
+// ContentSecurityPolicyWith is ContentSecurityPolicy that also allows the
+// inline scripts and styles with the given sources ('sha256-…' hashes), for
+// a page that must work from its first round trip (the reporter's shell).
+func ContentSecurityPolicyWith(scripts, styles []string) string {
+	p := ContentSecurityPolicy
+	if len(scripts) > 0 {
+		p = strings.Replace(p, "script-src 'self'", "script-src 'self' "+strings.Join(scripts, " "), 1)
+	}
+	if len(styles) > 0 {
+		p = strings.Replace(p, "style-src 'self'", "style-src 'self' "+strings.Join(styles, " "), 1)
+	}
+	return p
+}
+
 // Register binds the security headers and the log scrubbing to every route
 // and refuses guests on private collections.
 func Register(app core.App) error {

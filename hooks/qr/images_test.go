@@ -242,3 +242,31 @@ func fileToken(t *testing.T, r *core.Record) string {
 	}
 	return tok
 }
+
+// TestPosterWithoutALanguageUsesTheEmbassysFirst: a link made without a
+// language prints in the first language its embassy lists, never in
+// English alone; with no language anywhere the screen says so.
+func TestPosterWithoutALanguageUsesTheEmbassysFirst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	srv := testserver.Start(t, f.app)
+	fileToken, err := f.staff.NewFileToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := saveRecord(t, f.app, "qr_links", map[string]any{"label": "no language", "embassy": f.embassy.Id})
+	_, body := get(t, srv.URL+"/api/qr/"+bare.Id+"/poster?token="+fileToken, "")
+	if html := string(body); !strings.Contains(html, `lang="id">Pindai untuk menghubungi kedutaan Anda.`) || strings.Contains(html, "English only") {
+		t.Errorf("a poster without a language is not in the embassy's first (Indonesian):\n%s", html)
+	}
+
+	otherToken, err := f.otherStaff.NewFileToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := saveRecord(t, f.app, "qr_links", map[string]any{"label": "no language anywhere", "embassy": f.other.Id})
+	_, body = get(t, srv.URL+"/api/qr/"+none.Id+"/poster?token="+otherToken, "")
+	if !strings.Contains(string(body), "English only") {
+		t.Error("a poster in English only because no language is known does not say so")
+	}
+}

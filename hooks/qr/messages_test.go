@@ -1,21 +1,37 @@
 package qr
 
 import (
+	"strings"
 	"testing"
 
 	"homeward/internal/vocab"
 )
 
-func TestEveryPhraseHasEnglishAndOnlyKnownLanguages(t *testing.T) {
+// TestEveryPhraseIsInEveryLanguage: a page in any language shows every
+// line in it; a missing key would leave that line empty.
+func TestEveryPhraseIsInEveryLanguage(t *testing.T) {
 	t.Parallel()
-	for key, byLang := range phrases {
-		if byLang["en"] == "" {
-			t.Errorf("%s has no English", key)
-		}
-		for lang := range byLang {
-			if !knownLanguage(lang) {
-				t.Errorf("%s has unknown language %q", key, lang)
+	en := phrases["en"]
+	if len(en) < 40 {
+		t.Fatalf("only %d English phrases loaded", len(en))
+	}
+	for _, lang := range vocab.Languages[1:] {
+		d := phrases[lang]
+		for k := range en {
+			if strings.TrimSpace(d[k]) == "" {
+				t.Errorf("%s lacks %q", lang, k)
 			}
+			if strings.Count(d[k], "{") != strings.Count(en[k], "{") {
+				t.Errorf("%s %q has other {places} than the English", lang, k)
+			}
+		}
+		for k := range d {
+			if _, ok := en[k]; !ok && k != "_review" {
+				t.Errorf("%s has %q, which English has not", lang, k)
+			}
+		}
+		if !strings.Contains(d["_review"], "NEEDS NATIVE REVIEW") {
+			t.Errorf("%s is not marked for native review", lang)
 		}
 	}
 	for _, lang := range vocab.Languages {

@@ -3,6 +3,7 @@ package qr
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -27,7 +28,7 @@ type pageSet struct {
 
 func parsePages() (*pageSet, error) {
 	set := &pageSet{pages: map[string]*template.Template{}}
-	for _, name := range []string{"contact", "warning", "embassies", "verify", "poster"} {
+	for _, name := range []string{"contact", "warning", "embassies", "verify", "poster", "offline"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -55,7 +56,14 @@ type page struct {
 	Host       string // the official address people should see in the address bar
 	Stylesheet string
 	Script     string
+	Classic    string // a classic script loaded before Script
+	ExitURL    string
 }
+
+// exitURL is where the quick exit goes: a plain, common website, the same
+// one as the reporter app's quick exit (js/app.js), so that leaving looks
+// like ordinary browsing.
+const exitURL = "https://www.google.com/"
 
 func newPage(app core.App, lang, title, stylesheet string) page {
 	// With no official address set, the pages name none rather than one
@@ -66,19 +74,43 @@ func newPage(app core.App, lang, title, stylesheet string) page {
 			host = u.Host
 		}
 	}
-	return page{Lang: lang, Title: title, AppName: app.Settings().Meta.AppName, Host: host, Stylesheet: stylesheet}
+	return page{Lang: lang, Title: title, AppName: app.Settings().Meta.AppName, Host: host, Stylesheet: stylesheet, ExitURL: exitURL}
 }
 
-// T returns a key phrase in the page's language (see phrases).
-func (p page) T(key string) phrase { return translate(key, p.Lang) }
+// T returns a line in the page's language (see phrases), with args as
+// name, value pairs for its {name} places.
+func (p page) T(key string, args ...string) phrase { return translate(key, p.Lang, args...) }
+
+// Plain returns a line in the page's language as plain text.
+func (p page) Plain(key string) string { return plain(key, p.Lang) }
 
 // requestLanguage is the page language for a request: given (a link's
-// language), else ?lang=, else the browser's.
-func requestLanguage(e *core.RequestEvent, given string) string {
+// language), else ?lang=, else the browser's, else the first language the
+// embassy (when there is one) lists, else English.
+func requestLanguage(e *core.RequestEvent, given string, embassy *core.Record) string {
 	if knownLanguage(given) {
 		return given
 	}
-	return pageLanguage(e.Request.URL.Query().Get("lang"), e.Request.Header.Get("Accept-Language"))
+	if lang, ok := browserLanguage(e.Request.URL.Query().Get("lang"), e.Request.Header.Get("Accept-Language")); ok {
+		return lang
+	}
+	if lang := embassyLanguage(embassy); lang != "" {
+		return lang
+	}
+	return "en"
+}
+
+// embassyLanguage is the first known language an embassy lists, or "".
+func embassyLanguage(embassy *core.Record) string {
+	if embassy == nil {
+		return ""
+	}
+	for _, l := range embassy.GetStringSlice("languages") {
+		if knownLanguage(l) {
+			return l
+		}
+	}
+	return ""
 }
 
 // contact is an embassy's contact details ready for the page: tap targets
@@ -166,17 +198,23 @@ func messagingHref(text string) template.URL {
 	return ""
 }
 
+// MessagingHref is an embassy's messaging contact as a tap target, by the
+// rule of the contact page (see messagingHref), for pages other packages
+// render; "" for a demo embassy, whose numbers are not real.
+func MessagingHref(embassy *core.Record) string {
+	if embassy.GetBool("demo") {
+		return ""
+	}
+	return string(messagingHref(embassy.GetString("messaging")))
+}
+
 // enrichMessagingHref adds messaging_href to an embassy as the records API
 // returns it: the tap target of its messaging contact, built by the same
 // rule as the contact page's (messagingHref), so the reporter app links it
 // the same way. Demo embassies get none: their numbers are not real.
 func enrichMessagingHref(e *core.RecordEnrichEvent) error {
-	href := ""
-	if !e.Record.GetBool("demo") {
-		href = string(messagingHref(e.Record.GetString("messaging")))
-	}
 	e.Record.WithCustomData(true)
-	e.Record.Set("messaging_href", href)
+	e.Record.Set("messaging_href", MessagingHref(e.Record))
 	return e.Next()
 }
 
@@ -204,7 +242,7 @@ func scanHandler(pages *pageSet) func(*core.RequestEvent) error {
 		}
 		lang := res.Link.GetString("language")
 		p := contactPage{
-			page:    newPage(e.App, requestLanguage(e, lang), res.Embassy.GetString("name"), "/css/contact.css"),
+			page:    newPage(e.App, requestLanguage(e, lang, res.Embassy), res.Embassy.GetString("name"), "/css/contact.css"),
 			Contact: newContact(res.Embassy, lang),
 			Scanned: true,
 		}
@@ -218,11 +256,11 @@ func embassyHandler(pages *pageSet) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
 		embassy := findActiveEmbassy(e.App, e.Request.PathValue("slug"))
 		if embassy == nil {
-			return pages.render(e, http.StatusNotFound, "embassies", embassyList(e, "No embassy is listed at this address. These are the embassies listed here:"))
+			return pages.render(e, http.StatusNotFound, "embassies", embassyList(e, "not_listed"))
 		}
 		e.Response.Header().Set("Cache-Control", "no-cache")
 		p := contactPage{
-			page:    newPage(e.App, requestLanguage(e, ""), embassy.GetString("name"), "/css/contact.css"),
+			page:    newPage(e.App, requestLanguage(e, "", embassy), embassy.GetString("name"), "/css/contact.css"),
 			Contact: newContact(embassy, e.Request.URL.Query().Get("lang")),
 		}
 		return pages.render(e, http.StatusOK, "contact", p)
@@ -232,7 +270,7 @@ func embassyHandler(pages *pageSet) func(*core.RequestEvent) error {
 // embassiesPage is the data of embassies.html.
 type embassiesPage struct {
 	page
-	Intro     string
+	Intro     string // the key of the line above the list
 	Embassies []contact
 }
 
@@ -241,7 +279,8 @@ func embassyList(e *core.RequestEvent, intro string) embassiesPage {
 	if err != nil {
 		e.App.Logger().Warn("qr: failed to list embassies", "error", err)
 	}
-	p := embassiesPage{page: newPage(e.App, requestLanguage(e, ""), "Embassies", "/css/contact.css"), Intro: intro}
+	lang := requestLanguage(e, "", nil)
+	p := embassiesPage{page: newPage(e.App, lang, plain("embassies", lang), "/css/contact.css"), Intro: intro}
 	for _, r := range records {
 		p.Embassies = append(p.Embassies, newContact(r, ""))
 	}
@@ -252,7 +291,7 @@ func embassyList(e *core.RequestEvent, intro string) embassiesPage {
 // in when a code cannot be trusted.
 func embassyListHandler(pages *pageSet) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		return pages.render(e, http.StatusOK, "embassies", embassyList(e, "Choose your embassy to see its official contacts."))
+		return pages.render(e, http.StatusOK, "embassies", embassyList(e, "choose"))
 	}
 }
 
@@ -260,7 +299,7 @@ func embassyListHandler(pages *pageSet) func(*core.RequestEvent) error {
 type warningPage struct {
 	page
 	Verdict  string
-	Reason   string
+	Reason   phrase
 	Embassy  *contact // the official contacts, when the code named a listed embassy
 	Verifier string
 }
@@ -281,10 +320,11 @@ func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
 	if res.Link != nil {
 		lang = res.Link.GetString("language")
 	}
+	lang = requestLanguage(e, lang, res.Embassy)
 	p := warningPage{
-		page:     newPage(e.App, requestLanguage(e, lang), "Warning: this code may be fake", "/css/contact.css"),
+		page:     newPage(e.App, lang, plain("warning", lang), "/css/contact.css"),
 		Verdict:  res.Verdict,
-		Reason:   res.Reason,
+		Reason:   reasonPhrase(res, lang),
 		Verifier: verifierURL(e.App),
 	}
 	if res.Embassy != nil && res.Embassy.GetBool("active") {
@@ -294,11 +334,48 @@ func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
 	return pages.render(e, warningStatus[res.Verdict], "warning", p)
 }
 
+// reasonPhrase is a verdict's reason as a page shows it: the verdict's
+// line in the page's language, with the exact English reason (which says
+// more, for a helper) alongside.
+func reasonPhrase(res Result, lang string) phrase {
+	key := "verdict_" + res.Verdict
+	if res.Verdict == VerdictValid {
+		key = "valid_online"
+	}
+	p := translate(key, lang)
+	if _, ok := phrases["en"][key]; !ok || lang == "en" {
+		return phrase{Text: fill(res.Reason, nil), Lang: "en"}
+	}
+	p.English = fill(res.Reason, nil)
+	return p
+}
+
+// verifyScriptKeys are the lines js/verify-page.js shows, handed to it in
+// the page (data-strings) so it needs no request for them.
+var verifyScriptKeys = []string{
+	"genuine", "may_be_fake", "valid_online", "valid_offline", "checking", "keys_saved", "keys_none",
+	"embassy_is", "embassy_in_code", "official", "demo_tag",
+	"verdict_expired", "verdict_revoked", "verdict_unknown", "verdict_invalid", "verdict_unconfigured", "verdict_unchecked",
+}
+
+// scriptStrings is the JSON of keys in lang and in English, for a script.
+func scriptStrings(lang string, keys []string) string {
+	out := map[string]map[string]string{"en": {}, lang: {}}
+	for _, k := range keys {
+		out["en"][k] = plain(k, "en")
+		out[lang][k] = plain(k, lang)
+	}
+	b, _ := json.Marshal(map[string]any{"lang": lang, "strings": out})
+	return string(b)
+}
+
 // verifyPage is the data of verify.html.
 type verifyPage struct {
 	page
-	Input  string
-	Result *verifyResponse
+	Input   string
+	Result  *verifyResponse
+	Reason  phrase
+	Strings string // JSON for js/verify-page.js
 }
 
 // verifyPageHandler serves GET /verify, where a volunteer pastes a link.
@@ -306,11 +383,13 @@ type verifyPage struct {
 // (js/qrverify.js); without it, ?link= is checked here.
 func verifyPageHandler(pages *pageSet) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		p := verifyPage{page: newPage(e.App, "en", "Check a QR code", "/css/contact.css")}
+		lang := requestLanguage(e, "", nil)
+		p := verifyPage{page: newPage(e.App, lang, plain("verify_title", lang), "/css/contact.css"), Strings: scriptStrings(lang, verifyScriptKeys)}
 		p.Script = "/js/verify-page.js"
 		if input := strings.TrimSpace(e.Request.URL.Query().Get("link")); input != "" && len(input) <= maxTokenLength {
-			res := newVerifyResponse(e.App, VerifyInput(e.App, input))
-			p.Input, p.Result = input, &res
+			verdict := VerifyInput(e.App, input)
+			res := newVerifyResponse(e.App, verdict)
+			p.Input, p.Result, p.Reason = input, &res, reasonPhrase(verdict, lang)
 		}
 		return pages.render(e, http.StatusOK, "verify", p)
 	}
@@ -321,4 +400,27 @@ func verifyPageHandler(pages *pageSet) func(*core.RequestEvent) error {
 func verifierURL(app core.App) string {
 	base, _ := setup.PublicURL(app)
 	return base + "/verify"
+}
+
+// offlineScriptKeys are the lines js/scan-page.js shows.
+var offlineScriptKeys = append([]string{"dont", "list", "call", "saved_contacts"}, verifyScriptKeys...)
+
+// offlinePage is the data of offline.html.
+type offlinePage struct {
+	page
+	Strings string // JSON for js/scan-page.js
+}
+
+// offlineScanHandler serves GET /qr/offline, the page the service worker
+// keeps for a /q/{token} scan with no signal: its script checks the token
+// in the address bar against the keys saved on the phone. It is fetched
+// when the worker installs, so it is in the phone's language.
+func offlineScanHandler(pages *pageSet) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		lang := requestLanguage(e, "", nil)
+		p := offlinePage{page: newPage(e.App, lang, plain("offline_title", lang), "/css/contact.css"), Strings: scriptStrings(lang, offlineScriptKeys)}
+		p.Classic, p.Script = "/js/db.js", "/js/scan-page.js"
+		e.Response.Header().Set("Cache-Control", "no-cache")
+		return pages.render(e, http.StatusOK, "offline", p)
+	}
 }

@@ -23,6 +23,7 @@ type posterPage struct {
 	Language     string // the link's language, when not English
 	LanguageLine string
 	EnglishLine  string
+	NoLanguage   bool // neither the link nor the embassy names a language
 	LinkID       string
 	Kid          string
 	Expires      string
@@ -53,7 +54,13 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		if err != nil {
 			return e.InternalServerError("Failed to draw the code.", err)
 		}
+		// A link made without a language prints in the embassy's first
+		// listed one: a poster for Burmese workers in English alone would
+		// look like anyone's.
 		lang := link.GetString("language")
+		if !knownLanguage(lang) {
+			lang = embassyLanguage(embassy)
+		}
 		p := posterPage{
 			page:        newPage(e.App, "en", "Poster: "+embassy.GetString("name"), "/css/poster.css"),
 			Code:        template.HTML(codeSVG(code, 0)),
@@ -68,6 +75,7 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		if lang != "" && lang != "en" {
 			p.Language, p.LanguageLine = lang, posterLines[lang]
 		}
+		p.NoLanguage = lang == ""
 		e.Response.Header().Set("Cache-Control", "no-store")
 		return pages.render(e, http.StatusOK, "poster", p)
 	}

@@ -53,6 +53,7 @@ func Register(app core.App) error {
 		se.Router.GET("/e", embassyListHandler(pages)).Bind(apis.SkipSuccessActivityLog())
 		se.Router.GET("/e/{slug}", embassyHandler(pages)).Bind(apis.SkipSuccessActivityLog())
 		se.Router.GET("/verify", verifyPageHandler(pages)).Bind(apis.SkipSuccessActivityLog())
+		se.Router.GET("/qr/offline", offlineScanHandler(pages)).Bind(apis.SkipSuccessActivityLog())
 		bindQRApi(se.Router.Group("/api/qr"), pages)
 		return se.Next()
 	})

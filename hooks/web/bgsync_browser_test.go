@@ -144,7 +144,8 @@ func fileOfflineAndClose(t *testing.T, browser, page context.Context, srv *realS
 		do(t, page, chromedp.SetValue(chromedp.ID("f-embassy"), eval[string](t, page, `document.querySelector('#f-embassy option[value]:not([value=""])').value`)))
 	}
 	fillReport(t, page, message, photo)
-	waitFor(t, page, "the saved state", `document.getElementById('receipt-state').textContent === 'Saved on this phone'`)
+	waitFor(t, page, "the saved state", `document.getElementById('receipt-state').textContent === 'Saved on this phone' ||
+		document.getElementById('f-saved').textContent.indexOf('Saved on this phone') === 0`)
 	reps := localReports(t, page)
 	id := ""
 	for _, r := range reps {

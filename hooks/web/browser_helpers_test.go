@@ -243,5 +243,7 @@ func fillReport(t *testing.T, ctx context.Context, message, photo string) {
 		waitFor(t, ctx, "the shrunk photo", `document.querySelectorAll('#photo-list li').length === 1`)
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
-	waitFor(t, ctx, "the receipt screen", `!document.getElementById('receipt').hidden`)
+	// A reporter gets the receipt screen; a volunteer the form again, with
+	// the receipt on it.
+	waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden || !document.getElementById('f-saved').hidden`)
 }

@@ -58,9 +58,11 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	}
 
 	// The nationality is chosen from the server's list, named in the
-	// page's language.
+	// page's language (fetched when the form first opens).
 	do(t, ctx, chromedp.SetValue(chromedp.ID("lang"), "my"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	waitFor(t, ctx, "the page in Burmese", `document.documentElement.lang === 'my'`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#home [data-go="report"]`)))
 	waitFor(t, ctx, "the list in Burmese", `document.documentElement.lang === 'my' &&
 		[...document.querySelectorAll('#f-nationality option')].some((o) => o.value === 'MM' && o.textContent === 'မြန်မာ')`)
 	codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#f-nationality option')].map((o) => o.value)`)

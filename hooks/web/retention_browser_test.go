@@ -32,8 +32,8 @@ func TestVolunteerBackAfterRetentionStartsAgain(t *testing.T) {
 			chromedp.SetValue(chromedp.ID("f-embassy"), embassy),
 			chromedp.SendKeys(chromedp.ID("f-message"), msg),
 			chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
-		waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
-		do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+		waitFor(t, ctx, "the saved line", `!document.getElementById('f-saved').hidden && document.getElementById('f-message').value === ''`)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#report [data-go="home"]`)))
 	}
 	file("kept report")
 	file("report deleted later")

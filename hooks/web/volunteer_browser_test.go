@@ -73,8 +73,8 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("f-message"), fmt.Sprintf("report %d from the shelter", i+1)),
 			chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)),
 		)
-		waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
-		do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+		waitFor(t, ctx, "the form ready for the next", `!document.getElementById('f-saved').hidden && document.getElementById('f-message').value === ''`)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#report [data-go="home"]`)))
 	}
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: %d waiting, 0 sent", total))
 
@@ -149,8 +149,8 @@ func TestVolunteerSyncSurvivesAServerCrash(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),
 		chromedp.SendKeys(chromedp.ID("f-message"), "written after the phone was revoked"),
 		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
-	waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
-	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+	waitFor(t, ctx, "the form ready for the next", `!document.getElementById('f-saved').hidden`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#report [data-go="home"]`)))
 	waitFor(t, ctx, "the login again", `!document.getElementById('vol-login').hidden && document.getElementById('vol-login-note').textContent.indexOf('expired') >= 0`)
 	if n := eval[int](t, ctx, `self.homeward.outbox.list().then((l) => l.length)`); n != 1 {
 		t.Fatalf("the outbox holds %d operations after the credential was refused, want 1", n)

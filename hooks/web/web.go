@@ -4,6 +4,8 @@ package web
 
 import (
 	"io/fs"
+	"net/http"
+	"path"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -16,6 +18,10 @@ import (
 // API paths stay 404 with a JSON error.
 func Register(app core.App, fsys fs.FS) error {
 	static := apis.Static(fsys, true)
+	page, err := newShell(fsys)
+	if err != nil {
+		return err
+	}
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
 			// The first load must fit a 2G link: files leave compressed
@@ -23,6 +29,9 @@ func Register(app core.App, fsys fs.FS) error {
 			se.Router.GET("/{path...}", func(e *core.RequestEvent) error {
 				if strings.HasPrefix(e.Request.URL.Path, "/api/") {
 					return e.NotFoundError("", nil)
+				}
+				if isShell(fsys, e.Request.URL.Path) {
+					return serveShell(e, page)
 				}
 				// The service worker must always be checked for updates.
 				if e.Request.URL.Path == "/sw.js" {
@@ -41,4 +50,29 @@ func Register(app core.App, fsys fs.FS) error {
 		Priority: 999,
 	})
 	return nil
+}
+
+// isShell reports whether p is a page of the reporter or volunteer app
+// (served by the shell), not a file.
+func isShell(fsys fs.FS, p string) bool {
+	name := strings.TrimPrefix(p, "/")
+	if name == "" || name == "index.html" {
+		return true
+	}
+	if path.Ext(name) != "" || strings.HasPrefix(name, "staff") || strings.HasPrefix(name, "_") {
+		return false
+	}
+	_, err := fs.Stat(fsys, name)
+	return err != nil
+}
+
+// serveShell sends the shell in the request's language, with the strict
+// CSP widened by exactly its inline blocks' hashes.
+func serveShell(e *core.RequestEvent, page *shell) error {
+	q := e.Request.URL.Query()
+	h := e.Response.Header()
+	h.Set("Content-Security-Policy", page.policy)
+	h.Set("Cache-Control", "no-cache")
+	lang := language(q.Get("lang"), e.Request.Header.Get("Accept-Language"))
+	return e.HTML(http.StatusOK, page.render(e.App, lang, q.Get("embassy")))
 }

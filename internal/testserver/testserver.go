@@ -25,7 +25,13 @@ import (
 type Server struct {
 	App *tests.TestApp
 	URL string // e.g. http://127.0.0.1:40123
+
+	close func()
 }
+
+// Stop takes the server away (its connections too), as a lost signal
+// would: the browser meets a refused connection.
+func (s *Server) Stop() { s.close() }
 
 // RepoRoot is the repository root, found from this file's location.
 func RepoRoot() string {
@@ -91,7 +97,7 @@ func Start(t testing.TB, app *tests.TestApp) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	return &Server{App: app, URL: srv.URL}
+	return &Server{App: app, URL: srv.URL, close: srv.Close}
 }
 
 // ReadFile returns the stored bytes of a record's file field.

@@ -43,6 +43,9 @@ function el(tag, cls, text) {
 }
 
 export function show(id) {
+  // The nationality list is fetched when the form first opens, not with
+  // the first screen (it is not part of the first load on 2G).
+  if (id === 'report' && !countries) renderNationalities();
   document.querySelectorAll('.screen').forEach((s) => { s.hidden = s.id !== id; });
   window.scrollTo(0, 0);
   const h = $(id).querySelector('h1');
@@ -80,7 +83,9 @@ async function eraseAll() {
 
 async function loadEmbassies() {
   state.embassies = (await db.all('embassies')).sort((a, b) => (a.country + a.name).localeCompare(b.country + b.name));
-  renderEmbassies();
+  // On a first visit the phone has none yet: the cards the server wrote
+  // into the page stay until the fetch below replaces them.
+  if (state.embassies.length || !$('embassies').children.length) renderEmbassies();
   try {
     const res = await fetch('/api/collections/embassies/records?perPage=500&sort=country,name', { credentials: 'omit' });
     if (!res.ok) return;
@@ -200,6 +205,7 @@ function renderNeeds() {
 
 export function startReport(embassyId) {
   $('f-embassy').value = embassyId || $('f-embassy').value;
+  $('f-saved').hidden = true;
   $('form-error').textContent = '';
   show('report');
 }
@@ -299,8 +305,12 @@ async function submit(ev) {
   const receipt = newReceipt();
   const emb = state.embassies.find((e) => e.id === data.embassy);
   const files = state.photos.concat(state.voice ? [state.voice] : []);
+  const report = { id, receipt, channel: state.mode, embassyName: emb ? emb.name : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
+  // A volunteer's report keeps a short label (people, first words) for the
+  // shift's receipt list after its content has left the phone.
+  if (state.mode === 'volunteer') report.label = whichReport(data);
   const entries = [
-    ['reports', { id, receipt, channel: state.mode, embassyName: emb ? emb.name : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length }],
+    ['reports', report],
     ['outbox', outbox.entry('create', 'reports', id, data, normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
@@ -316,14 +326,22 @@ async function submit(ev) {
   $('f-embassy').value = keepEmbassy;
   renderPhotos();
   state.lastReceipt = receipt;
+  if (state.mode === 'volunteer') {
+    // A volunteer files report after report: no receipt screen to leave,
+    // the form is ready for the next one at once. The code stays on screen
+    // for a person who wants it, and in the shift's list (volunteer.js),
+    // which can be printed or shared.
+    $('f-saved').textContent = i18n.t('vol.saved', { code: receipt, which: report.label });
+    $('f-saved').hidden = false;
+    show('report');
+    await render();
+    trySync();
+    return;
+  }
   state.lastReport = id;
   $('receipt-code').textContent = receipt;
   $('receipt-ok').checked = false;
-  // A volunteer files report after report and writes a code down only when
-  // the reporter wants to follow up: one tap, "Next report" or "Done".
-  const volunteer = state.mode === 'volunteer';
-  $('receipt-done').disabled = !volunteer;
-  $('receipt-next').hidden = !volunteer;
+  $('receipt-done').disabled = true;
   show('receipt');
   await render();
   trySync();
@@ -364,11 +382,9 @@ export function fillList(ul, reps, files, msgs) {
     li.appendChild(el('span', 'when', ' ' + new Date(r.createdAt).toLocaleString(i18n.lang())));
     if (r.channel === 'volunteer' && r.data) {
       // Which report this is, for the volunteer who filed many, while it
-      // waits in the outbox: the first words typed and how many people it
-      // is about (the phone drops the content once the server has it).
-      const words = String(r.data.message || '').trim().split(/\s+/).slice(0, 8).join(' ');
-      const who = i18n.t('vol.people', { n: r.data.people_count || 1 });
-      li.appendChild(el('p', 'which', who + (words ? ' · ' + words + (words.length < String(r.data.message).trim().length ? '…' : '') : '')));
+      // waits in the outbox (the phone drops the content once the server
+      // has it).
+      li.appendChild(el('p', 'which', whichReport(r.data)));
     }
     const st = el('p', 'state state-' + (r.state || 'saved'), stateText(r));
     li.appendChild(st);
@@ -394,6 +410,14 @@ export function fillList(ul, reps, files, msgs) {
     }
     ul.appendChild(li);
   }
+}
+
+// whichReport tells a volunteer's reports apart: how many people it is
+// about and the first words typed.
+export function whichReport(data) {
+  const words = String(data.message || '').trim().split(/\s+/).slice(0, 8).join(' ');
+  const who = i18n.t('vol.people', { n: data.people_count || 1 });
+  return who + (words ? ' · ' + words + (words.length < String(data.message).trim().length ? '…' : '') : '');
 }
 
 function onProgress(e) {
@@ -545,7 +569,7 @@ function wire() {
     localStorage.setItem('hw-lang', e.target.value);
     await i18n.load(e.target.value);
     renderNeeds();
-    await renderNationalities();
+    if (countries) await renderNationalities();
     applyNeutral();
     renderEmbassies();
     await render();
@@ -553,6 +577,8 @@ function wire() {
   document.querySelectorAll('[data-go]').forEach((b) => b.addEventListener('click', () => {
     const to = b.getAttribute('data-go');
     if (to === 'follow') return openFollow('');
+    // An embassy card the server wrote into the page (see loadEmbassies).
+    if (to === 'report' && b.hasAttribute('data-embassy')) return startReport(b.getAttribute('data-embassy'));
     if (to === 'home' && state.mode === 'volunteer') return show('volunteer');
     show(to);
   }));
@@ -562,10 +588,6 @@ function wire() {
   $('rec').addEventListener('click', toggleRecord);
   $('voice').hidden = !media.canRecord();
   $('receipt-ok').addEventListener('change', (e) => { $('receipt-done').disabled = !e.target.checked; });
-  $('receipt-next').addEventListener('click', () => {
-    state.lastReport = '';
-    startReport('');
-  });
   $('receipt-done').addEventListener('click', () => {
     state.lastReport = '';
     show(state.mode === 'volunteer' ? 'volunteer' : 'home');
@@ -608,6 +630,16 @@ function wire() {
   document.addEventListener('visibilitychange', () => { if (!document.hidden) trySync(); });
   sync.events.addEventListener('change', () => render());
   sync.events.addEventListener('progress', onProgress);
+  // Burmese typed in Zawgyi is offered a conversion (zawgyi-check.js,
+  // loaded on the first Burmese letter).
+  document.addEventListener('input', (e) => {
+    const f = e.target;
+    if (f.id && (f.tagName === 'TEXTAREA' || f.type === 'text') && /[\u1000-\u109F]/.test(f.value)) {
+      import('./zawgyi-check.js').then((m) => m.check(f)).catch(() => {});
+    }
+  });
+  // From here app.js runs the page; js/first-screen.js steps aside.
+  document.documentElement.setAttribute('data-wired', '1');
 }
 
 async function start() {
@@ -618,7 +650,6 @@ async function start() {
   $('lang').value = l;
   await i18n.load(l);
   renderNeeds();
-  await renderNationalities();
   applyNeutral();
   wire();
   if ('serviceWorker' in navigator) {
@@ -639,9 +670,10 @@ async function start() {
     await v.start();
   } else if (location.hash === '#report') {
     startReport(''); // "File a report" on an embassy's contact page
-  } else {
-    show('home');
+  } else if (!$('home').hidden) {
+    show('home'); // unless the person already moved on (js/first-screen.js)
   }
+  if (!$('report').hidden && !countries) await renderNationalities(); // opened before app.js
   await render();
   document.documentElement.setAttribute('data-ready', '1');
   trySync();

@@ -1,16 +1,21 @@
 // The /verify page: a volunteer pastes a link and sees the verdict, with
-// no signal once the keys are cached (js/qrverify.js).
+// no signal once the keys are cached (js/qrverify.js). Every line is in
+// the page's language with the English below it; the server hands the
+// lines over in the page (data-strings), so none is fetched.
 import { verifyLink, refreshKeys, cachedKeys } from './qrverify.js';
+import { linesFrom, langOf, reasonKey } from './lines.js';
 
 const form = document.getElementById('verify-form');
 const input = document.getElementById('verify-input');
 const out = document.getElementById('verify-result');
 const keysNote = document.getElementById('verify-keys');
+const line = linesFrom(out);
+const lang = langOf(out);
 
 function showKeys(set) {
-  keysNote.textContent = set
-    ? `Signing keys saved on this device (${set.keys.length}), checked ${new Date(set.fetched).toLocaleString()}. Checks work offline.`
-    : 'Signing keys not saved yet: connect once to check codes offline.';
+  keysNote.replaceChildren(set
+    ? line('span', 'keys_saved', { n: set.keys.length, when: new Date(set.fetched).toLocaleString(lang) })
+    : line('span', 'keys_none'));
 }
 
 function show(r) {
@@ -19,36 +24,28 @@ function show(r) {
   p.className = 'verdict verdict-' + r.verdict;
   p.dataset.verdict = r.verdict;
   p.dataset.offline = String(r.offline);
-  p.textContent = (r.verdict === 'valid' ? '✔ Genuine code. ' : '⚠ This code may be fake. ') + r.reason;
+  p.append(r.verdict === 'valid' ? '✔ ' : '⚠ ', line('span', r.verdict === 'valid' ? 'genuine' : 'may_be_fake'), ' ', line('span', reasonKey(r)));
   out.append(p);
-  if (r.verdict === 'valid' && r.offline) {
-    const n = document.createElement('p');
-    n.className = 'hint';
-    n.textContent = 'Checked offline with the saved keys. Check again with a connection to know whether it was withdrawn.';
-    out.append(n);
-  }
   const emb = r.embassy;
   if (emb) {
-    const e = document.createElement('p');
+    const e = line('p', 'embassy_is', { name: emb.name });
     const a = document.createElement('a');
     a.href = new URL(emb.contact_url, location.href).pathname;
-    a.textContent = emb.name;
-    e.append('Embassy: ', a);
+    a.append(line('span', 'official'));
+    e.append(' ', a);
     out.append(e);
   } else if (r.claims && r.claims.emb) {
-    const e = document.createElement('p');
-    e.textContent = 'Embassy named in the code: ' + r.claims.emb;
-    out.append(e);
+    out.append(line('p', 'embassy_in_code', { name: r.claims.emb }));
   }
 }
 
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  out.textContent = 'Checking…';
+  out.replaceChildren(line('p', 'checking'));
   try {
     show(await verifyLink(input.value));
   } catch {
-    show({ verdict: 'unchecked', reason: 'This code could not be checked.', offline: true });
+    show({ verdict: 'unchecked', offline: true });
   }
   showKeys(cachedKeys());
 });

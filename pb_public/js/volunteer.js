@@ -10,6 +10,9 @@ import { refreshKeys } from './qrverify.js';
 const { db, outbox, sync } = self.homeward;
 
 const DEVICES = '/api/sync/devices';
+// SHIFT keeps when the volunteer's shift began on this phone: the receipt
+// list shows the reports filed since.
+const SHIFT = 'hw-shift';
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,6 +31,11 @@ export async function start() {
   sync.events.addEventListener('relogin', () => screen());
   $('vol-qr-show').addEventListener('click', showQR);
   $('qr-close').addEventListener('click', () => { $('qr-full').hidden = true; });
+  $('vol-print').addEventListener('click', () => window.print());
+  $('vol-share').hidden = !navigator.share;
+  $('vol-share').addEventListener('click', shareShift);
+  $('vol-new-shift').addEventListener('click', newShift);
+  if (!localStorage.getItem(SHIFT)) localStorage.setItem(SHIFT, String(Date.now()));
   fillEmbassies();
   await screen();
   show('volunteer');
@@ -126,8 +134,62 @@ async function login(ev) {
   }
 }
 
+// shiftReports are this shift's reports, oldest first.
+function shiftReports(reps) {
+  const since = Number(localStorage.getItem(SHIFT)) || 0;
+  return reps.filter((r) => r.channel === 'volunteer' && r.createdAt >= since).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+function shiftLine(r) {
+  return groupCode(r.receipt) + ' · ' + new Date(r.createdAt).toLocaleTimeString(i18n.lang(), { hour: '2-digit', minute: '2-digit' }) +
+    (r.label ? ' · ' + r.label : '');
+}
+
+function groupCode(code) {
+  return self.homeward.ids.groupReceipt(self.homeward.ids.normalizeReceipt(code));
+}
+
+// renderShift draws the receipt list; it prints alone (app.css, @media
+// print) and is shared as text where the phone can share.
+function renderShift(reps) {
+  const ol = $('vol-receipts');
+  ol.textContent = '';
+  for (const r of shiftReports(reps)) {
+    const li = document.createElement('li');
+    li.className = 'item';
+    li.setAttribute('data-report', r.id);
+    const code = document.createElement('strong');
+    code.className = 'shift-code';
+    code.textContent = groupCode(r.receipt);
+    li.appendChild(code);
+    const rest = document.createElement('p');
+    rest.className = 'which';
+    rest.textContent = shiftLine(r).slice(code.textContent.length + 3);
+    li.appendChild(rest);
+    ol.appendChild(li);
+  }
+  $('vol-shift').hidden = !ol.children.length;
+}
+
+async function shareShift() {
+  const lines = shiftReports(await db.all('reports')).map(shiftLine);
+  try {
+    await navigator.share({ title: i18n.t('vol.shift'), text: lines.join('\n') });
+  } catch (e) { /* cancelled */ }
+}
+
+// newShift empties the list: the labels (first words) leave the phone.
+async function newShift() {
+  if (!confirm(i18n.t('vol.new_shift_confirm'))) return;
+  localStorage.setItem(SHIFT, String(Date.now()));
+  const old = (await db.all('reports')).filter((r) => r.label);
+  await db.putMany(old.map((r) => { const c = Object.assign({}, r); delete c.label; return ['reports', c]; }));
+  await render();
+}
+
 function renderPanel(reps, files, msgs) {
   const mine = reps.filter((r) => r.channel === 'volunteer');
+  renderShift(reps);
   const sent = mine.filter((r) => r.state === 'sent').length;
   $('vol-count').textContent = i18n.t('vol.outbox', { w: mine.length - sent, s: sent });
   fillList($('vol-list'), mine, files, msgs);
