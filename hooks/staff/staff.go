@@ -53,6 +53,7 @@ func RegisterWith(app core.App, opts Options) error {
 	})
 	app.OnRecordCreateExecute("messages").BindFunc(logReply)
 	app.OnRecordCreateExecute("messages").BindFunc(touchReport)
+	app.OnRecordEnrich("embassies").BindFunc(showIdleToOwnStaff)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindStaffApi(se.Router.Group("/api/staff"))
 		return se.Next()
@@ -66,6 +67,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/reports", listHandler)
 	rg.POST("/reports/bulk", bulkHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
+	rg.POST("/reports/{id}/print", printHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.GET("/counts", countsHandler)
 	rg.GET("/stats", publicStatsHandler)
