@@ -68,7 +68,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	shot("staff-list")
 
 	s.click("go off duty", "[data-on-duty]")
-	waitFor("the duty change is saved", `JSON.parse(sessionStorage.getItem('homeward.staff.record')).on_duty === false`)
+	waitFor("the duty change is saved", `JSON.parse(localStorage.getItem('homeward.staff.auth')).record.on_duty === false`)
 	if me, err := app.FindRecordById("staff", staffX); err != nil || me.GetBool("on_duty") {
 		t.Fatalf("staff X is still on duty on the server (%v)", err)
 	}

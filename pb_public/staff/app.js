@@ -1,4 +1,4 @@
-// app.js: signs staff in, routes between the waiting queue, the list, a
+// app.js: signs staff in (once per browser, see api.js and idle.js), routes between the waiting queue, the list, a
 // report and the counts, keeps the list's filters, sort and page in the
 // address (#/?…), binds the keyboard, and keeps everything live through
 // PocketBase realtime.
@@ -14,6 +14,7 @@ import { h, replace, announce } from './dom.js';
 import { showSetupChecks } from './setup.js';
 import { SavedViews } from './views.js';
 import { bindKeys } from './keys.js';
+import { IdleWatch, idleExpired, forgetUse } from './idle.js';
 
 const $ = (sel) => document.querySelector(sel);
 const pages = ['login', 'reports', 'report', 'stats'];
@@ -32,6 +33,8 @@ const list = new ReportList($('#list'), names);
 const reportView = new ReportView($('#report'), { names, me, back: () => listAddress });
 const statsView = new StatsView($('#stats'));
 let realtime = null;
+let signedIn = false;
+const idle = new IdleWatch(() => endSession('idle'));
 // The list's state, read from the address: see filters.js.
 let current = fromAddress('#/');
 let listAddress = '#/';
@@ -219,11 +222,17 @@ function bindBulk() {
 }
 
 async function startSession(record) {
+  signedIn = true;
+  $('[data-signed-out]').hidden = true;
+  idle.start(0);
   document.title = say('title');
   $('[data-me]').textContent = record.name || record.email;
   $('[data-embassy]').textContent = '';
   $('[data-on-duty]').checked = !!record.on_duty;
-  view('embassies', record.embassy).then((e) => { $('[data-embassy]').textContent = e.name; }).catch(() => {});
+  view('embassies', record.embassy).then((e) => {
+    $('[data-embassy]').textContent = e.name;
+    if (signedIn) idle.start(e.staff_idle_minutes);
+  }).catch(() => {});
   const liveLabel = $('[data-live]');
   realtime = new Realtime(['reports/*', 'messages/*', 'report_events/*'], onRealtime, (state) => {
     liveLabel.dataset.state = state;
@@ -237,12 +246,24 @@ async function startSession(record) {
   route();
 }
 
-function endSession() {
+/**
+ * endSession signs this tab out: why is 'idle' (the embassy's idle time
+ * passed), 'elsewhere' (another tab signed out) or '' (Sign out here).
+ * Dropping the stored sign-in signs out the browser's other tabs too.
+ */
+function endSession(why = '') {
+  signedIn = false;
+  idle.stop();
   if (realtime) realtime.stop();
   realtime = null;
   $('[data-setup-checks]').hidden = true;
   logout();
-  location.hash = '#/';
+  forgetUse();
+  const note = $('[data-signed-out]');
+  note.textContent = why ? say(`signedOut.${why}`) : '';
+  note.dataset.signedOut = why;
+  note.hidden = !why;
+  if (location.hash !== '#/' && location.hash !== '') location.hash = '#/';
   showPage('login');
 }
 
@@ -294,7 +315,11 @@ function init() {
       f.querySelector('button').disabled = false;
     }
   });
-  $('[data-logout]').addEventListener('click', endSession);
+  $('[data-logout]').addEventListener('click', () => endSession());
+  auth.onChange((token, record) => {
+    if (!token && signedIn) endSession('elsewhere');
+    else if (token && !signedIn && record) startSession(record);
+  });
   $('[data-on-duty]').addEventListener('change', async (e) => {
     const box = e.target;
     try {
@@ -309,9 +334,11 @@ function init() {
       announce(`Could not change your duty: ${err.message}`);
     }
   });
-  whenSignedOut(() => { if (realtime) realtime.stop(); showPage('login'); });
+  whenSignedOut(() => endSession('expired'));
   window.addEventListener('hashchange', route);
 
+  // A sign-in left unused past the idle time is dropped before it is used.
+  if (auth.token && idleExpired()) endSession('idle');
   if (!auth.token) return showPage('login');
   refresh().then(startSession).catch(() => { auth.clear(); showPage('login'); });
 }

@@ -158,6 +158,9 @@ const TEXT = {
   'keys.waiting': 'Go to the waiting queue',
   'report.next': 'Next report',
   'report.prev': 'Previous report',
+  'signedOut.idle': 'You were signed out because the console was not used for a while. Sign in again to go on.',
+  'signedOut.elsewhere': 'You signed out in another tab of this browser.',
+  'signedOut.expired': 'Your session has ended. Sign in again to go on.',
 };
 
 /** say returns the sentence for key with {name} marks filled from vars. */
