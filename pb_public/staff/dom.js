@@ -32,12 +32,15 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
-/** when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local time. */
+/**
+ * when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local
+ * time, in the page's language.
+ */
 export function when(value) {
   if (!value) return '';
   const d = new Date(value.replace(' ', 'T'));
   if (Number.isNaN(d.getTime())) return value;
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** announce tells screen reader users what just changed. */

@@ -4,6 +4,7 @@
 
 import { request } from './api.js';
 import { h, replace } from './dom.js';
+import { say } from './labels.js';
 
 /**
  * showSetupChecks fills the banner el with one line per check and says
@@ -18,13 +19,12 @@ export async function showSetupChecks(el, dutyLabel) {
   }
   el.hidden = checks.length === 0;
   replace(el,
-    h('p', { class: 'setup-title' }, 'Not configured yet (ask your administrator):'),
+    h('p', { class: 'setup-title' }, say('setup.title')),
     h('ul', {}, checks.map((c) => h('li', { dataset: { code: c.code } },
-      h('strong', {}, c.message), ' ', h('span', { class: 'muted' }, 'Fix: ', c.fix)))));
+      h('strong', {}, c.message), ' ', h('span', { class: 'muted' }, say('setup.fix'), ' ', c.fix)))));
   const noMail = checks.some((c) => c.code === 'mail');
   dutyLabel.dataset.noMail = noMail ? 'true' : '';
-  dutyLabel.title = noMail
-    ? 'No mail server is set: no urgent-report e-mail can be sent until your administrator sets one.'
-    : 'On-duty staff get an e-mail (with no report content) when an urgent report arrives.';
+  dutyLabel.title = say(noMail ? 'duty.noMailTitle' : 'duty.title');
+  dutyLabel.dataset.noMailText = say('duty.noMail');
   return checks;
 }
