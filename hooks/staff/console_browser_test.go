@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -326,9 +327,21 @@ func (s steps) signIn(email string) {
 	s.waitFor("signed in", `!!document.body.dataset.page && document.body.dataset.page !== 'login'`)
 }
 
+// poll waits up to 20 s for js to be true. The console reloads itself at
+// times (a language chosen, a sign-in in another language): a poll cut by
+// a navigation starts again on the new page.
 func (s steps) poll(step, js string) {
 	s.t.Helper()
-	if _, err := chromedp.Run(s.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	deadline := time.Now().Add(20 * time.Second)
+	var err error
+	for {
+		_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil || errors.Is(err, chromedp.ErrPollingTimeout) || s.ctx.Err() != nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond) // the new page's scripts start
+	}
+	if err != nil {
 		state, _ := chromedp.Run(s.ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.title + ' | ' + (document.querySelector('.workflow') || document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
 		s.t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, s.problems(), state)
 	}
