@@ -30,6 +30,7 @@ var (
 var consoleValueLists = [][]string{
 	vocab.Statuses, vocab.Needs, vocab.Languages, vocab.Genders, vocab.AgeBands, vocab.PassportAnswers,
 	vocab.Channels, vocab.EventKinds, vocab.UrgentAnswers, {"yes", "no", "unknown"},
+	{"system", "superuser", "reporter", "volunteers"}, // who acted, when not a member of staff (reports.Actor)
 }
 
 func consoleLanguage(t *testing.T, lang string) map[string]string {

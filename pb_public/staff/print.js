@@ -75,7 +75,7 @@ export class PrintSheet {
         events.length
           ? h('ol', { class: 'sheet-list', 'data-sheet-history': '' }, events.map((ev) => h('li', { dataset: { kind: ev.kind } },
             h('p', { class: 'sheet-meta' }, when(ev.created), ' · ',
-              (ev.expand && ev.expand.actor && ev.expand.actor.name) || ev.actor_label || say('report.system'), ' · ', describe(ev, names)),
+              (ev.expand && ev.expand.actor && ev.expand.actor.name) || label(ev.actor_label || 'system'), ' · ', describe(ev, names)),
             ev.kind === 'note' ? h('p', { class: 'sheet-body' }, ev.note) : null)))
           : h('p', {}, say('report.noHistory'))),
       h('section', {}, h('h2', {}, say('report.attachments')),

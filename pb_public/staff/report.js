@@ -269,7 +269,7 @@ export class ReportView {
       }
       replace(box, res.items.map((ev) => h('li', { class: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
         h('time', { datetime: ev.created }, when(ev.created)),
-        h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || ev.actor_label || say('report.system')),
+        h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || label(ev.actor_label || 'system')),
         h('span', { class: 'what' }, describe(ev, this.ctx.names)),
         ev.kind === 'note' ? h('p', { class: 'note' }, ev.note) : null)));
     } catch (err) {
