@@ -1,7 +1,9 @@
 // Package staff is the server side of the embassy staff console: the
 // report list with its waiting queue, bulk changes, duplicate suggestions,
 // urgent-report notices, CSV export, counts and k-anonymous public
-// statistics, and the last activity a message gives its report. Every route is for signed-in staff only and is scoped
+// statistics, the audit event of a printed case sheet, the embassy's idle
+// timeout shown to its own staff, and the last activity a message gives its
+// report. Every route is for signed-in staff only and is scoped
 // to the caller's embassy here, on the server, on top of the collection's
 // own API rules; the console never decides what a member of staff may see.
 package staff

@@ -335,7 +335,10 @@ function init() {
   $('[data-logout]').addEventListener('click', () => endSession());
   auth.onChange((token, record) => {
     if (!token && signedIn) endSession('elsewhere');
-    else if (token && !signedIn && record) startSession(record);
+    else if (token && !signedIn && record) {
+      if (pickLanguage(record) !== lang()) location.reload();
+      else startSession(record);
+    }
   });
   $('[data-on-duty]').addEventListener('change', async (e) => {
     const box = e.target;
