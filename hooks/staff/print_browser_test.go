@@ -20,6 +20,7 @@ import (
 // and message, the conversation both ways, the history (the new print
 // event included) and the attachments by name, with a footer naming the
 // member of staff and the time, and opens the browser's print dialog.
+// The print stylesheet leaves the console's bars and buttons off the paper.
 // With HOMEWARD_SCREENSHOTS=1 it writes the sheet as printed (print media)
 // to docs/screenshots/staff-print.png.
 func TestPrintACaseSheet(t *testing.T) {
@@ -69,14 +70,19 @@ func TestPrintACaseSheet(t *testing.T) {
 		return document.querySelector('[data-sheet-footer]').textContent.includes(when);
 	})()`)
 
+	// On paper: the sheet alone, without the console's bars and buttons.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("the print stylesheet leaves only the sheet", `(() => {
+		const shown = (sel) => getComputedStyle(document.querySelector(sel)).display !== 'none';
+		return !shown('.bar') && !shown('.print-tools') && shown('[data-case-sheet]') && shown('[data-sheet-footer]');
+	})()`)
 	if os.Getenv("HOMEWARD_SCREENSHOTS") != "" {
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
-			t.Fatal(err)
-		}
 		shotFull(t, ctx, "staff-print")
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
-			t.Fatal(err)
-		}
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
 	}
 	s.click("back to the report", "[data-print-back]")
 	s.waitFor("the report shows again", `document.body.dataset.page === 'report' && !!document.querySelector('#report [data-print]')`)
