@@ -15,8 +15,8 @@ import (
 // against the whole app: a second tab opens signed in, a reload stays
 // signed in, signing out in one tab signs out the other and drops the
 // token, signing in again in one signs in both, and once the embassy's
-// idle time passes with no one using the console every tab signs out and
-// the token is gone.
+// idle time passes with no one using the console every tab signs out,
+// saying so, and the token is gone.
 func TestOneSignInPerBrowser(t *testing.T) {
 	app := newApp(t)
 	app.Settings().Meta.AppURL = "https://homeward.example.org"
@@ -73,8 +73,8 @@ func TestOneSignInPerBrowser(t *testing.T) {
 		}
 		why[w] = true
 	}
-	if !why["idle"] {
-		t.Fatalf("neither tab says it signed out for idleness: %v", why)
+	if !why["idle"] || len(why) != 1 {
+		t.Fatalf("both tabs should say they signed out for idleness: %v", why)
 	}
 	a.waitFor("the token is dropped", `localStorage.getItem('homeward.staff.auth') === null && localStorage.getItem('homeward.staff.active') === null`)
 	a.do("reload", chromedp.Reload())

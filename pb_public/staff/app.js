@@ -1,7 +1,8 @@
-// app.js: signs staff in (once per browser, see api.js and idle.js), routes between the waiting queue, the list, a
-// report and the counts, keeps the list's filters, sort and page in the
-// address (#/?…), binds the keyboard, and keeps everything live through
-// PocketBase realtime.
+// app.js: signs staff in (once per browser: api.js, idle.js), routes
+// between the waiting queue, the list, a report, its case sheet and the
+// counts, keeps the list's filters, sort and page in the address (#/?…),
+// binds the keyboard, and keeps everything live through PocketBase
+// realtime.
 
 import { auth, login, logout, refresh, update, view, list as listRecords, request, whenSignedOut } from './api.js';
 import { Realtime } from './realtime.js';
@@ -140,6 +141,8 @@ const SORT_WORDS = {
   '-created': 'sort.-created', created: 'sort.created', '-last_activity': 'sort.-last_activity',
   last_activity: 'sort.last_activity', '-urgent': 'sort.-urgent',
 };
+/** WHY_KEY keeps why the browser's sign-in ended, for its other tabs. */
+const WHY_KEY = 'homeward.staff.signedOutWhy';
 /** SIGNED_OUT says why a tab was signed out. */
 const SIGNED_OUT = { idle: 'signedOut.idle', elsewhere: 'signedOut.elsewhere', expired: 'signedOut.expired' };
 /** LIVE are the realtime states' words. */
@@ -273,6 +276,8 @@ function endSession(why = '') {
   if (realtime) realtime.stop();
   realtime = null;
   $('[data-setup-checks]').hidden = true;
+  // The other tabs learn why from this, written before the sign-in goes.
+  if (why !== 'elsewhere') localStorage.setItem(WHY_KEY, why === 'idle' ? 'idle' : 'elsewhere');
   logout();
   forgetUse();
   const note = $('[data-signed-out]');
@@ -334,7 +339,7 @@ function init() {
   });
   $('[data-logout]').addEventListener('click', () => endSession());
   auth.onChange((token, record) => {
-    if (!token && signedIn) endSession('elsewhere');
+    if (!token && signedIn) endSession(localStorage.getItem(WHY_KEY) === 'idle' ? 'idle' : 'elsewhere');
     else if (token && !signedIn && record) {
       if (pickLanguage(record) !== lang()) location.reload();
       else startSession(record);
