@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"homeward/hooks/setup"
 	"homeward/internal/testserver"
 	"homeward/internal/vocab"
 )
@@ -148,6 +149,19 @@ func TestEveryConsoleStringIsInEveryLanguage(t *testing.T) {
 		}
 		if !strings.Contains(d["_review"], "NEEDS NATIVE REVIEW") {
 			t.Errorf("staff/%s.json is not marked for native review", l)
+		}
+	}
+}
+
+// TestConsoleNamesEverySetupCheck: each check the server can report
+// (hooks/setup) has the console's words in staff/en.json, so no language
+// gets the server's English sentence.
+func TestConsoleNamesEverySetupCheck(t *testing.T) {
+	t.Parallel()
+	en := consoleLanguage(t, "en")
+	for _, code := range []string{setup.CodePublicURL, setup.CodeMail, setup.CodeProxy, setup.CodeProxyTrust, setup.CodeBackups, setup.CodeDemo} {
+		if en["setup.check."+code] == "" {
+			t.Errorf("staff/en.json has no words for the setup check %q", code)
 		}
 	}
 }

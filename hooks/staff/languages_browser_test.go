@@ -65,7 +65,8 @@ const englishMonths = `/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]
 // a real headless Chromium against the whole app, once per language other
 // than English: the sign-in form in the browser's language, then signed in
 // with the language on the staff member's profile, the waiting queue as a
-// table with a bulk change started, all reports as cards, the keyboard
+// table with a bulk change started and the notice that no mail server is
+// set (its fix, for the administrator, is marked as English), all reports as cards, the keyboard
 // shortcuts, a report, its case sheet, and the counts. On each, no string
 // of the English file is left (see englishLeft), no date shows an English
 // month, and no string is missing (a missing key is a logged error). Then
@@ -75,8 +76,9 @@ const englishMonths = `/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]
 func TestConsoleSpeaksEachLanguage(t *testing.T) {
 	app := newApp(t)
 	queueReports(t, app, nil)
+	// No mail server: the setup notice and On duty say so, in words of
+	// the console's.
 	app.Settings().Meta.AppURL = "https://homeward.example.org"
-	app.Settings().SMTP.Enabled = true
 	app.Settings().Backups.S3.Enabled = true
 	// Names and the reporters' words are data: none of them English words
 	// the console uses.
@@ -172,6 +174,8 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 		s.signIn("x@example.org")
 		s.waitFor(lang+": the waiting queue as a table", `document.documentElement.lang === '`+lang+`' && document.querySelectorAll('#list tr[data-id]').length >= 2 &&
 			document.querySelector('[data-live]').dataset.state === 'live'`)
+		s.waitFor(lang+": the setup notice names the missing mail server", `!document.querySelector('[data-setup-checks]').hidden &&
+			!!document.querySelector('[data-setup-checks] li[data-code="mail"]') && document.querySelector('[data-duty-label]').dataset.noMail === 'true'`)
 		s.click(lang+": select a report", `[data-select="`+unreadX+`"]`)
 		s.waitFor(lang+": the bulk bar shows", `!document.querySelector('[data-bulk]').hidden`)
 		check("the waiting queue, a report selected")

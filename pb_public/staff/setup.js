@@ -6,6 +6,13 @@ import { request } from './api.js';
 import { h, replace } from './dom.js';
 import { say } from './labels.js';
 
+/** CHECKS are the words of the checks the server knows (hooks/setup), by code. */
+const CHECKS = {
+  public_url: 'setup.check.public_url', mail: 'setup.check.mail', proxy_headers: 'setup.check.proxy_headers',
+  proxy_headers_trusted_directly: 'setup.check.proxy_headers_trusted_directly', backups: 'setup.check.backups',
+  demo_data: 'setup.check.demo_data',
+};
+
 /**
  * showSetupChecks fills the banner el with one line per check and says
  * next to "On duty" when no e-mail can leave. It returns the checks.
@@ -21,7 +28,10 @@ export async function showSetupChecks(el, dutyLabel) {
   replace(el,
     h('p', { class: 'setup-title' }, say('setup.title')),
     h('ul', {}, checks.map((c) => h('li', { dataset: { code: c.code } },
-      h('strong', {}, c.message), ' ', h('span', { class: 'muted' }, say('setup.fix'), ' ', c.fix)))));
+      CHECKS[c.code] ? h('strong', {}, say(CHECKS[c.code])) : h('strong', { lang: 'en' }, c.message), ' ',
+      // The fix names the dashboard's settings and commands, which are in
+      // English: it is for the administrator, as the server wrote it.
+      h('span', { class: 'muted' }, say('setup.fix'), ' ', h('span', { lang: 'en' }, c.fix))))));
   const noMail = checks.some((c) => c.code === 'mail');
   dutyLabel.dataset.noMail = noMail ? 'true' : '';
   dutyLabel.title = say(noMail ? 'duty.noMailTitle' : 'duty.title');
