@@ -41,8 +41,9 @@ const (
 )
 
 // Staff sessions last a working day, not PocketBase's default week: the
-// console runs on shared embassy computers, and its token sits in
-// sessionStorage only.
+// console runs on shared embassy computers (its token is kept in the
+// browser's localStorage, signed out after the embassy's idle time: see
+// 1764120400_staff_idle.go).
 const (
 	staffTokenBefore = 7 * 24 * 60 * 60
 	staffTokenAfter  = 10 * 60 * 60

@@ -30,6 +30,7 @@ var selectVocabulary = map[string]map[string]struct {
 	"messages":      {"direction": {vocab.Directions, false}},
 	"report_events": {"kind": {vocab.EventKinds, false}},
 	"qr_links":      {"language": {vocab.Languages, false}},
+	"staff":         {"language": {vocab.Languages, false}},
 }
 
 // TestSelectFieldsHoldTheVocabulary reads the schema the migrations build

@@ -241,11 +241,13 @@ func scanHandler(pages *pageSet) func(*core.RequestEvent) error {
 			}
 		}
 		lang := res.Link.GetString("language")
+		pageLang := requestLanguage(e, lang, res.Embassy)
 		p := contactPage{
-			page:    newPage(e.App, requestLanguage(e, lang, res.Embassy), res.Embassy.GetString("name"), "/css/contact.css"),
+			page:    newPage(e.App, pageLang, EmbassyText(res.Embassy, pageLang, "name"), "/css/contact.css"),
 			Contact: newContact(res.Embassy, lang),
 			Scanned: true,
 		}
+		p.Contact.localize(res.Embassy, pageLang)
 		return pages.render(e, http.StatusOK, "contact", p)
 	}
 }
@@ -259,10 +261,12 @@ func embassyHandler(pages *pageSet) func(*core.RequestEvent) error {
 			return pages.render(e, http.StatusNotFound, "embassies", embassyList(e, "not_listed"))
 		}
 		e.Response.Header().Set("Cache-Control", "no-cache")
+		pageLang := requestLanguage(e, "", embassy)
 		p := contactPage{
-			page:    newPage(e.App, requestLanguage(e, "", embassy), embassy.GetString("name"), "/css/contact.css"),
+			page:    newPage(e.App, pageLang, EmbassyText(embassy, pageLang, "name"), "/css/contact.css"),
 			Contact: newContact(embassy, e.Request.URL.Query().Get("lang")),
 		}
+		p.Contact.localize(embassy, pageLang)
 		return pages.render(e, http.StatusOK, "contact", p)
 	}
 }
@@ -282,7 +286,9 @@ func embassyList(e *core.RequestEvent, intro string) embassiesPage {
 	lang := requestLanguage(e, "", nil)
 	p := embassiesPage{page: newPage(e.App, lang, plain("embassies", lang), "/css/contact.css"), Intro: intro}
 	for _, r := range records {
-		p.Embassies = append(p.Embassies, newContact(r, ""))
+		c := newContact(r, "")
+		c.localize(r, p.Lang)
+		p.Embassies = append(p.Embassies, c)
 	}
 	return p
 }
@@ -329,6 +335,7 @@ func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
 	}
 	if res.Embassy != nil && res.Embassy.GetBool("active") {
 		c := newContact(res.Embassy, "")
+		c.localize(res.Embassy, p.Lang)
 		p.Embassy = &c
 	}
 	return pages.render(e, warningStatus[res.Verdict], "warning", p)

@@ -40,6 +40,7 @@ func Register(app core.App) error {
 	}
 	app.OnRecordCreate("qr_links").BindFunc(setDefaultExpiry)
 	app.OnRecordEnrich("embassies").BindFunc(enrichMessagingHref)
+	app.OnRecordValidate("embassies").BindFunc(validateEmbassyI18n)
 	app.OnRecordCreateRequest("qr_links").BindFunc(setCreatedBy)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if _, err := KeyringFor(se.App).Current(); err != nil {

@@ -23,9 +23,16 @@ type Event struct {
 // WriteEvent appends an event to report_events. Call it with the
 // transaction's app so the event commits or rolls back with the change.
 func WriteEvent(app core.App, ev Event) error {
+	_, err := SaveEvent(app, ev)
+	return err
+}
+
+// SaveEvent is WriteEvent that returns the stored event, for a caller
+// that answers with its id or time.
+func SaveEvent(app core.App, ev Event) (*core.Record, error) {
 	col, err := app.FindCachedCollectionByNameOrId(CollectionEvents)
 	if err != nil {
-		return fmt.Errorf("find events collection: %w", err)
+		return nil, fmt.Errorf("find events collection: %w", err)
 	}
 	rec := core.NewRecord(col)
 	embassy := ev.EmbassyId
@@ -43,9 +50,9 @@ func WriteEvent(app core.App, ev Event) error {
 	rec.Set("actor", ev.Actor.StaffId)
 	rec.Set("actor_label", ev.Actor.Label)
 	if err := app.Save(rec); err != nil {
-		return fmt.Errorf("write report event: %w", err)
+		return nil, fmt.Errorf("write report event: %w", err)
 	}
-	return nil
+	return rec, nil
 }
 
 // writeChangeEvents writes the audit events for what changed between a

@@ -86,4 +86,24 @@ func TestStaffDocExamplesMatchTheServer(t *testing.T) {
 		t.Fatalf("documented waiting queue: %d %v", status, got)
 	}
 	wantDocBlock(t, blocks, "waiting-response", got)
+
+	// The print's event id and time are new each time: they are held to
+	// their shapes, then the rest to the documented answer.
+	status, got = callJSON(t, http.MethodPost, srv+"/api/staff/reports/"+reportX+"/print", tok, "")
+	if status != http.StatusOK {
+		t.Fatalf("documented print: %d %v", status, got)
+	}
+	answer, _ := got.(map[string]any)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(blocks["print-response"]), &doc); err != nil {
+		t.Fatalf("docs/API.md block print-response: %v", err)
+	}
+	if id, _ := answer["event"].(string); len(id) != 15 {
+		t.Errorf("the print's event id is %v", answer["event"])
+	}
+	if when, _ := answer["printed"].(string); !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$`).MatchString(when) {
+		t.Errorf("the print's time is %v", answer["printed"])
+	}
+	answer["event"], answer["printed"] = doc["event"], doc["printed"]
+	wantDocBlock(t, blocks, "print-response", answer)
 }

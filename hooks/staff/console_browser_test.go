@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -43,17 +44,14 @@ func TestConsoleInABrowser(t *testing.T) {
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
 
-	do, waitFor := consoleSteps(t, ctx, problems)
+	s := consoleSteps(t, ctx, problems)
+	do, waitFor := s.do, s.waitFor
 	shot := screenshotter(t, ctx)
 
 	do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/?queue=all&layout=cards"), chromedp.WaitVisible("#login-email"))
 	shot("staff-login")
 
-	do("sign in",
-		chromedp.SendKeys("#login-email", "x@example.org"),
-		chromedp.SendKeys("#login-password", testserver.Password),
-		chromedp.Click(`#login-form button[type="submit"]`),
-		chromedp.WaitVisible("#reports"))
+	s.signIn("x@example.org")
 	waitFor("the list shows X's reports", `document.querySelectorAll('#list li[data-id]').length === 3`)
 	waitFor("nationalities are named, not bare codes", `document.querySelector('li[data-id="urgentx0000000000001"] .report-who').textContent.includes('Indonesia (ID)')`)
 	waitFor("urgent reports stand out", `document.querySelector('li[data-id="urgentx0000000000001"]').classList.contains('urgent')`)
@@ -70,32 +68,35 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("realtime is connected again", `document.querySelector('[data-live]').dataset.state === 'live'`)
 	shot("staff-list")
 
-	do("go off duty", chromedp.Click("[data-on-duty]"))
-	waitFor("the duty change is saved", `JSON.parse(sessionStorage.getItem('homeward.staff.record')).on_duty === false`)
+	s.click("go off duty", "[data-on-duty]")
+	waitFor("the duty change is saved", `JSON.parse(localStorage.getItem('homeward.staff.auth')).record.on_duty === false`)
 	if me, err := app.FindRecordById("staff", staffX); err != nil || me.GetBool("on_duty") {
 		t.Fatalf("staff X is still on duty on the server (%v)", err)
 	}
 
-	do("filter by need", chromedp.SetValue("#f-need", "documents"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-need').dispatchEvent(new Event('change', {bubbles: true}))`))
+	s.fill("filter by need", "#f-need", "documents")
 	waitFor("the need filter applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === 'docsxx0000000000001x'`)
-	do("clear and search", chromedp.Click(`#filters button[type="reset"]`), chromedp.SendKeys("#f-q", "river"))
+	s.click("clear", `#filters button[type="reset"]`)
+	waitFor("the filters are clear", `document.querySelector('#f-need').value === ''`)
+	s.fill("search", "#f-q", "river")
 	waitFor("the search applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === '`+reportX+`'`)
 	// Counts and the export get the search as a filter; TestCounts shows
 	// that this expression finds "5_%" literally, as the list's q does.
 	do("build a search filter", chromedp.Evaluate[chromedp.Void](`import('/staff/filters.js').then((m) => { window.searchFilter = m.toFilter({ q: '5_%' }); })`))
 	waitFor("the search filter takes wildcards literally", "window.searchFilter === "+strconv.Quote(literalSearchFilter))
 
-	do("open the report", chromedp.Click(`li[data-id="`+reportX+`"] a`), chromedp.WaitVisible(`[data-current-status="new"]`))
+	s.click("open the report", `li[data-id="`+reportX+`"] a`)
+	waitFor("the report opens", `!!document.querySelector('[data-current-status="new"]')`)
 	waitFor("the report shows its fields", `document.querySelector('[data-field="contact_phone"]').textContent === '`+contactPhoneX+`'`)
 	waitFor("the photo loads with a file token", `(() => { const img = document.querySelector('.attachments img'); return !!img && img.complete && img.naturalWidth === 40; })()`)
 
-	do("change the status", chromedp.Click(`button[data-status="in_review"]`), chromedp.WaitVisible(`[data-current-status="in_review"]`))
+	s.click("change the status", `button[data-status="in_review"]`)
+	waitFor("the status changed", `!!document.querySelector('[data-current-status="in_review"]')`)
 	waitFor("the history shows the change", `!!document.querySelector('.history [data-kind="status"]')`)
 
-	do("reply", chromedp.SendKeys("#reply-body", "We will call you today."), chromedp.Click(`[data-reply] button[type="submit"]`))
+	s.submit("reply", "[data-reply]", "#reply-body", "We will call you today.")
 	waitFor("the reply shows", `[...document.querySelectorAll('.bubble.from-staff p')].some(p => p.textContent === 'We will call you today.')`)
-	do("add a note", chromedp.SendKeys("#note-body", "Called twice, no answer."), chromedp.Click(`[data-note] button[type="submit"]`))
+	s.submit("add a note", "[data-note]", "#note-body", "Called twice, no answer.")
 	waitFor("the note shows", `[...document.querySelectorAll('.history .note')].some(p => p.textContent === 'Called twice, no answer.')`)
 	shotFull(t, ctx, "staff-report")
 
@@ -136,7 +137,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	waitFor("the reply shows as read", `[...document.querySelectorAll('.bubble.from-staff')].some((b) => b.textContent.includes('Read by the reporter'))`)
 
-	do("back to the list", chromedp.Click(`a.back`), chromedp.WaitVisible("#reports"), chromedp.Click(`#filters button[type="reset"]`))
+	s.click("back to the list", `#report a.back`)
+	waitFor("the list shows", `document.body.dataset.page === 'reports'`)
+	s.click("clear the search", `#filters button[type="reset"]`)
 	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
 	waitFor("realtime is connected again", `document.querySelector('[data-live]').dataset.state === 'live'`)
 
@@ -246,23 +249,100 @@ func writeShot(t *testing.T, name string, png []byte) {
 	}
 }
 
-// consoleSteps returns the two steps the console's browser tests are made
-// of: do runs actions, waitFor polls a condition for up to 20 s. A failed
-// step fails the test with the browser console's problems and what the
-// page shows (its address, title and open section).
-func consoleSteps(t *testing.T, ctx context.Context, problems func() []string) (do func(step string, actions ...chromedp.Action[chromedp.Void]), waitFor func(step, js string)) {
-	do = func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v\nconsole: %v", step, err, problems())
-		}
+// steps are what the console's browser tests are made of. Realtime
+// redraws the list and the open report at any moment, so a step never
+// holds on to a node across a round trip: click and fill find their
+// element and act on it in one evaluation in the page, and waitFor waits
+// for a state (a condition that throws, say on a node being redrawn,
+// counts as not yet true). A failed step fails the test with the browser
+// console's problems and what the page shows (its address, title and open
+// section).
+type steps struct {
+	t        *testing.T
+	ctx      context.Context
+	problems func() []string
+}
+
+func consoleSteps(t *testing.T, ctx context.Context, problems func() []string) steps {
+	return steps{t: t, ctx: ctx, problems: problems}
+}
+
+// do runs actions.
+func (s steps) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	if err := chromedp.Do(s.ctx, actions...); err != nil {
+		s.t.Fatalf("%s: %v\nconsole: %v", step, err, s.problems())
 	}
-	waitFor = func(step, js string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.title + ' | ' + (document.querySelector('.workflow') || document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
-			t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, problems(), state)
+}
+
+// waitFor polls the condition js for up to 20 s.
+func (s steps) waitFor(step, js string) {
+	s.t.Helper()
+	s.poll(step, `(() => { try { return !!(`+js+`); } catch (e) { return false; } })()`)
+}
+
+// click clicks the element selector names as the page stands when it is
+// there, waiting up to 20 s for it.
+func (s steps) click(step, selector string) {
+	s.t.Helper()
+	s.poll(step, `(() => { const el = document.querySelector(`+strconv.Quote(selector)+`); if (!el) return false; el.click(); return true; })()`)
+}
+
+// fill gives the field selector names the value, as typing or choosing
+// would: it fires input and change.
+func (s steps) fill(step, selector, value string) {
+	s.t.Helper()
+	s.poll(step, `(() => {
+		const el = document.querySelector(`+strconv.Quote(selector)+`);
+		if (!el) return false;
+		el.value = `+strconv.Quote(value)+`;
+		el.dispatchEvent(new Event('input', { bubbles: true }));
+		el.dispatchEvent(new Event('change', { bubbles: true }));
+		return true;
+	})()`)
+}
+
+// submit writes value in the form's field and sends the form, in one
+// evaluation: the open report is redrawn when anyone changes it.
+func (s steps) submit(step, form, field, value string) {
+	s.t.Helper()
+	s.poll(step, `(() => {
+		const f = document.querySelector(`+strconv.Quote(form)+`);
+		const el = f && f.querySelector(`+strconv.Quote(field)+`);
+		if (!el) return false;
+		el.value = `+strconv.Quote(value)+`;
+		f.requestSubmit();
+		return true;
+	})()`)
+}
+
+// signIn signs in on the console's sign-in form as email, with the seeded
+// password, and waits for the console.
+func (s steps) signIn(email string) {
+	s.t.Helper()
+	s.waitFor("the sign-in form shows", `!document.querySelector('#login').hidden`)
+	s.fill("type the e-mail", "#login-email", email)
+	s.fill("type the password", "#login-password", testserver.Password)
+	s.click("sign in", `#login-form button[type="submit"]`)
+	s.waitFor("signed in", `!!document.body.dataset.page && document.body.dataset.page !== 'login'`)
+}
+
+// poll waits up to 20 s for js to be true. The console reloads itself at
+// times (a language chosen, a sign-in in another language): a poll cut by
+// a navigation starts again on the new page.
+func (s steps) poll(step, js string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var err error
+	for {
+		_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil || errors.Is(err, chromedp.ErrPollingTimeout) || s.ctx.Err() != nil || time.Now().After(deadline) {
+			break
 		}
+		time.Sleep(100 * time.Millisecond) // the new page's scripts start
 	}
-	return do, waitFor
+	if err != nil {
+		state, _ := chromedp.Run(s.ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.title + ' | ' + (document.querySelector('.workflow') || document.querySelector('main section:not([hidden])') || document.body).innerText.slice(0, 600)`))
+		s.t.Fatalf("%s: %v\nconsole: %v\npage: %s", step, err, s.problems(), state)
+	}
 }

@@ -28,19 +28,16 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
-	do, waitFor := consoleSteps(t, ctx, problems)
+	s := consoleSteps(t, ctx, problems)
+	do, waitFor := s.do, s.waitFor
 
-	do("sign in", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/links"),
-		chromedp.WaitVisible("#login-email"),
-		chromedp.SendKeys("#login-email", "x@example.org"),
-		chromedp.SendKeys("#login-password", testserver.Password),
-		chromedp.Click(`#login-form button[type="submit"]`))
+	do("open the links screen", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/links"))
+	s.signIn("x@example.org")
 	waitFor("the links screen is shown", `!document.querySelector('#links').hidden && !!document.querySelector('[data-link-form]')`)
 	waitFor("no links yet", `document.querySelector('[data-links]').textContent.includes('No links yet')`)
-	do("make a link for a shelter, in Khmer",
-		chromedp.SendKeys("#link-label", "Poipet shelter, front door"),
-		chromedp.SetValue("#link-language", "km"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-link-form] button[type="submit"]').click()`))
+	s.fill("name the place", "#link-label", "Poipet shelter, front door")
+	s.fill("pick Khmer", "#link-language", "km")
+	s.click("make the link", `[data-link-form] button[type="submit"]`)
 	waitFor("the link is listed as active", `!!document.querySelector('tr[data-state="active"] [data-poster]')`)
 	links, err := app.FindAllRecords("qr_links")
 	if err != nil || len(links) != 1 {
@@ -54,7 +51,7 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 
 	// The poster opens in a new tab: find it and read its code.
 	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return info.Type == "page" })
-	do("print the poster", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-poster]').click()`))
+	s.click("print the poster", "[data-poster]")
 	var tab target.ID
 	select {
 	case tab = <-opened:
@@ -94,7 +91,8 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 	if _, err := chromedp.Call(ctx, page.BringToFront, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	do("revoke the link", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true; document.querySelector('[data-revoke]').click()`))
+	do("confirm what is asked", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`))
+	s.click("revoke the link", "[data-revoke]")
 	waitFor("the link shows as revoked", `!!document.querySelector('tr[data-state="revoked"]') && !document.querySelector('[data-poster]')`)
 	if link, err = app.FindRecordById("qr_links", link.Id); err != nil || !link.GetBool("revoked") {
 		t.Fatalf("the link is not revoked on the server (%v)", err)

@@ -33,7 +33,8 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	ctx := browsertest.New(t, 180*time.Second)
 	problems := watchConsole(ctx)
 
-	do, waitFor := consoleSteps(t, ctx, problems)
+	s := consoleSteps(t, ctx, problems)
+	do, waitFor := s.do, s.waitFor
 	eval := func(js string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -54,11 +55,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 
 	do("open the console on a desk-sized screen", chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
-	do("sign in",
-		chromedp.SendKeys("#login-email", "x@example.org"),
-		chromedp.SendKeys("#login-password", testserver.Password),
-		chromedp.Click(`#login-form button[type="submit"]`),
-		chromedp.WaitVisible("#reports"))
+	s.signIn("x@example.org")
 	waitFor("the landing view is the waiting queue, as a table", rows+` === `+sortedIds(urgentNewX, idleX, unreadX))
 	waitFor("the tab title and the badge count it", `document.title === '(3) Homeward staff console' &&
 		document.querySelector('[data-waiting-badge]').textContent === '3 waiting' && !document.querySelector('[data-waiting-badge]').hidden`)
@@ -79,13 +76,12 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	waitFor("the count follows", `document.title === '(4) Homeward staff console'`)
 
 	// Filters and sort live in the address.
-	do("open all reports", chromedp.Click(`[data-queues] a[data-queue="all"]`))
+	s.click("open all reports", `[data-queues] a[data-queue="all"]`)
 	waitFor("all reports are listed", `location.hash === '#/?queue=all' && document.querySelectorAll('#list tr[data-id]').length === 6`)
-	do("sort urgent first", chromedp.SetValue("#f-sort", "-urgent"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-sort').dispatchEvent(new Event('change', {bubbles: true}))`))
+	s.fill("sort urgent first", "#f-sort", "-urgent")
 	waitFor("the sort is in the address and applied", `location.hash === '#/?queue=all&sort=-urgent' &&
 		document.querySelector('#list tr[data-id]').dataset.id === '`+urgentNewX+`'`)
-	do("search", chromedp.SendKeys("#f-q", "zzz"))
+	s.fill("search", "#f-q", "zzz")
 	waitFor("the search is in the address", `location.hash === '#/?queue=all&q=zzz&sort=-urgent' && document.querySelectorAll('#list tr[data-id]').length === 0`)
 	do("go back", chromedp.NavigateBack())
 	waitFor("Back restores the list before the search", `location.hash === '#/?queue=all&sort=-urgent' &&
@@ -152,12 +148,14 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	waitFor("the list it came from", `(location.hash === '#/' || location.hash === '') && document.querySelectorAll('#list tr[data-id]').length > 0`)
 
 	// A bulk change of two reports, and a saved view.
-	do("all reports", chromedp.Click(`[data-queues] a[data-queue="all"]`))
+	s.click("all reports", `[data-queues] a[data-queue="all"]`)
 	waitFor("all reports are listed", `location.hash === '#/?queue=all' && document.querySelectorAll('#list tr[data-id]').length === 6`)
-	do("select two", chromedp.Click(`[data-select="`+idleX+`"]`), chromedp.Click(`[data-select="`+readX+`"]`))
+	s.click("select one", `[data-select="`+idleX+`"]`)
+	s.click("select another", `[data-select="`+readX+`"]`)
 	waitFor("the bulk bar shows", `!document.querySelector('[data-bulk]').hidden && document.querySelector('[data-bulk-count]').textContent === '2 selected'`)
-	do("close both, assigned to Staff X2", chromedp.SetValue("#b-status", "closed"), chromedp.SetValue("#b-assignee", staffX2),
-		chromedp.Click(`[data-bulk] button[type="submit"]`))
+	s.fill("close both", "#b-status", "closed")
+	s.fill("assigned to Staff X2", "#b-assignee", staffX2)
+	s.click("apply", `[data-bulk] button[type="submit"]`)
 	waitFor("both are closed", `document.querySelector('tr[data-id="`+idleX+`"]').dataset.status === 'closed' &&
 		document.querySelector('tr[data-id="`+readX+`"]').dataset.status === 'closed' &&
 		document.querySelector('tr[data-id="`+readX+`"] [data-assignee-cell]').textContent === 'Staff X2'`)
@@ -169,19 +167,18 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 		}
 	}
 
-	do("filter mine", chromedp.SetValue("#f-assigned", "me"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-assigned').dispatchEvent(new Event('change', {bubbles: true}))`))
+	s.fill("filter mine", "#f-assigned", "me")
 	waitFor("only mine", `location.hash === '#/?queue=all&assigned=me' && [...document.querySelectorAll('#list tr[data-id]')].map((r) => r.dataset.id).join() === '`+first+`'`)
-	do("save the view", chromedp.SendKeys("[data-view-name]", "Mine"), chromedp.Click("[data-view-save]"))
+	s.fill("name the view", "[data-view-name]", "Mine")
+	s.click("save the view", "[data-view-save]")
 	waitFor("the view is saved", `[...document.querySelectorAll('[data-view-pick] option')].some((o) => o.textContent === 'Mine')`)
 	views, err := app.FindAllRecords("staff_views", dbx.HashExp{"staff": staffX, "name": "Mine", "query": "queue=all&assigned=me"})
 	if err != nil || len(views) != 1 {
 		t.Fatalf("saved views on the server: %d (%v)", len(views), err)
 	}
-	do("the waiting queue", chromedp.Click(`[data-queues] a[data-queue="waiting"]`))
+	s.click("the waiting queue", `[data-queues] a[data-queue="waiting"]`)
 	waitFor("the waiting queue", `location.hash === '#/'`)
-	do("pick the saved view", chromedp.SetValue("[data-view-pick]", views[0].Id),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view-pick]').dispatchEvent(new Event('change', {bubbles: true}))`))
+	s.fill("pick the saved view", "[data-view-pick]", views[0].Id)
 	waitFor("the saved view applies", `location.hash === '#/?queue=all&assigned=me' && document.querySelector('#f-assigned').value === 'me'`)
 
 	if p := problems(); len(p) > 0 {

@@ -1,7 +1,9 @@
 // Package staff is the server side of the embassy staff console: the
 // report list with its waiting queue, bulk changes, duplicate suggestions,
 // urgent-report notices, CSV export, counts and k-anonymous public
-// statistics, and the last activity a message gives its report. Every route is for signed-in staff only and is scoped
+// statistics, the audit event of a printed case sheet, the embassy's idle
+// timeout shown to its own staff, and the last activity a message gives its
+// report. Every route is for signed-in staff only and is scoped
 // to the caller's embassy here, on the server, on top of the collection's
 // own API rules; the console never decides what a member of staff may see.
 package staff
@@ -53,6 +55,7 @@ func RegisterWith(app core.App, opts Options) error {
 	})
 	app.OnRecordCreateExecute("messages").BindFunc(logReply)
 	app.OnRecordCreateExecute("messages").BindFunc(touchReport)
+	app.OnRecordEnrich("embassies").BindFunc(showIdleToOwnStaff)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindStaffApi(se.Router.Group("/api/staff"))
 		return se.Next()
@@ -66,6 +69,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/reports", listHandler)
 	rg.POST("/reports/bulk", bulkHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
+	rg.POST("/reports/{id}/print", printHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.GET("/counts", countsHandler)
 	rg.GET("/stats", publicStatsHandler)

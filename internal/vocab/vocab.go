@@ -98,10 +98,11 @@ const (
 	EventDuplicate = "duplicate"
 	EventExport    = "export"
 	EventAssign    = "assign"
+	EventPrint     = "print"
 )
 
 // EventKinds are the kinds of audit event.
-var EventKinds = []string{EventCreated, EventStatus, EventNote, EventReply, EventRoute, EventDuplicate, EventExport, EventAssign}
+var EventKinds = []string{EventCreated, EventStatus, EventNote, EventReply, EventRoute, EventDuplicate, EventExport, EventAssign, EventPrint}
 
 // Nationalities are the ISO 3166-1 alpha-2 codes a report's nationality
 // may hold: the people met in and around Cambodia's scam compounds

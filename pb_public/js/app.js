@@ -99,6 +99,14 @@ async function loadEmbassies() {
   }
 }
 
+// embassyText is an embassy's field in the page's language: its variant in
+// embassies.i18n when one is set, else the field as it is (the server's
+// rule: EmbassyText in hooks/qr).
+function embassyText(e, field) {
+  const v = e.i18n && e.i18n[i18n.lang()] && e.i18n[i18n.lang()][field];
+  return (typeof v === 'string' && v.trim()) || e[field] || '';
+}
+
 function embassyBySlug(slug) {
   return state.embassies.find((e) => e.slug === slug);
 }
@@ -120,19 +128,19 @@ function renderEmbassies() {
   const keep = sel.value || (pre && pre.id) || '';
   sel.textContent = '';
   sel.appendChild(new Option(i18n.t('f.choose'), ''));
-  for (const e of state.embassies) sel.appendChild(new Option(e.name, e.id));
+  for (const e of state.embassies) sel.appendChild(new Option(embassyText(e, 'name'), e.id));
   sel.value = keep;
 }
 
 function card(e, open) {
   const d = el('details', 'card');
   d.open = open;
-  d.appendChild(el('summary', '', e.name));
+  d.appendChild(el('summary', '', embassyText(e, 'name')));
   if (e.demo) d.appendChild(el('p', 'demo', i18n.t('emb.demo')));
   // The messaging contact links as on the contact page: the server builds
   // its tap target by the same rule (messaging_href).
   const rows = [['emb.hotline', e.hotline, 'tel:'], ['emb.messaging', e.messaging, '', e.messaging_href], ['emb.email', e.email, 'mailto:'],
-    ['emb.address', e.address], ['emb.hours', e.hours], ['emb.bring', e.what_to_bring], ['', e.notes]];
+    ['emb.address', e.address], ['emb.hours', embassyText(e, 'hours')], ['emb.bring', embassyText(e, 'what_to_bring')], ['', embassyText(e, 'notes')]];
   const dl = el('dl');
   for (const [k, v, scheme, href] of rows) {
     if (!v) continue;
@@ -305,7 +313,7 @@ async function submit(ev) {
   const receipt = newReceipt();
   const emb = state.embassies.find((e) => e.id === data.embassy);
   const files = state.photos.concat(state.voice ? [state.voice] : []);
-  const report = { id, receipt, channel: state.mode, embassyName: emb ? emb.name : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
+  const report = { id, receipt, channel: state.mode, embassyName: emb ? embassyText(emb, 'name') : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
   // A volunteer's report keeps a short label (people, first words) for the
   // shift's receipt list after its content has left the phone.
   if (state.mode === 'volunteer') report.label = whichReport(data);

@@ -6,10 +6,11 @@ import { LANGUAGES } from './vocabulary.js';
 let dict = {};
 let current = 'en';
 
-// pick returns the best supported language: the link's, the saved choice,
-// then the phone's own list.
-export function pick(fromLink) {
-  const wanted = [fromLink, localStorage.getItem('hw-lang')].concat(navigator.languages || [navigator.language]);
+// pick returns the best supported language: the link's, the saved choice
+// (unless saved is false: the staff console keeps its choice on the
+// server), then the phone's own list.
+export function pick(fromLink, { saved = true } = {}) {
+  const wanted = [fromLink, saved ? localStorage.getItem('hw-lang') : null].concat(navigator.languages || [navigator.language]);
   for (const w of wanted) {
     if (!w) continue;
     const l = String(w).toLowerCase();
@@ -26,8 +27,10 @@ export function lang() {
   return current;
 }
 
-export async function load(l) {
-  const res = await fetch('/i18n/' + l + '.json');
+// load reads the strings of language l from dir (the reporter app's by
+// default; the staff console's are in /i18n/staff/) and applies them.
+export async function load(l, dir = '/i18n/') {
+  const res = await fetch(dir + l + '.json');
   if (!res.ok) throw new Error('language ' + l + ' missing');
   dict = await res.json();
   current = l;

@@ -21,7 +21,7 @@ export const CHANNELS = Object.freeze(["self","volunteer"]);
 /** DIRECTIONS: who wrote a message. */
 export const DIRECTIONS = Object.freeze(["reporter","staff"]);
 /** EVENT_KINDS: kinds of audit event. */
-export const EVENT_KINDS = Object.freeze(["created","status","note","reply","route","duplicate","export","assign"]);
+export const EVENT_KINDS = Object.freeze(["created","status","note","reply","route","duplicate","export","assign","print"]);
 /** URGENT_ANSWERS: yes to any of these makes a report urgent. */
 export const URGENT_ANSWERS = Object.freeze(["safety_risk_now","minors_present"]);
 /** URGENT_NEEDS: asking for any of these makes a report urgent. */

@@ -1,9 +1,11 @@
 // api.js: a small client for the parts of PocketBase's REST API the console
-// uses. The token lives in sessionStorage: closing the tab signs out, which
-// suits shared embassy computers.
+// uses. The sign-in is kept as PocketBase's JS SDK keeps it (LocalAuthStore):
+// the token and the staff record in localStorage, one sign-in per browser,
+// shared by every tab and kept across reloads; a `storage` event tells the
+// other tabs of a sign-in or a sign-out. idle.js ends it after the
+// embassy's idle time, on every tab.
 
-const TOKEN_KEY = 'homeward.staff.token';
-const RECORD_KEY = 'homeward.staff.record';
+const AUTH_KEY = 'homeward.staff.auth';
 
 /** ApiError carries PocketBase's JSON error: status, message, data. */
 export class ApiError extends Error {
@@ -14,18 +16,34 @@ export class ApiError extends Error {
   }
 }
 
+function stored() {
+  try {
+    const v = JSON.parse(localStorage.getItem(AUTH_KEY) || 'null');
+    return v && typeof v.token === 'string' ? v : { token: '', record: null };
+  } catch {
+    return { token: '', record: null };
+  }
+}
+
 export const auth = {
-  get token() { return sessionStorage.getItem(TOKEN_KEY) || ''; },
-  get record() {
-    try { return JSON.parse(sessionStorage.getItem(RECORD_KEY) || 'null'); } catch { return null; }
-  },
+  get token() { return stored().token; },
+  get record() { return stored().record; },
   save(token, record) {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(RECORD_KEY, JSON.stringify(record));
+    localStorage.setItem(AUTH_KEY, JSON.stringify({ token, record }));
   },
   clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(RECORD_KEY);
+    localStorage.removeItem(AUTH_KEY);
+  },
+  /**
+   * onChange calls fn(token, record) when another tab of this browser signs
+   * in, renews the token or signs out (token '').
+   */
+  onChange(fn) {
+    window.addEventListener('storage', (e) => {
+      if (e.key !== AUTH_KEY && e.key !== null) return; // null: storage cleared
+      const { token, record } = stored();
+      fn(token, record);
+    });
   },
 };
 

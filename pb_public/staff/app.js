@@ -1,7 +1,8 @@
-// app.js: signs staff in, routes between the waiting queue, the list, a
-// report and the counts, keeps the list's filters, sort and page in the
-// address (#/?…), binds the keyboard, and keeps everything live through
-// PocketBase realtime.
+// app.js: signs staff in (once per browser: api.js, idle.js), routes
+// between the waiting queue, the list, a report, its case sheet and the
+// counts, keeps the list's filters, sort and page in the address (#/?…),
+// binds the keyboard, and keeps everything live through PocketBase
+// realtime.
 
 import { auth, login, logout, refresh, update, view, list as listRecords, request, whenSignedOut } from './api.js';
 import { Realtime } from './realtime.js';
@@ -10,14 +11,16 @@ import { ReportView } from './report.js';
 import { StatsView } from './stats.js';
 import { LinksView } from './links.js';
 import { readFilters, toFilter, toListQuery, toAddress, fromAddress, writeFilters, SORTS, PAGE_SIZES, DEFAULT_PER } from './filters.js';
-import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadCountries, say } from './labels.js';
+import { STATUSES, NEEDS, LANGUAGES, CHANNELS, label, loadLanguage, pickLanguage, lang, say } from './labels.js';
+import { PrintSheet } from './print.js';
 import { h, replace, announce } from './dom.js';
 import { showSetupChecks } from './setup.js';
 import { SavedViews } from './views.js';
 import { bindKeys } from './keys.js';
+import { IdleWatch, idleExpired, forgetUse } from './idle.js';
 
 const $ = (sel) => document.querySelector(sel);
-const pages = ['login', 'reports', 'report', 'stats', 'links'];
+const pages = ['login', 'reports', 'report', 'stats', 'print', 'links'];
 
 /** names knows the embassy's staff, to show and pick assignees. */
 const names = {
@@ -30,10 +33,13 @@ const names = {
 const me = () => (auth.record ? auth.record.id : '');
 
 const list = new ReportList($('#list'), names);
-const reportView = new ReportView($('#report'), { names, me, back: () => listAddress });
+const reportView = new ReportView($('#report'), { names, me, back: () => listAddress, print: (id) => printCase(id) });
+const printSheet = new PrintSheet($('#print'), { names, back: () => showPage('report') });
 const statsView = new StatsView($('#stats'));
 const linksView = new LinksView($('#links'));
 let realtime = null;
+let signedIn = false;
+const idle = new IdleWatch(() => endSession('idle'));
 // The list's state, read from the address: see filters.js.
 let current = fromAddress('#/');
 let listAddress = '#/';
@@ -52,16 +58,16 @@ function fillSelect(select, values) {
 function describeFilters(v) {
   const parts = [];
   if (v.status) parts.push(label(v.status));
-  if (v.need) parts.push(`need: ${label(v.need)}`);
-  if (v.urgent) parts.push('urgent');
-  if (v.safety) parts.push('safety risk now');
-  if (v.minors) parts.push('minors');
+  if (v.need) parts.push(say('describe.need', { need: label(v.need) }));
+  if (v.urgent) parts.push(say('mark.urgent'));
+  if (v.safety) parts.push(say('value.safety_risk_now'));
+  if (v.minors) parts.push(say('value.minors_present'));
   if (v.language) parts.push(label(v.language));
-  if (v.channel) parts.push(`by ${label(v.channel)}`);
-  if (v.from) parts.push(`from ${v.from}`);
-  if (v.to) parts.push(`to ${v.to}`);
+  if (v.channel) parts.push(say('describe.channel', { channel: label(v.channel) }));
+  if (v.from) parts.push(say('describe.from', { date: v.from }));
+  if (v.to) parts.push(say('describe.to', { date: v.to }));
   if (v.q) parts.push(`“${v.q}”`);
-  if (v.assigned) parts.push(`${say('filter.assigned')}: ${say(`filter.assigned.${v.assigned}`)}`);
+  if (v.assigned) parts.push(`${say('filter.assigned')}: ${say(ASSIGNED[v.assigned] || 'filter.assigned.any')}`);
   return parts.join(', ');
 }
 
@@ -132,6 +138,22 @@ function showList(hash) {
   list.load(current.page).then(() => window.scrollTo(0, y));
 }
 
+/** ASSIGNED are the assignee filter's values and their words. */
+const ASSIGNED = { '': 'filter.assigned.any', me: 'filter.assigned.me', none: 'filter.assigned.none' };
+/** QUEUES are the queue tabs' words. */
+const QUEUES = { waiting: 'queue.waiting', all: 'queue.all', mine: 'queue.mine', unassigned: 'queue.unassigned' };
+/** SORT_WORDS are the sorts' words. */
+const SORT_WORDS = {
+  '-created': 'sort.-created', created: 'sort.created', '-last_activity': 'sort.-last_activity',
+  last_activity: 'sort.last_activity', '-urgent': 'sort.-urgent',
+};
+/** WHY_KEY keeps why the browser's sign-in ended, for its other tabs. */
+const WHY_KEY = 'homeward.staff.signedOutWhy';
+/** SIGNED_OUT says why a tab was signed out. */
+const SIGNED_OUT = { idle: 'signedOut.idle', elsewhere: 'signedOut.elsewhere', expired: 'signedOut.expired' };
+/** LIVE are the realtime states' words. */
+const LIVE = { live: 'live.live', connecting: 'live.connecting', offline: 'live.offline' };
+
 /** renderQueues draws the queue tabs, the waiting one with its count. */
 function renderQueues() {
   const base = { layout: current.layout };
@@ -145,7 +167,7 @@ function renderQueues() {
   replace($('[data-queues]'), h('ul', { 'aria-label': say('queue.nav') }, tabs.map(([key, state]) => {
     const address = toAddress(state);
     return h('li', {}, h('a', { href: address, dataset: { queue: key }, 'aria-current': address === here ? 'page' : false },
-      say(`queue.${key}`), key === 'waiting' ? h('span', { class: 'badge', 'data-waiting-count': '' }, waiting >= 0 ? String(waiting) : '') : null));
+      say(QUEUES[key]), key === 'waiting' ? h('span', { class: 'badge', 'data-waiting-count': '' }, waiting >= 0 ? String(waiting) : '') : null));
   })));
 }
 
@@ -225,15 +247,21 @@ function bindBulk() {
 }
 
 async function startSession(record) {
+  signedIn = true;
+  $('[data-signed-out]').hidden = true;
+  idle.start(0);
   document.title = say('title');
   $('[data-me]').textContent = record.name || record.email;
   $('[data-embassy]').textContent = '';
   $('[data-on-duty]').checked = !!record.on_duty;
-  view('embassies', record.embassy).then((e) => { $('[data-embassy]').textContent = e.name; }).catch(() => {});
+  view('embassies', record.embassy).then((e) => {
+    $('[data-embassy]').textContent = e.name;
+    if (signedIn) idle.start(e.staff_idle_minutes);
+  }).catch(() => {});
   const liveLabel = $('[data-live]');
   realtime = new Realtime(['reports/*', 'messages/*', 'report_events/*'], onRealtime, (state) => {
     liveLabel.dataset.state = state;
-    liveLabel.textContent = { live: 'Live', connecting: 'Connecting…', offline: 'Offline' }[state];
+    liveLabel.textContent = say(LIVE[state]);
   });
   realtime.start();
   showSetupChecks($('[data-setup-checks]'), $('[data-duty-label]'));
@@ -243,12 +271,26 @@ async function startSession(record) {
   route();
 }
 
-function endSession() {
+/**
+ * endSession signs this tab out: why is 'idle' (the embassy's idle time
+ * passed), 'elsewhere' (another tab signed out) or '' (Sign out here).
+ * Dropping the stored sign-in signs out the browser's other tabs too.
+ */
+function endSession(why = '') {
+  signedIn = false;
+  idle.stop();
   if (realtime) realtime.stop();
   realtime = null;
   $('[data-setup-checks]').hidden = true;
+  // The other tabs learn why from this, written before the sign-in goes.
+  if (why !== 'elsewhere') localStorage.setItem(WHY_KEY, why === 'idle' ? 'idle' : 'elsewhere');
   logout();
-  location.hash = '#/';
+  forgetUse();
+  const note = $('[data-signed-out]');
+  note.textContent = why ? say(SIGNED_OUT[why]) : '';
+  note.dataset.signedOut = why;
+  note.hidden = !why;
+  if (location.hash !== '#/' && location.hash !== '') location.hash = '#/';
   showPage('login');
 }
 
@@ -259,17 +301,15 @@ function init() {
   fillSelect($('#f-need'), NEEDS);
   fillSelect($('#f-language'), LANGUAGES);
   fillSelect($('#f-channel'), CHANNELS);
-  for (const el of document.querySelectorAll('[data-say]')) el.textContent = say(el.dataset.say);
-  for (const [v, key] of [['', 'filter.assigned.any'], ['me', 'filter.assigned.me'], ['none', 'filter.assigned.none']]) {
-    $('#f-assigned').append(h('option', { value: v }, say(key)));
-  }
-  for (const v of SORTS) $('#f-sort').append(h('option', { value: v }, say(`sort.${v}`)));
+  for (const [v, key] of Object.entries(ASSIGNED)) $('#f-assigned').append(h('option', { value: v }, say(key)));
+  for (const v of SORTS) $('#f-sort').append(h('option', { value: v }, say(SORT_WORDS[v])));
   for (const n of PAGE_SIZES) $('#f-per').append(h('option', { value: String(n), selected: n === DEFAULT_PER }, String(n)));
   for (const b of document.querySelectorAll('[data-layout]')) {
     b.addEventListener('click', () => go({ ...fromForm(), layout: b.dataset.layout, page: current.page }));
   }
   list.onPage = (page) => go({ ...fromForm(), page });
   bindBulk();
+  bindLanguage();
   bindKeys({ list, reportView, form, go: () => go({ ...current, queue: 'waiting', page: 1 }), listAddress: () => listAddress });
 
   let typing = 0;
@@ -292,35 +332,82 @@ function init() {
     try {
       const record = await login(f.elements.email.value.trim(), f.elements.password.value);
       f.reset();
+      // The console is drawn in the language picked before sign-in: in
+      // another, it is drawn again, signed in.
+      if (pickLanguage(record) !== lang()) return location.reload();
       await startSession(record);
     } catch (ex) {
-      err.textContent = ex.status === 400 ? 'Wrong e-mail or password.' : `Could not sign in: ${ex.message}`;
+      err.textContent = ex.status === 400 ? say('login.wrong') : say('login.failed', { error: ex.message });
       err.hidden = false;
     } finally {
       f.querySelector('button').disabled = false;
     }
   });
-  $('[data-logout]').addEventListener('click', endSession);
+  $('[data-logout]').addEventListener('click', () => endSession());
+  auth.onChange((token, record) => {
+    if (!token && signedIn) endSession(localStorage.getItem(WHY_KEY) === 'idle' ? 'idle' : 'elsewhere');
+    else if (token && !signedIn && record) {
+      if (pickLanguage(record) !== lang()) location.reload();
+      else startSession(record);
+    }
+  });
   $('[data-on-duty]').addEventListener('change', async (e) => {
     const box = e.target;
     try {
       const record = await update('staff', auth.record.id, { on_duty: box.checked });
       auth.save(auth.token, record);
       const noMail = $('[data-duty-label]').dataset.noMail === 'true';
-      announce(!record.on_duty ? 'You are off duty.'
-        : noMail ? 'You are on duty, but no mail server is set: no e-mail can be sent until your administrator sets one.'
-          : 'You are on duty: urgent reports will be e-mailed to you.');
+      announce(say(!record.on_duty ? 'duty.off' : noMail ? 'duty.onNoMail' : 'duty.on'));
     } catch (err) {
       box.checked = !box.checked;
-      announce(`Could not change your duty: ${err.message}`);
+      announce(say('duty.failed', { error: err.message }));
     }
   });
-  whenSignedOut(() => { if (realtime) realtime.stop(); showPage('login'); });
+  whenSignedOut(() => endSession('expired'));
   window.addEventListener('hashchange', route);
 
+  // A sign-in left unused past the idle time is dropped before it is used.
+  if (auth.token && idleExpired()) endSession('idle');
   if (!auth.token) return showPage('login');
-  refresh().then(startSession).catch(() => { auth.clear(); showPage('login'); });
+  refresh().then((record) => {
+    // The profile's language changed since this browser stored it: draw
+    // the console again in it (once, should its file fail to load).
+    const wanted = pickLanguage(record);
+    if (wanted !== lang() && sessionStorage.getItem(LANG_RELOAD) !== wanted) {
+      sessionStorage.setItem(LANG_RELOAD, wanted);
+      return location.reload();
+    }
+    sessionStorage.removeItem(LANG_RELOAD);
+    return startSession(record);
+  }).catch(() => { auth.clear(); showPage('login'); });
 }
 
-// The nationality names come first, so no list is drawn with bare codes.
-loadCountries().then(init);
+// LANG_RELOAD marks the language the console reloaded itself for.
+const LANG_RELOAD = 'homeward.staff.langReload';
+
+/** printCase shows a report's case sheet and opens the print dialog. */
+function printCase(id) {
+  showPage('print');
+  window.scrollTo(0, 0);
+  return printSheet.open(id);
+}
+
+/** bindLanguage lets staff pick the console's language, kept on their profile. */
+function bindLanguage() {
+  const pick = $('[data-lang-pick]');
+  pick.value = lang();
+  pick.addEventListener('change', async () => {
+    try {
+      const record = await update('staff', auth.record.id, { language: pick.value });
+      auth.save(auth.token, record);
+      location.reload();
+    } catch (err) {
+      pick.value = lang();
+      announce(say('lang.failed', { error: err.message }));
+    }
+  });
+}
+
+// The words (in the staff member's language, else the browser's) and the
+// nationality names come first, so nothing is drawn in another language.
+loadLanguage(pickLanguage(auth.record)).then(init);

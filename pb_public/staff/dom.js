@@ -32,12 +32,22 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
-/** when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local time. */
+/**
+ * when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local
+ * time, in the page's language.
+ */
 export function when(value) {
   if (!value) return '';
   const d = new Date(value.replace(' ', 'T'));
   if (Number.isNaN(d.getTime())) return value;
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const lang = document.documentElement.lang || undefined;
+  // A browser without the language's calendar words (Chromium has none
+  // for Burmese or Khmer) would write English ones: numbers say it then.
+  if (lang && Intl.DateTimeFormat.supportedLocalesOf([lang]).length === 0) {
+    const two = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  }
+  return d.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** announce tells screen reader users what just changed. */

@@ -8,7 +8,7 @@ import { say } from './labels.js';
 const KEYS = [
   ['j', 'keys.next'], ['k', 'keys.prev'], ['Enter / o', 'keys.enter'], ['x', 'keys.select'],
   ['/', 'keys.search'], ['s', 'keys.status'], ['a', 'keys.assign'], ['m', 'keys.me'],
-  ['r', 'keys.reply'], ['u / Esc', 'keys.back'], ['w', 'keys.waiting'], ['?', 'keys.help'],
+  ['r', 'keys.reply'], ['p', 'keys.print'], ['u / Esc', 'keys.back'], ['w', 'keys.waiting'], ['?', 'keys.help'],
 ];
 
 function typing(el) {
@@ -75,6 +75,7 @@ export function bindKeys(app) {
       if (on('s', () => app.reportView.focus('[data-set-status]'))) return;
       if (on('a', later('a', () => app.reportView.focus('[data-assignee]')))) return;
       if (on('m', () => app.reportView.assign(app.reportView.me()))) return;
+      if (on('p', () => app.reportView.print())) return;
       on('r', later('r', () => app.reportView.focus('#reply-body')));
     }
   });

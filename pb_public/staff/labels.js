@@ -1,52 +1,83 @@
-// labels.js: the words the console shows for stored values. The stored
-// values, and the urgency rule, are the server's vocabulary
-// (/js/vocabulary.js, generated from internal/vocab).
+// labels.js: every word the console shows, in the staff member's language:
+// sentences by key through say(), stored values through label(), from
+// /i18n/staff/<lang>.json (hooks/staff checks every key the console uses is
+// in every language). The stored values, and the urgency rule, are the
+// server's vocabulary (/js/vocabulary.js, generated from internal/vocab).
 
+import * as i18n from '/js/i18n.js';
 import { NATIONALITY_OTHER, URGENT_ANSWERS, URGENT_NEEDS } from '/js/vocabulary.js';
 
 export { STATUSES, WORKFLOW, NEEDS, LANGUAGES, CHANNELS } from '/js/vocabulary.js';
 
-const words = {
-  new: 'New', in_review: 'In review', contacted: 'Contacted', assisted: 'Assisted',
-  repatriated: 'Repatriated', closed: 'Closed', duplicate: 'Duplicate', spam: 'Spam',
-  safety: 'Safety', medical: 'Medical', shelter: 'Shelter', food_money: 'Food / money',
-  documents: 'Documents', legal: 'Legal', repatriation: 'Repatriation',
-  family_contact: 'Family contact', other: 'Other',
-  en: 'English', id: 'Indonesian', zh: 'Chinese', vi: 'Vietnamese', th: 'Thai',
-  my: 'Burmese', km: 'Khmer', fil: 'Filipino',
-  self: 'Reporter', volunteer: 'Volunteer',
-  under_18: 'Under 18', '18_25': '18–25', '26_35': '26–35', '36_50': '36–50', over_50: 'Over 50',
-  unknown: 'Unknown', female: 'Female', male: 'Male', yes: 'Yes', no: 'No',
-  note: 'Internal note', status: 'Status', reply: 'Reply sent', route: 'Routed',
-  created: 'Created', export: 'Export', assign: 'Assigned',
-  safety_risk_now: 'Safety risk now', minors_present: 'Minors',
-};
-
-/** label returns the display word for a stored value. */
-export function label(value) {
-  if (value === true) return 'Yes';
-  if (value === false) return 'No';
-  return words[value] || value || '—';
-}
-
-let countryNames = {};
-
-/** loadCountries reads the English names of the nationality codes. */
-export async function loadCountries() {
+/**
+ * loadLanguage reads the console's strings in language l (a code of
+ * LANGUAGES) from /i18n/staff/<l>.json, with /js/i18n.js as the reporter
+ * app does, applies them to the page's data-i18n elements, and reads the
+ * nationality names in l.
+ */
+export async function loadLanguage(l) {
   try {
-    countryNames = (await (await fetch('/i18n/countries.json')).json()).names.en || {};
+    await i18n.load(l, '/i18n/staff/');
+  } catch {
+    await i18n.load('en', '/i18n/staff/');
+  }
+  applyTo(document);
+  try {
+    const names = (await (await fetch('/i18n/countries.json')).json()).names;
+    countryNames = names[i18n.lang()] || names.en || {};
   } catch {
     countryNames = {}; // the codes alone are still shown
   }
 }
+
+/** pickLanguage is the staff member's language, else the browser's. */
+export function pickLanguage(record) {
+  return i18n.pick(record && record.language, { saved: false });
+}
+
+/** lang is the language the console shows. */
+export const lang = () => i18n.lang();
+
+/**
+ * applyTo fills what /js/i18n.js does not: data-i18n-title and
+ * data-i18n-aria (aria-label).
+ */
+export function applyTo(root) {
+  i18n.apply(root);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = say(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', say(el.dataset.i18nAria));
+}
+
+/**
+ * say returns the sentence for key with {name} marks filled from vars. A
+ * key missing from the language file is a fault the browser tests catch:
+ * it is logged as an error and shown as the key.
+ */
+export function say(key, vars = {}) {
+  const text = i18n.t(key, vars);
+  if (text === key) console.error(`console string missing: ${key}`);
+  return text;
+}
+
+/** label returns the display word for a stored value ("value." + value). */
+export function label(value) {
+  if (value === true) return say('value.yes');
+  if (value === false) return say('value.no');
+  if (value === undefined || value === null || value === '') return '—';
+  const key = `value.${value}`;
+  const text = i18n.t(key);
+  return text === key ? String(value) : text;
+}
+
+let countryNames = {};
 
 /**
  * nationality names a report's nationality: a code of the list as
  * "Indonesia (ID)", "other" and empty (unknown) in words.
  */
 export function nationality(code) {
-  if (!code || code === 'unknown') return 'Unknown';
-  if (code === NATIONALITY_OTHER) return 'Another country';
+  if (!code || code === 'unknown') return say('value.unknown');
+  if (code === NATIONALITY_OTHER) return say('nationality.other');
   return countryNames[code] ? `${countryNames[code]} (${code})` : code;
 }
 
@@ -58,141 +89,6 @@ export function nationality(code) {
 export function urgencyReasons(r) {
   const needs = r.needs || [];
   return URGENT_ANSWERS.filter((a) => r[a]).concat(URGENT_NEEDS.filter((n) => needs.indexOf(n) >= 0)).map(label);
-}
-
-/**
- * TEXT holds the console's sentences, by key, so that they can be
- * translated in one place. {name} marks a value put in by say().
- */
-const TEXT = {
-  'queue.waiting': 'Waiting for us',
-  'queue.all': 'All reports',
-  'queue.mine': 'Assigned to me',
-  'queue.unassigned': 'Unassigned',
-  'queue.nav': 'Queues',
-  'title': 'Homeward staff console',
-  'title.waiting': '({n}) Homeward staff console',
-  'waiting.badge': '{n} waiting',
-  'waiting.none': 'Nothing is waiting for you.',
-  'filter.assigned': 'Assigned to',
-  'filter.assigned.any': 'Anyone',
-  'filter.assigned.me': 'Me',
-  'filter.assigned.none': 'No one',
-  'filter.unread': 'Unread messages',
-  'sort.label': 'Sort by',
-  'sort.-created': 'Newest arrival',
-  'sort.created': 'Oldest arrival',
-  'sort.-last_activity': 'Latest activity',
-  'sort.last_activity': 'Longest quiet',
-  'sort.-urgent': 'Urgent first',
-  'per.label': 'Per page',
-  'layout.table': 'Table',
-  'layout.cards': 'Cards',
-  'layout.label': 'Show as',
-  'list.showing': 'Showing {from}–{to}',
-  'list.showingOf': 'Showing {from}–{to} of {total}',
-  'list.loading': 'Loading…',
-  'list.more': '{n}+',
-  'list.none': 'No reports match these filters.',
-  'list.noMore': 'No more reports.',
-  'list.failed': 'Could not load reports: {error}',
-  'list.page': 'Page {page}',
-  'list.pageOf': 'Page {page} of {pages}',
-  'col.select': 'Select',
-  'col.marks': 'Marks',
-  'col.status': 'Status',
-  'col.needs': 'Needs',
-  'col.people': 'People',
-  'col.nationality': 'Nationality',
-  'col.arrived': 'Arrived',
-  'col.activity': 'Last activity',
-  'col.assignee': 'Assigned to',
-  'col.message': 'Message',
-  'mark.urgent': 'Urgent',
-  'mark.unread': '{n} unread',
-  'mark.new': 'New message',
-  'age.minutes': '{n} min',
-  'age.hours': '{n} h',
-  'age.days': '{n} d',
-  'age.now': 'now',
-  'nobody': '—',
-  'bulk.selected': '{n} selected',
-  'bulk.status': 'Set status',
-  'bulk.assign': 'Assign to',
-  'bulk.keep': 'Keep as is',
-  'bulk.unassign': 'No one',
-  'bulk.apply': 'Apply to selected',
-  'bulk.clear': 'Clear selection',
-  'bulk.done': '{n} reports changed.',
-  'bulk.failed': 'Nothing was changed: {error}',
-  'assign.label': 'Assigned to',
-  'assign.me': 'Assign to me',
-  'assign.nobody': 'No one',
-  'assign.done': 'Assigned to {name}.',
-  'assign.cleared': 'No one is assigned now.',
-  'assign.failed': 'Could not assign the report: {error}',
-  'event.assign': 'assigned the report to {to}',
-  'event.unassign': 'took the assignment off {from}',
-  'views.label': 'Saved views',
-  'views.none': 'Choose a saved view',
-  'views.name': 'Name of this view',
-  'views.save': 'Save this view',
-  'views.delete': 'Delete saved view',
-  'views.saved': 'View “{name}” saved.',
-  'views.deleted': 'View deleted.',
-  'views.failed': 'Could not save the view: {error}',
-  'keys.title': 'Keyboard shortcuts',
-  'keys.open': 'Press ? for keyboard shortcuts',
-  'keys.close': 'Close',
-  'keys.next': 'Next report',
-  'keys.prev': 'Previous report',
-  'keys.enter': 'Open the report',
-  'keys.select': 'Select the report for a bulk change',
-  'keys.search': 'Search',
-  'keys.status': 'Change the status (next step)',
-  'keys.assign': 'Choose who is assigned',
-  'keys.me': 'Assign to me',
-  'keys.reply': 'Write a reply (Ctrl+Enter sends)',
-  'keys.back': 'Back to the list',
-  'keys.help': 'Show or hide this list',
-  'keys.waiting': 'Go to the waiting queue',
-  'report.next': 'Next report',
-  'report.prev': 'Previous report',
-  'links.nav': 'QR links',
-  'links.title': 'QR links and posters',
-  'links.intro': 'Each poster carries its own signed link. Make one per place, so a poster that is copied or torn down can be withdrawn without touching the others. A scan opens your embassy\'s verified contacts in the link\'s language.',
-  'links.back': '← All reports',
-  'links.new': 'New link',
-  'links.label': 'Where it is used',
-  'links.labelHint': 'e.g. Poipet shelter, front door',
-  'links.language': 'Language of the page and poster',
-  'links.expires': 'Expires',
-  'links.expiresHint': 'Leave empty for two years.',
-  'links.make': 'Make the link',
-  'links.made.done': 'Link “{label}” made. Print its poster below.',
-  'links.existing': 'Your embassy\'s links',
-  'links.none': 'No links yet.',
-  'links.col.label': 'Used at',
-  'links.col.language': 'Language',
-  'links.made': 'Made',
-  'links.scans': 'Scans',
-  'links.state': 'State',
-  'links.actions': 'Actions',
-  'links.state.active': 'Active',
-  'links.state.revoked': 'Revoked: scans show a warning',
-  'links.state.expired': 'Expired: scans show a warning',
-  'links.poster': 'Print A4 poster',
-  'links.png': 'Download code (PNG)',
-  'links.revoke': 'Revoke',
-  'links.revokeConfirm': 'Revoke “{label}”? Every printed copy of its code will show a warning that it may be fake. This cannot be undone.',
-  'links.revoked': 'Link “{label}” revoked.',
-  'links.failed': 'Could not do that: {error}',
-};
-
-/** say returns the sentence for key with {name} marks filled from vars. */
-export function say(key, vars = {}) {
-  const text = TEXT[key] || key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
 /** age says how long ago a date was, shortly: "5 min", "3 h", "2 d". */
@@ -207,8 +103,13 @@ export function age(value, now = Date.now()) {
   return say('age.days', { n: Math.floor(minutes / 1440) });
 }
 
-/** NEED_MARKS are the needs as short marks for the table. */
-export const NEED_MARKS = {
-  safety: 'SAF', medical: 'MED', shelter: 'SHE', food_money: 'FOO', documents: 'DOC',
-  legal: 'LEG', repatriation: 'REP', family_contact: 'FAM', other: 'OTH',
+/** needMark is a need as a short mark for the table. */
+export function needMark(need) {
+  return say(NEED_MARKS[need] || 'needMark.other');
+}
+
+const NEED_MARKS = {
+  safety: 'needMark.safety', medical: 'needMark.medical', shelter: 'needMark.shelter', food_money: 'needMark.food_money',
+  documents: 'needMark.documents', legal: 'needMark.legal', repatriation: 'needMark.repatriation',
+  family_contact: 'needMark.family_contact', other: 'needMark.other',
 };

@@ -9,6 +9,9 @@ import { request, auth, list, create, update, fileToken } from './api.js';
 import { h, replace, when, announce } from './dom.js';
 import { label, say, LANGUAGES } from './labels.js';
 
+// STATE_WORDS names each state of a link.
+const STATE_WORDS = { active: 'links.state.active', revoked: 'links.state.revoked', expired: 'links.state.expired' };
+
 /** linkState is "active", "revoked" or "expired". */
 export function linkState(link, now = Date.now()) {
   if (link.revoked) return 'revoked';
@@ -87,7 +90,7 @@ export class LinksView {
       h('td', {}, when(link.created)),
       h('td', {}, when(link.expires)),
       h('td', { class: 'num' }, String(link.scans || 0)),
-      h('td', {}, say(`links.state.${state}`)),
+      h('td', {}, say(STATE_WORDS[state])),
       h('td', { class: 'link-actions' },
         usable && h('button', { type: 'button', 'data-poster': link.id, onclick: () => this.openFile(link, 'poster') }, say('links.poster')),
         usable && h('button', { type: 'button', 'data-png': link.id, onclick: () => this.openFile(link, 'png') }, say('links.png')),

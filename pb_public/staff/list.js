@@ -6,7 +6,7 @@
 
 import { request } from './api.js';
 import { h, replace, when, announce } from './dom.js';
-import { label, nationality, urgencyReasons, say, age, NEED_MARKS } from './labels.js';
+import { label, nationality, urgencyReasons, say, age, needMark } from './labels.js';
 
 const FIELDS = [
   'id', 'created', 'status', 'urgent', 'safety_risk_now', 'minors_present', 'needs',
@@ -72,10 +72,10 @@ export class ReportList {
         : say('list.showing', { from, to: from + n - 1 });
     replace(this.rows,
       this.layout === 'table' ? this.table() : h('ol', { class: 'reports' }, this.items.map((r, i) => this.card(r, i))),
-      h('nav', { class: 'pager', 'aria-label': 'Pages' },
-        h('button', { type: 'button', 'data-prev': '', disabled: this.page === 1, onclick: () => this.onPage(this.page - 1) }, 'Newer'),
+      h('nav', { class: 'pager', 'aria-label': say('list.pages') },
+        h('button', { type: 'button', 'data-prev': '', disabled: this.page === 1, onclick: () => this.onPage(this.page - 1) }, say('list.newer')),
         h('span', { 'data-page': '' }, pages ? say('list.pageOf', { page: this.page, pages }) : say('list.page', { page: this.page })),
-        h('button', { type: 'button', 'data-next': '', disabled: pages ? this.page >= pages : n < this.perPage, onclick: () => this.onPage(this.page + 1) }, 'Older')));
+        h('button', { type: 'button', 'data-next': '', disabled: pages ? this.page >= pages : n < this.perPage, onclick: () => this.onPage(this.page + 1) }, say('list.older'))));
     this.root.dataset.total = String(this.total);
     this.root.dataset.loaded = String(Date.now());
     this.onSelect(this.selected);
@@ -99,13 +99,13 @@ export class ReportList {
             r.urgent ? h('span', { class: 'mark mark-urgent', title: urgencyReasons(r).join(', ') }, '!') : null,
             r.unread ? h('span', { class: 'mark mark-unread new-message', title: say('mark.unread', { n: r.unread }) }, String(r.unread)) : null),
           h('td', {}, h('span', { class: `status status-${r.status}` }, label(r.status))),
-          h('td', { class: 'need-marks' }, (r.needs || []).map((n) => h('abbr', { class: 'need-mark', title: label(n) }, NEED_MARKS[n] || n))),
+          h('td', { class: 'need-marks' }, (r.needs || []).map((n) => h('abbr', { class: 'need-mark', title: label(n) }, needMark(n)))),
           h('td', { class: 'num' }, r.people_count ? String(r.people_count) : '?'),
           h('td', {}, r.nationality ? nationality(r.nationality) : say('nobody')),
           h('td', { class: 'num' }, h('time', { datetime: r.created, title: when(r.created) }, age(r.created, now))),
           h('td', { class: 'num' }, h('time', { datetime: r.last_activity, title: when(r.last_activity) }, age(r.last_activity, now))),
           h('td', { 'data-assignee-cell': r.assignee || '' }, r.assignee ? this.names.colleague(r.assignee) : say('nobody')),
-          h('td', { class: 'excerpt-cell' }, h('a', { href: `#/report/${r.id}`, class: 'report-link' }, r.message || '(no message)')));
+          h('td', { class: 'excerpt-cell' }, h('a', { href: `#/report/${r.id}`, class: 'report-link' }, r.message || say('report.noMessage'))));
       })));
   }
 
@@ -139,22 +139,22 @@ export class ReportList {
           h('span', { class: `status status-${r.status}` }, label(r.status)),
           reasons.map((why) => h('span', { class: 'flag' }, why)),
           r.unread ? h('span', { class: 'new-message' }, say('mark.new')) : null,
-          this.fresh.has(r.id) ? h('span', { class: 'arrived' }, 'Just arrived') : null,
+          this.fresh.has(r.id) ? h('span', { class: 'arrived' }, say('list.arrived')) : null,
           r.assignee ? h('span', { class: 'assignee' }, this.names.colleague(r.assignee)) : null,
           h('time', { datetime: r.created }, when(r.created))),
         h('span', { class: 'report-who' },
-          `${r.people_count || '?'} ${r.people_count === 1 ? 'person' : 'people'}`,
+          say(r.people_count === 1 ? 'list.person' : 'list.people', { n: r.people_count || '?' }),
           r.nationality ? ` · ${nationality(r.nationality)}` : '',
           r.language ? ` · ${label(r.language)}` : '',
-          ` · via ${label(r.channel)}`),
+          ` · ${say('list.via', { channel: label(r.channel) })}`),
         (r.needs || []).length
           ? h('span', { class: 'needs' }, r.needs.map((n) => h('span', { class: 'need' }, label(n))))
           : null,
-        h('span', { class: 'excerpt' }, r.message || '(no message)'),
+        h('span', { class: 'excerpt' }, r.message || say('report.noMessage')),
         r.compound_location || r.current_location
           ? h('span', { class: 'where' },
-            [r.compound_location && `Compound: ${r.compound_location}`,
-              r.current_location && `Now: ${r.current_location}`].filter(Boolean).join(' · '))
+            [r.compound_location && say('list.compound', { place: r.compound_location }),
+              r.current_location && say('list.now', { place: r.current_location })].filter(Boolean).join(' · '))
           : null));
   }
 
@@ -195,7 +195,7 @@ export class ReportList {
   /** onMessage re-reads the list when a reporter writes. */
   onMessage({ action, record }) {
     if (record.direction !== 'reporter') return;
-    if (action === 'create' && this.items.some((r) => r.id === record.report)) announce('A reporter sent a new message.');
+    if (action === 'create' && this.items.some((r) => r.id === record.report)) announce(say('list.newMessage'));
     this.load();
   }
 
@@ -203,10 +203,10 @@ export class ReportList {
   onRealtime({ action, record }) {
     if (action === 'create') {
       this.fresh.add(record.id);
-      announce(record.urgent ? 'A new urgent report arrived.' : 'A new report arrived.');
+      announce(say(record.urgent ? 'list.newUrgent' : 'list.newReport'));
       // Page 1 is re-read so the server applies the filters and the order.
       if (this.page === 1) this.load(1);
-      else this.state.textContent = 'New reports arrived: go to page 1 to see them.';
+      else this.state.textContent = say('list.newOnFirst');
       return;
     }
     const i = this.items.findIndex((r) => r.id === record.id);

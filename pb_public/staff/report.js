@@ -9,30 +9,37 @@ import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
 /** SECTIONS groups the report's fields as a caseworker reads them. */
-const SECTIONS = [
-  ['Triage', ['status', 'urgent', 'safety_risk_now', 'minors_present', 'needs', 'people_count', 'duplicate_of']],
-  ['People', ['nationality', 'nationality_original', 'language', 'gender', 'age_band', 'passport_held']],
-  ['Where', ['compound_location', 'compound_point', 'current_location', 'left_on']],
-  ['Contact', ['contact_name', 'contact_phone', 'contact_app', 'consent_contact', 'consent_share', 'consent_version']],
-  ['Source', ['channel', 'volunteer', 'device_created', 'created', 'updated', 'version', 'id']],
+export const SECTIONS = [
+  ['section.triage', ['status', 'urgent', 'safety_risk_now', 'minors_present', 'needs', 'people_count', 'duplicate_of']],
+  ['section.people', ['nationality', 'nationality_original', 'language', 'gender', 'age_band', 'passport_held']],
+  ['section.where', ['compound_location', 'compound_point', 'current_location', 'left_on']],
+  ['section.contact', ['contact_name', 'contact_phone', 'contact_app', 'consent_contact', 'consent_share', 'consent_version']],
+  ['section.source', ['channel', 'volunteer', 'device_created', 'created', 'updated', 'version', 'id']],
 ];
 
+/** FIELD_NAMES are the fields' words, by field. */
 const FIELD_NAMES = {
-  status: 'Status', urgent: 'Urgent', safety_risk_now: 'Safety risk now', minors_present: 'Minors present',
-  needs: 'Needs', people_count: 'People', duplicate_of: 'Duplicate of', nationality: 'Nationality',
-  nationality_original: 'Nationality as written (matched no country of the list)',
-  language: 'Language', gender: 'Gender', age_band: 'Age', passport_held: 'Passport held by employer',
-  compound_location: 'Compound', compound_point: 'Compound point', current_location: 'Now at',
-  left_on: 'Left the compound on', contact_name: 'Name', contact_phone: 'Phone', contact_app: 'Messaging app',
-  consent_contact: 'Consents to be contacted', consent_share: 'Consents to sharing with partners',
-  consent_version: 'Consent text version', channel: 'Written by', volunteer: 'Volunteer',
-  device_created: 'Written on the phone', created: 'Received', updated: 'Last change', version: 'Version', id: 'Report id',
+  status: 'col.status', urgent: 'mark.urgent', safety_risk_now: 'value.safety_risk_now', minors_present: 'field.minors_present',
+  needs: 'col.needs', people_count: 'col.people', duplicate_of: 'field.duplicate_of', nationality: 'col.nationality',
+  nationality_original: 'field.nationality_original', language: 'lang.label', gender: 'field.gender', age_band: 'field.age_band',
+  passport_held: 'field.passport_held', compound_location: 'field.compound_location', compound_point: 'field.compound_point',
+  current_location: 'field.current_location', left_on: 'field.left_on', contact_name: 'field.contact_name',
+  contact_phone: 'field.contact_phone', contact_app: 'field.contact_app', consent_contact: 'field.consent_contact',
+  consent_share: 'field.consent_share', consent_version: 'field.consent_version', channel: 'field.channel',
+  volunteer: 'value.volunteer', device_created: 'field.device_created', created: 'field.created', updated: 'field.updated',
+  version: 'field.version', id: 'field.id',
 };
+
+/** fieldName is a field's word. */
+export function fieldName(name) {
+  return FIELD_NAMES[name] ? say(FIELD_NAMES[name]) : name;
+}
 
 const SELECT_FIELDS = new Set(['status', 'language', 'gender', 'age_band', 'passport_held', 'channel']);
 const DATE_FIELDS = new Set(['left_on', 'device_created', 'created', 'updated']);
 
-function show(name, value) {
+/** show is a field's value as the report shows it. */
+export function show(name, value) {
   if (DATE_FIELDS.has(name)) return value ? when(value) : '—';
   if (name === 'needs') return (value || []).map(label).join(', ') || '—';
   if (name === 'compound_point') {
@@ -61,6 +68,11 @@ export class ReportView {
 
   me() { return this.ctx.me(); }
 
+  /** print prints the open report's case sheet. */
+  print() {
+    if (this.report) this.ctx.print(this.report.id);
+  }
+
   /** focus puts the keyboard on one of the report's controls. */
   focus(selector) {
     const el = this.root.querySelector(selector);
@@ -69,13 +81,13 @@ export class ReportView {
 
   async open(id) {
     this.report = null;
-    replace(this.root, h('p', { class: 'muted' }, 'Loading report…'));
+    replace(this.root, h('p', { class: 'muted' }, say('report.loading')));
     try {
       this.report = await view('reports', id);
     } catch (err) {
       replace(this.root, h('p', { class: 'error' }, err.status === 404
-        ? 'This report does not exist or belongs to another embassy.'
-        : `Could not load the report: ${err.message}`));
+        ? say('report.notFound')
+        : say('report.failed', { error: err.message })));
       return;
     }
     this.render();
@@ -86,33 +98,34 @@ export class ReportView {
     const r = this.report;
     const reasons = urgencyReasons(r);
     replace(this.root,
-      h('p', {}, h('a', { href: this.ctx.back(), class: 'back' }, '← All reports')),
+      h('p', { class: 'report-tools' }, h('a', { href: this.ctx.back(), class: 'back' }, say('report.back')),
+        h('button', { type: 'button', 'data-print': '', 'aria-keyshortcuts': 'p', onclick: () => this.ctx.print(r.id) }, say('print.button'))),
       h('header', { class: `report-head${r.urgent ? ' urgent' : ''}` },
-        h('h2', {}, `Report of ${when(r.created)}`),
+        h('h2', {}, say('report.title', { date: when(r.created) })),
         h('p', {},
           h('span', { class: `status status-${r.status}`, 'data-current-status': r.status }, label(r.status)),
           reasons.map((why) => h('span', { class: 'flag' }, why)))),
       this.workflow(),
       h('section', { class: 'card message', 'aria-labelledby': 'msg-h' },
-        h('h3', { id: 'msg-h' }, 'Message'),
-        h('p', { class: 'reporter-text' }, r.message || '(no message)')),
+        h('h3', { id: 'msg-h' }, say('report.message')),
+        h('p', { class: 'reporter-text' }, r.message || say('report.noMessage'))),
       h('div', { class: 'fields' }, SECTIONS.map(([title, names]) =>
         h('section', { class: 'card' },
-          h('h3', {}, title),
-          h('dl', {}, names.map((n) => [h('dt', {}, FIELD_NAMES[n] || n), h('dd', { dataset: { field: n } }, show(n, r[n]))]))))),
+          h('h3', {}, say(title)),
+          h('dl', {}, names.map((n) => [h('dt', {}, fieldName(n)), h('dd', { dataset: { field: n } }, show(n, r[n]))]))))),
       h('section', { class: 'card', 'aria-labelledby': 'att-h' },
-        h('h3', { id: 'att-h' }, 'Attachments'), h('div', { 'data-attachments': '' }, 'Loading…')),
+        h('h3', { id: 'att-h' }, say('report.attachments')), h('div', { 'data-attachments': '' }, say('list.loading'))),
       h('section', { class: 'card', 'aria-labelledby': 'conv-h' },
-        h('h3', { id: 'conv-h' }, 'Conversation with the reporter'),
+        h('h3', { id: 'conv-h' }, say('report.conversation')),
         h('ol', { class: 'conversation', 'data-messages': '' }),
         this.replyForm()),
       h('section', { class: 'card', 'aria-labelledby': 'hist-h' },
-        h('h3', { id: 'hist-h' }, 'History'),
+        h('h3', { id: 'hist-h' }, say('report.history')),
         h('ol', { class: 'history', 'data-history': '' }),
         this.noteForm()),
       h('section', { class: 'card', 'aria-labelledby': 'dup-h' },
-        h('h3', { id: 'dup-h' }, 'Possible duplicates'),
-        h('div', { 'data-duplicates': '' }, 'Looking…'),
+        h('h3', { id: 'dup-h' }, say('report.duplicates')),
+        h('div', { 'data-duplicates': '' }, say('report.looking')),
         this.duplicateForm()));
   }
 
@@ -121,12 +134,12 @@ export class ReportView {
     const at = WORKFLOW.indexOf(current);
     const nextStatus = at >= 0 && at < WORKFLOW.length - 1 ? WORKFLOW[at + 1] : null;
     return h('section', { class: 'card workflow', 'aria-labelledby': 'wf-h' },
-      h('h3', { id: 'wf-h' }, 'Status'),
+      h('h3', { id: 'wf-h' }, say('col.status')),
       nextStatus
         ? h('p', {}, h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 's', dataset: { setStatus: nextStatus }, onclick: () => this.setStatus(nextStatus) },
-          `Move to “${label(nextStatus)}”`))
+          say('report.moveTo', { status: label(nextStatus) })))
         : null,
-      h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Set status' },
+      h('div', { class: 'status-buttons', role: 'group', 'aria-label': say('bulk.status') },
         STATUSES.map((s) => h('button', {
           type: 'button',
           class: s === current ? 'status-button current' : 'status-button',
@@ -136,7 +149,7 @@ export class ReportView {
           onclick: () => this.setStatus(s),
         }, label(s)))),
       this.assignee(),
-      h('p', { class: 'muted small' }, 'Every change is logged with your name and the time.'));
+      h('p', { class: 'muted small' }, say('report.logged')));
   }
 
   /** assignee is the choice of who looks after the report. */
@@ -169,11 +182,11 @@ export class ReportView {
   async setStatus(status, extra = {}) {
     try {
       this.report = await update('reports', this.report.id, { status, ...extra });
-      announce(`Status changed to ${label(status)}.`);
+      announce(say('report.statusChanged', { status: label(status) }));
       this.render();
       await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
     } catch (err) {
-      alertIn(this.root.querySelector('.workflow'), `Could not change the status: ${err.message}`);
+      alertIn(this.root.querySelector('.workflow'), say('report.statusFailed', { error: err.message }));
     }
   }
 
@@ -181,18 +194,18 @@ export class ReportView {
     const box = this.root.querySelector('[data-attachments]');
     try {
       const res = await list('attachments', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 50, skipTotal: 1 });
-      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, 'No attachments.'));
+      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, say('report.noAttachments')));
       // Attachments are protected files: each URL needs a short-lived token.
       const token = await fileToken();
       replace(box, h('ul', { class: 'attachments' }, res.items.map((a) => {
         const url = fileURL(a, a.file, token);
         const media = (a.mime || '').startsWith('audio/')
           ? h('audio', { controls: true, preload: 'none', src: url })
-          : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: 'Attachment from the reporter' }));
+          : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: say('report.attachmentAlt') }));
         return h('li', {}, media, h('span', { class: 'muted small' }, `${a.mime || ''} · ${size(a.size || 0)}`));
       })));
     } catch (err) {
-      replace(box, h('p', { class: 'error' }, `Could not load attachments: ${err.message}`));
+      replace(box, h('p', { class: 'error' }, say('report.attachmentsFailed', { error: err.message })));
     }
   }
 
@@ -201,35 +214,35 @@ export class ReportView {
     try {
       const res = await list('messages', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 200, skipTotal: 1, expand: 'author' });
       if (!res.items.length) {
-        replace(box, h('li', { class: 'muted' }, 'No messages yet.'));
+        replace(box, h('li', { class: 'muted' }, say('report.noMessages')));
         return;
       }
       replace(box, res.items.map((m) => h('li', { class: `bubble from-${m.direction}` },
         h('span', { class: 'who' }, m.direction === 'staff'
-          ? `${(m.expand && m.expand.author && m.expand.author.name) || 'Staff'}`
-          : 'Reporter'),
+          ? `${(m.expand && m.expand.author && m.expand.author.name) || say('report.staff')}`
+          : say('report.reporter')),
         h('time', { datetime: m.created }, when(m.created)),
         h('p', {}, m.body),
-        m.direction === 'staff' ? h('span', { class: 'muted small' }, m.read_by_reporter ? 'Read by the reporter' : 'Not read yet') : null)));
+        m.direction === 'staff' ? h('span', { class: 'muted small' }, m.read_by_reporter ? say('report.read') : say('report.unread')) : null)));
       // Reporter messages shown here count as read by staff.
       for (const m of res.items) {
         if (m.direction === 'reporter' && !m.read_by_staff) update('messages', m.id, { read_by_staff: true }).catch(() => {});
       }
     } catch (err) {
-      replace(box, h('li', { class: 'error' }, `Could not load messages: ${err.message}`));
+      replace(box, h('li', { class: 'error' }, say('report.messagesFailed', { error: err.message })));
     }
   }
 
   replyForm() {
     const form = h('form', { class: 'stack', 'data-reply': '' },
-      h('label', { for: 'reply-body' }, 'Reply to the reporter'),
+      h('label', { for: 'reply-body' }, say('report.replyLabel')),
       h('textarea', {
         id: 'reply-body', name: 'body', rows: 3, maxlength: 4000, required: true, 'aria-keyshortcuts': 'r',
         // Ctrl+Enter sends, so a reply needs no mouse.
         onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); } },
       }),
-      h('p', { class: 'muted small' }, 'The reporter reads this on their phone with their receipt code. Write simply, in their language if you can.'),
-      h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
+      h('p', { class: 'muted small' }, say('report.replyHelp')),
+      h('button', { type: 'submit', class: 'primary' }, say('report.replySend')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const body = form.elements.body.value.trim();
@@ -237,10 +250,10 @@ export class ReportView {
       try {
         await create('messages', { report: this.report.id, direction: 'staff', author: auth.record.id, body });
         form.reset();
-        announce('Reply sent.');
+        announce(say('report.replySent'));
         await Promise.all([this.loadMessages(), this.loadHistory()]);
       } catch (err) {
-        alertIn(form, `Could not send the reply: ${err.message}`);
+        alertIn(form, say('report.replyFailed', { error: err.message }));
       }
     });
     return form;
@@ -251,25 +264,25 @@ export class ReportView {
     try {
       const res = await list('report_events', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 200, skipTotal: 1, expand: 'actor' });
       if (!res.items.length) {
-        replace(box, h('li', { class: 'muted' }, 'Nothing has happened to this report yet.'));
+        replace(box, h('li', { class: 'muted' }, say('report.noHistory')));
         return;
       }
       replace(box, res.items.map((ev) => h('li', { class: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
         h('time', { datetime: ev.created }, when(ev.created)),
-        h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || ev.actor_label || 'System'),
+        h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || label(ev.actor_label || 'system')),
         h('span', { class: 'what' }, describe(ev, this.ctx.names)),
         ev.kind === 'note' ? h('p', { class: 'note' }, ev.note) : null)));
     } catch (err) {
-      replace(box, h('li', { class: 'error' }, `Could not load the history: ${err.message}`));
+      replace(box, h('li', { class: 'error' }, say('report.historyFailed', { error: err.message })));
     }
   }
 
   noteForm() {
     const form = h('form', { class: 'stack', 'data-note': '' },
-      h('label', { for: 'note-body' }, 'Internal note'),
+      h('label', { for: 'note-body' }, say('value.note')),
       h('textarea', { id: 'note-body', name: 'note', rows: 2, maxlength: 4000, required: true }),
-      h('p', { class: 'muted small' }, 'Only embassy staff see notes. They cannot be edited or deleted.'),
-      h('button', { type: 'submit' }, 'Add note'));
+      h('p', { class: 'muted small' }, say('report.noteHelp')),
+      h('button', { type: 'submit' }, say('report.noteAdd')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const note = form.elements.note.value.trim();
@@ -277,10 +290,10 @@ export class ReportView {
       try {
         await create('report_events', { report: this.report.id, embassy: this.report.embassy, kind: 'note', actor: auth.record.id, note });
         form.reset();
-        announce('Note added.');
+        announce(say('report.noteAdded'));
         await this.loadHistory();
       } catch (err) {
-        alertIn(form, `Could not add the note: ${err.message}`);
+        alertIn(form, say('report.noteFailed', { error: err.message }));
       }
     });
     return form;
@@ -290,24 +303,24 @@ export class ReportView {
     const box = this.root.querySelector('[data-duplicates]');
     try {
       const res = await request(`/api/staff/reports/${encodeURIComponent(this.report.id)}/duplicates`);
-      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, 'No likely duplicates within two weeks.'));
+      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, say('report.noDuplicates')));
       replace(box, h('ul', { class: 'duplicates' }, res.items.map((d) => h('li', {},
-        h('a', { href: `#/report/${d.id}` }, `${when(d.created)} · ${label(d.status)} · ${d.people_count || '?'} people`),
+        h('a', { href: `#/report/${d.id}` }, `${when(d.created)} · ${label(d.status)} · ${say('list.people', { n: d.people_count || '?' })}`),
         d.compound_location ? h('span', { class: 'muted' }, ` · ${d.compound_location}`) : null,
         h('span', { class: 'reasons' }, d.reasons.join(', ')),
         this.report.duplicate_of === d.id
-          ? h('span', { class: 'muted' }, ' (marked)')
-          : h('button', { type: 'button', dataset: { markDuplicate: d.id }, onclick: () => this.markDuplicate(d.id) }, 'This report repeats it')))));
+          ? h('span', { class: 'muted' }, ` (${say('report.marked')})`)
+          : h('button', { type: 'button', dataset: { markDuplicate: d.id }, onclick: () => this.markDuplicate(d.id) }, say('report.repeats'))))));
     } catch (err) {
-      replace(box, h('p', { class: 'error' }, `Could not look for duplicates: ${err.message}`));
+      replace(box, h('p', { class: 'error' }, say('report.duplicatesFailed', { error: err.message })));
     }
   }
 
   duplicateForm() {
     const form = h('form', { class: 'inline' },
-      h('label', { for: 'dup-of' }, 'Duplicate of report id'),
+      h('label', { for: 'dup-of' }, say('report.duplicateOf')),
       h('input', { id: 'dup-of', name: 'of', pattern: '[a-z0-9]{20}', required: true, autocomplete: 'off', spellcheck: 'false' }),
-      h('button', { type: 'submit' }, 'Mark as duplicate'));
+      h('button', { type: 'submit' }, say('report.markDuplicate')));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.markDuplicate(form.elements.of.value.trim());
@@ -335,27 +348,36 @@ export class ReportView {
   }
 }
 
-function describe(ev, names) {
+/** describe says what an audit event did. */
+export function describe(ev, names) {
   switch (ev.kind) {
     case 'assign': {
       const m = /^from (\S+) to (\S+)$/.exec(ev.note || '');
       if (!m) return label(ev.kind);
       return m[2] === 'nobody' ? say('event.unassign', { from: names.colleague(m[1]) }) : say('event.assign', { to: names.colleague(m[2]) });
     }
-    case 'status': return `changed the status from ${label(ev.from_status)} to ${label(ev.to_status)}`;
-    case 'note': return 'added an internal note';
-    case 'reply': return 'replied to the reporter';
-    case 'duplicate': return ev.note || 'marked as duplicate';
-    case 'route': return ev.note || 'routed the report';
-    case 'created': return 'report received';
+    case 'status': return say('event.status', { from: label(ev.from_status), to: label(ev.to_status) });
+    case 'note': return say('event.note');
+    case 'reply': return say('event.reply');
+    case 'duplicate': {
+      const m = /^duplicate of (\S+)$/.exec(ev.note || '');
+      return say('event.duplicate', { of: m ? m[1] : '—' });
+    }
+    case 'route': {
+      const m = /^from (\S+) to (\S+)$/.exec(ev.note || '');
+      return say('event.route', { from: m ? m[1] : '—', to: m ? m[2] : '—' });
+    }
+    case 'created': return say('event.created');
+    case 'print': return say('event.print');
     default: return label(ev.kind);
   }
 }
 
-function size(bytes) {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** size says a file's size shortly. */
+export function size(bytes) {
+  if (bytes < 1024) return say('size.bytes', { n: bytes });
+  if (bytes < 1024 * 1024) return say('size.kb', { n: Math.round(bytes / 1024) });
+  return say('size.mb', { n: (bytes / 1024 / 1024).toFixed(1) });
 }
 
 function alertIn(el, text) {

@@ -4,6 +4,14 @@
 
 import { request } from './api.js';
 import { h, replace } from './dom.js';
+import { say } from './labels.js';
+
+/** CHECKS are the words of the checks the server knows (hooks/setup), by code. */
+const CHECKS = {
+  public_url: 'setup.check.public_url', mail: 'setup.check.mail', proxy_headers: 'setup.check.proxy_headers',
+  proxy_headers_trusted_directly: 'setup.check.proxy_headers_trusted_directly', backups: 'setup.check.backups',
+  demo_data: 'setup.check.demo_data',
+};
 
 /**
  * showSetupChecks fills the banner el with one line per check and says
@@ -18,13 +26,15 @@ export async function showSetupChecks(el, dutyLabel) {
   }
   el.hidden = checks.length === 0;
   replace(el,
-    h('p', { class: 'setup-title' }, 'Not configured yet (ask your administrator):'),
+    h('p', { class: 'setup-title' }, say('setup.title')),
     h('ul', {}, checks.map((c) => h('li', { dataset: { code: c.code } },
-      h('strong', {}, c.message), ' ', h('span', { class: 'muted' }, 'Fix: ', c.fix)))));
+      CHECKS[c.code] ? h('strong', {}, say(CHECKS[c.code])) : h('strong', { lang: 'en' }, c.message), ' ',
+      // The fix names the dashboard's settings and commands, which are in
+      // English: it is for the administrator, as the server wrote it.
+      h('span', { class: 'muted' }, say('setup.fix'), ' ', h('span', { lang: 'en' }, c.fix))))));
   const noMail = checks.some((c) => c.code === 'mail');
   dutyLabel.dataset.noMail = noMail ? 'true' : '';
-  dutyLabel.title = noMail
-    ? 'No mail server is set: no urgent-report e-mail can be sent until your administrator sets one.'
-    : 'On-duty staff get an e-mail (with no report content) when an urgent report arrives.';
+  dutyLabel.title = say(noMail ? 'duty.noMailTitle' : 'duty.title');
+  dutyLabel.dataset.noMailText = say('duty.noMail');
   return checks;
 }

@@ -4,24 +4,23 @@
 
 import { request, auth } from './api.js';
 import { h, replace, announce } from './dom.js';
-import { label, nationality } from './labels.js';
+import { label, nationality, say } from './labels.js';
 
-// HIDDEN stands in a public table for a suppressed number.
-const HIDDEN = 'hidden';
+/** DIMENSIONS are what the counts are by, with their words. */
+const DIMENSIONS = [['status', 'col.status'], ['needs', 'col.needs'], ['nationality', 'col.nationality'], ['week', 'stats.week']];
 
-const DIMENSIONS = [['status', 'Status'], ['needs', 'Needs'], ['nationality', 'Nationality'], ['week', 'Week']];
-
-function table(title, cells, format = (v) => String(v)) {
-  const keys = Object.keys(cells).sort((a, b) => (title === 'Week' ? b.localeCompare(a) : (cells[b] ?? -1) - (cells[a] ?? -1)));
+function table(dim, cells, format = (v) => String(v)) {
+  const title = say(DIMENSIONS.find(([d]) => d === dim)[1]);
+  const keys = Object.keys(cells).sort((a, b) => (dim === 'week' ? b.localeCompare(a) : (cells[b] ?? -1) - (cells[a] ?? -1)));
   return h('section', { class: 'card' },
     h('h3', {}, title),
     keys.length
       ? h('table', {},
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), h('th', { scope: 'col', class: 'num' }, 'Count'))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), h('th', { scope: 'col', class: 'num' }, say('stats.count')))),
         h('tbody', {}, keys.map((k) => h('tr', {},
-          h('th', { scope: 'row' }, title === 'Nationality' ? nationality(k) : title === 'Week' ? k : label(k)),
+          h('th', { scope: 'row' }, dim === 'nationality' ? nationality(k) : dim === 'week' ? k : label(k)),
           h('td', { class: 'num' }, format(cells[k]))))))
-      : h('p', { class: 'muted' }, 'Nothing to count.'));
+      : h('p', { class: 'muted' }, say('stats.nothing')));
 }
 
 export class StatsView {
@@ -32,44 +31,45 @@ export class StatsView {
   /** open shows the counts and export of query ({filter, q}). */
   async open(query, description) {
     replace(this.root,
-      h('p', {}, h('a', { href: '#/', class: 'back' }, '← All reports')),
-      h('h2', {}, 'Counts and exports'),
-      h('p', { class: 'muted' }, description ? `Filtered: ${description}` : 'All reports of your embassy.'),
+      h('p', {}, h('a', { href: '#/', class: 'back' }, say('report.back'))),
+      h('h2', {}, say('stats.title')),
+      h('p', { class: 'muted' }, description ? say('stats.filtered', { filters: description }) : say('stats.all')),
       this.exportForm(query),
-      h('h3', {}, 'Reports in this list'),
-      h('div', { class: 'grid', 'data-counts': '' }, 'Counting…'),
-      h('h3', {}, 'Public statistics'),
-      h('p', { class: 'muted' }, 'People (not reports), without duplicates and spam. Any number under 11 is hidden, and so is one more, of any size, where a hidden number could be worked out from the total, so no one can be singled out. Safe to publish.'),
-      h('div', { class: 'grid', 'data-public': '' }, 'Counting…'));
+      h('h3', {}, say('stats.list')),
+      h('div', { class: 'grid', 'data-counts': '' }, say('stats.counting')),
+      h('h3', {}, say('stats.public')),
+      h('p', { class: 'muted' }, say('stats.publicHelp')),
+      h('div', { class: 'grid', 'data-public': '' }, say('stats.counting')));
     const counts = this.root.querySelector('[data-counts]');
     const pub = this.root.querySelector('[data-public]');
     try {
       const c = await request('/api/staff/counts', { query });
-      replace(counts, h('p', { class: 'total' }, `${c.total} reports`), DIMENSIONS.map(([k, t]) => table(t, c[k])));
+      replace(counts, h('p', { class: 'total' }, say('stats.reports', { n: c.total })), DIMENSIONS.map(([k]) => table(k, c[k])));
     } catch (err) {
-      replace(counts, h('p', { class: 'error' }, `Could not count: ${err.message}`));
+      replace(counts, h('p', { class: 'error' }, say('stats.failed', { error: err.message })));
     }
     try {
       const s = await request('/api/staff/stats');
       // A hidden cell is shown as hidden, never as a number or a bound: the
       // one hidden to protect another can be any size.
-      const fmt = (v) => (v === null ? HIDDEN : String(v));
-      replace(pub, h('p', { class: 'total' }, s.total === null ? `Fewer than ${s.k} people (the total is hidden)` : `${s.total} people`),
-        h('p', { class: 'muted small' }, `“${HIDDEN}” marks a number that is not published: under ${s.k}, or hidden with one that is.`),
-        table('Nationality', s.nationality, fmt), table('Needs', s.needs, fmt), table('Week', s.week, fmt));
+      const hidden = say('stats.hidden');
+      const fmt = (v) => (v === null ? hidden : String(v));
+      replace(pub, h('p', { class: 'total' }, s.total === null ? say('stats.fewer', { k: s.k }) : say('list.people', { n: s.total })),
+        h('p', { class: 'muted small' }, say('stats.hiddenHelp', { hidden, k: s.k })),
+        table('nationality', s.nationality, fmt), table('needs', s.needs, fmt), table('week', s.week, fmt));
     } catch (err) {
-      replace(pub, h('p', { class: 'error' }, `Could not count: ${err.message}`));
+      replace(pub, h('p', { class: 'error' }, say('stats.failed', { error: err.message })));
     }
   }
 
   exportForm(query) {
     const form = h('form', { class: 'card stack', 'data-export': '' },
-      h('h3', {}, 'Export this list as CSV'),
+      h('h3', {}, say('export.title')),
       h('label', { class: 'check' },
         h('input', { type: 'checkbox', name: 'contact' }),
-        ' Include contact details (name, phone, messaging app)'),
-      h('p', { class: 'muted small' }, 'Every export is logged with your name. Keep files with contact details encrypted and delete them when done.'),
-      h('button', { type: 'submit', class: 'primary' }, 'Download CSV'));
+        ' ', say('export.contact')),
+      h('p', { class: 'muted small' }, say('export.help')),
+      h('button', { type: 'submit', class: 'primary' }, say('export.download')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const contact = form.elements.contact.checked;
@@ -87,9 +87,9 @@ export class StatsView {
         a.click();
         a.remove();
         setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-        announce('Export downloaded.');
+        announce(say('export.done'));
       } catch (err) {
-        form.append(h('p', { class: 'error', role: 'alert' }, `Could not export: ${err.message}`));
+        form.append(h('p', { class: 'error', role: 'alert' }, say('export.failed', { error: err.message })));
       }
     });
     return form;

@@ -1,0 +1,88 @@
+package staff_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+// TestOneSignInPerBrowser drives two tabs of one real headless Chromium
+// against the whole app: a second tab opens signed in, a reload stays
+// signed in, signing out in one tab signs out the other and drops the
+// token, signing in again in one signs in both, and once the embassy's
+// idle time passes with no one using the console every tab signs out,
+// saying so, and the token is gone.
+func TestOneSignInPerBrowser(t *testing.T) {
+	app := newApp(t)
+	app.Settings().Meta.AppURL = "https://homeward.example.org"
+	app.Settings().SMTP.Enabled = true
+	app.Settings().Backups.S3.Enabled = true
+	srv := testserver.Start(t, app)
+	ctxA := browsertest.New(t, 120*time.Second)
+	problemsA := watchConsole(ctxA)
+	a := consoleSteps(t, ctxA, problemsA)
+
+	a.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"))
+	a.signIn("x@example.org")
+	a.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
+
+	// A second tab of the same browser.
+	ctxB, cancelB := chromedp.NewContext(ctxA)
+	defer cancelB()
+	problemsB := watchConsole(ctxB)
+	b := consoleSteps(t, ctxB, problemsB)
+	b.do("open a second tab", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/#/?queue=all"))
+	b.waitFor("the second tab is signed in, with no sign-in form", `document.body.dataset.page === 'reports' && document.querySelector('#login').hidden &&
+		document.querySelector('[data-me]').textContent === 'Staff X' && document.querySelectorAll('#list [data-id]').length === 1`)
+	b.do("reload the second tab", chromedp.Reload())
+	b.waitFor("still signed in after a reload", `document.body.dataset.page === 'reports' && document.querySelector('[data-me]').textContent === 'Staff X'`)
+
+	a.click("sign out in the first tab", "[data-logout]")
+	a.waitFor("the first tab shows the sign-in form", `document.body.dataset.page === 'login' && localStorage.getItem('homeward.staff.auth') === null`)
+	b.waitFor("the second tab is signed out too, and says why", `document.body.dataset.page === 'login' &&
+		document.querySelector('[data-signed-out]').dataset.signedOut === 'elsewhere' && !document.querySelector('[data-signed-out]').hidden`)
+
+	a.signIn("x@example.org")
+	b.waitFor("signing in in one tab signs in the other", `document.body.dataset.page === 'reports' && document.querySelector('[data-me]').textContent === 'Staff X'`)
+
+	// The embassy sets a short idle time, 3 seconds; the first tab reads it
+	// when it is reloaded, and no one touches either tab after that.
+	emb, err := app.FindRecordById("embassies", embassyX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb.Set("staff_idle_minutes", 0.05)
+	if err := app.Save(emb); err != nil {
+		t.Fatal(err)
+	}
+	a.do("reload the first tab", chromedp.Reload())
+	a.waitFor("the first tab signs out when the idle time has passed", `document.body.dataset.page === 'login' &&
+		['idle', 'elsewhere'].includes(document.querySelector('[data-signed-out]').dataset.signedOut)`)
+	b.waitFor("so does the second", `document.body.dataset.page === 'login' &&
+		['idle', 'elsewhere'].includes(document.querySelector('[data-signed-out]').dataset.signedOut)`)
+	why := map[string]bool{}
+	for _, ctx := range []context.Context{ctxA, ctxB} {
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-signed-out]').dataset.signedOut`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		why[w] = true
+	}
+	if !why["idle"] || len(why) != 1 {
+		t.Fatalf("both tabs should say they signed out for idleness: %v", why)
+	}
+	a.waitFor("the token is dropped", `localStorage.getItem('homeward.staff.auth') === null && localStorage.getItem('homeward.staff.active') === null`)
+	a.do("reload", chromedp.Reload())
+	a.waitFor("a reload shows the sign-in form", `document.body.dataset.page === 'login'`)
+
+	for _, p := range [][]string{problemsA(), problemsB()} {
+		if len(p) > 0 {
+			t.Fatalf("the page logged errors: %v", p)
+		}
+	}
+}
