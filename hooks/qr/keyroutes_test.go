@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +93,10 @@ func TestKeyRoutes(t *testing.T) {
 			}},
 		{"a retired key cannot be retired again", http.MethodPost, "/api/qr/keys/" + first.Kid + "/retire", superuser, 400,
 			[]string{"already retired"}, nil},
+		{"a second rotation", http.MethodPost, "/api/qr/keys/rotate", superuser, 200, nil, nil},
+		{"the list as docs/API.md shows it", http.MethodGet, "/api/qr/keys", superuser, 200, nil, func(t *testing.T, body []byte) {
+			matchesDocExample(t, body)
+		}},
 	} {
 		req, _ := http.NewRequest(s.method, srv.URL+s.path, nil)
 		if s.token != "" {
@@ -152,5 +159,48 @@ func TestKeyScreen(t *testing.T) {
 	keys, err := qr.KeyringFor(f.app).List()
 	if err != nil || len(keys) != 2 || keys[0].Retired.IsZero() {
 		t.Fatalf("server keys after the screen: %+v (%v)", keys, err)
+	}
+}
+
+// matchesDocExample holds a key list to docs/API.md's example: the same
+// keys in the same states, each with the same fields, its times in RFC
+// 3339 and its id in the ring's alphabet (ids and times differ each run).
+func matchesDocExample(t *testing.T, body []byte) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "API.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```json keys-response\n(.*?)```").FindSubmatch(raw)
+	if m == nil {
+		t.Fatal("docs/API.md has no keys-response block")
+	}
+	var doc, got struct{ Keys []map[string]string }
+	if err := json.Unmarshal(m[1], &doc); err != nil {
+		t.Fatalf("docs/API.md keys-response: %v", err)
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Keys) != len(doc.Keys) {
+		t.Fatalf("the server lists %d keys, the doc %d: %s", len(got.Keys), len(doc.Keys), body)
+	}
+	for i, want := range doc.Keys {
+		k := got.Keys[i]
+		if k["state"] != want["state"] || len(k) != len(want) {
+			t.Errorf("key %d is %v, the doc shows %v", i, k, want)
+		}
+		for field := range want {
+			switch field {
+			case "created", "retired":
+				if _, err := time.Parse(time.RFC3339, k[field]); err != nil {
+					t.Errorf("key %d's %s %q is not RFC 3339", i, field, k[field])
+				}
+			case "kid":
+				if !regexp.MustCompile(`^[a-z0-9]{4,}$`).MatchString(k[field]) {
+					t.Errorf("key %d's id %q", i, k[field])
+				}
+			}
+		}
 	}
 }
