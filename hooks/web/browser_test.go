@@ -229,8 +229,13 @@ func TestSafetyControls(t *testing.T) {
 	waitFor(t, ctx, "Done enabled", `!document.getElementById('receipt-done').disabled`)
 	do(t, ctx, chromedp.Click(chromedp.ID("receipt-done")))
 	waitFor(t, ctx, "the receipt screen closed", `document.getElementById('receipt').hidden`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="settings"]`)))
-	waitFor(t, ctx, "the settings screen", `!!document.getElementById('erase') && document.getElementById('erase').offsetParent !== null`)
+	// Pressed until the settings show: the home screen is still redrawn as
+	// the report's status arrives, and a click aimed before a redraw can
+	// land beside the moved button on a loaded machine.
+	waitFor(t, ctx, "the settings screen", `(() => {
+		if (document.getElementById('settings').hidden) document.querySelector('#home [data-go="settings"]').click();
+		return document.getElementById('erase').offsetParent !== null;
+	})()`)
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(chromedp.ID("erase")))
 	waitFor(t, ctx, "the erased app", `document.documentElement.getAttribute('data-ready') === '1' && document.title === 'Homeward'`)
 	if n := len(localReports(t, ctx)); n != 0 {
