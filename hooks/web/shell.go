@@ -152,10 +152,10 @@ func (s *shell) render(app core.App, lang, preset string) string {
 		if r.GetString("slug") == preset {
 			sel = " selected"
 		}
-		options.WriteString(`<option value="` + html.EscapeString(r.Id) + `"` + sel + `>` + html.EscapeString(r.GetString("name")) + `</option>`)
+		options.WriteString(`<option value="` + html.EscapeString(r.Id) + `"` + sel + `>` + html.EscapeString(qr.EmbassyText(r, lang, "name")) + `</option>`)
 	}
 	for _, r := range ordered {
-		cards.WriteString(card(r, r.GetString("slug") == preset, t))
+		cards.WriteString(card(r, lang, r.GetString("slug") == preset, t))
 	}
 	page = strings.Replace(page, embassies, `<div id="embassies">`+cards.String()+`</div>`, 1)
 	page = strings.Replace(page, embSelect, strings.TrimSuffix(embSelect, "</select>")+options.String()+"</select>", 1)
@@ -193,15 +193,16 @@ func orderEmbassies(records []*core.Record, lang, preset string) []*core.Record 
 }
 
 // card is an embassy's contact card as app.js draws it (card()), so the
-// page does not change when the app takes over.
-func card(r *core.Record, open bool, t func(string) string) string {
+// page does not change when the app takes over: its texts in lang where
+// the embassy has them (qr.EmbassyText, as app.js's embassyText).
+func card(r *core.Record, lang string, open bool, t func(string) string) string {
 	var b strings.Builder
 	esc := html.EscapeString
 	b.WriteString(`<details class="card"`)
 	if open {
 		b.WriteString(` open`)
 	}
-	b.WriteString(`><summary>` + esc(r.GetString("name")) + `</summary>`)
+	b.WriteString(`><summary>` + esc(qr.EmbassyText(r, lang, "name")) + `</summary>`)
 	demo := r.GetBool("demo")
 	if demo {
 		b.WriteString(`<p class="demo">` + esc(t("emb.demo")) + `</p>`)
@@ -212,9 +213,9 @@ func card(r *core.Record, open bool, t func(string) string) string {
 		{"emb.messaging", r.GetString("messaging"), qr.MessagingHref(r)},
 		{"emb.email", r.GetString("email"), "mailto:" + notDialable.ReplaceAllString(r.GetString("email"), "")},
 		{"emb.address", r.GetString("address"), ""},
-		{"emb.hours", r.GetString("hours"), ""},
-		{"emb.bring", r.GetString("what_to_bring"), ""},
-		{"", r.GetString("notes"), ""},
+		{"emb.hours", qr.EmbassyText(r, lang, "hours"), ""},
+		{"emb.bring", qr.EmbassyText(r, lang, "what_to_bring"), ""},
+		{"", qr.EmbassyText(r, lang, "notes"), ""},
 	} {
 		if row.value == "" {
 			continue
