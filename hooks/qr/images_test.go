@@ -259,6 +259,16 @@ func TestPosterWithoutALanguageUsesTheEmbassysFirst(t *testing.T) {
 	if html := string(body); !strings.Contains(html, `lang="id">Pindai untuk menghubungi kedutaan Anda.`) || strings.Contains(html, "English only") {
 		t.Errorf("a poster without a language is not in the embassy's first (Indonesian):\n%s", html)
 	}
+	// Its safety lines too, each with the English under it.
+	for _, line := range []string{
+		`lang="id">Apakah poster ini asli?`, `lang="en">Is this poster genuine?`,
+		`lang="id">Kode harus membuka alamat yang diawali <strong>homeward.example/q/</strong>`,
+		`lang="id">Relawan dapat memeriksa kode di <strong>`, `lang="id">Hotline: <strong>+000 23 000 111</strong>`,
+	} {
+		if !strings.Contains(string(body), line) {
+			t.Errorf("the Indonesian poster lacks %s", line)
+		}
+	}
 
 	otherToken, err := f.otherStaff.NewFileToken()
 	if err != nil {

@@ -74,6 +74,8 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		p.Script = "/js/poster.js"
 		if lang != "" && lang != "en" {
 			p.Language, p.LanguageLine = lang, posterLines[lang]
+			// The poster's other lines too, each with the English under it.
+			p.Lang = lang
 		}
 		p.NoLanguage = lang == ""
 		e.Response.Header().Set("Cache-Control", "no-store")
