@@ -52,6 +52,18 @@ func TestReportStatesAreHonestOnASlowLink(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Chromium 156 slows requests only for conditions set by rule (the
+	// override above sets navigator's view of the link); both, so the page
+	// and its service worker see one slow link.
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Latency: 600, DownloadThroughput: 500_000 / 8, UploadThroughput: 200_000 / 8}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ms := eval[float64](t, ctx, `(async () => { const t0 = performance.now();
+		await fetch('/api/health?slow=' + Date.now(), { cache: 'no-store' }); return performance.now() - t0; })()`); ms < 600 {
+		t.Fatalf("a request took %.0f ms: the link is not slow", ms)
+	}
 	// Every state the report's line shows, with whether its photo was still
 	// waiting then, and every progress line.
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.seen = [];
