@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"homeward/hooks/setup"
+	"homeward/internal/i18ntest"
 	"homeward/internal/testserver"
 	"homeward/internal/vocab"
 )
@@ -23,7 +24,6 @@ var (
 	// or chosen by a condition before they reach say().
 	consoleSayKeys  = regexp.MustCompile(`say\('([^']+)'`)
 	consoleLiterals = regexp.MustCompile(`'([a-zA-Z_]+\.[-a-zA-Z0-9_.]+)'`)
-	placeholders    = regexp.MustCompile(`\{\w+\}`)
 )
 
 // consoleValueLists are the stored values the console shows through
@@ -127,29 +127,7 @@ func TestEveryConsoleStringIsInEveryLanguage(t *testing.T) {
 		}
 	}
 	for _, l := range vocab.Languages[1:] {
-		d := consoleLanguage(t, l)
-		for k, v := range en {
-			if k == "_review" {
-				continue
-			}
-			if strings.TrimSpace(d[k]) == "" {
-				t.Errorf("staff/%s.json lacks %q", l, k)
-				continue
-			}
-			want := slices.Sorted(slices.Values(placeholders.FindAllString(v, -1)))
-			got := slices.Sorted(slices.Values(placeholders.FindAllString(d[k], -1)))
-			if !slices.Equal(slices.Compact(got), slices.Compact(want)) {
-				t.Errorf("staff/%s.json %q has the placeholders %v, en.json %v", l, k, got, want)
-			}
-		}
-		for k := range d {
-			if _, ok := en[k]; !ok {
-				t.Errorf("staff/%s.json has %q, which en.json does not", l, k)
-			}
-		}
-		if !strings.Contains(d["_review"], "NEEDS NATIVE REVIEW") {
-			t.Errorf("staff/%s.json is not marked for native review", l)
-		}
+		i18ntest.Compare(t, "staff/"+l+".json", en, consoleLanguage(t, l))
 	}
 }
 
