@@ -59,9 +59,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("what is not configured is shown, and On duty says no mail can leave",
 		`!document.querySelector('[data-setup-checks]').hidden && !!document.querySelector('[data-setup-checks] li[data-code="mail"]') &&
 		 !!document.querySelector('[data-setup-checks] li[data-code="public_url"]') && document.querySelector('[data-duty-label]').dataset.noMail === 'true'`)
-	app.Settings().Meta.AppURL = "https://homeward.example.org"
-	app.Settings().SMTP.Enabled = true
-	app.Settings().Backups.S3.Enabled = true
+	configureAll(app)
 	do("reload once all is configured", chromedp.Reload(), chromedp.WaitVisible("#reports"))
 	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
 	waitFor("no setup check is left", `document.querySelector('[data-setup-checks]').hidden && document.querySelector('[data-duty-label]').dataset.noMail === ''`)

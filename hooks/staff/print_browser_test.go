@@ -25,9 +25,7 @@ import (
 // to docs/screenshots/staff-print.png.
 func TestPrintACaseSheet(t *testing.T) {
 	app := newApp(t)
-	app.Settings().Meta.AppURL = "https://homeward.example.org"
-	app.Settings().SMTP.Enabled = true
-	app.Settings().Backups.S3.Enabled = true
+	configureAll(app)
 	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "reporter", "body": "We are at the bus station now."})
 	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "staff", "author": staffX, "body": "Stay there, we will call at noon."})
 	att := saveAttachment(t, app, reportX)

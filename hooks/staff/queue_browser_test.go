@@ -26,9 +26,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	app := newApp(t)
 	queueReports(t, app, nil)
 	// Everything configured, so no setup notice stands over the list.
-	app.Settings().Meta.AppURL = "https://homeward.example.org"
-	app.Settings().SMTP.Enabled = true
-	app.Settings().Backups.S3.Enabled = true
+	configureAll(app)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 180*time.Second)
 	problems := watchConsole(ctx)

@@ -19,9 +19,7 @@ import (
 // saying so, and the token is gone.
 func TestOneSignInPerBrowser(t *testing.T) {
 	app := newApp(t)
-	app.Settings().Meta.AppURL = "https://homeward.example.org"
-	app.Settings().SMTP.Enabled = true
-	app.Settings().Backups.S3.Enabled = true
+	configureAll(app)
 	srv := testserver.Start(t, app)
 	ctxA := browsertest.New(t, 120*time.Second)
 	problemsA := watchConsole(ctxA)

@@ -19,6 +19,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 	_ "homeward/pb_migrations"
 )
@@ -139,6 +140,20 @@ func seedEmbassy(t *testing.T, app core.App, slug, name string) string {
 		"country": "Testland", "hotline": "+000 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
 	}}}})
 	return s.Embassies[0].Id
+}
+
+// volunteerSignedIn starts the app with one embassy and a volunteer, and
+// signs the volunteer in on the volunteer page in Chromium. It returns the
+// server, the browser and the embassy's id.
+func volunteerSignedIn(t *testing.T) (*liveServer, context.Context, string) {
+	t.Helper()
+	srv := startLive(t)
+	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	seedVolunteer(t, srv.App, "vol@example.org")
+	ctx := browsertest.New(t, 90*time.Second)
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	volunteerLogin(t, ctx, "vol@example.org", testserver.Password)
+	return srv, ctx, embassy
 }
 
 // setOffline cuts (or restores) the browser's network: navigator.onLine

@@ -8,8 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"homeward/hooks/syncapi"
-	"homeward/internal/browsertest"
-	"homeward/internal/testserver"
 )
 
 // TestVolunteerBackAfterRetentionStartsAgain: a volunteer's phone sends two
@@ -19,13 +17,7 @@ import (
 // the start, marks the deleted report closed as a tombstone would, keeps
 // the other, and a report written since goes through.
 func TestVolunteerBackAfterRetentionStartsAgain(t *testing.T) {
-	srv := startLive(t)
-	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	seedVolunteer(t, srv.App, "vol@example.org")
-	ctx := browsertest.New(t, 90*time.Second)
-
-	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
-	volunteerLogin(t, ctx, "vol@example.org", testserver.Password)
+	srv, ctx, embassy := volunteerSignedIn(t)
 	file := func(msg string) {
 		t.Helper()
 		do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),

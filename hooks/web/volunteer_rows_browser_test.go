@@ -7,12 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
 
@@ -26,12 +24,7 @@ import (
 // receipt list shows all five codes with their people and first words,
 // printable alone.
 func TestVolunteerFilesReportsInARowAndTellsThemApart(t *testing.T) {
-	srv := startLive(t)
-	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	seedVolunteer(t, srv.App, "vol@example.org")
-	ctx := browsertest.New(t, 90*time.Second)
-	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
-	volunteerLogin(t, ctx, "vol@example.org", testserver.Password)
+	srv, ctx, embassy := volunteerSignedIn(t)
 	// At a border point with no signal: the reports wait in the outbox.
 	setOffline(t, ctx, true)
 	// Every tap on a button, counted by the page.

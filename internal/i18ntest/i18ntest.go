@@ -15,6 +15,22 @@ const ReviewKey = "_review"
 
 var placeholders = regexp.MustCompile(`\{\w+\}`)
 
+// CompareUsed fails t for each key the code uses (used) that en, the
+// English file called name, lacks, and each key of en nothing uses.
+func CompareUsed(t *testing.T, name string, en map[string]string, used map[string]bool) {
+	t.Helper()
+	for k := range used {
+		if _, ok := en[k]; !ok {
+			t.Errorf("the code uses %q but %s lacks it", k, name)
+		}
+	}
+	for k := range en {
+		if !used[k] && k != ReviewKey {
+			t.Errorf("%s has %q, which nothing uses", name, k)
+		}
+	}
+}
+
 // Compare fails t for each key of en that name (a translation) lacks or
 // leaves empty, each key of name that en lacks, each text whose {name}
 // placeholders differ from the English, and a file not marked for native
