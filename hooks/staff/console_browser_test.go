@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -330,6 +332,11 @@ func (s steps) signIn(email string) {
 // a navigation starts again on the new page.
 func (s steps) poll(step, js string) {
 	s.t.Helper()
+	// The tab waited on comes to the front: a tab in the background (the
+	// other of two) gets no animation frames, on which the poll runs.
+	if _, err := chromedp.Call(s.ctx, page.BringToFront, cdp.Empty{}); err != nil {
+		s.t.Fatalf("%s: bring the tab to the front: %v", step, err)
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	var err error
 	for {
