@@ -90,13 +90,16 @@ self.addEventListener('fetch', (event) => {
 // over each pass, so a page opened meanwhile waits instead of racing it.
 // A failed pass rejects, and the browser tries the tag again later.
 self.addEventListener('sync', (event) => {
-  if (event.tag === 'outbox') event.waitUntil(sendQueued());
+  if (event.tag !== 'outbox') return;
+  self.homeward.db.revive();
+  event.waitUntil(sendQueued());
 });
 
 // Periodic sync (installed apps, Chrome 80+): another chance for reports a
 // failed one-shot sync gave up on. With nothing left to send it is dropped.
 self.addEventListener('periodicsync', (event) => {
   if (event.tag !== 'outbox') return;
+  self.homeward.db.revive();
   event.waitUntil(self.homeward.sync.pending().then((any) => {
     if (any) return sendQueued();
     return self.registration.periodicSync.unregister('outbox');

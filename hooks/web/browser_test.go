@@ -244,6 +244,18 @@ func TestSafetyControls(t *testing.T) {
 	if got := eval[string](t, ctx, `String(localStorage.getItem('hw-neutral'))`); got != "null" {
 		t.Fatalf("the neutral-title setting survived erasing: %q", got)
 	}
+	// A write still in flight when another context (the service worker
+	// sending in the background) erases must not bring the database back.
+	if got := eval[string](t, ctx, `(async () => {
+		await self.homeward.db.put('meta', 1, 'probe');
+		await new Promise((ok, no) => { const r = indexedDB.deleteDatabase('homeward'); r.onsuccess = ok; r.onerror = () => no(r.error); });
+		let late = 'written';
+		try { await self.homeward.db.put('reports', { id: 'late' }); } catch (e) { late = 'refused'; }
+		const left = (await indexedDB.databases()).map((d) => d.name).filter((n) => n === 'homeward');
+		return late + ', databases left: ' + left.length;
+	})()`); got != "refused, databases left: 0" {
+		t.Fatalf("a write after another context erased the database: %s, want refused, databases left: 0", got)
+	}
 
 	before := eval[int](t, ctx, `history.length`)
 	do(t, ctx, chromedp.Click(chromedp.ID("exit")))

@@ -25,6 +25,11 @@
   ];
 
   let opening = null;
+  // gone is set once the database is being erased, here or by another
+  // context (a page erasing while the service worker syncs): nothing in
+  // this context may open it again, or a write still in flight would
+  // bring an erased report back.
+  let gone = false;
 
   function req(r) {
     return new Promise((resolve, reject) => {
@@ -34,6 +39,7 @@
   }
 
   function open() {
+    if (gone) return Promise.reject(new Error('the database was erased'));
     if (!opening) {
       opening = new Promise((resolve, reject) => {
         const r = indexedDB.open(NAME, VERSION);
@@ -44,7 +50,11 @@
           const db = r.result;
           // Another tab (or the service worker) upgrading or erasing: let go
           // so it is not blocked.
-          db.onversionchange = () => { db.close(); opening = null; };
+          db.onversionchange = (e) => {
+            db.close();
+            opening = null;
+            if (e.newVersion === null) gone = true;
+          };
           resolve(db);
         };
         r.onerror = () => { opening = null; reject(r.error); };
@@ -100,8 +110,10 @@
     });
   }
 
-  // erase deletes the whole database.
+  // erase deletes the whole database; afterwards this context cannot
+  // open it again (a reload starts afresh).
   async function erase() {
+    gone = true;
     if (opening) {
       try { (await opening).close(); } catch (e) { /* already closed */ }
       opening = null;
@@ -109,5 +121,13 @@
     return req(indexedDB.deleteDatabase(NAME));
   }
 
-  homeward.db = { open, get, all, put, del, putMany, erase };
+  // revive lets a new piece of work in a long-lived context (the service
+  // worker, at the start of each sync event) open the database again after
+  // an erase elsewhere: it reads what is there now, which holds nothing
+  // erased. Work begun before the erase still fails.
+  function revive() {
+    gone = false;
+  }
+
+  homeward.db = { open, get, all, put, del, putMany, erase, revive };
 })(self.homeward = self.homeward || {});
