@@ -80,7 +80,7 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 	}
 	res := qr.VerifyInput(app, code)
 	if res.Verdict != "valid" || res.Link == nil || res.Link.Id != link.Id {
-		t.Fatalf("the poster's code verifies as %q for %v, want valid for link %s", res.Verdict, res.Link, link.Id)
+		t.Fatalf("the poster's code %q verifies as %q (%s) for %v, want valid for link %s", code, res.Verdict, res.Reason, res.Link, link.Id)
 	}
 
 	// Back to the console: a tab in the background gets no animation

@@ -30,5 +30,9 @@ func Decode(t testing.TB, pngData []byte) string {
 	if err != nil {
 		t.Fatalf("zbarimg found no code: %v", err)
 	}
-	return strings.TrimSuffix(string(out), "\n")
+	codes := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(codes) != 1 {
+		t.Fatalf("zbarimg found %d codes, want one: %q", len(codes), codes)
+	}
+	return codes[0]
 }
