@@ -91,10 +91,18 @@ var matrix = map[string][7]string{
 	"staff_views create": {"400", "400", "400", "400", "200", "400", "200"},
 	"staff_views update": {"404", "404", "404", "404", "200", "404", "200"},
 	"staff_views delete": {"404", "404", "404", "404", "204", "404", "204"},
+
+	// Embassy keys are public keys: phones read those of active embassies.
+	// Only the server writes them, through checked routes.
+	"embassy_keys list":   {"200 active", "200 active", "200 active", "200 active", "200 active", "200 active", "200 all"},
+	"embassy_keys view":   {"200", "200", "200", "200", "200", "200", "200"},
+	"embassy_keys create": {"403", "403", "403", "403", "403", "403", "200"},
+	"embassy_keys update": {"403", "403", "403", "403", "403", "403", "200"},
+	"embassy_keys delete": {"403", "403", "403", "403", "403", "403", "204"},
 }
 
 // collections in the order the table lists them.
-var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views"}
+var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys"}
 
 // fixture ids, fixed so that the table can name them.
 const (
@@ -109,6 +117,7 @@ const (
 	evtXA, evtYB        = "evtxa0000000000", "evtyb0000000000"
 	qrlX, qrlY          = "qrlx00000000000", "qrly00000000000"
 	svwX, svwY          = "svwx00000000000", "svwy00000000000"
+	ekX, ekY, ekZ       = "ekx000000000000", "eky000000000000", "ekz000000000000"
 	testPassword        = "correct horse battery"
 )
 
@@ -125,6 +134,7 @@ var scopes = map[string]map[string][]string{
 	"staff":         {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
 	"volunteers":    {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
 	"staff_views":   {"X": {svwX}, "Y": {svwY}, "all": {svwX, svwY}},
+	"embassy_keys":  {"active": {ekX, ekY}, "all": {ekX, ekY, ekZ}},
 }
 
 // target is the record each collection's view, update and delete rows act
@@ -133,7 +143,7 @@ var scopes = map[string]map[string][]string{
 var target = map[string]string{
 	"embassies": embX, "reports": repXA, "attachments": attXA, "messages": msgXA,
 	"report_events": evtXA, "qr_links": qrlX, "devices": devA, "staff": stfX, "volunteers": volA,
-	"staff_views": svwX,
+	"staff_views": svwX, "embassy_keys": ekX,
 }
 
 // createBody is a valid new record for each collection, naming embassy X
@@ -149,6 +159,7 @@ var createBody = map[string]string{
 	"staff":         `{"email":"new-staff@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `","embassy":"` + embX + `"}`,
 	"volunteers":    `{"email":"new-volunteer@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `"}`,
 	"staff_views":   `{"staff":"` + stfX + `","name":"Urgent and mine","query":"#/?urgent=1&assigned=me"}`,
+	"embassy_keys":  `{"embassy":"` + embX + `","epoch":2,"kid":"newkid00","public_key":"` + testKey('N') + `","verify_key":"` + testKey('V') + `"}`,
 }
 
 // updateBody changes one field a legitimate editor of the target may change.
@@ -157,7 +168,7 @@ var updateBody = map[string]string{
 	"attachments": `{"mime":"image/png"}`, "messages": `{"read_by_staff":true}`,
 	"report_events": `{"note":"rewritten"}`, "qr_links": `{"revoked":true}`,
 	"devices": `{"label":"lost phone"}`, "staff": `{"name":"Officer"}`, "volunteers": `{"name":"Field worker"}`,
-	"staff_views": `{"name":"Renamed"}`,
+	"staff_views": `{"name":"Renamed"}`, "embassy_keys": `{"kid":"otherkid"}`,
 }
 
 // fixture seeds a data dir and closes it; each scenario works on a clone,
@@ -251,10 +262,17 @@ func seedRecords(t testing.TB, app core.App) {
 		{"qr_links", map[string]any{"id": qrlY, "embassy": embY, "label": "Y poster"}},
 		{"staff_views", map[string]any{"id": svwX, "staff": stfX, "name": "X's view", "query": "#/?status=new"}},
 		{"staff_views", map[string]any{"id": svwY, "staff": stfY, "name": "Y's view", "query": "#/?urgent=1"}},
+		{"embassy_keys", map[string]any{"id": ekX, "embassy": embX, "epoch": 1, "kid": "kidx0000", "public_key": testKey('x'), "verify_key": testKey('X')}},
+		{"embassy_keys", map[string]any{"id": ekY, "embassy": embY, "epoch": 1, "kid": "kidy0000", "public_key": testKey('y'), "verify_key": testKey('Y')}},
+		{"embassy_keys", map[string]any{"id": ekZ, "embassy": embZ, "epoch": 1, "kid": "kidz0000", "public_key": testKey('z'), "verify_key": testKey('Z')}},
 	} {
 		testserver.SaveRecord(t, app, r.col, r.data)
 	}
 }
+
+// testKey is a stand-in for a base64url public key: the right shape, no
+// real point (the matrix tests access, not keys).
+func testKey(c byte) string { return "B" + strings.Repeat(string(c), 86) }
 
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()

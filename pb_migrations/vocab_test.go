@@ -26,6 +26,7 @@ var selectVocabulary = map[string]map[string]struct {
 		"age_band":      {vocab.AgeBands, false},
 		"passport_held": {vocab.PassportAnswers, false},
 		"channel":       {vocab.Channels, false},
+		"sealed_by":     {vocab.SealedBy, false},
 	},
 	"messages":      {"direction": {vocab.Directions, false}},
 	"report_events": {"kind": {vocab.EventKinds, false}},

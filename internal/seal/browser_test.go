@@ -2,6 +2,7 @@ package seal_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"testing"
@@ -144,5 +145,60 @@ func TestGoAndBrowserOpenEachOther(t *testing.T) {
 	got, err := seal.Open(key, b, res.Sealed)
 	if err != nil || string(got) != message+" (from the phone)" {
 		t.Fatalf("Go opened the phone's envelope as %q, %v", got, err)
+	}
+}
+
+// reportStub is a report as ReportClear reads it.
+type reportStub map[string]any
+
+func (r reportStub) GetString(n string) string { s, _ := r[n].(string); return s }
+func (r reportStub) GetBool(n string) bool     { b, _ := r[n].(bool); return b }
+func (r reportStub) GetInt(n string) int       { i, _ := r[n].(int); return i }
+func (r reportStub) GetStringSlice(n string) []string {
+	s, _ := r[n].([]string)
+	return s
+}
+
+// TestBrowserAndGoAgreeOnKeysAndClearFields holds seal.js to Go on what
+// the phone, the server and the staff's browsers must compute alike: the
+// clear fields of a report as the API returns it (needs in another order,
+// left_on with its time), the key id, and the key chain: a signature made
+// with WebCrypto over the chain statement verifies in Go, and fails for
+// another epoch.
+func TestBrowserAndGoAgreeOnKeysAndClearFields(t *testing.T) {
+	ctx := browserPage(t)
+	key := newKey(t)
+	phone := reportStub{"embassy": "emb1", "channel": "self", "language": "km", "nationality": "ខ្មែរ", "people_count": 2,
+		"minors_present": true, "needs": []string{"shelter", "medical"}, "left_on": "2026-11-02", "consent_contact": true, "consent_version": "v3"}
+	clear, err := seal.ClearHash(seal.ReportClear(phone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := base64.RawURLEncoding.EncodeToString(key.PublicKey().Bytes())
+	var res struct {
+		Clear, Kid, Verify, Sig string
+	}
+	inPage(t, ctx, `
+		const server = { embassy: 'emb1', channel: 'self', volunteer: '', language: 'km', nationality: 'ខ្មែរ', people_count: 2,
+			minors_present: true, needs: ['medical', 'shelter'], left_on: '2026-11-02 00:00:00.000Z', consent_contact: true,
+			consent_share: false, consent_version: 'v3', message: '', status: 'new', urgent: true };
+		const clear = await s.clearHash(s.reportClear(server));
+		const kid = await s.keyId(s.unbase64url(arg.pub));
+		const signer = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+		const verify = s.base64url(await crypto.subtle.exportKey('raw', signer.publicKey));
+		const sig = s.base64url(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signer.privateKey,
+			s.chainStatement('emb1', 2, kid, arg.pub, verify)));
+		return { Clear: clear, Kid: kid, Verify: verify, Sig: sig };`, map[string]any{"pub": pub}, &res)
+	if res.Clear != hex.EncodeToString(clear[:]) {
+		t.Errorf("clear hash: browser %s, Go %x", res.Clear, clear)
+	}
+	if want := seal.KeyID(key.PublicKey().Bytes()); res.Kid != want {
+		t.Errorf("key id: browser %s, Go %s", res.Kid, want)
+	}
+	if !seal.VerifyChain(res.Verify, seal.ChainStatement("emb1", 2, res.Kid, pub, res.Verify), res.Sig) {
+		t.Error("Go does not verify the browser's chain signature")
+	}
+	if seal.VerifyChain(res.Verify, seal.ChainStatement("emb1", 3, res.Kid, pub, res.Verify), res.Sig) {
+		t.Error("the chain signature verifies for another epoch")
 	}
 }

@@ -111,3 +111,36 @@ export async function open(privateKey, binding, envelope) {
   });
   return unpad(new Uint8Array(await recipient.open(unb64(envelope.ct), aad(binding.record, binding.clear))));
 }
+
+/** The report fields a sealed report keeps only in its envelope (Go's seal.SealedReportFields). */
+export const SEALED_REPORT_FIELDS = ['message', 'contact_name', 'contact_phone', 'contact_app', 'compound_location', 'compound_point', 'current_location'];
+
+/**
+ * reportClear returns the clear fields a report's envelope is bound to, from
+ * a report as the phone writes it or as the API returns it: Go's
+ * seal.ReportClear, with needs sorted and left_on as its date alone.
+ */
+export function reportClear(r) {
+  const s = (v) => (v == null ? '' : String(v));
+  return {
+    embassy: s(r.embassy), channel: s(r.channel), volunteer: s(r.volunteer), language: s(r.language),
+    nationality: s(r.nationality), people_count: Number.isInteger(r.people_count) ? r.people_count : 0,
+    minors_present: !!r.minors_present, gender: s(r.gender), age_band: s(r.age_band),
+    left_on: s(r.left_on).slice(0, 10), passport_held: s(r.passport_held),
+    needs: (Array.isArray(r.needs) ? r.needs.map(String) : []).sort(),
+    safety_risk_now: !!r.safety_risk_now, consent_contact: !!r.consent_contact,
+    consent_share: !!r.consent_share, consent_version: s(r.consent_version),
+  };
+}
+
+/** keyId is Go's seal.KeyID: the first 16 base64url characters of the SHA-256 of the public key. */
+export async function keyId(publicKey) {
+  return b64(await crypto.subtle.digest('SHA-256', publicKey)).slice(0, 16);
+}
+
+/** chainStatement is Go's seal.ChainStatement, as bytes, for an epoch's predecessor to sign. */
+export function chainStatement(embassy, epoch, kid, publicKey, verifyKey) {
+  return utf8.encode(`homeward key chain v1\0embassy\0${embassy}\0epoch\0${epoch}\0kid\0${kid}\0public\0${publicKey}\0verify\0${verifyKey}`);
+}
+
+export { b64 as base64url, unb64 as unbase64url };
