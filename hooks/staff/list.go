@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/picker"
 	"github.com/pocketbase/pocketbase/tools/search"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/internal/fold"
 	"homeward/internal/vocab"
@@ -100,8 +101,9 @@ func listHandler(e *core.RequestEvent) error {
 	if err != nil {
 		return e.BadRequestError("The filter is not valid.", err)
 	}
+	var idle types.DateTime
 	if form.Waiting {
-		idle, err := idleSince(e)
+		idle, err = idleSince(e)
 		if err != nil {
 			return e.InternalServerError("Failed to read the embassy.", err)
 		}
@@ -151,10 +153,21 @@ func listHandler(e *core.RequestEvent) error {
 			dbx.Params{"needEmbassy": embassyOf(e), "need": form.Need}))
 	}
 	total, pages, capped := -1, -1, false
+	switch {
+	case form.Total && form.Waiting && !form.Unread && form.Filter == "" && form.Q == "" && form.Need == "":
+		// The waiting badge and the queue's pages: counted from the
+		// indexes of the queue's three parts.
+		total, err = countWaiting(e, idle)
+	case form.Total && !form.Waiting && !form.Unread && form.Filter == "" && form.Q == "" && form.Need == "":
+		// The whole list: the running tallies know its size.
+		total, err = countAll(e)
+	case form.Total:
+		total, err = countList(e.App, q)
+	}
+	if err != nil {
+		return e.BadRequestError("Failed to count the reports.", err)
+	}
 	if form.Total {
-		if total, err = countList(e.App, q); err != nil {
-			return e.BadRequestError("Failed to count the reports.", err)
-		}
 		if total > maxCount {
 			total, capped = maxCount, true
 		}
@@ -234,6 +247,22 @@ func countList(app core.App, q *dbx.SelectQuery) (int, error) {
 	var n int
 	err := app.ConcurrentDB().NewQuery("SELECT count(*) FROM (" + inner.SQL() + ")").Bind(inner.Params()).Row(&n)
 	return n, err
+}
+
+// countAll counts all the caller's reports from the running tallies
+// (readTallies): one row per status, however many reports there are.
+func countAll(e *core.RequestEvent) (int, error) {
+	tallies, err := readTallies(e, "", "")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range tallies {
+		if t.Dimension == "status" {
+			n += t.Reports
+		}
+	}
+	return n, nil
 }
 
 // needValues are vocab.Needs as validation.In takes them.

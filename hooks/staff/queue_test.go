@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -311,5 +312,66 @@ func TestListCountStopsAtTenThousand(t *testing.T) {
 	}
 	if b := listAs(t, app, srv, "total=1&filter="+url.QueryEscape(`status = "new" && created > "2026-11-02 00:00:00.000Z"`)); b.TotalItems != 1 {
 		t.Errorf("a narrow filter counts %d, want 1", b.TotalItems)
+	}
+}
+
+// TestWaitingCountIsTheQueuesLength makes reports of every combination of
+// the waiting queue's three reasons (each status, urgent or not, quiet or
+// recent, an unread reporter message or none), so the reasons overlap in
+// every way, and holds the badge's count (counted from the indexes of the
+// queue's parts) to the queue as listed and to the rule worked out here.
+func TestWaitingCountIsTheQueuesLength(t *testing.T) {
+	app := newApp(t)
+	srv := startServer(t, app)
+	statuses := []string{"new", "in_review", "contacted", "assisted", "closed", "spam"}
+	var want []string // reportX of the fixtures: new, not urgent, recent, no message: not waiting
+	n := 0
+	for _, status := range statuses {
+		for _, urgent := range []bool{false, true} {
+			for _, quiet := range []bool{false, true} {
+				for _, unread := range []bool{false, true} {
+					n++
+					id := fmt.Sprintf("waitcount%011d", n)
+					data := map[string]any{"id": id, "embassy": embassyX, "status": status, "channel": "self", "nationality": "ID"}
+					if urgent {
+						data["safety_risk_now"] = true // the server sets urgent from it
+					}
+					testserver.SaveRecord(t, app, reports.CollectionReports, data)
+					if unread {
+						testserver.SaveRecord(t, app, "messages", map[string]any{"report": id, "direction": "reporter", "body": "still here"})
+					}
+					if quiet {
+						setLastActivity(t, app, id, time.Now().Add(-threeDaysAgo))
+					}
+					open := status == "new" || status == "in_review" || status == "contacted"
+					if unread || (urgent && status == "new") || (open && quiet) {
+						want = append(want, id)
+					}
+				}
+			}
+		}
+	}
+	listed := listAs(t, app, srv, "waiting=1&perPage=500")
+	counted := listAs(t, app, srv, "waiting=1&total=1&perPage=1")
+	if got := slices.Sorted(slices.Values(listed.ids())); !slices.Equal(got, want) {
+		t.Fatalf("the waiting queue lists %v, want %v", got, want)
+	}
+	if counted.TotalItems != len(want) {
+		t.Fatalf("the waiting count is %d, the queue has %d", counted.TotalItems, len(want))
+	}
+	// The whole list is counted from the running tallies: every report,
+	// spam included, with reportX of the fixtures.
+	if all := listAs(t, app, srv, "total=1&perPage=1"); all.TotalItems != n+1 || all.TotalPages != n+1 {
+		t.Fatalf("the whole list counts %d reports in %d pages, want %d", all.TotalItems, all.TotalPages, n+1)
+	}
+	// Staff of another embassy count none of them.
+	res := get(t, srv+"/api/staff/reports?waiting=1&total=1&perPage=1", token(t, app, staffY))
+	defer res.Body.Close()
+	var y listAnswer
+	if err := json.NewDecoder(res.Body).Decode(&y); err != nil {
+		t.Fatal(err)
+	}
+	if y.TotalItems != 1 { // reportY: new, with an unread message
+		t.Fatalf("embassy Y's waiting count is %d, want 1", y.TotalItems)
 	}
 }

@@ -35,15 +35,68 @@ var unreadExp = dbx.NewExp("reports.id IN (" + unreadReporterMessages + ")")
 // messages, new urgent reports, and reports still open with no activity
 // since idleBefore.
 func waitingExp(idleBefore types.DateTime) dbx.Expression {
-	quoted := make([]string, len(idleStatuses))
-	for i, s := range idleStatuses {
-		quoted[i] = "'" + s + "'" // the vocabulary's own words: no quotes in them
-	}
 	return dbx.NewExp("(reports.id IN ("+unreadReporterMessages+")"+
 		" OR (reports.urgent = 1 AND reports.status = '"+vocab.StatusNew+"')"+
-		" OR (reports.status IN ("+strings.Join(quoted, ", ")+") AND reports.last_activity < {:idleBefore}))",
+		" OR (reports.status IN ("+quotedIdleStatuses+") AND reports.last_activity < {:idleBefore}))",
 		dbx.Params{"idleBefore": idleBefore.String()})
 }
+
+// countWaiting counts the caller's waiting queue, up to maxCount+1, as
+// waitingExp defines it, from three parts that cannot overlap, each read
+// from its own index and counted only while the total is under the cap:
+// open reports idle since idleBefore (idx_reports_embassy_status_activity,
+// the index alone), urgent new reports active since (the same index, each
+// read for urgent), and the rest with unread reporter messages (their
+// partial index). The queue's OR tested on every report took 61 ms at
+// 100,000 reports; the idle part alone, 1 ms. As in readTallies, the list
+// rule depends on the caller only, so one report of the embassy passing it
+// stands for all.
+func countWaiting(e *core.RequestEvent, idleBefore types.DateTime) (int, error) {
+	q, err := scopedReports(e, "", "reports.id")
+	if err != nil {
+		return 0, err
+	}
+	var one []struct {
+		Id string `db:"id"`
+	}
+	if err := q.Limit(1).All(&one); err != nil {
+		return 0, fmt.Errorf("check the list rule: %w", err)
+	}
+	if len(one) == 0 {
+		return 0, nil
+	}
+	idle := "reports.status IN (" + quotedIdleStatuses + ") AND reports.last_activity < {:idleBefore}"
+	urgentNew := "reports.urgent = 1 AND reports.status = '" + vocab.StatusNew + "'"
+	parts := []string{
+		"SELECT 1 FROM reports WHERE reports.embassy = {:embassy} AND " + idle,
+		"SELECT 1 FROM reports WHERE reports.embassy = {:embassy} AND " + urgentNew + " AND NOT (" + idle + ")",
+		"SELECT 1 FROM reports WHERE reports.embassy = {:embassy} AND reports.id IN (" + unreadReporterMessages + ")" +
+			" AND NOT (" + idle + ") AND NOT (" + urgentNew + ")",
+	}
+	total := 0
+	for _, part := range parts {
+		var n int
+		err := e.App.ConcurrentDB().NewQuery("SELECT count(*) FROM (" + part + " LIMIT {:limit})").
+			Bind(dbx.Params{"embassy": embassyOf(e), "idleBefore": idleBefore.String(), "limit": maxCount + 1 - total}).Row(&n)
+		if err != nil {
+			return 0, fmt.Errorf("count the waiting reports: %w", err)
+		}
+		if total += n; total > maxCount {
+			break
+		}
+	}
+	return total, nil
+}
+
+// quotedIdleStatuses are idleStatuses as an SQL list: the vocabulary's own
+// words, with no quotes in them.
+var quotedIdleStatuses = func() string {
+	quoted := make([]string, len(idleStatuses))
+	for i, s := range idleStatuses {
+		quoted[i] = "'" + s + "'"
+	}
+	return strings.Join(quoted, ", ")
+}()
 
 // idleSince is the time before which an open report of the caller's
 // embassy counts as idle, by the embassy's waiting_idle_hours.
