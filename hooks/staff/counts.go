@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -111,15 +110,11 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 		return nil, err
 	}
 	if needle != "" {
-		q.AndWhere(searchExp(needle))
-		if utf8.RuneCountInString(needle) >= minSearchRunes {
-			// The trigram index's matches drive the count, as in the
-			// list: 100,000 reports tested one by one took 0.6 s for a
-			// word in none.
-			q.From(searchHits + " AS search_hits CROSS JOIN reports")
-			q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
-			q.Bind(dbx.Params{"match": matchPhrase(needle), "searchEmbassy": embassyOf(e)})
-		}
+		// The index's matches drive the count, as in the list: 100,000
+		// reports tested one by one took 0.6 s for a word in none.
+		q.AndWhere(searchExp(needle, embassyOf(e)))
+		q.From(searchHits(needle) + " AS search_hits CROSS JOIN reports")
+		q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
 	}
 	// The matching reports are read once into a small temporary table,
 	// which each dimension then groups.

@@ -108,7 +108,7 @@ func streamReports(e *core.RequestEvent, w *csv.Writer, filter, needle string, r
 			return brokenExport(e, w, err)
 		}
 		if needle != "" {
-			q.AndWhere(searchExp(needle))
+			q.AndWhere(searchExp(needle, embassyOf(e)))
 		}
 		var page []*core.Record
 		// created alone, so the (embassy, ..., created) indexes give the

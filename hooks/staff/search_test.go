@@ -28,6 +28,9 @@ var readerSpellings = []struct {
 	{"th: SARA AM as one character, searched as two", "พวกเราทำงานในตึกนั้น", "ท\u0e4d\u0e32งานในตึก"},
 	{"km: zero-width spaces between words", "យើង\u200bនៅ\u200bបាវិត", "យើងនៅបាវិត"},
 	{"my: U+1026 searched as U+1025 U+102E", "ဦးဇော် ကုမ္ပဏီ", "\u1025\u102eးဇော်"},
+	// Shorter than a trigram: looked for in the index's folded text.
+	{"zh: a two-character word", "他们拿走了护照", "护照"},
+	{"zh: two full-width capitals, searched as two small letters", "住在ＱＺ楼", "qz"},
 }
 
 func TestSearchMatchesTextAsAReaderSeesIt(t *testing.T) {
