@@ -127,7 +127,12 @@ func newBench(dir string) (*bench, error) {
 	if err := app.Save(s); err != nil {
 		return nil, err
 	}
-	if err := hooks.Register(app, hooks.Config{Public: os.DirFS(dir)}); err != nil {
+	// The web apps' files, which the forms and pages read (OpenRosa's
+	// labels among them): the repository's, as go run starts in its root.
+	if _, err := os.Stat(filepath.Join("pb_public", "i18n", "en.json")); err != nil {
+		return nil, fmt.Errorf("run from the repository's root, where pb_public is: %w", err)
+	}
+	if err := hooks.Register(app, hooks.Config{Public: os.DirFS("pb_public")}); err != nil {
 		return nil, err
 	}
 	b := &bench{app: app, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
