@@ -39,6 +39,7 @@ type Library struct {
 // Libraries are the vendored libraries.
 var Libraries = []Library{
 	{Name: "hpke", Packages: []string{"@hpke/core", "@hpke/common"}},
+	{Name: "fflate", Packages: []string{"fflate"}},
 }
 
 // Target is the oldest browser the bundles run on.

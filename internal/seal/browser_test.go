@@ -17,7 +17,7 @@ import (
 
 // browserPage opens a page of the real app in Chromium, from which the
 // tests import /js/seal.js.
-func browserPage(t *testing.T) context.Context {
+func browserPage(t testing.TB) context.Context {
 	t.Helper()
 	app := testserver.NewApp(t, false)
 	srv := testserver.Start(t, app)
@@ -30,7 +30,7 @@ func browserPage(t *testing.T) context.Context {
 
 // inPage runs an async function body in the page with seal.js as s and
 // the JSON arg as arg, and decodes its JSON result into out.
-func inPage(t *testing.T, ctx context.Context, body string, arg, out any) {
+func inPage(t testing.TB, ctx context.Context, body string, arg, out any) {
 	t.Helper()
 	in, err := json.Marshal(arg)
 	if err != nil {

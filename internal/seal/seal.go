@@ -14,11 +14,15 @@
 //     move a sealed body to another report, nor change those fields,
 //     without the staff's browser noticing.
 //
-// Plaintexts are padded to size buckets (Pad) before sealing, so the
-// ciphertext's length says little about what was written.
+// Plaintexts are compressed (zlib) and padded (Pad, Padmé) before
+// sealing, so the ciphertext's length says little about what was written
+// and a sealed report costs about what it did in clear over 2G
+// (BenchmarkSealInChromium, docs/BENCHMARKS.md).
 package seal
 
 import (
+	"bytes"
+	"compress/zlib"
 	"crypto/ecdh"
 	"crypto/hpke"
 	"crypto/sha256"
@@ -26,6 +30,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -115,21 +121,33 @@ func ClearHash(fields []Field) ([sha256.Size]byte, error) {
 	return sha256.Sum256([]byte(b.String())), nil
 }
 
-// Pad returns b padded to its size bucket: a 0x80 byte, then zeros, up to
-// the smallest of 256 bytes × a power of two that holds it, and above
-// 64 KiB a multiple of 64 KiB (ISO/IEC 7816-4 padding).
+// minPadded is the smallest padded plaintext: a report with next to
+// nothing written looks like one with a few words.
+const minPadded = 64
+
+// MaxPlaintext bounds what Open inflates, so an envelope cannot expand
+// into more memory than any report, message or attachment chunk needs.
+const MaxPlaintext = 4 << 20
+
+// Pad returns b padded with a 0x80 byte, then zeros (ISO/IEC 7816-4), to
+// the length Padmé gives (Nikitin et al., "Reducing Metadata Leakage from
+// Encrypted Files and Communication with PURBs", PETS 2019), at least
+// minPadded: a length of E+1 significant bits keeps only its top
+// floor(log2 E)+1 bits, so the padding costs at most 12 % and the length
+// shows only its order of magnitude and a few bits more.
 func Pad(b []byte) []byte {
-	size := 256
-	for size < len(b)+1 && size < 64<<10 {
-		size *= 2
-	}
-	if size < len(b)+1 {
-		size = (len(b) + 1 + (64 << 10) - 1) / (64 << 10) * (64 << 10)
-	}
-	out := make([]byte, size)
+	out := make([]byte, padme(max(len(b)+1, minPadded)))
 	copy(out, b)
 	out[len(b)] = 0x80
 	return out
+}
+
+// padme is the Padmé length for n bytes.
+func padme(n int) int {
+	e := bits.Len(uint(n)) - 1 // floor(log2 n)
+	s := bits.Len(uint(e))     // floor(log2 e) + 1
+	mask := 1<<max(e-s, 0) - 1
+	return (n + mask) &^ mask
 }
 
 // Unpad undoes Pad.
@@ -144,11 +162,39 @@ func Unpad(b []byte) ([]byte, error) {
 	return b[:i], nil
 }
 
+// compress is what Seal seals: plaintext in zlib's format (RFC 1950), as
+// the browser's CompressionStream("deflate") writes it. Text in Burmese or
+// Khmer, three bytes a character in UTF-8, halves; a photo does not
+// shrink. A report's text is the reporter's alone, with nothing an
+// attacker could mix in, so the compressed length (padded) tells no more
+// than the plaintext's would.
+func compress(plaintext []byte) []byte {
+	var buf bytes.Buffer
+	w := zlib.NewWriter(&buf)
+	w.Write(plaintext) // a bytes.Buffer does not fail
+	w.Close()
+	return buf.Bytes()
+}
+
+// decompress undoes compress, refusing more than MaxPlaintext bytes.
+func decompress(b []byte) ([]byte, error) {
+	r, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, ErrFormat
+	}
+	out, err := io.ReadAll(io.LimitReader(r, MaxPlaintext+1))
+	if err != nil || len(out) > MaxPlaintext {
+		return nil, ErrFormat
+	}
+	return out, nil
+}
+
 var b64 = base64.RawURLEncoding
 
 func suite() (hpke.KDF, hpke.AEAD) { return hpke.HKDFSHA256(), hpke.AES128GCM() }
 
-// Seal pads plaintext and seals it to pub, the embassy key b.Kid.
+// Seal compresses and pads plaintext and seals it to pub, the embassy key
+// b.Kid.
 func Seal(pub *ecdh.PublicKey, b Binding, plaintext []byte) (Envelope, error) {
 	pk, err := hpke.NewDHKEMPublicKey(pub)
 	if err != nil {
@@ -159,7 +205,7 @@ func Seal(pub *ecdh.PublicKey, b Binding, plaintext []byte) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, fmt.Errorf("seal: %w", err)
 	}
-	ct, err := sender.Seal(AAD(b.Record, b.Clear), Pad(plaintext))
+	ct, err := sender.Seal(AAD(b.Record, b.Clear), Pad(compress(plaintext)))
 	if err != nil {
 		return Envelope{}, fmt.Errorf("seal: %w", err)
 	}
@@ -167,7 +213,7 @@ func Seal(pub *ecdh.PublicKey, b Binding, plaintext []byte) (Envelope, error) {
 }
 
 // Open opens e with priv, the private key of the embassy key b.Kid, and
-// returns the plaintext without its padding.
+// returns the plaintext, unpadded and inflated.
 func Open(priv *ecdh.PrivateKey, b Binding, e Envelope) ([]byte, error) {
 	if e.V != Version || e.Suite != SuiteName {
 		return nil, ErrFormat
@@ -196,5 +242,9 @@ func Open(priv *ecdh.PrivateKey, b Binding, e Envelope) ([]byte, error) {
 	if err != nil {
 		return nil, ErrOpen
 	}
-	return Unpad(padded)
+	compressed, err := Unpad(padded)
+	if err != nil {
+		return nil, err
+	}
+	return decompress(compressed)
 }

@@ -86,7 +86,7 @@ func flip(s string) string {
 func TestPadHidesTheLength(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ n, want int }{
-		{0, 256}, {255, 256}, {256, 512}, {1000, 1024}, {5000, 8192}, {65535, 65536}, {65536, 131072}, {200000, 262144},
+		{0, 64}, {63, 64}, {64, 72}, {255, 256}, {256, 272}, {1000, 1024}, {5000, 5120}, {65535, 65536}, {65536, 67584}, {200000, 200704},
 	} {
 		p := seal.Pad(make([]byte, tc.n))
 		if len(p) != tc.want {
@@ -97,10 +97,42 @@ func TestPadHidesTheLength(t *testing.T) {
 			t.Errorf("Unpad(Pad(%d bytes)) = %d bytes, %v", tc.n, len(back), err)
 		}
 	}
+	// Padmé's promise: at most 12 % more than the marked length.
+	for n := 64; n < 1<<20; n += 1 + n/97 {
+		if p := len(seal.Pad(make([]byte, n))); p < n+1 || float64(p) > 1.12*float64(n+1) {
+			t.Fatalf("Pad(%d bytes) = %d bytes, more than 12 %% over", n, p)
+		}
+	}
 	for _, bad := range [][]byte{nil, {0, 0}, {1, 2, 3}} {
 		if _, err := seal.Unpad(bad); !errors.Is(err, seal.ErrPadding) {
 			t.Errorf("Unpad(%v) = %v, want ErrPadding", bad, err)
 		}
+	}
+}
+
+// TestOpenRefusesABodyThatWouldInflateTooFar: a sealed body is inflated
+// to at most MaxPlaintext, so a server cannot make a staff browser or
+// Go fill its memory with a small envelope of zeros.
+func TestOpenRefusesABodyThatWouldInflateTooFar(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	b := binding(t)
+	env, err := seal.Seal(key.PublicKey(), b, make([]byte, seal.MaxPlaintext+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(env.CT) > 16<<10 {
+		t.Fatalf("%d MiB of zeros sealed to %d bytes: not compressed", seal.MaxPlaintext>>20, len(env.CT))
+	}
+	if _, err := seal.Open(key, b, env); !errors.Is(err, seal.ErrFormat) {
+		t.Fatalf("Open of a body over MaxPlaintext: %v, want ErrFormat", err)
+	}
+	env, err = seal.Seal(key.PublicKey(), b, make([]byte, seal.MaxPlaintext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := seal.Open(key, b, env); err != nil || len(got) != seal.MaxPlaintext {
+		t.Fatalf("Open of a body of MaxPlaintext: %d bytes, %v", len(got), err)
 	}
 }
 

@@ -1,11 +1,13 @@
 // seal.js: seals a report's private fields to its embassy's public key on
 // the phone, and opens them in the staff's browser: HPKE (RFC 9180) base
 // mode, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, through the
-// vendored @hpke/core (./vendor/hpke.js). The envelope, info, associated
+// vendored @hpke/core (./vendor/hpke.js), compressed with the vendored
+// fflate (./vendor/fflate.js). The envelope, info, associated
 // data, clear hash and padding are those of Go's internal/seal, which opens
 // what this seals and the other way round.
 
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from './vendor/hpke.js';
+import { Unzlib, zlibSync } from './vendor/fflate.js';
 
 export const VERSION = 1;
 export const SUITE_NAME = 'DHKEM-P256-HKDF-SHA256/HKDF-SHA256/AES-128-GCM';
@@ -56,12 +58,21 @@ export async function clearHash(fields) {
   return hex(await crypto.subtle.digest('SHA-256', all));
 }
 
-/** pad pads bytes to their size bucket, as Go's seal.Pad. */
+const MIN_PADDED = 64;
+/** MAX_PLAINTEXT bounds what open inflates, as Go's seal.MaxPlaintext. */
+export const MAX_PLAINTEXT = 4 << 20;
+
+/** padme is the Padmé length for n bytes, as Go's seal.padme. */
+function padme(n) {
+  const e = 31 - Math.clz32(n);
+  const s = 32 - Math.clz32(e);
+  const mask = 2 ** Math.max(e - s, 0) - 1;
+  return Math.ceil(n / (mask + 1)) * (mask + 1);
+}
+
+/** pad pads bytes with 0x80 then zeros to their Padmé length, as Go's seal.Pad. */
 export function pad(bytes) {
-  let size = 256;
-  while (size < bytes.length + 1 && size < 64 * 1024) size *= 2;
-  if (size < bytes.length + 1) size = Math.ceil((bytes.length + 1) / (64 * 1024)) * 64 * 1024;
-  const out = new Uint8Array(size);
+  const out = new Uint8Array(padme(Math.max(bytes.length + 1, MIN_PADDED)));
   out.set(bytes);
   out[bytes.length] = 0x80;
   return out;
@@ -73,6 +84,27 @@ export function unpad(bytes) {
   while (i >= 0 && bytes[i] === 0) i--;
   if (i < 0 || bytes[i] !== 0x80) throw new Error('bad padding');
   return bytes.slice(0, i);
+}
+
+/** compress writes bytes in zlib's format (fflate), as Go's seal.compress. */
+function compress(bytes) {
+  return zlibSync(bytes);
+}
+
+/** decompress undoes compress, refusing more than MAX_PLAINTEXT bytes. */
+function decompress(bytes) {
+  const parts = [];
+  let n = 0;
+  const inflate = new Unzlib((chunk) => {
+    n += chunk.length;
+    if (n > MAX_PLAINTEXT) throw new Error('the sealed body is too large');
+    parts.push(chunk);
+  });
+  inflate.push(bytes, true);
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }
 
 function b64(bytes) {
@@ -87,20 +119,20 @@ function unb64(text) {
 }
 
 /**
- * seal pads and seals plaintext (bytes) to the embassy public key
+ * seal compresses, pads and seals plaintext (bytes) to the embassy public key
  * (publicKey: 65 bytes, uncompressed P-256) for binding {embassy, kid,
  * record, clear (hex)}, and returns the envelope.
  */
 export async function seal(publicKey, binding, plaintext) {
   const recipientPublicKey = await suite.kem.deserializePublicKey(publicKey);
   const sender = await suite.createSenderContext({ recipientPublicKey, info: info(binding.embassy, binding.kid) });
-  const ct = await sender.seal(pad(plaintext), aad(binding.record, binding.clear));
+  const ct = await sender.seal(pad(compress(plaintext)), aad(binding.record, binding.clear));
   return { v: VERSION, suite: SUITE_NAME, kid: binding.kid, enc: b64(sender.enc), ct: b64(ct) };
 }
 
 /**
  * open opens an envelope with the embassy's private key (a CryptoKey, or a
- * key pair) for binding, and returns the plaintext bytes. It throws when
+ * key pair) for binding, and returns the plaintext bytes, inflated. It throws when
  * the envelope is of another format or key, or does not open.
  */
 export async function open(privateKey, binding, envelope) {
@@ -109,7 +141,7 @@ export async function open(privateKey, binding, envelope) {
   const recipient = await suite.createRecipientContext({
     recipientKey: privateKey, enc: unb64(envelope.enc), info: info(binding.embassy, binding.kid),
   });
-  return unpad(new Uint8Array(await recipient.open(unb64(envelope.ct), aad(binding.record, binding.clear))));
+  return decompress(unpad(new Uint8Array(await recipient.open(unb64(envelope.ct), aad(binding.record, binding.clear)))));
 }
 
 /** The report fields a sealed report keeps only in its envelope (Go's seal.SealedReportFields). */
