@@ -332,7 +332,8 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 // a word) cannot be, and is looked for with instr in the folded text the
 // index keeps: SQLite reads it without calling the fold function per
 // report (a two-character search of 100,000 reports took 613 ms folding
-// each report, 38 ms reading the folded text).
+// each report, 38 ms reading the folded text). Every report a search
+// lists, counts or exports is tested the same way (searchExp).
 
 // searchHits is the SQL of the ids of the reports of {:searchEmbassy}
 // whose text contains {:needle} ({:match} for the trigram index).
@@ -389,16 +390,11 @@ func searchParam(e *core.RequestEvent) (string, error) {
 // searchExp is the search's meaning, for the list, the counts and the
 // export alike: the folded text (internal/fold) of message,
 // compound_location or current_location contains needle, itself folded,
-// taken literally (no wildcards). It binds what searchHits needs too.
-// A short needle is looked for in the folded text the index keeps, the
-// same text the fold function gives.
+// taken literally (no wildcards). It reads the folded text the search
+// index keeps, the same the fold function gives, so no report is folded
+// again per search; it binds what searchHits needs too.
 func searchExp(needle, embassy string) dbx.Expression {
-	params := dbx.Params{"needle": needle, "match": matchPhrase(needle), "searchEmbassy": embassy}
-	if short(needle) {
-		return dbx.NewExp("EXISTS (SELECT 1 FROM report_search_rows sr JOIN report_search_content sc ON sc.id = sr.n"+
-			" WHERE sr.report = reports.id AND "+contentHas+")", params)
-	}
-	return dbx.NewExp("(instr("+fold.SQLFunction+"(reports.message), {:needle}) > 0"+
-		" OR instr("+fold.SQLFunction+"(reports.compound_location), {:needle}) > 0"+
-		" OR instr("+fold.SQLFunction+"(reports.current_location), {:needle}) > 0)", params)
+	return dbx.NewExp("EXISTS (SELECT 1 FROM report_search_rows sr JOIN report_search_content sc ON sc.id = sr.n"+
+		" WHERE sr.report = reports.id AND "+contentHas+")",
+		dbx.Params{"needle": needle, "match": matchPhrase(needle), "searchEmbassy": embassy})
 }
