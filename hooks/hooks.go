@@ -17,6 +17,7 @@ import (
 	"homeward/hooks/qr"
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
+	"homeward/hooks/sealing"
 	"homeward/hooks/setup"
 	"homeward/hooks/staff"
 	"homeward/hooks/syncapi"
@@ -50,6 +51,7 @@ func Register(app core.App, cfg Config) error {
 		privacy.Register,
 		limits.Register,
 		reports.Register,
+		sealing.Register,
 		reportindex.Register,
 		syncapi.Register,
 		staff.Register,

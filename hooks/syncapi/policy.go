@@ -38,7 +38,7 @@ import (
 // to the server; the receipt travels beside the data, never in it.
 var reporterFields = []string{
 	"embassy", "safety_risk_now", "minors_present", "needs", "people_count",
-	"nationality", "language", "gender", "age_band", "message",
+	"nationality", "language", "gender", "age_band", "message", "sealed",
 	"compound_location", "compound_point", "current_location", "left_on",
 	"passport_held", "contact_name", "contact_phone", "contact_app",
 	"consent_contact", "consent_share", "consent_version", "device_created",
