@@ -30,12 +30,14 @@ func TestCollectsFormsAreSealedByTheServer(t *testing.T) {
 	})
 	w := world{factory: func(t testing.TB) *tests.TestApp { return testserver.NewAppFrom(t, dir) }, seeded: seeded}
 	const uuid = "uuid:5e2d1b6c-8c1e-4a3f-9d57-000000000001"
-	body := func() *bytes.Buffer { return multipartBody(t, xmlPart(filled(uuid, version(), marker+" we are three", ""))) }
+	body := func() *bytes.Buffer {
+		return multipartBody(t, xmlPart(filled(uuid, version(), marker+" we are three", "")))
+	}
 	scenarios := []tests.ApiScenario{
 		{
 			Name: "a form for an embassy with a key is stored sealed", Method: http.MethodPost,
 			URL: "/openrosa/submission", Body: body(), Headers: w.postHeaders(0), TestAppFactory: w.factory,
-			BeforeTestFunc: func(t testing.TB, _ *tests.TestApp, e *core.ServeEvent) { fromLoopback(e) },
+			BeforeTestFunc:  func(t testing.TB, _ *tests.TestApp, e *core.ServeEvent) { fromLoopback(e) },
 			ExpectedStatus:  http.StatusCreated,
 			ExpectedContent: []string{`<message nature="submit_success">Report received.</message>`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {

@@ -319,7 +319,7 @@ async function submit(ev) {
   if (state.mode === 'volunteer') report.label = whichReport(data);
   const entries = [
     ['reports', report],
-    ['outbox', outbox.entry('create', 'reports', id, data, normalizeReceipt(receipt), state.mode)],
+    ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data), normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
     entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), size: f.blob.size, state: 'waiting' }]);
@@ -353,6 +353,47 @@ async function submit(ev) {
   show('receipt');
   await render();
   trySync();
+}
+
+// ----- sealing -----
+
+let keysModule = null;
+
+// keys loads keys.js (with seal.js and the HPKE library) after the first
+// screen, so the first visit on 2G never waits for it.
+function keys() {
+  if (!keysModule) keysModule = import('./keys.js').catch((e) => { keysModule = null; throw e; });
+  return keysModule;
+}
+
+async function volunteerId() {
+  const c = state.mode === 'volunteer' ? await db.get('meta', 'credential') : null;
+  return (c && c.volunteer) || '';
+}
+
+// sealed returns a new report's data as it goes in the outbox: its private
+// fields sealed to its embassy's key when the phone holds one, else as
+// written. Should sealing fail here, the report is kept as written: sync.js
+// holds it until a page seals it (sealOutbox), never sending it in clear
+// to an embassy with a key.
+async function sealed(id, data) {
+  try {
+    return (await (await keys()).sealReport(id, data, state.mode, await volunteerId())) || data;
+  } catch (e) {
+    return data;
+  }
+}
+
+// refreshKeys fetches the embassies' keys, checks their chains, and seals
+// the reports written before a key was known.
+async function refreshKeys() {
+  try {
+    const k = await keys();
+    await k.refresh();
+    await k.sealOutbox(await volunteerId());
+  } catch (e) {
+    // offline and never loaded: the next start tries again
+  }
 }
 
 // ----- state rendering -----
@@ -684,6 +725,7 @@ async function start() {
   if (!$('report').hidden && !countries) await renderNationalities(); // opened before app.js
   await render();
   document.documentElement.setAttribute('data-ready', '1');
+  await refreshKeys();
   trySync();
 }
 

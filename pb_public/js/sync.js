@@ -28,6 +28,7 @@
   const CHUNK = 64 * 1024;     // photos go in pieces a 2G link finishes
   const PULL_LIMIT = 100;
   const LOCK = 'homeward-sync';
+  const HOLD = 60 * 1000; // a report held on the phone is looked at again after this
 
   const events = new EventTarget();
 
@@ -145,7 +146,7 @@
   // operations never travel with a volunteer's credential.
   async function pushAll() {
     const start = Date.now();
-    const due = await outbox.due(start);
+    const due = await releasable(await outbox.due(start), start);
     const total = due.length;
     let done = 0;
     if (!total) return;
@@ -161,6 +162,27 @@
         emit('progress', { done, total });
       }
     }
+  }
+
+  // releasable leaves out the reports that must wait on the phone (keys.js
+  // keeps the embassies' keys in meta "keys:<embassy>"): every report of an
+  // embassy whose key chain broke, and a report in plaintext, never tried,
+  // for an embassy whose key the phone holds, which a page seals first (the
+  // service worker, which shares this script, cannot). A held report is
+  // looked at again after HOLD, or at "Send now".
+  async function releasable(ops, now) {
+    const out = [];
+    for (const o of ops) {
+      const k = o.collection === 'reports' && o.kind === 'create' && o.data && await db.get('meta', 'keys:' + o.data.embassy);
+      if (k && (k.broken || (!o.data.sealed && !o.attempts))) {
+        if (k.broken) await markReports([o], 'key_broken');
+        o.nextAt = now + HOLD;
+        await db.put('outbox', o);
+        continue;
+      }
+      out.push(o);
+    }
+    return out;
   }
 
   // pushBatch sends ops and returns how many were settled (0 when the batch

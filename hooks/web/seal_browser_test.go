@@ -1,0 +1,107 @@
+package web_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+// TestThePhoneSealsWhatOnlyTheEmbassyOpens: the reporter's app in
+// Chromium pins an embassy's keys, walks a signed rotation to the newest
+// epoch, and seals a report with seal.js before it goes in the outbox: the
+// server holds it sealed by the phone, Go's seal.Open opens it with the
+// embassy's private key, and no file the server wrote holds what was typed.
+// When the server serves a key that does not chain to the one the phone
+// pinned (a seized server swapping keys), the phone sends nothing for that
+// embassy, says why, and keeps the report.
+func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
+	srv := startLive(t)
+	embA := seedEmbassy(t, srv.App, "test-a", "Embassy A")
+	embB := seedEmbassy(t, srv.App, "test-b", "Embassy B")
+	a1 := testserver.AddEmbassyKey(t, srv.App, embA, nil)
+	a2 := testserver.AddEmbassyKey(t, srv.App, embA, a1)
+	testserver.AddEmbassyKey(t, srv.App, embB, nil)
+
+	ctx := browsertest.New(t, 120*time.Second)
+	openApp(t, ctx, srv.URL+"/?embassy=test-a&lang=en")
+	waitFor(t, ctx, "the keys pinned", `Promise.all([self.homeward.db.get('meta', 'keys:`+embA+`'), self.homeward.db.get('meta', 'keys:`+embB+`')])
+		.then(([a, b]) => !!a && a.epoch === 2 && a.first === '`+a1.Kid+`' && !a.broken && !!b && b.epoch === 1 && !b.broken)`)
+
+	const marker = "MARKER-ph0ne"
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)),
+		chromedp.SetValue(chromedp.ID("f-embassy"), embA),
+		chromedp.SetValue(chromedp.ID("f-compound"), marker+" ကျွန်တော်တို့ ၃ ယောက်"),
+		chromedp.SendKeys(chromedp.ID("f-cname"), marker+" name"),
+		chromedp.SendKeys(chromedp.ID("f-cphone"), "+000 555 0199"),
+	)
+	fillReport(t, ctx, marker+" message", "")
+	waitFor(t, ctx, "the report sent", `Array.from(document.querySelectorAll('#mine .state')).map((e) => e.textContent).join('|') === 'Sent to the embassy'`)
+
+	reports, err := srv.App.FindAllRecords("reports")
+	if err != nil || len(reports) != 1 {
+		t.Fatalf("the server holds %d reports (%v), want 1", len(reports), err)
+	}
+	r := reports[0]
+	if r.GetString("sealed_by") != "phone" || r.GetString("message") != "" || r.GetString("contact_name") != "" {
+		t.Fatalf("stored sealed_by %q, message %q, contact %q", r.GetString("sealed_by"), r.GetString("message"), r.GetString("contact_name"))
+	}
+	body := a2.OpenReport(t, r)
+	if body.Message != marker+" message" || body.CompoundLocation != marker+" ကျွန်တော်တို့ ၃ ယောက်" ||
+		body.ContactName != marker+" name" || body.ContactPhone != "+000 555 0199" {
+		t.Fatalf("Go opened %+v", body)
+	}
+	if r.GetString("nationality") != "ID" || r.GetInt("people_count") != 2 || r.GetString("channel") != "self" ||
+		len(r.GetStringSlice("needs")) != 1 || r.GetStringSlice("needs")[0] != "shelter" {
+		t.Errorf("the clear fields arrived as %v", r.FieldsData())
+	}
+	noFileHolds(t, srv.App.DataDir(), marker)
+
+	// A seized server serves a next epoch for B signed by a key of its own.
+	forger, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testserver.AddEmbassyKey(t, srv.App, embB, &testserver.EmbassyKey{Epoch: 1, Signer: forger})
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	waitFor(t, ctx, "the broken chain noticed", `self.homeward.db.get('meta', 'keys:`+embB+`').then((b) => !!b && b.broken === 'chain' && b.epoch === 1)`)
+	const held = "MARKER-he1d"
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.SetValue(chromedp.ID("f-embassy"), embB))
+	fillReport(t, ctx, held+" for B", "")
+	waitFor(t, ctx, "the person told why", `Array.from(document.querySelectorAll('#mine .state')).some((e) => e.textContent.indexOf("security key changed") >= 0)`)
+	if n := eval[int](t, ctx, `self.homeward.db.all('outbox').then((o) => o.length)`); n != 1 {
+		t.Fatalf("the outbox holds %d operations, want the held report", n)
+	}
+	if found, _ := srv.App.FindAllRecords("reports"); len(found) != 1 {
+		t.Fatalf("the server holds %d reports: the report for B was sent", len(found))
+	}
+	noFileHolds(t, srv.App.DataDir(), held)
+}
+
+// noFileHolds fails when any file under dir holds text.
+func noFileHolds(t *testing.T, dir, text string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(text)) {
+			t.Errorf("%s holds %q", path, text)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
