@@ -13,6 +13,10 @@
 //     change log and everything else written from the row never hold them.
 //     It is marked sealed_by "server".
 //
+// A reporter's message (messages.body, direction "reporter") follows the
+// same rules, sealed to the key of its report's embassy. Staff replies are
+// the staff side's to seal.
+//
 // An embassy with no key yet receives reports as before (docs/SECURITY.md,
 // "Sealed reports").
 package sealing
@@ -38,21 +42,66 @@ import (
 
 // Field and collection names.
 const (
-	CollectionKeys = "embassy_keys"
-	FieldSealed    = "sealed"
-	FieldSealedBy  = "sealed_by"
+	CollectionKeys     = "embassy_keys"
+	CollectionMessages = "messages"
+	FieldSealed        = "sealed"
+	FieldSealedBy      = "sealed_by"
 )
+
+// kind is what differs between a sealed report and a sealed message.
+type kind struct {
+	fields  []string                                     // the private fields, empty on a sealed record
+	clear   func(seal.Record) []seal.Field               // the clear fields the envelope is bound to
+	body    func(*core.Record) any                       // the envelope's plaintext, as JSON
+	sealBy  func(*core.Record) bool                      // whether the server seals it when it arrives in plaintext
+	embassy func(core.App, *core.Record) (string, error) // the embassy whose key it is sealed to
+}
+
+var kinds = map[string]kind{
+	reports.CollectionReports: {
+		fields:  seal.SealedReportFields,
+		clear:   seal.ReportClear,
+		body:    reportBody,
+		sealBy:  func(*core.Record) bool { return true },
+		embassy: func(_ core.App, r *core.Record) (string, error) { return r.GetString("embassy"), nil },
+	},
+	CollectionMessages: {
+		fields: seal.SealedMessageFields,
+		clear:  seal.MessageClear,
+		body:   func(r *core.Record) any { return seal.MessageBody{Body: r.GetString("body")} },
+		// Staff replies are sealed by the staff's browsers, to the
+		// reporter's reply key.
+		sealBy:  func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionReporter },
+		embassy: reportEmbassy,
+	},
+}
+
+// reportEmbassy is the embassy of a message's report.
+func reportEmbassy(app core.App, m *core.Record) (string, error) {
+	var embassy string
+	err := app.DB().Select("embassy").From(reports.CollectionReports).
+		Where(dbx.HashExp{"id": m.GetString("report")}).Row(&embassy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil // the relation's own validation refuses the message
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the message's report: %w", err)
+	}
+	return embassy, nil
+}
 
 // Register binds the sealing rules to app. Bind it after reports.Register:
 // the server seals what the report rules (defaults, composed text,
 // nationality codes) have made of a report, so its binding is to the
 // clear fields as stored.
 func Register(app core.App) error {
-	app.OnRecordCreate(reports.CollectionReports).BindFunc(markSealedBy)
-	app.OnRecordUpdate(reports.CollectionReports).BindFunc(markSealedBy)
-	app.OnRecordValidate(reports.CollectionReports).BindFunc(checkSealed)
-	app.OnRecordCreateExecute(reports.CollectionReports).BindFunc(sealBeforeWrite)
-	app.OnRecordUpdateExecute(reports.CollectionReports).BindFunc(sealBeforeWrite)
+	for coll := range kinds {
+		app.OnRecordCreate(coll).BindFunc(markSealedBy)
+		app.OnRecordUpdate(coll).BindFunc(markSealedBy)
+		app.OnRecordValidate(coll).BindFunc(checkSealed)
+		app.OnRecordCreateExecute(coll).BindFunc(sealBeforeWrite)
+		app.OnRecordUpdateExecute(coll).BindFunc(sealBeforeWrite)
+	}
 	return nil
 }
 
@@ -103,20 +152,28 @@ func markSealedBy(e *core.RecordEvent) error {
 	return e.Next()
 }
 
-// checkSealed refuses, on every write path, a sealed report whose private
+// checkSealed refuses, on every write path, a sealed record whose private
 // fields are not empty, and a new envelope that is not one this server can
-// keep for the report's embassy.
+// keep for the record's embassy. A message needs a body or an envelope.
 func checkSealed(e *core.RecordEvent) error {
+	k := kinds[e.Record.Collection().Name]
 	if envelope(e.Record) == nil {
+		if e.Record.Collection().Name == CollectionMessages && e.Record.GetString("body") == "" {
+			return validation.Errors{"body": validation.NewError("validation_required", "A message needs a body, or its envelope.")}
+		}
 		return e.Next()
 	}
 	errs := validation.Errors{}
-	for _, name := range inClear(e.Record) {
+	for _, name := range inClear(k, e.Record) {
 		errs[name] = validation.NewError("validation_sealed_field_set",
-			"A sealed report keeps this field only in its envelope; send it empty.")
+			"A sealed record keeps this field only in its envelope; send it empty.")
 	}
 	if sealedChanged(e.Record) {
-		if err := checkEnvelope(e.App, e.Record); err != nil {
+		if err := checkEnvelope(e.App, k, e.Record); err != nil {
+			var verr validation.Error
+			if !errors.As(err, &verr) {
+				return err
+			}
 			errs[FieldSealed] = err
 		}
 	}
@@ -127,8 +184,8 @@ func checkSealed(e *core.RecordEvent) error {
 }
 
 // checkEnvelope checks a sent envelope's shape and that its key is one of
-// the report's embassy's epochs.
-func checkEnvelope(app core.App, r *core.Record) error {
+// the record's embassy's epochs.
+func checkEnvelope(app core.App, k kind, r *core.Record) error {
 	env, err := seal.ParseEnvelope(envelope(r))
 	if errors.Is(err, seal.ErrFormat) {
 		return validation.NewError("validation_envelope_version",
@@ -138,23 +195,27 @@ func checkEnvelope(app core.App, r *core.Record) error {
 		return validation.NewError("validation_envelope_shape",
 			"The envelope must have exactly v, suite, kid, enc (a P-256 point) and ct (a padded body of at most 32 KiB), base64url.")
 	}
+	embassy, err := k.embassy(app, r)
+	if err != nil {
+		return err
+	}
 	var n int
 	err = app.DB().Select("count(*)").From(CollectionKeys).
-		Where(dbx.HashExp{"embassy": r.GetString("embassy"), "kid": env.Kid}).Row(&n)
+		Where(dbx.HashExp{"embassy": embassy, "kid": env.Kid}).Row(&n)
 	if err != nil {
 		return fmt.Errorf("find embassy key: %w", err)
 	}
 	if n == 0 {
 		return validation.NewError("validation_envelope_key",
-			"The envelope is sealed to a key that is not one of the report's embassy's keys.")
+			"The envelope is sealed to a key that is not one of the embassy's keys.")
 	}
 	return nil
 }
 
 // inClear returns the private fields of r that hold something.
-func inClear(r *core.Record) []string {
+func inClear(k kind, r *core.Record) []string {
 	var set []string
-	for _, name := range seal.SealedReportFields {
+	for _, name := range k.fields {
 		empty := r.GetString(name) == ""
 		if name == "compound_point" {
 			empty = r.GetGeoPoint(name) == types.GeoPoint{}
@@ -166,29 +227,37 @@ func inClear(r *core.Record) []string {
 	return set
 }
 
-// sealBeforeWrite seals a report's private fields to its embassy's newest
+// sealBeforeWrite seals a record's private fields to its embassy's newest
 // key right before the row is written, when the embassy has a key and the
-// report has no envelope: the plaintext never reaches the database, and
+// record has no envelope: the plaintext never reaches the database, and
 // everything written from the row in the same transaction (the search
 // index, the change log) sees the emptied fields.
 func sealBeforeWrite(e *core.RecordEvent) error {
+	k := kinds[e.Record.Collection().Name]
 	if envelope(e.Record) != nil {
 		// Validation refused this before; a write that skipped validation
 		// (SaveNoValidate) must not store it either.
-		if set := inClear(e.Record); len(set) > 0 {
+		if set := inClear(k, e.Record); len(set) > 0 {
 			return validation.Errors{set[0]: validation.NewError("validation_sealed_field_set",
-				"A sealed report keeps this field only in its envelope; send it empty.")}
+				"A sealed record keeps this field only in its envelope; send it empty.")}
 		}
 		return e.Next()
 	}
-	key, err := NewestKey(e.App, e.Record.GetString("embassy"))
+	if !k.sealBy(e.Record) {
+		return e.Next()
+	}
+	embassy, err := k.embassy(e.App, e.Record)
+	if err != nil {
+		return err
+	}
+	key, err := NewestKey(e.App, embassy)
 	if errors.Is(err, ErrNoKey) {
 		return e.Next()
 	}
 	if err != nil {
 		return err
 	}
-	if err := SealReport(e.Record, key); err != nil {
+	if err := sealRecord(k, e.Record, key); err != nil {
 		return err
 	}
 	return e.Next()
@@ -238,9 +307,10 @@ func NewestKey(app core.App, embassy string) (Key, error) {
 // fields, puts the envelope in r.sealed with sealed_by "server", and
 // empties the fields. r must have its id and its final clear fields.
 func SealReport(r *core.Record, key Key) error {
-	if r.Id == "" {
-		return errors.New("sealing: a report needs its id before it is sealed")
-	}
+	return sealRecord(kinds[reports.CollectionReports], r, key)
+}
+
+func reportBody(r *core.Record) any {
 	body := seal.ReportBody{
 		Message:          r.GetString("message"),
 		ContactName:      r.GetString("contact_name"),
@@ -252,13 +322,21 @@ func SealReport(r *core.Record, key Key) error {
 	if p := r.GetGeoPoint("compound_point"); p != (types.GeoPoint{}) {
 		body.CompoundPoint = &seal.Point{Lon: p.Lon, Lat: p.Lat}
 	}
+	return body
+}
+
+// sealRecord seals r's private fields (of kind k) to key.
+func sealRecord(k kind, r *core.Record, key Key) error {
+	if r.Id == "" {
+		return errors.New("sealing: a record needs its id before it is sealed")
+	}
 	var plain bytes.Buffer
 	enc := json.NewEncoder(&plain)
 	enc.SetEscapeHTML(false) // < > & as they are: the body stays in its size bucket
-	if err := enc.Encode(body); err != nil {
+	if err := enc.Encode(k.body(r)); err != nil {
 		return fmt.Errorf("sealing: encode body: %w", err)
 	}
-	clear, err := seal.ClearHash(seal.ReportClear(r))
+	clear, err := seal.ClearHash(k.clear(r))
 	if err != nil {
 		return fmt.Errorf("sealing: %w", err)
 	}
@@ -273,7 +351,7 @@ func SealReport(r *core.Record, key Key) error {
 	}
 	r.Set(FieldSealed, types.JSONRaw(raw))
 	r.Set(FieldSealedBy, vocab.SealedByServer)
-	for _, name := range seal.SealedReportFields {
+	for _, name := range k.fields {
 		if name == "compound_point" {
 			r.Set(name, types.GeoPoint{})
 			continue

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"homeward/internal/receipts"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
@@ -90,6 +91,13 @@ func newWorld(t testing.TB) *world {
 		}
 		data := phoneClear(embX)
 		data["id"], data["sealed"] = sealedReport, string(env)
+		keys, err := receipts.Load(app.DataDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data["receipt_hash"], err = keys.Hash(receipt); err != nil {
+			t.Fatal(err)
+		}
 		testserver.SaveRecord(t, app, "reports", data)
 	})
 	w.factory = func(t testing.TB) *tests.TestApp { return testserver.NewAppFrom(t, dir) }
@@ -405,4 +413,136 @@ func TestAPhoneOfflineAcrossARotationStillSends(t *testing.T) {
 		},
 		TestAppFactory: w.factory,
 	}).Test(t)
+}
+
+// pushMessage is a push body of one message create by the reporter of
+// sealedReport.
+func pushMessage(t testing.TB, id string, data map[string]any) *strings.Reader {
+	t.Helper()
+	data["report"] = sealedReport
+	body, err := json.Marshal(map[string]any{"device": "sealphone01", "ops": []map[string]any{{
+		"op": "op-" + id, "kind": "create", "collection": "messages", "id": id, "receipt": receipt, "data": data,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReader(string(body))
+}
+
+// phoneMessage is a reporter's message body sealed as the phone seals it.
+func phoneMessage(t testing.TB, key *testserver.EmbassyKey, id, text string) seal.Envelope {
+	t.Helper()
+	hash, err := seal.ClearHash(seal.MessageClear(stub{"report": sealedReport, "direction": "reporter"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := json.Marshal(seal.MessageBody{Body: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := seal.Seal(key.Private.PublicKey(), seal.Binding{Embassy: embX, Kid: key.Kid, Record: id, Clear: hash}, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func TestReportersMessagesAreSealedLikeReports(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const (
+		sealedMsg = "sealmsg00000001"
+		plainMsg  = "sealmsg00000002"
+		emptyMsg  = "sealmsg00000003"
+		staffMsg  = "sealmsg00000004"
+	)
+	message := func(t testing.TB, app core.App, id string) *core.Record {
+		m, err := app.FindRecordById("messages", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "a message sealed on the phone is stored as sent",
+			Method:          http.MethodPost,
+			URL:             "/api/sync/push",
+			Body:            pushMessage(t, sealedMsg, map[string]any{"sealed": phoneMessage(t, w.x1, sealedMsg, marker+" from the phone")}),
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"status":"applied"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				m := message(t, app, sealedMsg)
+				if m.GetString("sealed_by") != "phone" || m.GetString("body") != "" {
+					t.Errorf("sealed_by %q body %q", m.GetString("sealed_by"), m.GetString("body"))
+				}
+				if got := w.x1.OpenMessage(t, embX, m); got != marker+" from the phone" {
+					t.Errorf("opened %q", got)
+				}
+				requireMarkerNowhere(t, app.DataDir(), marker)
+			},
+			TestAppFactory: w.factory,
+		},
+		{
+			Name:            "a message in plaintext for an embassy with a key is sealed by the server",
+			Method:          http.MethodPost,
+			URL:             "/api/sync/push",
+			Body:            pushMessage(t, plainMsg, map[string]any{"body": marker + " from an older app"}),
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"status":"applied"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				m := message(t, app, plainMsg)
+				if m.GetString("sealed_by") != "server" || m.GetString("body") != "" {
+					t.Errorf("sealed_by %q body %q", m.GetString("sealed_by"), m.GetString("body"))
+				}
+				if got := w.x2.OpenMessage(t, embX, m); got != marker+" from an older app" {
+					t.Errorf("opened %q", got)
+				}
+				requireMarkerNowhere(t, app.DataDir(), marker)
+			},
+			TestAppFactory: w.factory,
+		},
+		{
+			Name:            "a message with neither a body nor an envelope is refused",
+			Method:          http.MethodPost,
+			URL:             "/api/sync/push",
+			Body:            pushMessage(t, emptyMsg, map[string]any{}),
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"status":"rejected"`, `"body":{"code":"validation_required"`},
+			TestAppFactory:  w.factory,
+		},
+		{
+			Name:               "a message beside its envelope is refused",
+			Method:             http.MethodPost,
+			URL:                "/api/sync/push",
+			Body:               pushMessage(t, emptyMsg, map[string]any{"body": marker, "sealed": phoneMessage(t, w.x1, emptyMsg, "x")}),
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{`"status":"rejected"`, `"body":{"code":"validation_sealed_field_set"`},
+			NotExpectedContent: []string{marker},
+			TestAppFactory:     w.factory,
+		},
+		{
+			Name:            "a message sealed to another embassy's key is refused",
+			Method:          http.MethodPost,
+			URL:             "/api/sync/push",
+			Body:            pushMessage(t, emptyMsg, map[string]any{"sealed": phoneMessage(t, w.yKey, emptyMsg, "x")}),
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"status":"rejected"`, `"sealed":{"code":"validation_envelope_key"`},
+			TestAppFactory:  w.factory,
+		},
+		{
+			Name:   "a staff reply is left to the staff's browsers",
+			Method: http.MethodPost,
+			URL:    "/api/collections/messages/records",
+			Body: strings.NewReader(`{"id":"` + staffMsg + `","report":"` + sealedReport + `","direction":"staff","author":"` +
+				w.seeded.Staff[0].Id + `","body":"We will call you."}`),
+			Headers:         map[string]string{"Authorization": w.seeded.StaffTokens[0]},
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"body":"We will call you."`, `"sealed_by":""`},
+			TestAppFactory:  w.factory,
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
 }

@@ -46,7 +46,7 @@ var reporterFields = []string{
 
 // messageFields are the message fields any writer may set; direction and
 // author follow from who writes.
-var messageFields = []string{"report", "body"}
+var messageFields = []string{"report", "body", "sealed"}
 
 // reporterReportFields is what an anonymous reporter sees of its report:
 // where it stands, not what it said (the phone may be inspected, and the

@@ -67,6 +67,34 @@ func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
 	}
 	noFileHolds(t, srv.App.DataDir(), marker)
 
+	// The reporter's follow-up message is sealed on the phone too, and the
+	// phone keeps showing what it wrote.
+	code := localReports(t, ctx)[0]["receipt"].(string)
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="follow"]`)),
+		chromedp.SendKeys(chromedp.ID("fu-code"), code),
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)))
+	waitFor(t, ctx, "the report followed", `document.getElementById('fu-status').textContent !== ''`)
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("fu-reply"), marker+" a follow-up"),
+		chromedp.Click(chromedp.CSS(`#reply-form button[type="submit"]`)))
+	waitFor(t, ctx, "the follow-up sent", `self.homeward.db.all('messages').then((m) => m.length === 1 && m[0].state === 'sent')`)
+	msgs, err := srv.App.FindAllRecords("messages")
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("the server holds %d messages (%v), want 1", len(msgs), err)
+	}
+	if msgs[0].GetString("sealed_by") != "phone" || msgs[0].GetString("body") != "" {
+		t.Fatalf("the follow-up is stored sealed by %q with body %q", msgs[0].GetString("sealed_by"), msgs[0].GetString("body"))
+	}
+	if got := a2.OpenMessage(t, embA, msgs[0]); got != marker+" a follow-up" {
+		t.Fatalf("Go opened the follow-up as %q", got)
+	}
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="follow"]`)),
+		chromedp.SendKeys(chromedp.ID("fu-code"), code),
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)))
+	waitFor(t, ctx, "the phone's own words after a pull", `document.getElementById('fu-messages').textContent.indexOf('a follow-up') >= 0`)
+	noFileHolds(t, srv.App.DataDir(), marker)
+
 	// A seized server serves a next epoch for B signed by a key of its own.
 	forger, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

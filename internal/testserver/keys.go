@@ -95,3 +95,26 @@ func (k *EmbassyKey) OpenReport(t testing.TB, report *core.Record) seal.ReportBo
 	}
 	return body
 }
+
+// OpenMessage opens a sealed message's envelope with k (sealed to the key
+// of embassy, its report's), and returns its body.
+func (k *EmbassyKey) OpenMessage(t testing.TB, embassy string, message *core.Record) string {
+	t.Helper()
+	var env seal.Envelope
+	if err := json.Unmarshal([]byte(message.GetString("sealed")), &env); err != nil {
+		t.Fatalf("message %s: sealed is not an envelope: %v", message.Id, err)
+	}
+	clear, err := seal.ClearHash(seal.MessageClear(message))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := seal.Open(k.Private, seal.Binding{Embassy: embassy, Kid: k.Kid, Record: message.Id, Clear: clear}, env)
+	if err != nil {
+		t.Fatalf("message %s does not open with key %s: %v", message.Id, k.Kid, err)
+	}
+	var body seal.MessageBody
+	if err := json.Unmarshal(plain, &body); err != nil {
+		t.Fatalf("message %s: body %v", message.Id, err)
+	}
+	return body.Body
+}

@@ -313,7 +313,7 @@ async function submit(ev) {
   const receipt = newReceipt();
   const emb = state.embassies.find((e) => e.id === data.embassy);
   const files = state.photos.concat(state.voice ? [state.voice] : []);
-  const report = { id, receipt, channel: state.mode, embassyName: emb ? embassyText(emb, 'name') : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
+  const report = { id, receipt, channel: state.mode, embassy: data.embassy, embassyName: emb ? embassyText(emb, 'name') : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
   // A volunteer's report keeps a short label (people, first words) for the
   // shift's receipt list after its content has left the phone.
   if (state.mode === 'volunteer') report.label = whichReport(data);
@@ -379,6 +379,15 @@ async function volunteerId() {
 async function sealed(id, data) {
   try {
     return (await (await keys()).sealReport(id, data, state.mode, await volunteerId())) || data;
+  } catch (e) {
+    return data;
+  }
+}
+
+// sealedMessage is sealed for a reporter's message.
+async function sealedMessage(id, data, embassy) {
+  try {
+    return (await (await keys()).sealMessage(id, data, embassy)) || data;
   } catch (e) {
     return data;
   }
@@ -550,7 +559,7 @@ async function reply(ev) {
   const data = { report: r.id, body };
   await db.putMany([
     ['messages', { id, report: r.id, direction: 'reporter', body, created: new Date().toISOString(), state: 'saved' }],
-    ['outbox', outbox.entry('create', 'messages', id, data, state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
+    ['outbox', outbox.entry('create', 'messages', id, await sealedMessage(id, data, r.embassy), state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
   ]);
   $('fu-reply').value = '';
   askBackgroundSync();

@@ -152,24 +152,46 @@ export async function sealReport(id, data, channel, volunteer) {
   return out;
 }
 
+/**
+ * sealMessage returns a reporter's message's data with its body sealed to
+ * the key of its report's embassy, bound to the message's id, its report
+ * and its direction, or null when the phone holds no usable key.
+ */
+export async function sealMessage(id, data, embassy) {
+  const h = embassy && (await held(embassy));
+  if (!h || h.broken) return null;
+  const out = Object.assign({}, data);
+  delete out.body;
+  const clear = await s.clearHash(s.messageClear({ report: data.report, direction: 'reporter' }));
+  out.sealed = await s.seal(s.unbase64url(h.public_key), { embassy, kid: h.kid, record: id, clear },
+    new TextEncoder().encode(JSON.stringify({ body: data.body || '' })));
+  return out;
+}
+
 function withLock(fn) {
   const locks = self.navigator && self.navigator.locks;
   return locks ? locks.request(LOCK, fn) : fn();
 }
 
 /**
- * sealOutbox seals the reports waiting in the outbox in plaintext, written
- * before the phone knew their embassy's key (offline on a first visit).
- * Only operations never tried: one the server may have stored already is
- * sent again as it was, so it stays the same operation (the server seals
- * it on arrival).
+ * sealOutbox seals the reports and messages waiting in the outbox in
+ * plaintext, written before the phone knew their embassy's key (offline on
+ * a first visit). Only operations never tried: one the server may have
+ * stored already is sent again as it was, so it stays the same operation
+ * (the server seals it on arrival).
  */
 export function sealOutbox(volunteer) {
   return withLock(async () => {
     let n = 0;
     for (const o of await outbox.list()) {
-      if (o.collection !== 'reports' || o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
-      const sealed = await sealReport(o.id, o.data, o.auth === 'volunteer' ? 'volunteer' : 'self', volunteer);
+      if (o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
+      let sealed = null;
+      if (o.collection === 'reports') {
+        sealed = await sealReport(o.id, o.data, o.auth === 'volunteer' ? 'volunteer' : 'self', volunteer);
+      } else if (o.collection === 'messages') {
+        const r = await db.get('reports', o.data.report);
+        sealed = await sealMessage(o.id, o.data, r && r.embassy);
+      }
       if (!sealed) continue;
       o.data = sealed;
       o.nextAt = 0; // held by sync.js until now: due at once
