@@ -68,6 +68,7 @@ func Register(app core.App, cfg Config) error {
 		cfg.Commands.AddCommand(qr.NewCommand(app))
 		cfg.Commands.AddCommand(accounts.NewCommands(app)...)
 		cfg.Commands.AddCommand(privacy.NewSettingsCommand(app))
+		cfg.Commands.AddCommand(sealing.NewCommand(app))
 	}
 	return nil
 }
