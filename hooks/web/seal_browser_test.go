@@ -133,3 +133,39 @@ func noFileHolds(t *testing.T, dir, text string) {
 		t.Fatal(err)
 	}
 }
+
+// TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone: a volunteer
+// files a report offline for an embassy with no key yet; the embassy gets
+// its key meanwhile. Back online, the app fetches the key before sending,
+// seals the waiting report on the phone (bound to the volunteer channel
+// and the volunteer's id, as the server stores it), and the embassy opens
+// it.
+func TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone(t *testing.T) {
+	srv, ctx, embassy := volunteerSignedIn(t)
+	const marker = "MARKER-v0lunteer"
+	setOffline(t, ctx, true)
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SetValue(chromedp.ID("f-embassy"), embassy),
+		chromedp.SendKeys(chromedp.ID("f-message"), marker+" met at the border"),
+		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+	waitFor(t, ctx, "the saved line", `!document.getElementById('f-saved').hidden`)
+	if sealed := eval[bool](t, ctx, `self.homeward.db.all('outbox').then((o) => o.length === 1 && !!o[0].data.sealed)`); sealed {
+		t.Fatal("the report was sealed with no key known")
+	}
+
+	key := testserver.AddEmbassyKey(t, srv.App, embassy, nil)
+	setOffline(t, ctx, false)
+	waitFor(t, ctx, "the report sent", `self.homeward.db.all('outbox').then((o) => o.length === 0)`)
+	reports, err := srv.App.FindAllRecords("reports")
+	if err != nil || len(reports) != 1 {
+		t.Fatalf("the server holds %d reports (%v), want 1", len(reports), err)
+	}
+	r := reports[0]
+	if r.GetString("sealed_by") != "phone" || r.GetString("channel") != "volunteer" || r.GetString("volunteer") == "" {
+		t.Fatalf("stored sealed_by %q, channel %q, volunteer %q", r.GetString("sealed_by"), r.GetString("channel"), r.GetString("volunteer"))
+	}
+	if body := key.OpenReport(t, r); body.Message != marker+" met at the border" {
+		t.Fatalf("Go opened %+v", body)
+	}
+	noFileHolds(t, srv.App.DataDir(), marker)
+}

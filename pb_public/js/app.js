@@ -393,6 +393,22 @@ async function sealedMessage(id, data, embassy) {
   }
 }
 
+// keysWanted reports whether something waits in the outbox in plaintext,
+// never tried, for an embassy whose key the phone does not hold: its key
+// may have come since (a report written offline on a first visit).
+async function keysWanted() {
+  for (const o of await outbox.list()) {
+    if (o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
+    let embassy = o.collection === 'reports' ? o.data.embassy : '';
+    if (o.collection === 'messages') {
+      const r = await db.get('reports', o.data.report);
+      embassy = r && r.embassy;
+    }
+    if (embassy && !(await db.get('meta', 'keys:' + embassy))) return true;
+  }
+  return false;
+}
+
 // refreshKeys fetches the embassies' keys, checks their chains, and seals
 // the reports written before a key was known.
 async function refreshKeys() {
@@ -596,6 +612,8 @@ export async function trySync() {
     await render();
     return;
   }
+  // Before sending in plaintext, a last look for the embassy's key.
+  if (await keysWanted()) await refreshKeys();
   try {
     await sync.run();
     $('net').hidden = true;
