@@ -19,7 +19,9 @@ import * as s from './seal.js';
 const { db, outbox } = self.homeward;
 const PREFIX = 'keys:';
 const LOCK = 'homeward-sync'; // sync.js's: no report is rewritten while it is being sent
-const KEYS = '/api/collections/embassy_keys/records?perPage=500&sort=embassy,epoch&fields=embassy,epoch,kid,public_key,verify_key,signature';
+const PER_PAGE = 500;
+const KEYS = '/api/collections/embassy_keys/records?skipTotal=1&perPage=' + PER_PAGE + '&sort=embassy,epoch,id&fields=embassy,epoch,kid,public_key,verify_key,signature&page=';
+const MAX_PAGES = 20; // 10,000 key epochs: far more than embassies will ever have
 
 // Why a chain is broken (meta "keys:<embassy>".broken).
 export const BROKEN_CHAIN = 'chain';
@@ -35,11 +37,16 @@ export function held(embassy) {
  * chain from the key the phone holds. Offline, the held keys stay.
  */
 export async function refresh() {
-  let rows;
+  const rows = [];
   try {
-    const res = await fetch(KEYS, { credentials: 'omit', cache: 'no-store' });
-    if (!res.ok) return;
-    rows = (await res.json()).items || [];
+    for (let page = 1; ; page++) {
+      const res = await fetch(KEYS + page, { credentials: 'omit', cache: 'no-store' });
+      if (!res.ok) return;
+      const items = (await res.json()).items || [];
+      rows.push(...items);
+      if (items.length < PER_PAGE) break;
+      if (page === MAX_PAGES) return; // not the whole list: judge nothing on part of it
+    }
   } catch (e) {
     return;
   }
