@@ -101,8 +101,11 @@ func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	testserver.AddEmbassyKey(t, srv.App, embB, &testserver.EmbassyKey{Epoch: 1, Signer: forger})
+	// Meanwhile A rotates its key as its staff would: epoch 3, signed by 2.
+	a3 := testserver.AddEmbassyKey(t, srv.App, embA, a2)
 	openApp(t, ctx, srv.URL+"/?lang=en")
 	waitFor(t, ctx, "the broken chain noticed", `self.homeward.db.get('meta', 'keys:`+embB+`').then((b) => !!b && b.broken === 'chain' && b.epoch === 1)`)
+	waitFor(t, ctx, "the rotation taken", `self.homeward.db.get('meta', 'keys:`+embA+`').then((a) => !!a && !a.broken && a.epoch === 3 && a.kid === '`+a3.Kid+`')`)
 	const held = "MARKER-he1d"
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.SetValue(chromedp.ID("f-embassy"), embB))
 	fillReport(t, ctx, held+" for B", "")
