@@ -318,6 +318,25 @@ func TestReportsOfAnEmbassyWithAKeyAreStoredSealed(t *testing.T) {
 			TestAppFactory: w.factory,
 		},
 		{
+			Name:   "a plaintext report routed to an embassy with a key is sealed to that embassy's key",
+			Method: http.MethodPatch,
+			URL:    "/api/collections/reports/records/" + toZ,
+			Body:   strings.NewReader(`{"embassy":"` + embX + `"}`),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				testserver.SaveRecord(t, app, "reports", map[string]any{"id": toZ, "embassy": embZ, "message": marker + " routed"})
+			},
+			Headers:            su,
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{`"sealed_by":"server"`, `"kid":"` + w.x2.Kid + `"`},
+			NotExpectedContent: []string{marker},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := w.x2.OpenReport(t, findReport(t, app, toZ)); got.Message != marker+" routed" {
+					t.Errorf("opened %+v", got)
+				}
+			},
+			TestAppFactory: w.factory,
+		},
+		{
 			Name:               "nobody writes a sealed report's private fields in clear, superusers included",
 			Method:             http.MethodPatch,
 			URL:                "/api/collections/reports/records/" + sealedReport,
