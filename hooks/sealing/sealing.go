@@ -53,7 +53,7 @@ type kind struct {
 	fields  []string                                     // the private fields, empty on a sealed record
 	clear   func(seal.Record) []seal.Field               // the clear fields the envelope is bound to
 	body    func(*core.Record) any                       // the envelope's plaintext, as JSON
-	sealBy  func(*core.Record) bool                      // whether the server seals it when it arrives in plaintext
+	ours    func(*core.Record) bool                      // whether these rules hold for it (a staff reply is the staff side's)
 	embassy func(core.App, *core.Record) (string, error) // the embassy whose key it is sealed to
 }
 
@@ -62,16 +62,17 @@ var kinds = map[string]kind{
 		fields:  seal.SealedReportFields,
 		clear:   seal.ReportClear,
 		body:    reportBody,
-		sealBy:  func(*core.Record) bool { return true },
+		ours:    func(*core.Record) bool { return true },
 		embassy: func(_ core.App, r *core.Record) (string, error) { return r.GetString("embassy"), nil },
 	},
 	CollectionMessages: {
 		fields: seal.SealedMessageFields,
 		clear:  seal.MessageClear,
 		body:   func(r *core.Record) any { return seal.MessageBody{Body: r.GetString("body")} },
-		// Staff replies are sealed by the staff's browsers, to the
-		// reporter's reply key.
-		sealBy:  func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionReporter },
+		// Staff replies and notes are the staff side's to seal (to the
+		// reporter's reply key, not an embassy key): these rules leave
+		// them alone.
+		ours:    func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionReporter },
 		embassy: reportEmbassy,
 	},
 }
@@ -141,6 +142,9 @@ func sealedChanged(r *core.Record) bool {
 // envelope a writer sent, the stored value otherwise. sealBeforeWrite
 // sets "server" when the server seals.
 func markSealedBy(e *core.RecordEvent) error {
+	if !kinds[e.Record.Collection().Name].ours(e.Record) {
+		return e.Next()
+	}
 	switch {
 	case sealedChanged(e.Record):
 		e.Record.Set(FieldSealedBy, vocab.SealedByPhone)
@@ -161,6 +165,9 @@ func checkSealed(e *core.RecordEvent) error {
 		if e.Record.Collection().Name == CollectionMessages && e.Record.GetString("body") == "" {
 			return validation.Errors{"body": validation.NewError("validation_required", "A message needs a body, or its envelope.")}
 		}
+		return e.Next()
+	}
+	if !k.ours(e.Record) {
 		return e.Next()
 	}
 	errs := validation.Errors{}
@@ -234,6 +241,9 @@ func inClear(k kind, r *core.Record) []string {
 // index, the change log) sees the emptied fields.
 func sealBeforeWrite(e *core.RecordEvent) error {
 	k := kinds[e.Record.Collection().Name]
+	if !k.ours(e.Record) {
+		return e.Next()
+	}
 	if envelope(e.Record) != nil {
 		// Validation refused this before; a write that skipped validation
 		// (SaveNoValidate) must not store it either.
@@ -241,9 +251,6 @@ func sealBeforeWrite(e *core.RecordEvent) error {
 			return validation.Errors{set[0]: validation.NewError("validation_sealed_field_set",
 				"A sealed record keeps this field only in its envelope; send it empty.")}
 		}
-		return e.Next()
-	}
-	if !k.sealBy(e.Record) {
 		return e.Next()
 	}
 	embassy, err := k.embassy(e.App, e.Record)
