@@ -1,6 +1,8 @@
 package hooks_test
 
 import (
+	"crypto/ecdh"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -272,7 +274,17 @@ func seedRecords(t testing.TB, app core.App) {
 
 // testKey is a stand-in for a base64url public key: the right shape, no
 // real point (the matrix tests access, not keys).
-func testKey(c byte) string { return "B" + strings.Repeat(string(c), 86) }
+// testKey is a real P-256 public key (base64url), one per byte c: the
+// server seals reports of an embassy with a key to it.
+func testKey(c byte) string {
+	scalar := make([]byte, 32)
+	scalar[31] = c
+	k, err := ecdh.P256().NewPrivateKey(scalar)
+	if err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes())
+}
 
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()

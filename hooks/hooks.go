@@ -17,6 +17,7 @@ import (
 	"homeward/hooks/qr"
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
+	"homeward/hooks/sealing"
 	"homeward/hooks/setup"
 	"homeward/hooks/staff"
 	"homeward/hooks/syncapi"
@@ -50,6 +51,7 @@ func Register(app core.App, cfg Config) error {
 		privacy.Register,
 		limits.Register,
 		reports.Register,
+		sealing.Register,
 		reportindex.Register,
 		syncapi.Register,
 		staff.Register,
@@ -66,6 +68,7 @@ func Register(app core.App, cfg Config) error {
 		cfg.Commands.AddCommand(qr.NewCommand(app))
 		cfg.Commands.AddCommand(accounts.NewCommands(app)...)
 		cfg.Commands.AddCommand(privacy.NewSettingsCommand(app))
+		cfg.Commands.AddCommand(sealing.NewCommand(app))
 	}
 	return nil
 }

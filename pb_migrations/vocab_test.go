@@ -28,7 +28,7 @@ var selectVocabulary = map[string]map[string]struct {
 		"channel":       {vocab.Channels, false},
 		"sealed_by":     {vocab.SealedBy, false},
 	},
-	"messages":      {"direction": {vocab.Directions, false}},
+	"messages":      {"direction": {vocab.Directions, false}, "sealed_by": {vocab.SealedBy, false}},
 	"report_events": {"kind": {vocab.EventKinds, false}},
 	"qr_links":      {"language": {vocab.Languages, false}},
 	"staff":         {"language": {vocab.Languages, false}},

@@ -38,7 +38,7 @@ import (
 // to the server; the receipt travels beside the data, never in it.
 var reporterFields = []string{
 	"embassy", "safety_risk_now", "minors_present", "needs", "people_count",
-	"nationality", "language", "gender", "age_band", "message",
+	"nationality", "language", "gender", "age_band", "message", "sealed",
 	"compound_location", "compound_point", "current_location", "left_on",
 	"passport_held", "contact_name", "contact_phone", "contact_app",
 	"consent_contact", "consent_share", "consent_version", "device_created",
@@ -46,7 +46,7 @@ var reporterFields = []string{
 
 // messageFields are the message fields any writer may set; direction and
 // author follow from who writes.
-var messageFields = []string{"report", "body"}
+var messageFields = []string{"report", "body", "sealed"}
 
 // reporterReportFields is what an anonymous reporter sees of its report:
 // where it stands, not what it said (the phone may be inspected, and the

@@ -102,8 +102,9 @@ var (
 )
 
 // outboxStates are the states a report or reply on the phone passes
-// through (sync.js); the app shows each as "s." + state.
-var outboxStates = []string{"saved", "sending", "sent", "failed", "conflict", "rejected"}
+// through (sync.js; key_broken: held for a broken key chain); the app
+// shows each as "s." + state.
+var outboxStates = []string{"saved", "sending", "sent", "failed", "conflict", "rejected", "key_broken"}
 
 // runtimeKeys are the keys the reporter and volunteer apps build at run
 // time from a value: a report's status and the needs (internal/vocab),

@@ -128,6 +128,8 @@ var Unmapped = map[string]string{
 	"nationality_original": "free text of a country not in the list",
 	"needs":                "safety, shelter, documents, repatriation, family_contact and other have no spl_Type",
 	"attachments":          "files are not exported",
+	"sealed":               "the sealed private fields open only in the staff's browsers",
+	"sealed_by":            "Homeward's own",
 }
 
 // Row is a report as one HTCDS row, in Columns order. Contact details are

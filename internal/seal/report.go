@@ -26,6 +26,9 @@ type ReportBody struct {
 	CompoundPoint    *Point `json:"compound_point"`
 	CurrentLocation  string `json:"current_location"`
 	ReplyKey         string `json:"reply_key,omitempty"`
+	// NationalityOriginal is a nationality the reporter typed that names
+	// no listed country; the report then says "other" in clear.
+	NationalityOriginal string `json:"nationality_original,omitempty"`
 }
 
 // Point is a coarse geographic point in degrees.

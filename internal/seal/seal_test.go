@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"crypto/hpke"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -243,5 +244,54 @@ func TestTheVectorOpensInGo(t *testing.T) {
 		if err != nil || hex.EncodeToString(got) != e.Value {
 			t.Errorf("export %q = %x, %v, want %s", e.Context, got, err, e.Value)
 		}
+	}
+}
+
+// FuzzParseEnvelope holds the server's check of an envelope sent from
+// outside: it never panics, and what it accepts has this version and
+// suite, a 65-byte uncompressed point and a padded size bucket.
+func FuzzParseEnvelope(f *testing.F) {
+	key := newKey(f)
+	env, err := seal.Seal(key.PublicKey(), binding(f), []byte(`{"message":"x"}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := json.Marshal(env)
+	f.Add(good)
+	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`{"v":1,"suite":"` + seal.SuiteName + `","kid":"k","enc":"","ct":""}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"v":1,"suite":"x","kid":"k","enc":"AA","ct":"AA","extra":1}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		e, err := seal.ParseEnvelope(raw)
+		if err != nil {
+			return
+		}
+		enc, err1 := base64.RawURLEncoding.DecodeString(e.Enc)
+		ct, err2 := base64.RawURLEncoding.DecodeString(e.CT)
+		if e.V != seal.Version || e.Suite != seal.SuiteName || e.Kid == "" || err1 != nil || err2 != nil ||
+			len(enc) != 65 || enc[0] != 4 || len(ct) < 256+16 || len(ct) > seal.MaxPadded+16 || (len(ct)-16)&(len(ct)-17) != 0 {
+			t.Fatalf("accepted %q", raw)
+		}
+	})
+}
+
+func TestParseEnvelopeTakesWhatSealMakes(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	for _, n := range []int{0, 300, 5000, 20000} {
+		env, err := seal.Seal(key.PublicKey(), binding(t), make([]byte, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(env)
+		if _, err := seal.ParseEnvelope(raw); err != nil {
+			t.Errorf("a %d-byte body: %v", n, err)
+		}
+	}
+	env, _ := seal.Seal(key.PublicKey(), binding(t), make([]byte, seal.MaxPadded))
+	raw, _ := json.Marshal(env)
+	if _, err := seal.ParseEnvelope(raw); !errors.Is(err, seal.ErrShape) {
+		t.Errorf("a body over %d bytes padded: %v", seal.MaxPadded, err)
 	}
 }

@@ -313,13 +313,13 @@ async function submit(ev) {
   const receipt = newReceipt();
   const emb = state.embassies.find((e) => e.id === data.embassy);
   const files = state.photos.concat(state.voice ? [state.voice] : []);
-  const report = { id, receipt, channel: state.mode, embassyName: emb ? embassyText(emb, 'name') : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
+  const report = { id, receipt, channel: state.mode, embassy: data.embassy, embassyName: emb ? embassyText(emb, 'name') : '', data, state: 'saved', status: '', createdAt: Date.now(), files: files.length };
   // A volunteer's report keeps a short label (people, first words) for the
   // shift's receipt list after its content has left the phone.
   if (state.mode === 'volunteer') report.label = whichReport(data);
   const entries = [
     ['reports', report],
-    ['outbox', outbox.entry('create', 'reports', id, data, normalizeReceipt(receipt), state.mode)],
+    ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data), normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
     entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), size: f.blob.size, state: 'waiting' }]);
@@ -353,6 +353,72 @@ async function submit(ev) {
   show('receipt');
   await render();
   trySync();
+}
+
+// ----- sealing -----
+
+let keysModule = null;
+
+// keys loads keys.js (with seal.js and the HPKE library) after the first
+// screen, so the first visit on 2G never waits for it.
+function keys() {
+  if (!keysModule) keysModule = import('./keys.js').catch((e) => { keysModule = null; throw e; });
+  return keysModule;
+}
+
+async function volunteerId() {
+  const c = state.mode === 'volunteer' ? await db.get('meta', 'credential') : null;
+  return (c && c.volunteer) || '';
+}
+
+// sealed returns a new report's data as it goes in the outbox: its private
+// fields sealed to its embassy's key when the phone holds one, else as
+// written. Should sealing fail here, the report is kept as written: sync.js
+// holds it until a page seals it (sealOutbox), never sending it in clear
+// to an embassy with a key.
+async function sealed(id, data) {
+  try {
+    return (await (await keys()).sealReport(id, data, state.mode, await volunteerId())) || data;
+  } catch (e) {
+    return data;
+  }
+}
+
+// sealedMessage is sealed for a reporter's message.
+async function sealedMessage(id, data, embassy) {
+  try {
+    return (await (await keys()).sealMessage(id, data, embassy)) || data;
+  } catch (e) {
+    return data;
+  }
+}
+
+// keysWanted reports whether something waits in the outbox in plaintext,
+// never tried, for an embassy whose key the phone does not hold: its key
+// may have come since (a report written offline on a first visit).
+async function keysWanted() {
+  for (const o of await outbox.list()) {
+    if (o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
+    let embassy = o.collection === 'reports' ? o.data.embassy : '';
+    if (o.collection === 'messages') {
+      const r = await db.get('reports', o.data.report);
+      embassy = r && r.embassy;
+    }
+    if (embassy && !(await db.get('meta', 'keys:' + embassy))) return true;
+  }
+  return false;
+}
+
+// refreshKeys fetches the embassies' keys, checks their chains, and seals
+// the reports written before a key was known.
+async function refreshKeys() {
+  try {
+    const k = await keys();
+    await k.refresh();
+    await k.sealOutbox(await volunteerId());
+  } catch (e) {
+    // offline and never loaded: the next start tries again
+  }
 }
 
 // ----- state rendering -----
@@ -509,7 +575,7 @@ async function reply(ev) {
   const data = { report: r.id, body };
   await db.putMany([
     ['messages', { id, report: r.id, direction: 'reporter', body, created: new Date().toISOString(), state: 'saved' }],
-    ['outbox', outbox.entry('create', 'messages', id, data, state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
+    ['outbox', outbox.entry('create', 'messages', id, await sealedMessage(id, data, r.embassy), state.following, r.channel === 'volunteer' ? 'volunteer' : 'self')],
   ]);
   $('fu-reply').value = '';
   askBackgroundSync();
@@ -546,6 +612,8 @@ export async function trySync() {
     await render();
     return;
   }
+  // Before sending in plaintext, a last look for the embassy's key.
+  if (await keysWanted()) await refreshKeys();
   try {
     await sync.run();
     $('net').hidden = true;
@@ -684,6 +752,7 @@ async function start() {
   if (!$('report').hidden && !countries) await renderNationalities(); // opened before app.js
   await render();
   document.documentElement.setAttribute('data-ready', '1');
+  await refreshKeys();
   trySync();
 }
 

@@ -176,3 +176,12 @@ export function chainStatement(embassy, epoch, kid, publicKey, verifyKey) {
 }
 
 export { b64 as base64url, unb64 as unbase64url };
+
+/** The message fields a sealed message keeps only in its envelope (Go's seal.SealedMessageFields). */
+export const SEALED_MESSAGE_FIELDS = ['body'];
+
+/** messageClear returns the clear fields a message's envelope is bound to: Go's seal.MessageClear. */
+export function messageClear(m) {
+  const s = (v) => (v == null ? '' : String(v));
+  return { report: s(m.report), direction: s(m.direction) };
+}

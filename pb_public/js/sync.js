@@ -28,6 +28,7 @@
   const CHUNK = 64 * 1024;     // photos go in pieces a 2G link finishes
   const PULL_LIMIT = 100;
   const LOCK = 'homeward-sync';
+  const HOLD = 60 * 1000; // a report held on the phone is looked at again after this
 
   const events = new EventTarget();
 
@@ -145,7 +146,7 @@
   // operations never travel with a volunteer's credential.
   async function pushAll() {
     const start = Date.now();
-    const due = await outbox.due(start);
+    const due = await releasable(await outbox.due(start), start);
     const total = due.length;
     let done = 0;
     if (!total) return;
@@ -161,6 +162,38 @@
         emit('progress', { done, total });
       }
     }
+  }
+
+  // releasable leaves out the reports and messages that must wait on the
+  // phone (keys.js keeps the embassies' keys in meta "keys:<embassy>"):
+  // every one for an embassy whose key chain broke, and one in plaintext,
+  // never tried, for an embassy whose key the phone holds, which a page
+  // seals first (the service worker, which shares this script, cannot). A
+  // held one is looked at again after HOLD, or at "Send now".
+  async function releasable(ops, now) {
+    const out = [];
+    for (const o of ops) {
+      const embassy = await embassyOf(o);
+      const k = embassy && await db.get('meta', 'keys:' + embassy);
+      if (k && (k.broken || (!o.data.sealed && !o.attempts))) {
+        if (k.broken) await markReports([o], 'key_broken');
+        o.nextAt = now + HOLD;
+        await db.put('outbox', o);
+        continue;
+      }
+      out.push(o);
+    }
+    return out;
+  }
+
+  // embassyOf is the embassy a created report or message goes to, when
+  // the phone knows it (a message: from its report's local copy).
+  async function embassyOf(o) {
+    if (o.kind !== 'create' || !o.data) return '';
+    if (o.collection === 'reports') return o.data.embassy || '';
+    if (o.collection !== 'messages') return '';
+    const r = await db.get('reports', o.data.report);
+    return (r && r.embassy) || '';
   }
 
   // pushBatch sends ops and returns how many were settled (0 when the batch
@@ -499,6 +532,7 @@
         const emb = await db.get('embassies', d.embassy);
         if (emb) rec.embassyName = emb.name;
       }
+      if (!rec.embassy && d.embassy) rec.embassy = d.embassy;
       rec.status = d.status || rec.status;
       rec.version = c.version || d.version || rec.version;
       if (rec.state !== 'sent' && rec.state !== 'conflict') rec.state = 'sent';
@@ -507,7 +541,9 @@
       if (c.kind === 'delete') return db.del('messages', c.id);
       const prev = await db.get('messages', c.id);
       await db.put('messages', Object.assign({}, prev, {
-        id: c.id, report: d.report, direction: d.direction, body: d.body, read_by_reporter: !!d.read_by_reporter,
+        // A sealed message comes back with no body: the phone keeps the
+        // words it wrote.
+        id: c.id, report: d.report, direction: d.direction, body: d.body || (prev && prev.body) || '', read_by_reporter: !!d.read_by_reporter,
         created: d.created || (prev && prev.created) || new Date().toISOString(), state: 'sent',
       }));
     }

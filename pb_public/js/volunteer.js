@@ -124,7 +124,9 @@ async function login(ev) {
     });
     if (!dev.ok) throw new Error('device');
     const d = await dev.json();
-    await db.put('meta', { token: d.token, expires: d.expires || '', name: (auth.record && (auth.record.name || auth.record.email)) || '' }, 'credential');
+    // The volunteer's id is part of what a sealed report is bound to
+    // (keys.js): the server files the phone's reports under it.
+    await db.put('meta', { token: d.token, expires: d.expires || '', name: (auth.record && (auth.record.name || auth.record.email)) || '', volunteer: (auth.record && auth.record.id) || '' }, 'credential');
     await db.put('meta', false, 'relogin');
     $('vol-password').value = '';
     await screen();

@@ -1,0 +1,126 @@
+package sealing
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+
+	"homeward/hooks/reports"
+	"homeward/internal/vocab"
+)
+
+// NewCommand returns the seal-existing command.
+func NewCommand(app core.App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "seal-existing",
+		Short: "Seal the reports and reporters' messages stored in clear for embassies that now have a key, and wipe the plaintext from the database file (stop the server first)",
+		Long: `seal-existing seals, to each embassy's newest key, the reports and reporters' messages that
+were stored in clear before the embassy had a key, through the same write path as any other
+write (the search index and the change log follow). Then it removes the plaintext from the
+database file: deleted content is overwritten (PRAGMA secure_delete), the search index is
+merged so no old segment keeps a word, the write-ahead log is checkpointed and truncated, and
+VACUUM rewrites the file. Run it with the server stopped: another process holding the
+database keeps the log from being truncated, and the command then fails and says so.
+Backups made before hold the plaintext still: it lists them, for you to delete.`,
+		Args:         cobra.NoArgs,
+		SilenceUsage: true, // a failure here is not a usage error
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return SealExisting(app, cmd.OutOrStdout())
+		},
+	}
+}
+
+// SealExisting seals what is stored in clear for embassies with a key and
+// wipes the plaintext from the database file, printing what it did to out.
+func SealExisting(app core.App, out io.Writer) error {
+	var reportsDone, messagesDone int
+	err := app.RunInTransaction(func(txApp core.App) error {
+		// The transaction's connection overwrites what it deletes or
+		// changes; VACUUM below rewrites the rest of the file anyway.
+		if _, err := txApp.DB().NewQuery("PRAGMA secure_delete = ON").Execute(); err != nil {
+			return fmt.Errorf("secure delete: %w", err)
+		}
+		var err error
+		if reportsDone, err = sealAll(txApp, reports.CollectionReports, "sealed IS NULL OR sealed = '' OR sealed = 'null'",
+			"embassy IN (SELECT embassy FROM "+CollectionKeys+")"); err != nil {
+			return err
+		}
+		messagesDone, err = sealAll(txApp, CollectionMessages, "(sealed IS NULL OR sealed = '' OR sealed = 'null') AND direction = {:dir}",
+			"report IN (SELECT id FROM reports WHERE embassy IN (SELECT embassy FROM "+CollectionKeys+"))")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Sealed %d reports and %d reporters' messages.\n", reportsDone, messagesDone)
+	if err := wipe(app); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "The database file holds no plaintext of them any more: search index merged, write-ahead log truncated, file vacuumed.")
+	backups, _ := filepath.Glob(filepath.Join(app.DataDir(), core.LocalBackupsDirName, "*"))
+	if len(backups) > 0 {
+		fmt.Fprintf(out, "These backups were made before and still hold the plaintext; delete them, and copies made of them elsewhere:\n")
+		for _, b := range backups {
+			fmt.Fprintf(out, "  %s\n", b)
+		}
+	}
+	return nil
+}
+
+// sealAll re-saves, through the write path, every record of coll that
+// matches where (and scope) and has no envelope: sealBeforeWrite seals it.
+func sealAll(txApp core.App, coll, where, scope string) (int, error) {
+	var recs []*core.Record
+	err := txApp.RecordQuery(coll).AndWhere(dbx.NewExp(where, dbx.Params{"dir": vocab.DirectionReporter})).
+		AndWhere(dbx.NewExp(scope)).All(&recs)
+	if err != nil {
+		return 0, fmt.Errorf("find %s in clear: %w", coll, err)
+	}
+	for _, r := range recs {
+		if err := txApp.SaveWithContext(reports.WithActor(context.Background(), reports.ActorSystem), r); err != nil {
+			return 0, fmt.Errorf("seal %s %s: %w", coll, r.Id, err)
+		}
+	}
+	return len(recs), nil
+}
+
+// wipe removes deleted content from the database file: FTS5's merge drops
+// the index segments that held old words, the WAL is checkpointed into the
+// file and truncated, and VACUUM writes every page anew.
+func wipe(app core.App) error {
+	if _, err := app.DB().NewQuery("INSERT INTO report_search (report_search) VALUES ('optimize')").Execute(); err != nil {
+		return fmt.Errorf("merge the search index: %w", err)
+	}
+	if err := checkpoint(app); err != nil {
+		return err
+	}
+	if err := app.Vacuum(); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	if err := checkpoint(app); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(filepath.Join(app.DataDir(), "data.db-wal")); err == nil && fi.Size() > 0 {
+		return fmt.Errorf("the write-ahead log still holds %d bytes: stop the server and run seal-existing again", fi.Size())
+	}
+	return nil
+}
+
+// checkpoint copies the WAL into the database file and truncates it; it
+// fails when another connection keeps it from finishing.
+func checkpoint(app core.App) error {
+	var busy, logPages, moved int
+	if err := app.DB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Row(&busy, &logPages, &moved); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint: the database is in use; stop the server and run seal-existing again")
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package sealing_test
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/binarytest"
+	"homeward/internal/testserver"
+)
+
+func TestMain(m *testing.M) { binarytest.Main(m) }
+
+// filesHolding lists the files under dir that hold text.
+func filesHolding(t testing.TB, dir, text string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(text)) {
+			found = append(found, filepath.Base(path))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestSealExistingLeavesNoPlaintextInTheDataDir: reports and a reporter's
+// message stored in clear before their embassy had a key are sealed by
+// `homeward seal-existing` (the real binary), open with the embassy's key,
+// and afterwards no file of the data dir holds a byte of what was typed:
+// not the database, its write-ahead log, the search index, the change log,
+// nor the request log. An embassy with no key keeps its reports as they
+// were, which also shows the search would have found a marker left behind.
+func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
+	binarytest.Build(t) // skips under -short before any seeding
+	const (
+		marker = "MARKER-ex1st"
+		kept   = "MARKER-keyless"
+	)
+	opts := testserver.TwoEmbassies()
+	opts.Embassies[0].Id, opts.Embassies[1].Id = embX, embZ
+	var key *testserver.EmbassyKey
+	var ids []string
+	dir, _ := testserver.SeedDir(t, opts, func(app core.App, s *testserver.Seeded) {
+		for i := range 30 {
+			r := testserver.SaveRecord(t, app, "reports", map[string]any{
+				"embassy": embX, "people_count": 1 + i%3, "needs": []string{"shelter"},
+				"message": marker + " we were held in building " + strings.Repeat("C", i%5), "contact_phone": "+000 555 0" + string(rune('1'+i%9)),
+				"compound_location": marker + " compound", "current_location": marker + " now", "contact_name": marker + " name",
+			})
+			ids = append(ids, r.Id)
+		}
+		testserver.SaveRecord(t, app, "messages", map[string]any{"report": ids[0], "direction": "reporter", "body": marker + " a follow-up"})
+		testserver.SaveRecord(t, app, "reports", map[string]any{"embassy": embZ, "message": kept + " for Z"})
+		// The embassy gets its key only now: what came before is in clear.
+		key = testserver.AddEmbassyKey(t, app, embX, nil)
+		// Checkpointed, so the plaintext sits in the database file itself.
+		if _, err := app.DB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(filesHolding(t, dir, marker)) == 0 {
+		t.Fatal("the seeded data dir holds no plaintext: the test could not fail")
+	}
+
+	out := binarytest.New(t, dir).Run("seal-existing")
+	if !strings.Contains(out, "Sealed 30 reports and 1 reporters' messages.") {
+		t.Fatalf("seal-existing said:\n%s", out)
+	}
+	if found := filesHolding(t, dir, marker); len(found) > 0 {
+		t.Fatalf("after seal-existing, %v still hold %q", found, marker)
+	}
+	if found := filesHolding(t, dir, kept); len(found) == 0 {
+		t.Fatal("the report of the embassy with no key was changed")
+	}
+
+	app := testserver.NewAppFrom(t, dir)
+	for _, id := range ids {
+		r, err := app.FindRecordById("reports", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.GetString("sealed_by") != "server" {
+			t.Fatalf("report %s sealed_by %q", id, r.GetString("sealed_by"))
+		}
+		if body := key.OpenReport(t, r); !strings.HasPrefix(body.Message, marker+" we were held") || body.ContactName != marker+" name" {
+			t.Fatalf("report %s opened as %+v", id, body)
+		}
+	}
+	msgs, err := app.FindAllRecords("messages")
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("%d messages, %v", len(msgs), err)
+	}
+	if got := key.OpenMessage(t, embX, msgs[0]); got != marker+" a follow-up" {
+		t.Fatalf("the message opened as %q", got)
+	}
+}

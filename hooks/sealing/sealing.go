@@ -1,0 +1,369 @@
+// Package sealing keeps the private fields of a report (seal.SealedReportFields)
+// out of the database for every embassy that has a sealing key
+// (embassy_keys), whichever way the report is written: the records API,
+// /api/batch, the dashboard, a sync push, OpenRosa, Go code.
+//
+//   - A report that arrives sealed (reports.sealed, sealed on the phone) is
+//     checked: an envelope of this version and suite, of a padded size, to a
+//     key of its embassy, with every private field empty. It is marked
+//     sealed_by "phone"; anything else is refused as a validation error.
+//   - A report that arrives in plaintext for an embassy with a key is sealed
+//     by the server to the embassy's newest key, right before it is written,
+//     and its private fields emptied, so the row, the search index, the
+//     change log and everything else written from the row never hold them.
+//     It is marked sealed_by "server".
+//
+// A reporter's message (messages.body, direction "reporter") follows the
+// same rules, sealed to the key of its report's embassy. Staff replies are
+// the staff side's to seal.
+//
+// An embassy with no key yet receives reports as before (docs/SECURITY.md,
+// "Sealed reports").
+package sealing
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"homeward/hooks/reports"
+	"homeward/internal/seal"
+	"homeward/internal/vocab"
+)
+
+// Field and collection names.
+const (
+	CollectionKeys     = "embassy_keys"
+	CollectionMessages = "messages"
+	FieldSealed        = "sealed"
+	FieldSealedBy      = "sealed_by"
+)
+
+// kind is what differs between a sealed report and a sealed message.
+type kind struct {
+	fields  []string                                     // the private fields, empty on a sealed record
+	clear   func(seal.Record) []seal.Field               // the clear fields the envelope is bound to
+	body    func(*core.Record) any                       // the envelope's plaintext, as JSON
+	ours    func(*core.Record) bool                      // whether these rules hold for it (a staff reply is the staff side's)
+	embassy func(core.App, *core.Record) (string, error) // the embassy whose key it is sealed to
+}
+
+var kinds = map[string]kind{
+	reports.CollectionReports: {
+		fields:  seal.SealedReportFields,
+		clear:   seal.ReportClear,
+		body:    reportBody,
+		ours:    func(*core.Record) bool { return true },
+		embassy: func(_ core.App, r *core.Record) (string, error) { return r.GetString("embassy"), nil },
+	},
+	CollectionMessages: {
+		fields: seal.SealedMessageFields,
+		clear:  seal.MessageClear,
+		body:   func(r *core.Record) any { return seal.MessageBody{Body: r.GetString("body")} },
+		// Staff replies and notes are the staff side's to seal (to the
+		// reporter's reply key, not an embassy key): these rules leave
+		// them alone.
+		ours:    func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionReporter },
+		embassy: reportEmbassy,
+	},
+}
+
+// reportEmbassy is the embassy of a message's report.
+func reportEmbassy(app core.App, m *core.Record) (string, error) {
+	var embassy string
+	err := app.DB().Select("embassy").From(reports.CollectionReports).
+		Where(dbx.HashExp{"id": m.GetString("report")}).Row(&embassy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil // the relation's own validation refuses the message
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the message's report: %w", err)
+	}
+	return embassy, nil
+}
+
+// Register binds the sealing rules to app. Bind it after reports.Register:
+// the server seals what the report rules (defaults, composed text,
+// nationality codes) have made of a report, so its binding is to the
+// clear fields as stored.
+func Register(app core.App) error {
+	for coll := range kinds {
+		app.OnRecordCreate(coll).BindFunc(markSealedBy)
+		app.OnRecordUpdate(coll).BindFunc(markSealedBy)
+		app.OnRecordValidate(coll).BindFunc(checkSealed)
+		app.OnRecordCreateExecute(coll).BindFunc(sealBeforeWrite)
+		app.OnRecordUpdateExecute(coll).BindFunc(sealBeforeWrite)
+	}
+	return nil
+}
+
+// envelope returns a report's sealed field as sent or stored, or nil when
+// it has none.
+func envelope(r *core.Record) []byte {
+	var raw []byte
+	switch v := r.GetRaw(FieldSealed).(type) {
+	case types.JSONRaw:
+		raw = v
+	case []byte:
+		raw = v
+	case string:
+		raw = []byte(v)
+	case nil:
+	default:
+		raw, _ = json.Marshal(v)
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	return raw
+}
+
+// sealedChanged reports whether a write sets a new envelope: any envelope
+// on a new report, a different one on an update.
+func sealedChanged(r *core.Record) bool {
+	env := envelope(r)
+	if r.IsNew() {
+		return env != nil
+	}
+	return env != nil && !bytes.Equal(env, envelope(r.Original()))
+}
+
+// markSealedBy keeps sealed_by the server's to say: "phone" for a new
+// envelope a writer sent, the stored value otherwise. sealBeforeWrite
+// sets "server" when the server seals.
+func markSealedBy(e *core.RecordEvent) error {
+	if !kinds[e.Record.Collection().Name].ours(e.Record) {
+		return e.Next()
+	}
+	switch {
+	case sealedChanged(e.Record):
+		e.Record.Set(FieldSealedBy, vocab.SealedByPhone)
+	case e.Record.IsNew():
+		e.Record.Set(FieldSealedBy, "")
+	default:
+		e.Record.Set(FieldSealedBy, e.Record.Original().GetString(FieldSealedBy))
+	}
+	return e.Next()
+}
+
+// checkSealed refuses, on every write path, a sealed record whose private
+// fields are not empty, and a new envelope that is not one this server can
+// keep for the record's embassy. A message needs a body or an envelope.
+func checkSealed(e *core.RecordEvent) error {
+	k := kinds[e.Record.Collection().Name]
+	if envelope(e.Record) == nil {
+		if e.Record.Collection().Name == CollectionMessages && e.Record.GetString("body") == "" {
+			return validation.Errors{"body": validation.NewError("validation_required", "A message needs a body, or its envelope.")}
+		}
+		return e.Next()
+	}
+	if !k.ours(e.Record) {
+		return e.Next()
+	}
+	errs := validation.Errors{}
+	for _, name := range inClear(k, e.Record) {
+		errs[name] = validation.NewError("validation_sealed_field_set",
+			"A sealed record keeps this field only in its envelope; send it empty.")
+	}
+	if sealedChanged(e.Record) {
+		if err := checkEnvelope(e.App, k, e.Record); err != nil {
+			var verr validation.Error
+			if !errors.As(err, &verr) {
+				return err
+			}
+			errs[FieldSealed] = err
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return e.Next()
+}
+
+// checkEnvelope checks a sent envelope's shape and that its key is one of
+// the record's embassy's epochs.
+func checkEnvelope(app core.App, k kind, r *core.Record) error {
+	env, err := seal.ParseEnvelope(envelope(r))
+	if errors.Is(err, seal.ErrFormat) {
+		return validation.NewError("validation_envelope_version",
+			fmt.Sprintf("The envelope must be version %d with the suite %s.", seal.Version, seal.SuiteName))
+	}
+	if err != nil {
+		return validation.NewError("validation_envelope_shape",
+			"The envelope must have exactly v, suite, kid, enc (a P-256 point) and ct (a padded body of at most 32 KiB), base64url.")
+	}
+	embassy, err := k.embassy(app, r)
+	if err != nil {
+		return err
+	}
+	var n int
+	err = app.DB().Select("count(*)").From(CollectionKeys).
+		Where(dbx.HashExp{"embassy": embassy, "kid": env.Kid}).Row(&n)
+	if err != nil {
+		return fmt.Errorf("find embassy key: %w", err)
+	}
+	if n == 0 {
+		return validation.NewError("validation_envelope_key",
+			"The envelope is sealed to a key that is not one of the embassy's keys.")
+	}
+	return nil
+}
+
+// inClear returns the private fields of r that hold something.
+func inClear(k kind, r *core.Record) []string {
+	var set []string
+	for _, name := range k.fields {
+		empty := r.GetString(name) == ""
+		if name == "compound_point" {
+			empty = r.GetGeoPoint(name) == types.GeoPoint{}
+		}
+		if !empty {
+			set = append(set, name)
+		}
+	}
+	return set
+}
+
+// sealBeforeWrite seals a record's private fields to its embassy's newest
+// key right before the row is written, when the embassy has a key and the
+// record has no envelope: the plaintext never reaches the database, and
+// everything written from the row in the same transaction (the search
+// index, the change log) sees the emptied fields.
+func sealBeforeWrite(e *core.RecordEvent) error {
+	k := kinds[e.Record.Collection().Name]
+	if !k.ours(e.Record) {
+		return e.Next()
+	}
+	if envelope(e.Record) != nil {
+		// Validation refused this before; a write that skipped validation
+		// (SaveNoValidate) must not store it either.
+		if set := inClear(k, e.Record); len(set) > 0 {
+			return validation.Errors{set[0]: validation.NewError("validation_sealed_field_set",
+				"A sealed record keeps this field only in its envelope; send it empty.")}
+		}
+		return e.Next()
+	}
+	embassy, err := k.embassy(e.App, e.Record)
+	if err != nil {
+		return err
+	}
+	key, err := NewestKey(e.App, embassy)
+	if errors.Is(err, ErrNoKey) {
+		return e.Next()
+	}
+	if err != nil {
+		return err
+	}
+	if err := sealRecord(k, e.Record, key); err != nil {
+		return err
+	}
+	return e.Next()
+}
+
+// Key is an embassy's sealing public key of one epoch.
+type Key struct {
+	Embassy string
+	Epoch   int
+	Kid     string
+	Public  *ecdh.PublicKey
+}
+
+// ErrNoKey is NewestKey's error for an embassy with no key yet.
+var ErrNoKey = errors.New("sealing: the embassy has no key")
+
+// NewestKey returns the newest epoch's key of embassy, or ErrNoKey.
+func NewestKey(app core.App, embassy string) (Key, error) {
+	if embassy == "" {
+		return Key{}, ErrNoKey
+	}
+	var row struct {
+		Epoch     int    `db:"epoch"`
+		Kid       string `db:"kid"`
+		PublicKey string `db:"public_key"`
+	}
+	err := app.DB().Select("epoch", "kid", "public_key").From(CollectionKeys).
+		Where(dbx.HashExp{"embassy": embassy}).OrderBy("epoch DESC").Limit(1).One(&row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Key{}, ErrNoKey
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("find embassy key: %w", err)
+	}
+	point, err := base64.RawURLEncoding.DecodeString(row.PublicKey)
+	if err != nil {
+		return Key{}, fmt.Errorf("embassy key %s: %w", row.Kid, err)
+	}
+	pub, err := ecdh.P256().NewPublicKey(point)
+	if err != nil {
+		return Key{}, fmt.Errorf("embassy key %s: %w", row.Kid, err)
+	}
+	return Key{Embassy: embassy, Epoch: row.Epoch, Kid: row.Kid, Public: pub}, nil
+}
+
+// SealReport seals r's private fields to key, bound to r's id and clear
+// fields, puts the envelope in r.sealed with sealed_by "server", and
+// empties the fields. r must have its id and its final clear fields.
+func SealReport(r *core.Record, key Key) error {
+	return sealRecord(kinds[reports.CollectionReports], r, key)
+}
+
+func reportBody(r *core.Record) any {
+	body := seal.ReportBody{
+		Message:          r.GetString("message"),
+		ContactName:      r.GetString("contact_name"),
+		ContactPhone:     r.GetString("contact_phone"),
+		ContactApp:       r.GetString("contact_app"),
+		CompoundLocation: r.GetString("compound_location"),
+		CurrentLocation:  r.GetString("current_location"),
+	}
+	if p := r.GetGeoPoint("compound_point"); p != (types.GeoPoint{}) {
+		body.CompoundPoint = &seal.Point{Lon: p.Lon, Lat: p.Lat}
+	}
+	return body
+}
+
+// sealRecord seals r's private fields (of kind k) to key.
+func sealRecord(k kind, r *core.Record, key Key) error {
+	if r.Id == "" {
+		return errors.New("sealing: a record needs its id before it is sealed")
+	}
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false) // < > & as they are: the body stays in its size bucket
+	if err := enc.Encode(k.body(r)); err != nil {
+		return fmt.Errorf("sealing: encode body: %w", err)
+	}
+	clear, err := seal.ClearHash(k.clear(r))
+	if err != nil {
+		return fmt.Errorf("sealing: %w", err)
+	}
+	b := seal.Binding{Embassy: key.Embassy, Kid: key.Kid, Record: r.Id, Clear: clear}
+	env, err := seal.Seal(key.Public, b, bytes.TrimSuffix(plain.Bytes(), []byte("\n")))
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return fmt.Errorf("sealing: encode envelope: %w", err)
+	}
+	r.Set(FieldSealed, types.JSONRaw(raw))
+	r.Set(FieldSealedBy, vocab.SealedByServer)
+	for _, name := range k.fields {
+		if name == "compound_point" {
+			r.Set(name, types.GeoPoint{})
+			continue
+		}
+		r.Set(name, "")
+	}
+	return nil
+}
