@@ -10,13 +10,13 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v7';
+const VERSION = 'homeward-v8';
 const SHELL = [
   '/',
   '/css/app.css',
   '/js/app.js', '/js/zawgyi-check.js', '/js/vendor/myanmar-tools/zawgyi.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js',
   // Sealing, loaded after the first screen (app.js imports keys.js).
-  '/js/keys.js', '/js/seal.js', '/js/vendor/hpke.js',
+  '/js/keys.js', '/js/seal.js', '/js/vendor/hpke.js', '/js/vendor/fflate.js',
   '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json', '/i18n/countries.json',
   '/verify', '/js/qrverify.js', '/js/verify-page.js', '/js/lines.js', '/js/exit.js', '/css/contact.css',
   // A scanned code with no signal: the page that checks it, and the keys.

@@ -9,7 +9,7 @@ import (
 
 // MaxPadded is the largest padded plaintext an envelope may carry: a
 // report's private fields at their longest (a 5,000-character message and
-// the rest, in 4-byte UTF-8) fit in 32 KiB, and the envelope's JSON then
+// the rest, in 4-byte UTF-8), compressed, fit in 32 KiB, and the envelope's JSON then
 // stays under reports.sealed's 64 KiB.
 const MaxPadded = 32 << 10
 
@@ -53,12 +53,8 @@ func ParseEnvelope(raw []byte) (Envelope, error) {
 	return e, nil
 }
 
-// isBucket reports whether n is a size Pad makes, up to MaxPadded.
+// isBucket reports whether n is a length Pad makes (a Padmé length of at
+// least minPadded), up to MaxPadded.
 func isBucket(n int) bool {
-	for size := 256; size <= MaxPadded; size *= 2 {
-		if n == size {
-			return true
-		}
-	}
-	return false
+	return n >= minPadded && n <= MaxPadded && padme(n) == n
 }
