@@ -1,7 +1,6 @@
 // Package reportindex indexes new reports for the staff console's need
-// filter (report_needs), text search (report_search, FTS5 over folded
-// text) and counts of a filtered list (report_facet_tallies), in the
-// transaction that writes them, whatever the write path.
+// filter (report_needs) and text search (report_search, FTS5 over folded
+// text), in the transaction that writes them, whatever the write path.
 //
 // Triggers keep both indexes when a report is changed or deleted
 // (pb_migrations/1764118100, 1764119100, 1764120000); a new report is
@@ -46,20 +45,6 @@ const (
 	insertSearchSQL = `INSERT INTO report_search (rowid, message, compound_location, current_location)
 		SELECT s.n, ` + fold.SQLFunction + `(r.message), ` + fold.SQLFunction + `(r.compound_location), ` + fold.SQLFunction + `(r.current_location)
 		FROM json_each({:ids}) q JOIN report_search_rows s ON s.report = q.value JOIN reports r ON r.id = q.value`
-
-	// facetCellsSQL is one report's cells of report_facet_tallies, read
-	// through the views that define them (pb_migrations/1764120330), by
-	// id: SQLite reads a view of several parts for one id, not for a list.
-	facetCellsSQL = `SELECT k.embassy, f.facet, f.value, k.counted, k.dimension, k.key, k.people
-		FROM report_tally_keys k JOIN report_facets f ON f.id = k.id
-		WHERE k.id = {:id} AND f.id = {:id}`
-	// addFacetCellsSQL adds the cells in the JSON array {:cells}, each
-	// [embassy, facet, value, counted, dimension, key, reports, people].
-	addFacetCellsSQL = `INSERT INTO report_facet_tallies (embassy, facet, value, counted, dimension, key, reports, people)
-		SELECT c.value ->> 0, c.value ->> 1, c.value ->> 2, c.value ->> 3, c.value ->> 4, c.value ->> 5, c.value ->> 6, c.value ->> 7
-		FROM json_each({:cells}) c WHERE true
-		ON CONFLICT (embassy, facet, value, counted, dimension, key) DO UPDATE SET
-			reports = reports + excluded.reports, people = people + excluded.people`
 )
 
 // Register binds the indexing of new reports to app.
@@ -95,56 +80,6 @@ func index(db dbx.Builder, ids []string) error {
 		if _, err := db.NewQuery(sql).Bind(params).Execute(); err != nil {
 			return fmt.Errorf("index reports: %w", err)
 		}
-	}
-	return tallyFacets(db, ids)
-}
-
-// facetCell is one cell of report_facet_tallies.
-type facetCell struct {
-	Embassy   string `db:"embassy"`
-	Facet     string `db:"facet"`
-	Value     string `db:"value"`
-	Counted   int    `db:"counted"`
-	Dimension string `db:"dimension"`
-	Key       string `db:"key"`
-}
-
-// tallyFacets adds the reports ids to the facet tallies: their cells read
-// one report at a time, summed here, and written in one statement, so a
-// push of 1,000 reports upserts each cell once instead of once a report.
-func tallyFacets(db dbx.Builder, ids []string) error {
-	type sum struct{ reports, people int }
-	sums := map[facetCell]sum{}
-	var order []facetCell
-	for _, id := range ids {
-		var rows []struct {
-			facetCell
-			People int `db:"people"`
-		}
-		if err := db.NewQuery(facetCellsSQL).Bind(dbx.Params{"id": id}).All(&rows); err != nil {
-			return fmt.Errorf("tally reports: %w", err)
-		}
-		for _, r := range rows {
-			s, seen := sums[r.facetCell]
-			if !seen {
-				order = append(order, r.facetCell)
-			}
-			sums[r.facetCell] = sum{s.reports + 1, s.people + r.People}
-		}
-	}
-	if len(order) == 0 {
-		return nil
-	}
-	cells := make([][]any, len(order))
-	for i, c := range order {
-		cells[i] = []any{c.Embassy, c.Facet, c.Value, c.Counted, c.Dimension, c.Key, sums[c].reports, sums[c].people}
-	}
-	list, err := json.Marshal(cells)
-	if err != nil {
-		return fmt.Errorf("tally reports: %w", err)
-	}
-	if _, err := db.NewQuery(addFacetCellsSQL).Bind(dbx.Params{"cells": string(list)}).Execute(); err != nil {
-		return fmt.Errorf("tally reports: %w", err)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package staff
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -74,16 +73,36 @@ func countsHandler(e *core.RequestEvent) error {
 // readTallies counts the caller's reports that pass filter and, when
 // needle is not empty, the search for it (already folded).
 //
-// With no search and no filter, or a filter of one facet as the console
-// writes it (facetOf), it reads the running tallies, which triggers keep
-// in step with every write (readFacetTallies). Any other filter, or a
-// search, counts the matching reports' keys through the same view the
-// tallies come from.
+// With neither, it reads the embassy's running tallies, which triggers
+// keep in step with every write: a few hundred rows however many reports
+// the embassy has. The list rule still decides: it depends on the caller
+// only (staff of the report's embassy), so one report passing it means
+// all of the embassy's reports do. A filter or a search counts the
+// matching reports' keys through the same view the tallies come from.
 func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	db := e.App.ConcurrentDB()
 	var tallies []tally
-	if facet, value, ok := facetOf(filter); ok && needle == "" {
-		return readFacetTallies(e, facet, value)
+	if filter == "" && needle == "" {
+		q, err := scopedReports(e, "", "reports.id")
+		if err != nil {
+			return nil, err
+		}
+		var one []struct {
+			Id string `db:"id"`
+		}
+		if err := q.Limit(1).All(&one); err != nil {
+			return nil, fmt.Errorf("check the list rule: %w", err)
+		}
+		if len(one) == 0 {
+			return nil, nil
+		}
+		err = db.Select("counted", "dimension", "key", "reports", "people").From("report_tallies").
+			Where(dbx.HashExp{"embassy": embassyOf(e)}).AndWhere(dbx.NewExp("reports != 0")).
+			All(&tallies)
+		if err != nil {
+			return nil, fmt.Errorf("read tallies: %w", err)
+		}
+		return tallies, nil
 	}
 	// The id keeps DISTINCT (added when a filter joins) from merging reports.
 	q, err := scopedReports(e, filter, append([]string{"reports.id"}, tallyExpressions...)...)
@@ -108,67 +127,6 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 		Bind(matching.Params()).All(&tallies)
 	if err != nil {
 		return nil, fmt.Errorf("count reports: %w", err)
-	}
-	return tallies, nil
-}
-
-// facetFilter is a filter of one facet of report_facet_tallies (migration
-// 1764120330), written as the console writes it (pb_public/staff/filters.js
-// toFilter): status = "new", language, channel or assignee likewise (an
-// empty assignee is "unassigned"), needs:each ?= "medical", or urgent,
-// safety_risk_now or minors_present = true.
-var facetFilter = regexp.MustCompile(`^(status|language|channel|assignee) = "([A-Za-z0-9_]*)"$` +
-	`|^(urgent|safety_risk_now|minors_present) = true$` +
-	`|^needs:each \?= "([A-Za-z0-9_]+)"$`)
-
-// facetOf names the facet and value filter keeps, if it is a filter of one
-// facet; "" is a facet too, every report.
-func facetOf(filter string) (facet, value string, ok bool) {
-	filter = strings.TrimSpace(filter)
-	if filter == "" {
-		return "", "", true
-	}
-	m := facetFilter.FindStringSubmatch(filter)
-	switch {
-	case m == nil:
-		return "", "", false
-	case m[1] != "":
-		return m[1], m[2], true
-	case m[3] != "":
-		return m[3], "true", true
-	default:
-		return "need", m[4], true
-	}
-}
-
-// readFacetTallies reads the caller's running tallies, all of them (facet
-// "") or those of one facet value: a few hundred rows whatever the size of
-// the embassy. The list rule still decides: it depends on the caller only
-// (staff of the report's embassy), so one report of the embassy passing it
-// means all of them do.
-func readFacetTallies(e *core.RequestEvent, facet, value string) ([]tally, error) {
-	q, err := scopedReports(e, "", "reports.id")
-	if err != nil {
-		return nil, err
-	}
-	var one []struct {
-		Id string `db:"id"`
-	}
-	if err := q.Limit(1).All(&one); err != nil {
-		return nil, fmt.Errorf("check the list rule: %w", err)
-	}
-	if len(one) == 0 {
-		return nil, nil
-	}
-	sel := e.App.ConcurrentDB().Select("counted", "dimension", "key", "reports", "people")
-	if facet == "" {
-		sel = sel.From("report_tallies").Where(dbx.HashExp{"embassy": embassyOf(e)})
-	} else {
-		sel = sel.From("report_facet_tallies").Where(dbx.HashExp{"embassy": embassyOf(e), "facet": facet, "value": value})
-	}
-	var tallies []tally
-	if err := sel.AndWhere(dbx.NewExp("reports != 0")).All(&tallies); err != nil {
-		return nil, fmt.Errorf("read tallies: %w", err)
 	}
 	return tallies, nil
 }
