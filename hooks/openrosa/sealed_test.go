@@ -2,10 +2,7 @@ package openrosa_test
 
 import (
 	"bytes"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -55,7 +52,7 @@ func TestCollectsFormsAreSealedByTheServer(t *testing.T) {
 				if r.GetString("channel") != "volunteer" || r.GetString("nationality") != "ID" || !r.GetBool("urgent") {
 					t.Error("the clear fields were not kept")
 				}
-				markerNowhere(t, app.DataDir(), marker)
+				testserver.NoFileHolds(t, app.DataDir(), marker)
 			},
 		},
 		{
@@ -76,29 +73,11 @@ func TestCollectsFormsAreSealedByTheServer(t *testing.T) {
 				if _, err := app.FindRecordById("reports", openrosa.ReportId(uuid)); err == nil {
 					t.Error("the report was stored")
 				}
-				markerNowhere(t, app.DataDir(), marker)
+				testserver.NoFileHolds(t, app.DataDir(), marker)
 			},
 		},
 	}
 	for _, s := range scenarios {
 		s.Test(t)
-	}
-}
-
-// markerNowhere fails when any file under dir holds text.
-func markerNowhere(t testing.TB, dir, text string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err == nil && bytes.Contains(b, []byte(text)) {
-			t.Errorf("%s holds %q", path, text)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

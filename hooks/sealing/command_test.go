@@ -1,10 +1,6 @@
 package sealing_test
 
 import (
-	"bytes"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,26 +11,6 @@ import (
 )
 
 func TestMain(m *testing.M) { binarytest.Main(m) }
-
-// filesHolding lists the files under dir that hold text.
-func filesHolding(t testing.TB, dir, text string) []string {
-	t.Helper()
-	var found []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err == nil && bytes.Contains(b, []byte(text)) {
-			found = append(found, filepath.Base(path))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
-}
 
 // TestSealExistingLeavesNoPlaintextInTheDataDir: reports and a reporter's
 // message stored in clear before their embassy had a key are sealed by
@@ -71,7 +47,7 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if len(filesHolding(t, dir, marker)) == 0 {
+	if len(testserver.FilesHolding(t, dir, marker)) == 0 {
 		t.Fatal("the seeded data dir holds no plaintext: the test could not fail")
 	}
 
@@ -79,10 +55,10 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 	if !strings.Contains(out, "Sealed 30 reports and 1 reporters' messages.") {
 		t.Fatalf("seal-existing said:\n%s", out)
 	}
-	if found := filesHolding(t, dir, marker); len(found) > 0 {
+	if found := testserver.FilesHolding(t, dir, marker); len(found) > 0 {
 		t.Fatalf("after seal-existing, %v still hold %q", found, marker)
 	}
-	if found := filesHolding(t, dir, kept); len(found) == 0 {
+	if found := testserver.FilesHolding(t, dir, kept); len(found) == 0 {
 		t.Fatal("the report of the embassy with no key was changed")
 	}
 

@@ -1,12 +1,8 @@
 package sealing_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -179,28 +175,7 @@ func requireNoPlaintext(t testing.TB, app core.App, r *core.Record) {
 			t.Errorf("%s: %d rows", q, n)
 		}
 	}
-	requireMarkerNowhere(t, app.DataDir(), marker)
-}
-
-// requireMarkerNowhere searches every file under dir for text.
-func requireMarkerNowhere(t testing.TB, dir, text string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(b, []byte(text)) {
-			t.Errorf("%s holds %q", path, text)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testserver.NoFileHolds(t, app.DataDir(), marker)
 }
 
 var pushCreateEvents = map[string]int{
@@ -371,7 +346,7 @@ func TestEnvelopesThatCannotBeKeptAreRefused(t *testing.T) {
 				if _, err := app.FindRecordById("reports", id); err == nil {
 					t.Error("the refused report was stored")
 				}
-				requireMarkerNowhere(t, app.DataDir(), marker)
+				testserver.NoFileHolds(t, app.DataDir(), marker)
 			},
 			TestAppFactory: w.factory,
 		}
@@ -498,7 +473,7 @@ func TestReportersMessagesAreSealedLikeReports(t *testing.T) {
 				if got := w.x1.OpenMessage(t, embX, m); got != marker+" from the phone" {
 					t.Errorf("opened %q", got)
 				}
-				requireMarkerNowhere(t, app.DataDir(), marker)
+				testserver.NoFileHolds(t, app.DataDir(), marker)
 			},
 			TestAppFactory: w.factory,
 		},
@@ -517,7 +492,7 @@ func TestReportersMessagesAreSealedLikeReports(t *testing.T) {
 				if got := w.x2.OpenMessage(t, embX, m); got != marker+" from an older app" {
 					t.Errorf("opened %q", got)
 				}
-				requireMarkerNowhere(t, app.DataDir(), marker)
+				testserver.NoFileHolds(t, app.DataDir(), marker)
 			},
 			TestAppFactory: w.factory,
 		},

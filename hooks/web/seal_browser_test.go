@@ -1,13 +1,9 @@
 package web_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -65,7 +61,7 @@ func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
 		len(r.GetStringSlice("needs")) != 1 || r.GetStringSlice("needs")[0] != "shelter" {
 		t.Errorf("the clear fields arrived as %v", r.FieldsData())
 	}
-	noFileHolds(t, srv.App.DataDir(), marker)
+	testserver.NoFileHolds(t, srv.App.DataDir(), marker)
 
 	// The reporter's follow-up message is sealed on the phone too, and the
 	// phone keeps showing what it wrote.
@@ -93,7 +89,7 @@ func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("fu-code"), code),
 		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)))
 	waitFor(t, ctx, "the phone's own words after a pull", `document.getElementById('fu-messages').textContent.indexOf('a follow-up') >= 0`)
-	noFileHolds(t, srv.App.DataDir(), marker)
+	testserver.NoFileHolds(t, srv.App.DataDir(), marker)
 
 	// A seized server serves a next epoch for B signed by a key of its own.
 	forger, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -116,25 +112,7 @@ func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
 	if found, _ := srv.App.FindAllRecords("reports"); len(found) != 1 {
 		t.Fatalf("the server holds %d reports: the report for B was sent", len(found))
 	}
-	noFileHolds(t, srv.App.DataDir(), held)
-}
-
-// noFileHolds fails when any file under dir holds text.
-func noFileHolds(t *testing.T, dir, text string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err == nil && bytes.Contains(b, []byte(text)) {
-			t.Errorf("%s holds %q", path, text)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testserver.NoFileHolds(t, srv.App.DataDir(), held)
 }
 
 // TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone: a volunteer
@@ -170,5 +148,5 @@ func TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone(t *testing.T) {
 	if body := key.OpenReport(t, r); body.Message != marker+" met at the border" {
 		t.Fatalf("Go opened %+v", body)
 	}
-	noFileHolds(t, srv.App.DataDir(), marker)
+	testserver.NoFileHolds(t, srv.App.DataDir(), marker)
 }
