@@ -17,6 +17,7 @@ import (
 	"homeward/hooks/qr"
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
+	"homeward/hooks/sealkeys"
 	"homeward/hooks/setup"
 	"homeward/hooks/staff"
 	"homeward/hooks/syncapi"
@@ -53,6 +54,7 @@ func Register(app core.App, cfg Config) error {
 		reportindex.Register,
 		syncapi.Register,
 		staff.Register,
+		sealkeys.Register,
 		qr.Register,
 		func(app core.App) error { return openrosa.Register(app, cfg.Public) },
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },
