@@ -393,7 +393,7 @@ func TestStateShowsOnlyYourOwnBackupAndGrants(t *testing.T) {
 	w := newWorld(t)
 	s := w.as(staffX2, tests.ApiScenario{
 		Name: "state", Method: http.MethodGet, URL: "/api/sealkeys", ExpectedStatus: 200,
-		ExpectedContent: []string{`"embassy":"` + embassyX + `"`, `"kid":"` + w.epoch1.kid() + `"`, `"holds":[1]`},
+		ExpectedContent:    []string{`"embassy":"` + embassyX + `"`, `"kid":"` + w.epoch1.kid() + `"`, `"holds":[1]`},
 		NotExpectedContent: []string{staffY},
 		ExpectedEvents:     map[string]int{"*": 0},
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
