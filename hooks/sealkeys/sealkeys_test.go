@@ -9,6 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -523,5 +527,99 @@ func unchangedCount(t testing.TB, app core.App, col string, want int) {
 	t.Helper()
 	if n, err := app.CountRecords(col); err != nil || int(n) != want {
 		t.Errorf("%s: %d records (%v), want %d", col, n, err, want)
+	}
+}
+
+// TestOnlyTheHolderReadsTheirGrants: two holders of one embassy each list
+// and view their own grant only, through the records API.
+func TestOnlyTheHolderReadsTheirGrants(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	own, other := "gr"+staffX2[2:], "gr"+staffX[2:]
+	scenarios := []tests.ApiScenario{
+		w.as(staffX2, tests.ApiScenario{
+			Name: "a holder lists their own grant", Method: http.MethodGet, URL: "/api/collections/" + sealkeys.CollectionGrants + "/records",
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":1`, own}, NotExpectedContent: []string{other},
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordsListRequest": 1, "OnRecordEnrich": 1},
+		}),
+		w.as(staffX2, tests.ApiScenario{
+			Name: "a colleague's grant is not found", Method: http.MethodGet, URL: "/api/collections/" + sealkeys.CollectionGrants + "/records/" + other,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: map[string]int{"*": 0},
+		}),
+		w.as(staffX2, tests.ApiScenario{
+			Name: "colleagues' public keys are listed, never a backup", Method: http.MethodGet, URL: "/api/collections/" + sealkeys.CollectionPersonal + "/records",
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":3`, `"public_key"`}, NotExpectedContent: []string{`"backup"`, staffY},
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordsListRequest": 1, "OnRecordEnrich": 3},
+		}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// TestDocExamplesMatchTheServer holds docs/API.md's key routes to the
+// server: the state's fields, and a refusal's whole answer.
+func TestDocExamplesMatchTheServer(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "docs", "API.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := map[string]string{}
+	for _, m := range regexp.MustCompile("(?s)```json (sealkeys-[a-z-]+)\n(.*?)```").FindAllStringSubmatch(string(raw), -1) {
+		blocks[m[1]] = m[2]
+	}
+	w := newWorld(t)
+	next := newEpochKeys(t)
+	scenarios := []tests.ApiScenario{
+		w.as(staffX, tests.ApiScenario{
+			Name: "the documented state", Method: http.MethodGet, URL: "/api/sealkeys", ExpectedStatus: 200, ExpectedEvents: map[string]int{"*": 0},
+			ExpectedContent: []string{`"embassy":"` + embassyX + `"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				var got, doc any
+				if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal([]byte(blocks["sealkeys-state"]), &doc); err != nil {
+					t.Fatalf("docs/API.md sealkeys-state: %v", err)
+				}
+				if g, d := shape(got), shape(doc); g != d {
+					t.Errorf("the server's state has the fields\n%s\ndocs/API.md shows\n%s", g, d)
+				}
+			},
+		}),
+		w.as(staffX, tests.ApiScenario{
+			Name: "the documented refusal", Method: http.MethodPost, URL: "/api/sealkeys/epochs",
+			Body: w.epochBody(t, embassyX, 3, next, &w.epoch1, []map[string]any{w.grant(staffX), w.grant(staffX2)}), ExpectedStatus: 400,
+			ExpectedContent: []string{strings.TrimSpace(blocks["sealkeys-wrong-epoch"])}, ExpectedEvents: map[string]int{"*": 0},
+		}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// shape writes the field names of a JSON value, nested, sorted, with the
+// first item of each list standing for all.
+func shape(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ":" + shape(x[k])
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case []any:
+		if len(x) == 0 {
+			return "[]"
+		}
+		return "[" + shape(x[0]) + "]"
+	default:
+		return ""
 	}
 }
