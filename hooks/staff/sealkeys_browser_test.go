@@ -265,6 +265,18 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	restore(c, passphraseX3)
 	c.status("unlocked")
 
+	// How long a page of 100 sealed reports takes to open (not a test of
+	// speed: the figure is logged for docs/BENCHMARKS.md).
+	for i := range 97 {
+		sealedReport(t, app, "sealedm"+strconv.Itoa(1000000000000+i), 2, seal.ReportBody{Message: "Sealed page marker " + strconv.Itoa(i)})
+	}
+	c.open("a page of 100", "#/?queue=all&per=100")
+	c.waitFor("every sealed report on the page opens", `document.querySelectorAll('#list [data-id]').length === 100 &&
+		!document.querySelector('#list [data-seal="opening"]') && document.querySelectorAll('#list [data-seal="locked"], #list [data-seal="broken"]').length === 1`)
+	if ms, err := chromedp.Run(ctxC, chromedp.Evaluate[string](`document.querySelector('#list').dataset.unsealMs || ''`)); err == nil {
+		t.Logf("a page of 100 sealed reports (one of them changed after sealing) opened in %s ms", ms)
+	}
+
 	for _, tab := range []keysTab{a, b, c} {
 		if p := tab.problems(); len(p) > 0 {
 			t.Fatalf("the console logged errors: %v", p)
