@@ -115,10 +115,18 @@ var matrix = map[string][7]string{
 	"embassy_key_grants create": {"403", "403", "403", "403", "403", "403", "403"},
 	"embassy_key_grants update": {"403", "403", "403", "403", "403", "403", "403"},
 	"embassy_key_grants delete": {"403", "403", "403", "403", "403", "403", "403"},
+
+	// The paper recovery key: its public key and the epochs sealed to it,
+	// for the embassy's staff; written only through /api/sealkeys.
+	"embassy_recovery list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"embassy_recovery view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"embassy_recovery create": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_recovery update": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_recovery delete": {"403", "403", "403", "403", "403", "403", "403"},
 }
 
 // collections in the order the table lists them.
-var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys", "staff_keys", "embassy_key_grants"}
+var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys", "staff_keys", "embassy_key_grants", "embassy_recovery"}
 
 // fixture ids, fixed so that the table can name them.
 const (
@@ -136,6 +144,7 @@ const (
 	ekX, ekY, ekZ       = "ekx000000000000", "eky000000000000", "ekz000000000000"
 	pkX, pkY            = "pkx000000000000", "pky000000000000"
 	grX, grY            = "grx000000000000", "gry000000000000"
+	rcX, rcY            = "rcx000000000000", "rcy000000000000"
 	testPassword        = "correct horse battery"
 )
 
@@ -155,6 +164,7 @@ var scopes = map[string]map[string][]string{
 	"embassy_keys":       {"active": {ekX, ekY}, "all": {ekX, ekY, ekZ}},
 	"staff_keys":         {"X": {pkX}, "Y": {pkY}, "all": {pkX, pkY}},
 	"embassy_key_grants": {"X": {grX}, "Y": {grY}, "all": {grX, grY}},
+	"embassy_recovery":   {"X": {rcX}, "Y": {rcY}, "all": {rcX, rcY}},
 }
 
 // target is the record each collection's view, update and delete rows act
@@ -164,6 +174,7 @@ var target = map[string]string{
 	"embassies": embX, "reports": repXA, "attachments": attXA, "messages": msgXA,
 	"report_events": evtXA, "qr_links": qrlX, "devices": devA, "staff": stfX, "volunteers": volA,
 	"staff_views": svwX, "embassy_keys": ekX, "staff_keys": pkX, "embassy_key_grants": grX,
+	"embassy_recovery": rcX,
 }
 
 // createBody is a valid new record for each collection, naming embassy X
@@ -182,6 +193,7 @@ var createBody = map[string]string{
 	"embassy_keys":       `{"embassy":"` + embX + `","epoch":2,"kid":"newkid00","public_key":"` + testKey('N') + `","verify_key":"` + testKey('V') + `"}`,
 	"staff_keys":         `{"staff":"` + stfX + `","kid":"newkid0000000000","public_key":"` + testKey('P') + `"}`,
 	"embassy_key_grants": `{"embassy":"` + embX + `","key":"` + ekX + `","epoch":1,"staff":"` + stfX + `","holder_kid":"newkid0000000000"}`,
+	"embassy_recovery":   `{"embassy":"` + embX + `","kid":"newkid0000000000","public_key":"` + testKey('R') + `"}`,
 }
 
 // updateBody changes one field a legitimate editor of the target may change.
@@ -192,6 +204,7 @@ var updateBody = map[string]string{
 	"devices": `{"label":"lost phone"}`, "staff": `{"name":"Officer"}`, "volunteers": `{"name":"Field worker"}`,
 	"staff_views": `{"name":"Renamed"}`, "embassy_keys": `{"kid":"otherkid"}`,
 	"staff_keys": `{"kid":"otherkid00000000"}`, "embassy_key_grants": `{"holder_kid":"otherkid00000000"}`,
+	"embassy_recovery": `{"kid":"otherkid00000000"}`,
 }
 
 // fixture seeds a data dir and closes it; each scenario works on a clone,
@@ -291,6 +304,8 @@ func seedRecords(t testing.TB, app core.App) {
 		{"staff_keys", map[string]any{"id": pkX, "staff": stfX, "kid": "kidpersonalx0000", "public_key": testKey('p'), "backup": `{"v":1}`}},
 		{"staff_keys", map[string]any{"id": pkY, "staff": stfY, "kid": "kidpersonaly0000", "public_key": testKey('q'), "backup": `{"v":1}`}},
 		{"embassy_key_grants", map[string]any{"id": grX, "embassy": embX, "key": ekX, "epoch": 1, "staff": stfX, "holder_kid": "kidpersonalx0000", "wrapped": `{"enc":"e"}`}},
+		{"embassy_recovery", map[string]any{"id": rcX, "embassy": embX, "kid": "kidrecoveryx0000", "public_key": testKey('r'), "wrapped": `{"1":{"enc":"e"}}`}},
+		{"embassy_recovery", map[string]any{"id": rcY, "embassy": embY, "kid": "kidrecoveryy0000", "public_key": testKey('s'), "wrapped": `{"1":{"enc":"e"}}`}},
 		{"embassy_key_grants", map[string]any{"id": grY, "embassy": embY, "key": ekY, "epoch": 1, "staff": stfY, "holder_kid": "kidpersonaly0000", "wrapped": `{"enc":"e"}`}},
 	} {
 		testserver.SaveRecord(t, app, r.col, r.data)

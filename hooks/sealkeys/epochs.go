@@ -53,6 +53,7 @@ type epochForm struct {
 	Signature string      `json:"signature"`
 	Grants    []grantItem `json:"grants"`
 	Remove    []string    `json:"remove"`
+	Recovery  *Wrapped    `json:"recovery"` // the epoch sealed to the recovery key, when the embassy has one
 }
 
 func (f *epochForm) Validate() error {
@@ -127,6 +128,9 @@ func epochHandler(e *core.RequestEvent) error {
 		if err := checkGrants(txApp, embassy, me, last, &form); err != nil {
 			return err
 		}
+		if err := checkRecovery(txApp, embassy, form.Recovery); err != nil {
+			return err
+		}
 		for _, id := range form.Remove {
 			if err := dropGrants(txApp, embassy, id); err != nil {
 				return err
@@ -149,7 +153,7 @@ func epochHandler(e *core.RequestEvent) error {
 				return err
 			}
 		}
-		return nil
+		return addToRecovery(txApp, embassy, form.Epoch, form.Recovery)
 	})
 	if err != nil {
 		return answerRefusal(e, "the key epoch", err)

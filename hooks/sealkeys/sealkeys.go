@@ -65,6 +65,7 @@ func Register(app core.App) error {
 	guard(CollectionKeys, "Embassy keys")
 	guard(CollectionPersonal, "Personal keys")
 	guard(CollectionGrants, "Key grants")
+	guard(CollectionRecovery, "Recovery keys")
 	// An epoch, once published, is what phones pinned and chain through:
 	// it is never changed or deleted, by any write path.
 	// (Deleting the member of staff who made an epoch clears its
@@ -100,6 +101,8 @@ func bindSealKeysApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.PUT("/me", personalHandler)
 	rg.POST("/epochs", epochHandler)
 	rg.POST("/grants", grantHandler)
+	rg.PUT("/recovery", recoveryHandler)
+	rg.POST("/recover", recoverHandler)
 }
 
 // point checks s is a base64url uncompressed P-256 point usable for ECDH

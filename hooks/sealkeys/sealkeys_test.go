@@ -623,3 +623,111 @@ func shape(v any) string {
 		return ""
 	}
 }
+
+// withRecovery gives embassy X a recovery key with epoch 1 sealed to it.
+func withRecovery(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+	t.Helper()
+	k := newEpochKeys(t)
+	b, _ := json.Marshal(map[string]any{"1": wrapped()})
+	testserver.SaveRecord(t, app, sealkeys.CollectionRecovery, map[string]any{
+		"embassy": embassyX, "kid": k.kid(), "public_key": k.public(), "wrapped": string(b), "created_by": staffX,
+	})
+}
+
+// proof is epoch keys k's signature granting its epoch n to staff's key.
+func (k epochKeys) proof(t testing.TB, n int, staff, holderKid string) string {
+	t.Helper()
+	h := sha256.Sum256(sealkeys.GrantStatement(embassyX, n, staff, holderKid))
+	r, s, err := ecdsa.Sign(rand.Reader, k.sign, h[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, 64)
+	r.FillBytes(out[:32])
+	s.FillBytes(out[32:])
+	return b64.EncodeToString(out)
+}
+
+func TestPaperRecoveryRoutes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rk := newEpochKeys(t)
+	next := newEpochKeys(t)
+	stranger := newEpochKeys(t)
+	holders := []map[string]any{w.grant(staffX), w.grant(staffX2)}
+	recover := func(signer epochKeys, staff string) *strings.Reader {
+		return body(t, map[string]any{"grants": []map[string]any{{"epoch": 1, "holder_kid": w.personalKid(staff), "wrapped": wrapped(),
+			"proof": signer.proof(t, 1, staff, w.personalKid(staff))}}})
+	}
+	scenarios := []tests.ApiScenario{
+		w.as(staffX, tests.ApiScenario{
+			Name: "a holder makes the recovery key, every epoch sealed to it", Method: http.MethodPut, URL: "/api/sealkeys/recovery",
+			Body: body(t, map[string]any{"public_key": rk.public(), "wrapped": map[string]any{"1": wrapped()}}), ExpectedStatus: 204,
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordCreate": 1, "OnModelCreate": 1, "OnRecordValidate": 1, "OnModelValidate": 1,
+				"OnRecordAfterCreateSuccess": 1, "OnModelAfterCreateSuccess": 1, "OnRecordCreateExecute": 1, "OnModelCreateExecute": 1},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				r, err := app.FindFirstRecordByData(sealkeys.CollectionRecovery, "embassy", embassyX)
+				if err != nil || r.GetString("kid") != rk.kid() {
+					t.Fatalf("recovery record %v (%v)", r, err)
+				}
+			},
+		}),
+		w.as(staffX3, tests.ApiScenario{
+			Name: "a member who does not hold the key cannot make the recovery key", Method: http.MethodPut, URL: "/api/sealkeys/recovery",
+			Body: body(t, map[string]any{"public_key": rk.public(), "wrapped": map[string]any{"1": wrapped()}}), ExpectedStatus: 403,
+			ExpectedContent: []string{`"validation_not_holder"`}, ExpectedEvents: map[string]int{"*": 0},
+		}),
+		w.as(staffX, tests.ApiScenario{
+			Name: "a recovery key missing an epoch", Method: http.MethodPut, URL: "/api/sealkeys/recovery",
+			Body: body(t, map[string]any{"public_key": rk.public(), "wrapped": map[string]any{"2": wrapped()}}), ExpectedStatus: 400,
+			ExpectedContent: []string{`"validation_epochs_missing"`}, ExpectedEvents: map[string]int{"*": 0},
+		}),
+		w.as(staffX, tests.ApiScenario{
+			Name: "with a recovery key, a new epoch must be sealed to it", Method: http.MethodPost, URL: "/api/sealkeys/epochs",
+			BeforeTestFunc: withRecovery, Body: w.epochBody(t, embassyX, 2, next, &w.epoch1, holders), ExpectedStatus: 400,
+			ExpectedContent: []string{`"validation_recovery_missing"`}, ExpectedEvents: map[string]int{"*": 0},
+		}),
+		w.as(staffX, tests.ApiScenario{
+			Name: "a new epoch sealed to the recovery key is added to it", Method: http.MethodPost, URL: "/api/sealkeys/epochs",
+			BeforeTestFunc: withRecovery,
+			Body: body(t, map[string]any{"epoch": 2, "kid": next.kid(), "public_key": next.public(), "verify_key": next.verify(),
+				"signature": w.epoch1.signs(t, embassyX, 2, next), "grants": holders, "recovery": wrapped()}),
+			ExpectedStatus: 200, ExpectedContent: []string{`"epoch":2`},
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordCreate": 3, "OnModelCreate": 3, "OnRecordValidate": 4, "OnModelValidate": 4,
+				"OnRecordAfterCreateSuccess": 3, "OnModelAfterCreateSuccess": 3, "OnRecordCreateExecute": 3, "OnModelCreateExecute": 3,
+				"OnRecordUpdate": 1, "OnModelUpdate": 1, "OnRecordUpdateExecute": 1, "OnModelUpdateExecute": 1, "OnRecordAfterUpdateSuccess": 1, "OnModelAfterUpdateSuccess": 1},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				r, err := app.FindFirstRecordByData(sealkeys.CollectionRecovery, "embassy", embassyX)
+				if err != nil || !strings.Contains(r.GetString("wrapped"), `"2":`) {
+					t.Fatalf("the recovery key does not hold epoch 2: %v (%v)", r, err)
+				}
+			},
+		}),
+		w.as(staffX3, tests.ApiScenario{
+			Name: "a member who rebuilt the keys from paper is granted them, with the epoch's proof", Method: http.MethodPost, URL: "/api/sealkeys/recover",
+			Body: recover(w.epoch1, staffX3), ExpectedStatus: 204,
+			ExpectedEvents: map[string]int{"*": 0, "OnRecordCreate": 1, "OnModelCreate": 1, "OnRecordValidate": 1, "OnModelValidate": 1,
+				"OnRecordAfterCreateSuccess": 1, "OnModelAfterCreateSuccess": 1, "OnRecordCreateExecute": 1, "OnModelCreateExecute": 1},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if n, _ := app.CountRecords(sealkeys.CollectionGrants, dbx.HashExp{"staff": staffX3}); n != 1 {
+					t.Errorf("X3 has %d grants, want 1", n)
+				}
+			},
+		}),
+		w.as(staffX3, tests.ApiScenario{
+			Name: "a proof by another key", Method: http.MethodPost, URL: "/api/sealkeys/recover",
+			Body: recover(stranger, staffX3), ExpectedStatus: 403,
+			ExpectedContent: []string{`"validation_bad_proof"`}, ExpectedEvents: map[string]int{"*": 0},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) { unchanged(t, app) },
+		}),
+		w.as(staffX3, tests.ApiScenario{
+			Name: "a proof made for a colleague", Method: http.MethodPost, URL: "/api/sealkeys/recover",
+			Body: body(t, map[string]any{"grants": []map[string]any{{"epoch": 1, "holder_kid": w.personalKid(staffX3), "wrapped": wrapped(),
+				"proof": w.epoch1.proof(t, 1, staffX2, w.personalKid(staffX3))}}}),
+			ExpectedStatus: 403, ExpectedContent: []string{`"validation_bad_proof"`}, ExpectedEvents: map[string]int{"*": 0},
+		}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

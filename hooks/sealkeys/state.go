@@ -48,11 +48,12 @@ type personalView struct {
 
 // stateView is the answer of GET /api/sealkeys.
 type stateView struct {
-	Embassy string        `json:"embassy"`
-	Epochs  []epochView   `json:"epochs"`
-	Members []memberView  `json:"members"`
-	Me      *personalView `json:"me"`
-	Grants  []grantView   `json:"grants"`
+	Embassy  string        `json:"embassy"`
+	Epochs   []epochView   `json:"epochs"`
+	Members  []memberView  `json:"members"`
+	Me       *personalView `json:"me"`
+	Grants   []grantView   `json:"grants"`
+	Recovery *recoveryView `json:"recovery"`
 }
 
 // stateHandler answers the caller's embassy's key state: its epochs, its
@@ -101,6 +102,10 @@ func stateHandler(e *core.RequestEvent) error {
 			}
 		}
 		out.Members = append(out.Members, m)
+	}
+	if r, err := findRecovery(e.App, embassy); err == nil {
+		out.Recovery = &recoveryView{Kid: r.GetString("kid"), PublicKey: r.GetString("public_key"), Wrapped: rawJSON(r.GetString("wrapped")),
+			CreatedBy: r.GetString("created_by"), Created: r.GetString("created")}
 	}
 	return e.JSON(http.StatusOK, out)
 }
