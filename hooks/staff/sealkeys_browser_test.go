@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,4 +290,86 @@ func restore(c keysTab, passphrase string) {
 	c.fill("type the passphrase", "#vault-restore-pass", passphrase)
 	c.click("restore", `[data-personal-restore] button[type="submit"]`)
 	c.waitFor("the restore is done", `!document.querySelector('#keys').dataset.busy && document.querySelector('#announce').textContent !== 'Working on the keys…'`)
+}
+
+// TestPaperRecoveryInTheBrowser: staff X makes the embassy's key and its
+// three recovery shares (read off the screen as they would be printed),
+// then starts epoch 2, which is sealed to the recovery key too. Every
+// passphrase is then lost: staff X2, who never held the key, makes a
+// personal key in another profile and rebuilds the embassy's key from
+// shares 1 and 3 (a mistyped share is named first), and opens reports of
+// both epochs.
+func TestPaperRecoveryInTheBrowser(t *testing.T) {
+	app := newApp(t)
+	configureAll(app)
+	srv := testserver.Start(t, app)
+	ctxA := browsertest.New(t, 5*time.Minute)
+	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
+	a.start("#/keys")
+	a.signIn("x@example.org")
+	a.makePersonal(passphraseX)
+	a.status("waiting")
+	a.click("create the embassy's key", "[data-embassy-create]")
+	a.status("unlocked")
+	a.click("make recovery shares", "[data-recovery-make]")
+	a.waitFor("three shares are shown", `document.querySelectorAll('[data-share]').length === 3`)
+	shotFull(t, ctxA, "staff-keys-recovery")
+	shares, err := chromedp.Run(ctxA, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-share]')].map((el) => el.textContent)`))
+	if err != nil || len(shares) != 3 {
+		t.Fatalf("shares: %v (%v)", shares, err)
+	}
+	rec, err := app.FindFirstRecordByData("embassy_recovery", "embassy", embassyX)
+	if err != nil {
+		t.Fatalf("no recovery key on the server: %v", err)
+	}
+	for _, s := range shares {
+		if strings.Contains(rec.GetString("wrapped"), strings.ReplaceAll(s, " ", "")[:16]) {
+			t.Fatal("a share is on the server")
+		}
+	}
+	a.open("back to the keys", "#/keys")
+	a.waitFor("the shares are not shown again", `!!document.querySelector('[data-recovery-card]') && !document.querySelector('[data-share]')`)
+	a.click("start a new epoch", "[data-epoch-next]")
+	a.waitFor("epoch 2 is listed", `!!document.querySelector('tr[data-epoch="2"]')`)
+	a.status("unlocked")
+	sealedReport(t, app, "recovered00000000001", 1, seal.ReportBody{Message: "Recovery marker one."})
+	sealedReport(t, app, "recovered00000000002", 2, seal.ReportBody{Message: "Recovery marker two."})
+
+	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
+	defer cancelB()
+	b := keysTab{consoleSteps(t, ctxB, watchConsole(ctxB)), srv.URL}
+	b.start("#/keys")
+	b.signIn("x2@example.org")
+	b.makePersonal(passphraseX2)
+	b.status("waiting")
+	typo := []byte(shares[2])
+	if typo[0] == 'a' {
+		typo[0] = 'b'
+	} else {
+		typo[0] = 'a'
+	}
+	b.fill("type share 1", "#vault-share-a", shares[0])
+	b.fill("type share 3 with a typo", "#vault-share-b", string(typo))
+	b.click("rebuild", `[data-recover] button[type="submit"]`)
+	b.waitFor("the mistyped share is named", `document.querySelector('[data-vault-error]').textContent === 'Recovery share 2 has a typo: check it against the paper.'`)
+	b.fill("type share 1", "#vault-share-a", shares[0])
+	b.fill("type share 1 again", "#vault-share-b", shares[0])
+	b.click("rebuild", `[data-recover] button[type="submit"]`)
+	b.waitFor("one share twice does not rebuild it", `document.querySelector('[data-vault-error]').textContent.startsWith('These shares do not rebuild')`)
+	b.fill("type share 1", "#vault-share-a", shares[0])
+	b.fill("type share 3", "#vault-share-b", strings.ToUpper(shares[2]))
+	b.click("rebuild", `[data-recover] button[type="submit"]`)
+	b.status("unlocked")
+	b.waitFor("X2 holds both epochs", `document.querySelector('tr[data-member="`+staffX2+`"]').dataset.holds === '1,2'`)
+	if n, _ := app.CountRecords("embassy_key_grants", dbx.HashExp{"staff": staffX2}); n != 2 {
+		t.Fatalf("X2 has %d grants, want 2", n)
+	}
+	b.open("open every report", "#/?queue=all")
+	b.sees("recovered00000000001", "Recovery marker one")
+	b.sees("recovered00000000002", "Recovery marker two")
+	for _, tab := range []keysTab{a, b} {
+		if p := tab.problems(); len(p) > 0 {
+			t.Fatalf("the console logged errors: %v", p)
+		}
+	}
 }

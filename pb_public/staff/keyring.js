@@ -6,7 +6,7 @@
 
 import { h, replace, when, announce } from './dom.js';
 import { say } from './labels.js';
-import { fingerprint, MIN_PASSPHRASE, WrongPassphrase } from './vault.js';
+import { fingerprint, MIN_PASSPHRASE, WrongPassphrase, BadShare, WrongShares } from './vault.js';
 
 // STATUS_WORDS say where this browser stands (Vault.status).
 const STATUS_WORDS = {
@@ -24,10 +24,12 @@ export class KeyringView {
     this.vault = vault;
     this.busy = false;
     this.drawn = 0; // counts draws, so an older read never draws over a newer one
+    this.shares = null; // recovery shares just made, shown until the screen is left
   }
 
   /** open shows the screen with the server's current state. */
   async open() {
+    this.shares = null;
     const draw = ++this.drawn;
     replace(this.root, h('p', { class: 'muted' }, say('list.loading')));
     try {
@@ -53,7 +55,8 @@ export class KeyringView {
       h('p', { class: 'error', role: 'alert', 'data-vault-error': '', hidden: true }),
       this.personalCard(),
       this.embassyCard(broken),
-      v.newest ? this.holdersCard() : null);
+      v.newest ? this.holdersCard() : null,
+      v.newest ? this.recoveryCard() : null);
   }
 
   personalCard() {
@@ -192,6 +195,43 @@ export class KeyringView {
         }))));
   }
 
+  /** recoveryCard is the paper recovery: make the shares, or rebuild from two. */
+  recoveryCard() {
+    const v = this.vault;
+    const rec = v.state.recovery;
+    const parts = [h('h3', {}, say('vault.recovery.title')), h('p', { class: 'muted small' }, say('vault.recovery.intro'))];
+    parts.push(rec
+      ? h('p', { 'data-recovery': rec.kid }, say('vault.recovery.made', { date: when(rec.created), fingerprint: fingerprint(rec.kid) }))
+      : h('p', { 'data-recovery': '' }, say('vault.recovery.none')));
+    if (this.shares) {
+      parts.push(h('div', { class: 'stack', 'data-recovery-shares': '' },
+        h('p', { class: 'notice', role: 'status' }, say('vault.recovery.sheetHelp')),
+        this.shares.map((text, i) => h('div', {},
+          h('h4', {}, say('vault.recovery.share', { n: i + 1, of: this.shares.length, fingerprint: fingerprint(rec ? rec.kid : '') })),
+          h('pre', { class: 'share', dataset: { share: String(i + 1) } }, text))),
+        h('button', { type: 'button', onclick: () => window.print() }, say('vault.recovery.print'))));
+    }
+    if (v.holds(v.newest.epoch)) {
+      parts.push(h('button', { type: 'button', 'data-recovery-make': '',
+        onclick: () => (!rec || confirm(say('vault.recovery.remakeConfirm'))) && this.act(async () => { this.shares = await v.makeRecovery(); }, 'vault.recovery.madeNow') },
+      say(rec ? 'vault.recovery.remake' : 'vault.recovery.make')));
+    } else if (rec && v.personal) {
+      const form = h('form', { class: 'stack', 'data-recover': '' },
+        h('p', {}, say('vault.recovery.rebuildHelp')),
+        h('label', { for: 'vault-share-a' }, say('vault.recovery.shareLabel', { n: 1 })),
+        h('textarea', { id: 'vault-share-a', name: 'a', rows: 3, required: true, autocomplete: 'off', spellcheck: 'false' }),
+        h('label', { for: 'vault-share-b' }, say('vault.recovery.shareLabel', { n: 2 })),
+        h('textarea', { id: 'vault-share-b', name: 'b', rows: 3, required: true, autocomplete: 'off', spellcheck: 'false' }),
+        h('button', { type: 'submit', class: 'primary' }, say('vault.recovery.rebuild')));
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        this.act(() => v.recover([form.elements.a.value, form.elements.b.value]), 'vault.recovery.rebuilt');
+      });
+      parts.push(form);
+    }
+    return h('section', { class: 'card stack', 'data-recovery-card': '' }, parts);
+  }
+
   grant(m) {
     // The server could hand out a key of its own as the colleague's: the
     // fingerprint on their own screen is what proves it is theirs.
@@ -226,7 +266,10 @@ export class KeyringView {
       announce(say(done));
     } catch (err) {
       await this.render().catch(() => {});
-      this.fail(err instanceof WrongPassphrase ? say('vault.wrongPassphrase') : say('vault.failed', { error: err.message }));
+      this.fail(err instanceof WrongPassphrase ? say('vault.wrongPassphrase')
+        : err instanceof BadShare ? say('vault.recovery.badShare', { n: err.which })
+          : err instanceof WrongShares ? say('vault.recovery.wrongShares')
+            : say('vault.failed', { error: err.message }));
     } finally {
       this.busy = false;
       delete this.root.dataset.busy;

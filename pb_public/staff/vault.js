@@ -17,6 +17,7 @@
 // from this browser's own grant when needed and imported non-extractable.
 
 import { suite, open as openEnvelope, SEALED_REPORT_FIELDS, reportClear, clearHash, chainStatement, keyId, base64url as b64, unbase64url as unb64 } from '/js/seal.js';
+import { split, combine } from '/js/vendor/shamir.js';
 import { request } from './api.js';
 
 /** ITERATIONS is the passphrase's PBKDF2-SHA256 work (OWASP's 2023 figure). */
@@ -32,6 +33,54 @@ const STORE = 'personal';
 
 /** WrongPassphrase is thrown when a backup does not open. */
 export class WrongPassphrase extends Error {}
+
+/** BadShare is thrown for a recovery share with a typo: which is its place (1 or 2). */
+export class BadShare extends Error {
+  constructor(which) {
+    super(`recovery share ${which} is mistyped`);
+    this.which = which;
+  }
+}
+
+/** WrongShares is thrown when shares are well typed but do not rebuild the recovery key. */
+export class WrongShares extends Error {}
+
+// SHARE_BYTES is a share's length: a 32-byte scalar and its x coordinate.
+const SHARE_BYTES = 33;
+
+async function shareCheck(bytes) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)).slice(0, 2);
+}
+
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * shareText writes a recovery share for paper: its bytes and a 2-byte
+ * check, in hex, in groups of four.
+ */
+async function shareText(share) {
+  return (toHex(share) + toHex(await shareCheck(share))).match(/.{1,4}/g).join(' ');
+}
+
+/** readShare reads a share as typed back from paper, or throws BadShare. */
+async function readShare(text, which) {
+  const hexDigits = String(text).toLowerCase().replace(/[^0-9a-f]/g, '');
+  if (hexDigits.length !== (SHARE_BYTES + 2) * 2) throw new BadShare(which);
+  const all = Uint8Array.from(hexDigits.match(/../g), (x) => parseInt(x, 16));
+  const share = all.slice(0, SHARE_BYTES);
+  const check = await shareCheck(share);
+  if (check[0] !== all[SHARE_BYTES] || check[1] !== all[SHARE_BYTES + 1]) throw new BadShare(which);
+  return share;
+}
+
+function recoveryInfo(embassy, epoch, kid, recoveryKid) {
+  return utf8.encode(`homeward recovery copy v1\0embassy\0${embassy}\0epoch\0${epoch}\0kid\0${kid}\0recovery\0${recoveryKid}`);
+}
+
+/** grantStatement is hooks/sealkeys.GrantStatement, which a rebuilt epoch signs. */
+function grantStatement(embassy, epoch, staff, holderKid) {
+  return utf8.encode(`homeward key recovery v1\0embassy\0${embassy}\0epoch\0${epoch}\0staff\0${staff}\0holder\0${holderKid}`);
+}
 
 // A tiny promise wrapper over IndexedDB: one store, records by staff id,
 // one connection per page, let go when the database is deleted or
@@ -343,9 +392,11 @@ export class Vault {
     const signature = b64(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signer, statement));
     const holders = this.state.members.filter((m) => m.holds.includes(last.epoch) && !remove.includes(m.id));
     const grants = await Promise.all(holders.map((m) => this.wrapFor(m, next, next.secret)));
+    const rec = this.state.recovery;
+    const recovery = rec ? await this.sealSecret(rec.public_key, recoveryInfo(this.state.embassy, next.epoch, next.kid, rec.kid), next, next.secret) : undefined;
     await request('/api/sealkeys/epochs', {
       method: 'POST',
-      body: { epoch: next.epoch, kid: next.kid, public_key: next.public_key, verify_key: next.verify_key, signature, grants: grants.map(({ epoch, ...g }) => g), remove },
+      body: { epoch: next.epoch, kid: next.kid, public_key: next.public_key, verify_key: next.verify_key, signature, grants: grants.map(({ epoch, ...g }) => g), remove, recovery },
     });
     await this.reload();
   }
@@ -359,6 +410,77 @@ export class Vault {
     }
     if (!grants.length) return;
     await request('/api/sealkeys/grants', { method: 'POST', body: { staff: member.id, grants } });
+    await this.reload();
+  }
+
+  /** sealSecret seals an epoch's private scalars to a public key for info. */
+  async sealSecret(publicKey, info, epoch, secret) {
+    const recipientPublicKey = await suite.kem.deserializePublicKey(unb64(publicKey));
+    const sender = await suite.createSenderContext({ recipientPublicKey, info });
+    const ct = await sender.seal(utf8.encode(JSON.stringify({ v: 1, epoch: epoch.epoch, kid: epoch.kid, hpke: secret.hpke, sign: secret.sign })));
+    return { enc: b64(sender.enc), ct: b64(ct) };
+  }
+
+  /**
+   * makeRecovery makes the embassy's paper recovery key: every epoch this
+   * member holds is sealed to it, and its private key is split into three
+   * shares, any two of which rebuild it. The shares are returned for
+   * printing and kept nowhere.
+   */
+  async makeRecovery() {
+    const pair = await crypto.subtle.generateKey(ECDH, true, ['deriveBits']);
+    const publicKey = b64(await crypto.subtle.exportKey('raw', pair.publicKey));
+    const d = unb64((await crypto.subtle.exportKey('jwk', pair.privateKey)).d);
+    const kid = await keyId(unb64(publicKey));
+    const wrapped = {};
+    for (const g of this.state.grants) {
+      const epoch = this.epoch(g.epoch);
+      wrapped[String(epoch.epoch)] = await this.sealSecret(publicKey, recoveryInfo(this.state.embassy, epoch.epoch, epoch.kid, kid), epoch, await this.openGrant(g));
+    }
+    const shares = await split(d, 3, 2);
+    d.fill(0);
+    await request('/api/sealkeys/recovery', { method: 'PUT', body: { public_key: publicKey, wrapped } });
+    await this.reload();
+    return Promise.all(shares.map(shareText));
+  }
+
+  /**
+   * recover rebuilds the recovery key from two shares typed back from
+   * paper, opens every epoch sealed to it, and grants them to this
+   * member's personal key, each with its epoch's signature as proof.
+   */
+  async recover(texts) {
+    const rec = this.state.recovery;
+    const shares = await Promise.all(texts.map((t, i) => readShare(t, i + 1)));
+    let pair;
+    try {
+      const d = await combine(shares);
+      pair = {
+        privateKey: await crypto.subtle.importKey('jwk', jwk(b64(d), rec.public_key), ECDH, false, ['deriveBits']),
+        publicKey: await crypto.subtle.importKey('raw', unb64(rec.public_key), ECDH, true, []),
+      };
+      d.fill(0);
+    } catch {
+      throw new WrongShares('the shares do not rebuild the recovery key');
+    }
+    const mine = this.state.me;
+    const grants = [];
+    for (const [n, w] of Object.entries(rec.wrapped)) {
+      const epoch = this.epoch(Number(n));
+      let secret;
+      try {
+        const r = await suite.createRecipientContext({ recipientKey: pair, enc: unb64(w.enc), info: recoveryInfo(this.state.embassy, epoch.epoch, epoch.kid, rec.kid) });
+        secret = JSON.parse(new TextDecoder().decode(await r.open(unb64(w.ct))));
+      } catch {
+        throw new WrongShares('the shares do not rebuild the recovery key');
+      }
+      if (secret.kid !== epoch.kid) throw new Error('a recovered key names another epoch');
+      const grant = await this.wrapFor({ id: this.me, kid: mine.kid, public_key: mine.public_key }, epoch, secret);
+      const signer = await crypto.subtle.importKey('jwk', jwk(secret.sign, epoch.verify_key), ECDSA, false, ['sign']);
+      const proof = b64(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signer, grantStatement(this.state.embassy, epoch.epoch, this.me, mine.kid)));
+      grants.push({ epoch: epoch.epoch, holder_kid: mine.kid, wrapped: grant.wrapped, proof });
+    }
+    await request('/api/sealkeys/recover', { method: 'POST', body: { grants } });
     await this.reload();
   }
 
