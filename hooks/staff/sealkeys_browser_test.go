@@ -198,8 +198,18 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	a.waitFor("its sealed fields show", `document.querySelector('[data-field="contact_phone"]').textContent === '+000 555 0101' &&
 		document.querySelector('[data-field="compound_location"]').textContent === 'river compound, block D' &&
 		document.querySelector('.reporter-text').textContent.startsWith('Sealed marker one') && !!document.querySelector('[data-seal="open"]')`)
+	a.do("count print dialogs", chromedp.Evaluate[chromedp.Void](`window.printed = 0; window.print = () => { window.printed++; }`))
+	a.click("print its case sheet", "#report [data-print]")
+	a.waitFor("the sheet shows the sealed message", `!!document.querySelector('[data-case-sheet]') && window.printed === 1 &&
+		document.querySelector('[data-case-sheet]').textContent.includes('Sealed marker one')`)
 	a.open("open the changed report", "#/report/sealedr0000000000002")
 	a.waitFor("it says plainly that it does not open", `!!document.querySelector('#report [data-seal="broken"][role="alert"]')`)
+	a.click("try to print it", "#report [data-print]")
+	a.waitFor("it is not printed", `document.body.dataset.page === 'print' && !document.querySelector('[data-case-sheet]') &&
+		document.querySelector('#print [role="alert"]').textContent.includes('does not open') && window.printed === 1`)
+	if n := len(findEvents(t, app, dbx.HashExp{"report": "sealedr0000000000002", "kind": "print"})); n != 0 {
+		t.Fatalf("a print of the report that does not open was logged %d times", n)
+	}
 
 	b.open("X2 reads the keys again", "#/keys")
 	b.status("unlocked")

@@ -15,6 +15,9 @@ import { unseal } from './vault.js';
 // PocketBase's largest page.
 const MAX_ROWS = 1000;
 
+// SEAL_REFUSALS say why a sealed report is not printed.
+const SEAL_REFUSALS = { opening: 'sealed.opening', locked: 'sealed.lockedLong', broken: 'sealed.brokenLong' };
+
 export class PrintSheet {
   /**
    * @param {HTMLElement} root
@@ -37,7 +40,7 @@ export class PrintSheet {
       // print is logged).
       const report = await view('reports', id);
       const sealed = await unseal(this.ctx.vault, report);
-      if (sealed === 'locked' || sealed === 'broken') throw new Error(say(sealed === 'locked' ? 'sealed.lockedLong' : 'sealed.brokenLong'));
+      if (sealed !== '' && sealed !== 'open') throw new Error(say(SEAL_REFUSALS[sealed]));
       const stamp = await request(`/api/staff/reports/${encodeURIComponent(id)}/print`, { method: 'POST' });
       const [messages, events, attachments] = await Promise.all([
         rows('messages', 'author'), rows('report_events', 'actor'), rows('attachments'),

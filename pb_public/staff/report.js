@@ -152,6 +152,7 @@ export class ReportView {
     if (!this.seal) return null;
     const by = r.sealed_by === 'server' ? say('sealed.byServer') : say('sealed.byPhone');
     if (this.seal === 'open') return h('p', { class: 'muted small', 'data-seal': 'open' }, say('sealed.opened', { by }));
+    if (this.seal === 'opening') return h('p', { class: 'muted small', 'data-seal': 'opening' }, say('sealed.opening'));
     if (this.seal === 'locked') {
       return h('p', { class: 'notice', role: 'status', 'data-seal': 'locked' }, say('sealed.lockedLong'), ' ',
         h('a', { href: '#/keys' }, say('vault.nav')));

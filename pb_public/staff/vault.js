@@ -229,7 +229,13 @@ export class Vault {
   load(me) {
     if (this.loading && this.loadingFor === me) return this.loading;
     this.loadingFor = me;
-    this.loading = this.read(me).finally(() => { this.loading = null; });
+    this.loadFailed = false;
+    this.loading = this.read(me).catch((err) => {
+      // Nothing opens now: say so, rather than "opening" for ever.
+      this.loadFailed = true;
+      this.changed();
+      throw err;
+    }).finally(() => { this.loading = null; });
     return this.loading;
   }
 
@@ -529,11 +535,13 @@ export class Vault {
 
 /**
  * unseal fills a report's sealed fields from its envelope and says how it
- * went: '' (not sealed), 'open', 'locked' or 'broken'. A report whose
- * envelope is not the right shape is broken too.
+ * went: '' (not sealed), 'open', 'opening' (the keys are still being
+ * read), 'locked' or 'broken'. A report whose envelope is not the right
+ * shape is broken too.
  */
 export async function unseal(vault, r) {
   if (!r.sealed) return '';
+  if (!vault.state && !vault.loadFailed) return 'opening'; // the keys are being read
   if (typeof r.sealed !== 'object' || !r.sealed.kid) return 'broken';
   try {
     const body = await vault.openReport(r);
