@@ -153,7 +153,8 @@ export class KeyringView {
     };
     parts.push(
       h('p', { 'data-chain': broken ? `broken:${broken}` : 'ok', class: broken ? 'error' : 'muted small' },
-        broken ? say('vault.chain.broken', { epoch: broken }) : say('vault.chain.ok', { n: epochs.length })),
+        broken ? say('vault.chain.broken', { epoch: broken })
+          : epochs.length === 1 ? say('vault.chain.one') : say('vault.chain.ok', { n: epochs.length })),
       h('table', { class: 'links-table' },
         h('thead', {}, h('tr', {}, ['vault.col.epoch', 'vault.col.fingerprint', 'links.made', 'vault.col.by', 'vault.col.here']
           .map((k) => h('th', { scope: 'col' }, say(k))))),
