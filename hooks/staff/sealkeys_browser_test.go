@@ -172,10 +172,17 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	b.signIn("x2@example.org")
 	b.makePersonal(passphraseX2)
 	b.status("waiting")
+	b.waitFor("X2's screen shows the personal key's fingerprint", `!!document.querySelector('[data-personal-kid]')`)
+	fingerprintX2, err := chromedp.Run(ctxB, chromedp.Evaluate[string](`document.querySelector('[data-personal-kid]').textContent`))
+	if err != nil || len(fingerprintX2) != 19 {
+		t.Fatalf("X2's fingerprint reads %q (%v)", fingerprintX2, err)
+	}
 	a.open("read the keys again", "#/keys")
 	a.waitFor("X2's key is listed with its fingerprint", `!!document.querySelector('tr[data-member="`+staffX2+`"] code')`)
+	a.do("keep what is asked", chromedp.Evaluate[chromedp.Void](`window.confirm = (m) => { window.asked = m; return true; }`))
 	a.click("grant the key to X2", `[data-grant="`+staffX2+`"]`)
 	a.waitFor("X2 holds epoch 1", `document.querySelector('tr[data-member="`+staffX2+`"]').dataset.holds === '1'`)
+	a.waitFor("X was asked to compare the fingerprint X2's own screen shows", `window.asked.includes(`+strconv.Quote(fingerprintX2)+`)`)
 
 	// Reports sealed in Go to the key made in the browser.
 	sealedReport(t, app, "sealedr0000000000001", 1, seal.ReportBody{

@@ -45,6 +45,8 @@ export class KeyringView {
     const v = this.vault;
     const draw = ++this.drawn;
     const broken = await v.verifyChain();
+    // The fingerprint a colleague reads off this screen is computed here.
+    this.ownKid = await v.ownKid();
     if (draw !== this.drawn) return;
     replace(this.root,
       h('p', {}, h('a', { href: '#/', class: 'back' }, say('links.back'))),
@@ -66,7 +68,8 @@ export class KeyringView {
     if (!mine) {
       parts.push(h('p', {}, say('vault.personal.none')), this.makeForm('make'));
     } else {
-      parts.push(h('p', {}, say('vault.personal.fingerprint'), ' ', h('code', { 'data-personal-kid': mine.kid }, fingerprint(mine.kid))));
+      const kid = this.ownKid || mine.kid;
+      parts.push(h('p', {}, say('vault.personal.fingerprint'), ' ', h('code', { 'data-personal-kid': kid }, fingerprint(kid))));
       if (!v.personal) {
         parts.push(this.restoreForm(),
           h('details', { class: 'stack' }, h('summary', {}, say('vault.personal.lost')),
@@ -233,11 +236,13 @@ export class KeyringView {
     return h('section', { class: 'card stack', 'data-recovery-card': '' }, parts);
   }
 
-  grant(m) {
+  async grant(m) {
     // The server could hand out a key of its own as the colleague's: the
-    // fingerprint on their own screen is what proves it is theirs.
-    if (!confirm(say('vault.grantConfirm', { name: m.name || m.email, fingerprint: fingerprint(m.kid) }))) return;
-    this.act(() => this.vault.grant(m), 'vault.granted');
+    // fingerprint on their own screen is what proves it is theirs, and the
+    // one asked about here is computed from the key that will be used.
+    const kid = await this.vault.kidOf(m.public_key);
+    if (!confirm(say('vault.grantConfirm', { name: m.name || m.email, fingerprint: fingerprint(kid) }))) return;
+    this.act(() => this.vault.grant({ ...m, kid }), 'vault.granted');
   }
 
   remove(m) {

@@ -497,16 +497,31 @@ export class Vault {
    */
   async verifyChain() {
     const epochs = this.state ? this.state.epochs : [];
-    for (let i = 1; i < epochs.length; i++) {
-      const prev = epochs[i - 1];
+    for (let i = 0; i < epochs.length; i++) {
       const e = epochs[i];
-      const ok = e.epoch === prev.epoch + 1 && e.kid === await keyId(unb64(e.public_key)) && await crypto.subtle.verify(
-        { name: 'ECDSA', hash: 'SHA-256' },
+      if (e.epoch !== i + 1 || e.kid !== await keyId(unb64(e.public_key))) return e.epoch;
+      if (i === 0) continue;
+      const prev = epochs[i - 1];
+      const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' },
         await crypto.subtle.importKey('raw', unb64(prev.verify_key), ECDSA, false, ['verify']),
         unb64(e.signature || ''), chainStatement(this.state.embassy, e.epoch, e.kid, e.public_key, e.verify_key));
       if (!ok) return e.epoch;
     }
     return 0;
+  }
+
+  /**
+   * kidOf computes a public key's id here, from the key itself: a
+   * fingerprint to compare is never the server's word.
+   */
+  async kidOf(publicKey) {
+    return keyId(unb64(publicKey));
+  }
+
+  /** ownKid is the id of the personal key this browser holds, computed here. */
+  async ownKid() {
+    if (!this.personal) return '';
+    return keyId(new Uint8Array(await crypto.subtle.exportKey('raw', this.personal.pair.publicKey)));
   }
 
   /**
