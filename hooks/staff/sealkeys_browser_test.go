@@ -4,6 +4,7 @@ import (
 	"crypto/ecdh"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -388,5 +389,33 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 		if p := tab.problems(); len(p) > 0 {
 			t.Fatalf("the console logged errors: %v", p)
 		}
+	}
+}
+
+// TestConsoleReloadsWhileItsKeyStoreOpens: leaving the console just after
+// signing in, while its first IndexedDB open is still making the key
+// store, and coming back, again and again, the keys screen still opens.
+// A page kept in the back-forward cache with that open pending held up
+// every later open ("Reading the keys…" for ever); the console's page is
+// served no-store, which keeps it out of that cache.
+func TestConsoleReloadsWhileItsKeyStoreOpens(t *testing.T) {
+	app := newApp(t)
+	configureAll(app)
+	srv := testserver.Start(t, app)
+	res, err := http.Get(srv.URL + "/staff/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got := res.Header.Get("Cache-Control"); got != "no-store" {
+		t.Fatalf("the console's page is served with Cache-Control %q, want no-store", got)
+	}
+	ctx := browsertest.New(t, 3*time.Minute)
+	k := keysTab{consoleSteps(t, ctx, watchConsole(ctx)), srv.URL}
+	k.start("#/keys")
+	k.signIn("x@example.org")
+	for i := range 3 {
+		k.do("leave and come back "+strconv.Itoa(i+1), chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/staff/#/keys"))
+		k.status("none")
 	}
 }

@@ -84,7 +84,10 @@ function grantStatement(embassy, epoch, staff, holderKid) {
 
 // A tiny promise wrapper over IndexedDB: one store, records by staff id,
 // one connection per page, let go when the database is deleted or
-// upgraded elsewhere.
+// upgraded elsewhere. (A page left while its first open was still
+// creating the store, and kept in the back-forward cache, would hold up
+// every later open: the console's page is served no-store, which keeps it
+// out of that cache; TestConsoleReloadsWhileItsKeyStoreOpens.)
 let connection = null;
 
 function db() {
