@@ -95,16 +95,40 @@ var matrix = map[string][7]string{
 	"staff_views delete": {"404", "404", "404", "404", "204", "404", "204"},
 
 	// Embassy keys are public keys: phones read those of active embassies.
-	// Only the server writes them, through checked routes.
+	// Only the server writes them, through checked routes (hooks/sealkeys),
+	// and never changes or deletes them: superusers are refused too.
 	"embassy_keys list":   {"200 active", "200 active", "200 active", "200 active", "200 active", "200 active", "200 all"},
 	"embassy_keys view":   {"200", "200", "200", "200", "200", "200", "200"},
-	"embassy_keys create": {"403", "403", "403", "403", "403", "403", "200"},
-	"embassy_keys update": {"403", "403", "403", "403", "403", "403", "200"},
-	"embassy_keys delete": {"403", "403", "403", "403", "403", "403", "204"},
+	"embassy_keys create": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_keys update": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_keys delete": {"403", "403", "403", "403", "403", "403", "403"},
+
+	// Personal keys: colleagues read each other's public keys (the backup
+	// is hidden); grants: only their holder reads them. Both are written
+	// only through /api/sealkeys.
+	"staff_keys list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"staff_keys view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"staff_keys create": {"403", "403", "403", "403", "403", "403", "403"},
+	"staff_keys update": {"403", "403", "403", "403", "403", "403", "403"},
+	"staff_keys delete": {"403", "403", "403", "403", "403", "403", "403"},
+
+	"embassy_key_grants list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"embassy_key_grants view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"embassy_key_grants create": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_key_grants update": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_key_grants delete": {"403", "403", "403", "403", "403", "403", "403"},
+
+	// The paper recovery key: its public key and the epochs sealed to it,
+	// for the embassy's staff; written only through /api/sealkeys.
+	"embassy_recovery list":   {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"embassy_recovery view":   {"404", "404", "404", "404", "200", "404", "200"},
+	"embassy_recovery create": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_recovery update": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_recovery delete": {"403", "403", "403", "403", "403", "403", "403"},
 }
 
 // collections in the order the table lists them.
-var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys"}
+var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys", "staff_keys", "embassy_key_grants", "embassy_recovery"}
 
 // fixture ids, fixed so that the table can name them.
 const (
@@ -120,23 +144,29 @@ const (
 	qrlX, qrlY          = "qrlx00000000000", "qrly00000000000"
 	svwX, svwY          = "svwx00000000000", "svwy00000000000"
 	ekX, ekY, ekZ       = "ekx000000000000", "eky000000000000", "ekz000000000000"
+	pkX, pkY            = "pkx000000000000", "pky000000000000"
+	grX, grY            = "grx000000000000", "gry000000000000"
+	rcX, rcY            = "rcx000000000000", "rcy000000000000"
 	testPassword        = "correct horse battery"
 )
 
 // scopes maps a collection and a scope label to the exact ids a list
 // must return.
 var scopes = map[string]map[string][]string{
-	"embassies":     {"active": {embX, embY}, "all": {embX, embY, embZ}},
-	"reports":       {"A": {repXA}, "B": {repYB}, "X": {repXA, repXS, repXU}, "Y": {repYB}, "all": {repXA, repXS, repXU, repYB}},
-	"attachments":   {"A": {attXA}, "B": {attYB}, "X": {attXA}, "Y": {attYB}, "all": {attXA, attYB}},
-	"messages":      {"A": {msgXA}, "B": {msgYB}, "X": {msgXA, msgXS}, "Y": {msgYB}, "all": {msgXA, msgXS, msgYB}},
-	"report_events": {"X": {evtXA}, "Y": {evtYB}, "all": {evtXA, evtYB}},
-	"qr_links":      {"X": {qrlX}, "Y": {qrlY}, "all": {qrlX, qrlY}},
-	"devices":       {"A": {devA}, "B": {devB}, "all": {devA, devB}},
-	"staff":         {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
-	"volunteers":    {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
-	"staff_views":   {"X": {svwX}, "Y": {svwY}, "all": {svwX, svwY}},
-	"embassy_keys":  {"active": {ekX, ekY}, "all": {ekX, ekY, ekZ}},
+	"embassies":          {"active": {embX, embY}, "all": {embX, embY, embZ}},
+	"reports":            {"A": {repXA}, "B": {repYB}, "X": {repXA, repXS, repXU}, "Y": {repYB}, "all": {repXA, repXS, repXU, repYB}},
+	"attachments":        {"A": {attXA}, "B": {attYB}, "X": {attXA}, "Y": {attYB}, "all": {attXA, attYB}},
+	"messages":           {"A": {msgXA}, "B": {msgYB}, "X": {msgXA, msgXS}, "Y": {msgYB}, "all": {msgXA, msgXS, msgYB}},
+	"report_events":      {"X": {evtXA}, "Y": {evtYB}, "all": {evtXA, evtYB}},
+	"qr_links":           {"X": {qrlX}, "Y": {qrlY}, "all": {qrlX, qrlY}},
+	"devices":            {"A": {devA}, "B": {devB}, "all": {devA, devB}},
+	"staff":              {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
+	"volunteers":         {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
+	"staff_views":        {"X": {svwX}, "Y": {svwY}, "all": {svwX, svwY}},
+	"embassy_keys":       {"active": {ekX, ekY}, "all": {ekX, ekY, ekZ}},
+	"staff_keys":         {"X": {pkX}, "Y": {pkY}, "all": {pkX, pkY}},
+	"embassy_key_grants": {"X": {grX}, "Y": {grY}, "all": {grX, grY}},
+	"embassy_recovery":   {"X": {rcX}, "Y": {rcY}, "all": {rcX, rcY}},
 }
 
 // target is the record each collection's view, update and delete rows act
@@ -145,23 +175,27 @@ var scopes = map[string]map[string][]string{
 var target = map[string]string{
 	"embassies": embX, "reports": repXA, "attachments": attXA, "messages": msgXA,
 	"report_events": evtXA, "qr_links": qrlX, "devices": devA, "staff": stfX, "volunteers": volA,
-	"staff_views": svwX, "embassy_keys": ekX,
+	"staff_views": svwX, "embassy_keys": ekX, "staff_keys": pkX, "embassy_key_grants": grX,
+	"embassy_recovery": rcX,
 }
 
 // createBody is a valid new record for each collection, naming embassy X
 // and staff X, so only access decides the outcome.
 var createBody = map[string]string{
-	"embassies":     `{"name":"New","country":"Testland","slug":"new-embassy","active":true}`,
-	"reports":       `{"id":"repnew00000000000000","embassy":"` + embX + `","channel":"self"}`,
-	"attachments":   `{"report":"` + repXA + `","mime":"image/jpeg"}`,
-	"messages":      `{"report":"` + repXA + `","direction":"staff","body":"We can help.","author":"` + stfX + `"}`,
-	"report_events": `{"embassy":"` + embX + `","report":"` + repXA + `","kind":"note","note":"Called back.","actor":"` + stfX + `"}`,
-	"qr_links":      `{"label":"Shelter poster","embassy":"` + embX + `"}`,
-	"devices":       `{"volunteer":"` + volA + `","label":"phone"}`,
-	"staff":         `{"email":"new-staff@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `","embassy":"` + embX + `"}`,
-	"volunteers":    `{"email":"new-volunteer@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `"}`,
-	"staff_views":   `{"staff":"` + stfX + `","name":"Urgent and mine","query":"#/?urgent=1&assigned=me"}`,
-	"embassy_keys":  `{"embassy":"` + embX + `","epoch":2,"kid":"newkid00","public_key":"` + testKey('N') + `","verify_key":"` + testKey('V') + `"}`,
+	"embassies":          `{"name":"New","country":"Testland","slug":"new-embassy","active":true}`,
+	"reports":            `{"id":"repnew00000000000000","embassy":"` + embX + `","channel":"self"}`,
+	"attachments":        `{"report":"` + repXA + `","mime":"image/jpeg"}`,
+	"messages":           `{"report":"` + repXA + `","direction":"staff","body":"We can help.","author":"` + stfX + `"}`,
+	"report_events":      `{"embassy":"` + embX + `","report":"` + repXA + `","kind":"note","note":"Called back.","actor":"` + stfX + `"}`,
+	"qr_links":           `{"label":"Shelter poster","embassy":"` + embX + `"}`,
+	"devices":            `{"volunteer":"` + volA + `","label":"phone"}`,
+	"staff":              `{"email":"new-staff@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `","embassy":"` + embX + `"}`,
+	"volunteers":         `{"email":"new-volunteer@example.org","password":"` + testPassword + `","passwordConfirm":"` + testPassword + `"}`,
+	"staff_views":        `{"staff":"` + stfX + `","name":"Urgent and mine","query":"#/?urgent=1&assigned=me"}`,
+	"embassy_keys":       `{"embassy":"` + embX + `","epoch":2,"kid":"newkid00","public_key":"` + testKey('N') + `","verify_key":"` + testKey('V') + `"}`,
+	"staff_keys":         `{"staff":"` + stfX + `","kid":"newkid0000000000","public_key":"` + testKey('P') + `"}`,
+	"embassy_key_grants": `{"embassy":"` + embX + `","key":"` + ekX + `","epoch":1,"staff":"` + stfX + `","holder_kid":"newkid0000000000"}`,
+	"embassy_recovery":   `{"embassy":"` + embX + `","kid":"newkid0000000000","public_key":"` + testKey('R') + `"}`,
 }
 
 // updateBody changes one field a legitimate editor of the target may change.
@@ -171,6 +205,8 @@ var updateBody = map[string]string{
 	"report_events": `{"note":"rewritten"}`, "qr_links": `{"revoked":true}`,
 	"devices": `{"label":"lost phone"}`, "staff": `{"name":"Officer"}`, "volunteers": `{"name":"Field worker"}`,
 	"staff_views": `{"name":"Renamed"}`, "embassy_keys": `{"kid":"otherkid"}`,
+	"staff_keys": `{"kid":"otherkid00000000"}`, "embassy_key_grants": `{"holder_kid":"otherkid00000000"}`,
+	"embassy_recovery": `{"kid":"otherkid00000000"}`,
 }
 
 // fixture seeds a data dir and closes it; each scenario works on a clone,
@@ -267,6 +303,12 @@ func seedRecords(t testing.TB, app core.App) {
 		{"embassy_keys", map[string]any{"id": ekX, "embassy": embX, "epoch": 1, "kid": "kidx0000", "public_key": testKey('x'), "verify_key": testKey('X')}},
 		{"embassy_keys", map[string]any{"id": ekY, "embassy": embY, "epoch": 1, "kid": "kidy0000", "public_key": testKey('y'), "verify_key": testKey('Y')}},
 		{"embassy_keys", map[string]any{"id": ekZ, "embassy": embZ, "epoch": 1, "kid": "kidz0000", "public_key": testKey('z'), "verify_key": testKey('Z')}},
+		{"staff_keys", map[string]any{"id": pkX, "staff": stfX, "kid": "kidpersonalx0000", "public_key": testKey('p'), "backup": `{"v":1}`}},
+		{"staff_keys", map[string]any{"id": pkY, "staff": stfY, "kid": "kidpersonaly0000", "public_key": testKey('q'), "backup": `{"v":1}`}},
+		{"embassy_key_grants", map[string]any{"id": grX, "embassy": embX, "key": ekX, "epoch": 1, "staff": stfX, "holder_kid": "kidpersonalx0000", "wrapped": `{"enc":"e"}`}},
+		{"embassy_recovery", map[string]any{"id": rcX, "embassy": embX, "kid": "kidrecoveryx0000", "public_key": testKey('r'), "wrapped": `{"1":{"enc":"e"}}`}},
+		{"embassy_recovery", map[string]any{"id": rcY, "embassy": embY, "kid": "kidrecoveryy0000", "public_key": testKey('s'), "wrapped": `{"1":{"enc":"e"}}`}},
+		{"embassy_key_grants", map[string]any{"id": grY, "embassy": embY, "key": ekY, "epoch": 1, "staff": stfY, "holder_kid": "kidpersonaly0000", "wrapped": `{"enc":"e"}`}},
 	} {
 		testserver.SaveRecord(t, app, r.col, r.data)
 	}
@@ -346,7 +388,7 @@ func scenario(col, action, role, token string, before map[string]string, status 
 	}
 	if role != "superuser" {
 		// Hidden fields reach superusers only.
-		s.NotExpectedContent = append(s.NotExpectedContent, "receipt_hash", "token_hash")
+		s.NotExpectedContent = append(s.NotExpectedContent, "receipt_hash", "token_hash", `"backup"`)
 	}
 	if token != "" {
 		s.Headers = map[string]string{"Authorization": token}

@@ -18,6 +18,7 @@ import (
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
 	"homeward/hooks/sealing"
+	"homeward/hooks/sealkeys"
 	"homeward/hooks/setup"
 	"homeward/hooks/staff"
 	"homeward/hooks/syncapi"
@@ -55,6 +56,7 @@ func Register(app core.App, cfg Config) error {
 		reportindex.Register,
 		syncapi.Register,
 		staff.Register,
+		sealkeys.Register,
 		qr.Register,
 		func(app core.App) error { return openrosa.Register(app, cfg.Public) },
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },

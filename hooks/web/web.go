@@ -33,6 +33,13 @@ func Register(app core.App, fsys fs.FS) error {
 				if isShell(fsys, e.Request.URL.Path) {
 					return serveShell(e, page)
 				}
+				// The staff console's page shows reports opened with the
+				// embassy's keys: no cache keeps it, the back-forward cache
+				// included (a kept page would also hold up the key store's
+				// IndexedDB for the next one: pb_public/staff/vault.js).
+				if isConsolePage(e.Request.URL.Path) {
+					e.Response.Header().Set("Cache-Control", "no-store")
+				}
 				// The service worker must always be checked for updates.
 				if e.Request.URL.Path == "/sw.js" {
 					e.Response.Header().Set("Cache-Control", "no-cache")
@@ -64,6 +71,11 @@ func isShell(fsys fs.FS, p string) bool {
 	}
 	_, err := fs.Stat(fsys, name)
 	return err != nil
+}
+
+// isConsolePage reports whether p is the staff console's page.
+func isConsolePage(p string) bool {
+	return p == "/staff" || p == "/staff/" || p == "/staff/index.html"
 }
 
 // serveShell sends the shell in the request's language, with the strict

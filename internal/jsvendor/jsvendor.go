@@ -34,12 +34,15 @@ type Library struct {
 	// Packages are the npm packages the bundle contains, whose pinned
 	// versions the bundle's banner names.
 	Packages []string
+	// Licence names the packages' licence, kept beside them as LICENSE.
+	Licence string
 }
 
 // Libraries are the vendored libraries.
 var Libraries = []Library{
-	{Name: "hpke", Packages: []string{"@hpke/core", "@hpke/common"}},
-	{Name: "fflate", Packages: []string{"fflate"}},
+	{Name: "hpke", Packages: []string{"@hpke/core", "@hpke/common"}, Licence: "MIT"},
+	{Name: "fflate", Packages: []string{"fflate"}, Licence: "MIT"},
+	{Name: "shamir", Packages: []string{"shamir-secret-sharing"}, Licence: "Apache-2.0"},
 }
 
 // Target is the oldest browser the bundles run on.
@@ -68,7 +71,7 @@ func Bundle(root string, lib Library) ([]byte, error) {
 		}
 		banner.WriteString(" " + p + "@" + installed)
 	}
-	banner.WriteString(".\n// Licence (MIT): third_party/" + lib.Name + "-js/LICENSE.")
+	banner.WriteString(".\n// Licence (" + lib.Licence + "): third_party/" + lib.Name + "-js/LICENSE.")
 	res := api.Build(api.BuildOptions{
 		EntryPoints:      []string{filepath.Join(dir, "entry.js")},
 		AbsWorkingDir:    dir,

@@ -18,9 +18,11 @@ import { showSetupChecks } from './setup.js';
 import { SavedViews } from './views.js';
 import { bindKeys } from './keys.js';
 import { IdleWatch, idleExpired, forgetUse } from './idle.js';
+import { Vault } from './vault.js';
+import { KeyringView } from './keyring.js';
 
 const $ = (sel) => document.querySelector(sel);
-const pages = ['login', 'reports', 'report', 'stats', 'print', 'links'];
+const pages = ['login', 'reports', 'report', 'stats', 'print', 'links', 'keys'];
 
 /** names knows the embassy's staff, to show and pick assignees. */
 const names = {
@@ -32,11 +34,14 @@ const names = {
 };
 const me = () => (auth.record ? auth.record.id : '');
 
-const list = new ReportList($('#list'), names);
-const reportView = new ReportView($('#report'), { names, me, back: () => listAddress, print: (id) => printCase(id) });
-const printSheet = new PrintSheet($('#print'), { names, back: () => showPage('report') });
+// The embassy's keys in this browser, which open sealed reports.
+const vault = new Vault();
+const list = new ReportList($('#list'), names, vault);
+const reportView = new ReportView($('#report'), { names, me, vault, back: () => listAddress, print: (id) => printCase(id) });
+const printSheet = new PrintSheet($('#print'), { names, vault, back: () => showPage('report') });
 const statsView = new StatsView($('#stats'));
 const linksView = new LinksView($('#links'));
+const keyringView = new KeyringView($('#keys'), vault);
 let realtime = null;
 let signedIn = false;
 const idle = new IdleWatch(() => endSession('idle'));
@@ -117,6 +122,10 @@ function route() {
   } else if (hash === '#/links') {
     showPage('links');
     linksView.open();
+    window.scrollTo(0, 0);
+  } else if (hash === '#/keys') {
+    showPage('keys');
+    keyringView.open();
     window.scrollTo(0, 0);
   } else {
     showList(hash);
@@ -265,6 +274,9 @@ async function startSession(record) {
   });
   realtime.start();
   showSetupChecks($('[data-setup-checks]'), $('[data-duty-label]'));
+  // The list draws the clear fields at once and the sealed ones once the
+  // keys are open.
+  vault.load(record.id).catch((err) => console.warn(`keys: ${err.message}`));
   await loadColleagues();
   savedViews.load();
   refreshWaiting(0);
@@ -281,6 +293,7 @@ function endSession(why = '') {
   idle.stop();
   if (realtime) realtime.stop();
   realtime = null;
+  vault.forget();
   $('[data-setup-checks]').hidden = true;
   // The other tabs learn why from this, written before the sign-in goes.
   if (why !== 'elsewhere') localStorage.setItem(WHY_KEY, why === 'idle' ? 'idle' : 'elsewhere');

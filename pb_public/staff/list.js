@@ -3,25 +3,41 @@
 // (25 to 200 a page) and counts the matches; each report comes with its
 // number of reporter messages no one has read yet. Rows can be selected for
 // a bulk change, and moved through with the keyboard (app.js binds keys).
+// A sealed report's clear fields show at once; its message and places are
+// filled in as this browser opens the page's envelopes (vault.js).
 
 import { request } from './api.js';
+import { unseal } from './vault.js';
 import { h, replace, when, announce } from './dom.js';
 import { label, nationality, urgencyReasons, say, age, needMark } from './labels.js';
 
+// FIELDS are what the list shows, and the clear fields a sealed report's
+// envelope is bound to (seal.js's reportClear), so it can be opened.
 const FIELDS = [
   'id', 'created', 'status', 'urgent', 'safety_risk_now', 'minors_present', 'needs',
   'people_count', 'nationality', 'language', 'channel', 'duplicate_of', 'assignee', 'last_activity', 'unread',
   'compound_location', 'current_location', 'message:excerpt(140,true)',
+  'embassy', 'volunteer', 'gender', 'age_band', 'left_on', 'passport_held', 'consent_contact', 'consent_share', 'consent_version', 'sealed',
 ].join(',');
+
+// EXCERPT is as much of an opened message as the list shows, as the
+// server's excerpt(140) of a clear one.
+const EXCERPT = 140;
+
+// SEAL_WORDS say why a sealed report's message is not shown.
+const SEAL_WORDS = { opening: 'sealed.opening', locked: 'sealed.locked', broken: 'sealed.broken' };
 
 export class ReportList {
   /**
    * @param {HTMLElement} root the element holding the list and pager
    * @param {{colleague: (id: string) => string}} names names staff ids
+   * @param {import('./vault.js').Vault} vault opens sealed reports
    */
-  constructor(root, names) {
+  constructor(root, names, vault) {
     this.root = root;
     this.names = names;
+    this.vault = vault;
+    vault.onChange(() => this.unsealPage());
     this.query = {}; // see toListQuery
     this.page = 1;
     this.perPage = 50;
@@ -54,11 +70,36 @@ export class ReportList {
       const ids = new Set(this.items.map((r) => r.id));
       for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
       this.cursor = Math.min(this.cursor, this.items.length - 1);
+      for (const r of this.items) if (r.sealed) r.seal = 'opening';
       this.render();
+      this.unsealPage();
     } catch (err) {
       if (this.loading !== run) return;
       this.state.textContent = say('list.failed', { error: err.message });
     }
+  }
+
+  /**
+   * unsealPage opens the sealed reports the page shows, all at once, and
+   * draws the page again with their messages and places.
+   */
+  async unsealPage() {
+    const items = this.items.filter((r) => r.sealed);
+    if (!items.length) return;
+    const started = performance.now();
+    await Promise.all(items.map(async (r) => {
+      r.seal = await unseal(this.vault, r);
+      if (r.seal === 'open' && (r.message || '').length > EXCERPT) r.message = `${r.message.slice(0, EXCERPT - 3)}...`;
+    }));
+    if (items.some((r) => !this.items.includes(r))) return; // a newer page is shown
+    this.root.dataset.unsealMs = String(Math.round(performance.now() - started));
+    this.render();
+  }
+
+  /** excerpt is a report's message as the list shows it. */
+  excerpt(r) {
+    if (SEAL_WORDS[r.seal]) return h('span', { class: `sealed sealed-${r.seal}`, 'data-seal': r.seal }, say(SEAL_WORDS[r.seal]));
+    return r.message || say('report.noMessage');
   }
 
   render() {
@@ -105,7 +146,7 @@ export class ReportList {
           h('td', { class: 'num' }, h('time', { datetime: r.created, title: when(r.created) }, age(r.created, now))),
           h('td', { class: 'num' }, h('time', { datetime: r.last_activity, title: when(r.last_activity) }, age(r.last_activity, now))),
           h('td', { 'data-assignee-cell': r.assignee || '' }, r.assignee ? this.names.colleague(r.assignee) : say('nobody')),
-          h('td', { class: 'excerpt-cell' }, h('a', { href: `#/report/${r.id}`, class: 'report-link' }, r.message || say('report.noMessage'))));
+          h('td', { class: 'excerpt-cell' }, h('a', { href: `#/report/${r.id}`, class: 'report-link' }, this.excerpt(r))));
       })));
   }
 
@@ -150,7 +191,7 @@ export class ReportList {
         (r.needs || []).length
           ? h('span', { class: 'needs' }, r.needs.map((n) => h('span', { class: 'need' }, label(n))))
           : null,
-        h('span', { class: 'excerpt' }, r.message || say('report.noMessage')),
+        h('span', { class: 'excerpt' }, this.excerpt(r)),
         r.compound_location || r.current_location
           ? h('span', { class: 'where' },
             [r.compound_location && say('list.compound', { place: r.compound_location }),

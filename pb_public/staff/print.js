@@ -9,10 +9,14 @@ import { view, list, request, quote } from './api.js';
 import { h, replace, when } from './dom.js';
 import { label, say } from './labels.js';
 import { SECTIONS, fieldName, show, describe, size } from './report.js';
+import { unseal } from './vault.js';
 
 // MAX_ROWS is as many messages, events or attachments as one sheet lists:
 // PocketBase's largest page.
 const MAX_ROWS = 1000;
+
+// SEAL_REFUSALS say why a sealed report is not printed.
+const SEAL_REFUSALS = { opening: 'sealed.opening', locked: 'sealed.lockedLong', broken: 'sealed.brokenLong' };
 
 export class PrintSheet {
   /**
@@ -32,9 +36,14 @@ export class PrintSheet {
     }).then((res) => res.items);
     let data;
     try {
+      // A sealed report is printed opened, or not at all (and then no
+      // print is logged).
+      const report = await view('reports', id);
+      const sealed = await unseal(this.ctx.vault, report);
+      if (sealed !== '' && sealed !== 'open') throw new Error(say(SEAL_REFUSALS[sealed]));
       const stamp = await request(`/api/staff/reports/${encodeURIComponent(id)}/print`, { method: 'POST' });
-      const [report, messages, events, attachments] = await Promise.all([
-        view('reports', id), rows('messages', 'author'), rows('report_events', 'actor'), rows('attachments'),
+      const [messages, events, attachments] = await Promise.all([
+        rows('messages', 'author'), rows('report_events', 'actor'), rows('attachments'),
       ]);
       data = { stamp, report, messages, events, attachments };
     } catch (err) {

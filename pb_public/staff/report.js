@@ -2,9 +2,11 @@
 // field, the attachments, the conversation with the reporter, the status
 // history, the status workflow, internal notes, replies and duplicates.
 // Every write goes through the records API; the server checks the rules
-// and writes the audit events.
+// and writes the audit events. A sealed report's private fields are opened
+// here, in the browser (vault.js); one that does not open says so.
 
 import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
+import { unseal } from './vault.js';
 import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
@@ -62,6 +64,20 @@ export class ReportView {
     this.root = root;
     this.ctx = ctx;
     this.report = null;
+    this.seal = '';
+    // Keys opened after the report was drawn open it then.
+    ctx.vault.onChange(async () => {
+      if (!this.report || this.seal === 'open' || this.seal === '') return;
+      await this.take(this.report);
+      this.render();
+      this.loadAttachments(); this.loadMessages(); this.loadHistory(); this.loadDuplicates();
+    });
+  }
+
+  /** take shows record, its sealed fields opened if this browser can. */
+  async take(record) {
+    this.report = record;
+    this.seal = await unseal(this.ctx.vault, record);
   }
 
   get id() { return this.report ? this.report.id : null; }
@@ -83,7 +99,7 @@ export class ReportView {
     this.report = null;
     replace(this.root, h('p', { class: 'muted' }, say('report.loading')));
     try {
-      this.report = await view('reports', id);
+      await this.take(await view('reports', id));
     } catch (err) {
       replace(this.root, h('p', { class: 'error' }, err.status === 404
         ? say('report.notFound')
@@ -105,6 +121,7 @@ export class ReportView {
         h('p', {},
           h('span', { class: `status status-${r.status}`, 'data-current-status': r.status }, label(r.status)),
           reasons.map((why) => h('span', { class: 'flag' }, why)))),
+      this.sealNotice(),
       this.workflow(),
       h('section', { class: 'card message', 'aria-labelledby': 'msg-h' },
         h('h3', { id: 'msg-h' }, say('report.message')),
@@ -127,6 +144,20 @@ export class ReportView {
         h('h3', { id: 'dup-h' }, say('report.duplicates')),
         h('div', { 'data-duplicates': '' }, say('report.looking')),
         this.duplicateForm()));
+  }
+
+  /** sealNotice says whether the report was sealed and opened here. */
+  sealNotice() {
+    const r = this.report;
+    if (!this.seal) return null;
+    const by = r.sealed_by === 'server' ? say('sealed.byServer') : say('sealed.byPhone');
+    if (this.seal === 'open') return h('p', { class: 'muted small', 'data-seal': 'open' }, say('sealed.opened', { by }));
+    if (this.seal === 'opening') return h('p', { class: 'muted small', 'data-seal': 'opening' }, say('sealed.opening'));
+    if (this.seal === 'locked') {
+      return h('p', { class: 'notice', role: 'status', 'data-seal': 'locked' }, say('sealed.lockedLong'), ' ',
+        h('a', { href: '#/keys' }, say('vault.nav')));
+    }
+    return h('p', { class: 'error', role: 'alert', 'data-seal': 'broken' }, say('sealed.brokenLong'));
   }
 
   workflow() {
@@ -170,7 +201,7 @@ export class ReportView {
   async assign(staffId) {
     if (!this.report || (this.report.assignee || '') === staffId) return;
     try {
-      this.report = await update('reports', this.report.id, { assignee: staffId });
+      await this.take(await update('reports', this.report.id, { assignee: staffId }));
       announce(staffId ? say('assign.done', { name: this.ctx.names.colleague(staffId) }) : say('assign.cleared'));
       this.render();
       await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
@@ -181,7 +212,7 @@ export class ReportView {
 
   async setStatus(status, extra = {}) {
     try {
-      this.report = await update('reports', this.report.id, { status, ...extra });
+      await this.take(await update('reports', this.report.id, { status, ...extra }));
       announce(say('report.statusChanged', { status: label(status) }));
       this.render();
       await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
@@ -337,9 +368,11 @@ export class ReportView {
   onRealtime(topic, { action, record }) {
     if (!this.report) return;
     if (topic === 'reports/*' && record.id === this.report.id && action === 'update' && record.version !== this.report.version) {
-      this.report = record;
-      this.render();
-      this.loadAttachments(); this.loadMessages(); this.loadHistory(); this.loadDuplicates();
+      this.take(record).then(() => {
+        if (this.report !== record) return;
+        this.render();
+        this.loadAttachments(); this.loadMessages(); this.loadHistory(); this.loadDuplicates();
+      });
     } else if (topic === 'messages/*' && record.report === this.report.id) {
       this.loadMessages();
     } else if (topic === 'report_events/*' && record.report === this.report.id) {
