@@ -3,7 +3,6 @@ package sealkeys_test
 import (
 	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -46,14 +45,7 @@ type epochKeys struct {
 
 func newEpochKeys(t testing.TB) epochKeys {
 	t.Helper()
-	kem, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kem, sign := testserver.NewEpochKeys(t)
 	return epochKeys{kem: kem, sign: sign}
 }
 

@@ -26,20 +26,29 @@ type EmbassyKey struct {
 	Record  *core.Record      // the embassy_keys row
 }
 
+// NewEpochKeys makes a key epoch's two key pairs, as a staff browser
+// does: the HPKE key (ECDH P-256) reports are sealed to, and the ECDSA
+// P-256 key that signs the next epoch.
+func NewEpochKeys(t testing.TB) (*ecdh.PrivateKey, *ecdsa.PrivateKey) {
+	t.Helper()
+	kem, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kem, sign
+}
+
 // AddEmbassyKey makes a new key epoch for embassy, signed by prev (nil for
 // the first epoch), and saves its embassy_keys row as the staff side
 // would: kid = seal.KeyID, the chain signature over seal.ChainStatement in
 // IEEE P1363 form.
 func AddEmbassyKey(t testing.TB, app core.App, embassy string, prev *EmbassyKey) *EmbassyKey {
 	t.Helper()
-	priv, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	priv, signer := NewEpochKeys(t)
 	verify, err := signer.PublicKey.Bytes()
 	if err != nil {
 		t.Fatal(err)
