@@ -83,18 +83,9 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	db := e.App.ConcurrentDB()
 	var tallies []tally
 	if filter == "" && needle == "" {
-		q, err := scopedReports(e, "", "reports.id")
-		if err != nil {
+		sees, err := seesEmbassysReports(e)
+		if err != nil || !sees {
 			return nil, err
-		}
-		var one []struct {
-			Id string `db:"id"`
-		}
-		if err := q.Limit(1).All(&one); err != nil {
-			return nil, fmt.Errorf("check the list rule: %w", err)
-		}
-		if len(one) == 0 {
-			return nil, nil
 		}
 		err = db.Select("counted", "dimension", "key", "reports", "people").From("report_tallies").
 			Where(dbx.HashExp{"embassy": embassyOf(e)}).AndWhere(dbx.NewExp("reports != 0")).
@@ -129,6 +120,25 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 		return nil, fmt.Errorf("count reports: %w", err)
 	}
 	return tallies, nil
+}
+
+// seesEmbassysReports reports whether the list rule lets the caller see
+// the reports of their embassy, for the counts that read an index or a
+// tally instead of the reports themselves. The rule depends on the caller
+// only (staff of the report's embassy), so one report of the embassy
+// passing it stands for all; with none, there is nothing to count.
+func seesEmbassysReports(e *core.RequestEvent) (bool, error) {
+	q, err := scopedReports(e, "", "reports.id")
+	if err != nil {
+		return false, err
+	}
+	var one []struct {
+		Id string `db:"id"`
+	}
+	if err := q.Limit(1).All(&one); err != nil {
+		return false, fmt.Errorf("check the list rule: %w", err)
+	}
+	return len(one) > 0, nil
 }
 
 // tallyExpressions compute a report's tally keys in a query over reports,
