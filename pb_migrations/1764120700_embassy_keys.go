@@ -45,7 +45,7 @@ func init() {
 			return err
 		}
 		c := core.NewBaseCollection("embassy_keys")
-		read := "embassy.active = true || (@request.auth.collectionName = 'staff' && embassy = @request.auth.embassy)"
+		read := "embassy.active = true || (" + isStaff + " && embassy = @request.auth.embassy)"
 		c.ListRule = types.Pointer(read)
 		c.ViewRule = types.Pointer(read)
 		c.Fields.Add(

@@ -41,7 +41,7 @@ func init() {
 		}
 
 		personal := core.NewBaseCollection("staff_keys")
-		colleagues := "@request.auth.collectionName = 'staff' && staff.embassy = @request.auth.embassy"
+		colleagues := isStaff + " && staff.embassy = @request.auth.embassy"
 		personal.ListRule = types.Pointer(colleagues)
 		personal.ViewRule = types.Pointer(colleagues)
 		personal.Fields.Add(
@@ -58,7 +58,7 @@ func init() {
 		}
 
 		grants := core.NewBaseCollection("embassy_key_grants")
-		own := "@request.auth.collectionName = 'staff' && staff = @request.auth.id"
+		own := isStaff + " && staff = @request.auth.id"
 		grants.ListRule = types.Pointer(own)
 		grants.ViewRule = types.Pointer(own)
 		grants.Fields.Add(

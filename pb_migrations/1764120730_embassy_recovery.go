@@ -27,7 +27,7 @@ func init() {
 			return err
 		}
 		c := core.NewBaseCollection("embassy_recovery")
-		read := "@request.auth.collectionName = 'staff' && embassy = @request.auth.embassy"
+		read := isStaff + " && embassy = @request.auth.embassy"
 		c.ListRule = types.Pointer(read)
 		c.ViewRule = types.Pointer(read)
 		c.Fields.Add(
