@@ -51,6 +51,11 @@ func Load(app core.App) error {
 	if err != nil {
 		return err
 	}
+	passphrase, err := demoPassphrase(app)
+	if err != nil {
+		return err
+	}
+	var lines []string
 	for _, d := range embassies {
 		rec, err := app.FindFirstRecordByData(col, "slug", d.slug)
 		if err != nil {
@@ -73,6 +78,19 @@ func Load(app core.App) error {
 		if err := app.Save(rec); err != nil {
 			return fmt.Errorf("save %s: %w", d.slug, err)
 		}
+		member, password, err := demoStaff(app, rec, d)
+		if err != nil {
+			return err
+		}
+		made, err := demoKeys(app, rec, member, passphrase)
+		if err != nil {
+			return fmt.Errorf("demo keys of %s: %w", d.slug, err)
+		}
+		line := fmt.Sprintf("DEMO staff of %s for /staff/:  %s  /  %s", d.country, member.Email(), password)
+		if made {
+			line += "  (demo key made)"
+		}
+		lines = append(lines, line)
 	}
 
 	su, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, SuperuserEmail)
@@ -91,5 +109,10 @@ func Load(app core.App) error {
 	}
 	fmt.Printf("DEMO data loaded: %d demo embassies (marked %q).\n", len(embassies), Marker)
 	fmt.Printf("DEMO superuser for /_/:  %s  /  %s\n", SuperuserEmail, password)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	fmt.Printf("DEMO key passphrase of every demo staff member (Keys screen, \"restore\"):  %s\n", passphrase)
+	fmt.Printf("  (demo keys are not secret: the passphrase is kept in %s)\n", DemoPassphraseFile)
 	return nil
 }

@@ -32,8 +32,8 @@ const appURL = "https://homeward.example"
 // and a few links in known states.
 type fixture struct {
 	app        *tests.TestApp
-	embassy    *core.Record // active, with contacts
-	other      *core.Record // a second active embassy
+	embassy    *core.Record // active, with contacts and a sealing key (epoch 1, then 2)
+	other      *core.Record // a second active embassy, with no sealing key yet
 	hidden     *core.Record // inactive
 	staff      *core.Record // staff of embassy
 	otherStaff *core.Record // staff of other
@@ -41,6 +41,7 @@ type fixture struct {
 	link       *core.Record // valid, language id
 	revoked    *core.Record
 	expired    *core.Record
+	key        *testserver.EmbassyKey // f.embassy's first epoch
 }
 
 func newFixture(t testing.TB, keepRateLimits bool) *fixture {
@@ -64,6 +65,8 @@ func newFixture(t testing.TB, keepRateLimits bool) *fixture {
 		},
 	})
 	f.embassy, f.other, f.hidden = seeded.Embassies[0], seeded.Embassies[1], seeded.Embassies[2]
+	f.key = testserver.AddEmbassyKey(t, app, f.embassy.Id, nil)
+	testserver.AddEmbassyKey(t, app, f.embassy.Id, f.key) // pages show the first epoch's, the root phones pin
 	f.staff, f.otherStaff = seeded.Staff[0], seeded.Staff[1]
 	f.superuser = seeded.Superuser
 	f.link = saveRecord(t, app, "qr_links", map[string]any{

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/qr"
+	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
 
@@ -147,14 +148,36 @@ func TestPosterShowsTheCodeAndHowToVerify(t *testing.T) {
 		"homeward.example/q/",
 		appURL + "/verify",
 		`href="/css/poster.css"`,
+		// The root of the embassy's key chain, as phones pin it, in the
+		// poster's language.
+		`<span lang="id">Laporan disegel di ponsel dengan kunci kedutaan ini.`,
+		`<code class="fingerprint">` + seal.Fingerprint(f.key.Kid) + `</code>`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("poster lacks %q", want)
 		}
 	}
+	if strings.Contains(html, "no sealing key yet") {
+		t.Error("the poster of an embassy with a key warns that it has none")
+	}
 	assertNoInlineScriptOrStyle(t, html)
 	svg := regexp.MustCompile(`(?s)<svg.*?</svg>`).FindString(html)
 	assertGenuineLink(t, f, decodeQR(t, rasterSVG(t, svg, 6)))
+
+	// An embassy with no key yet: the person printing is told, the poster
+	// claims no key.
+	otherLink := testserver.SaveRecord(t, f.app, "qr_links", map[string]any{"label": "Bus stop", "embassy": f.other.Id, "language": "vi"})
+	otherToken, err := f.otherStaff.NewFileToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body = get(t, srv.URL+"/api/qr/"+otherLink.Id+"/poster?token="+otherToken, "")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	if html := string(body); !strings.Contains(html, "no sealing key yet") || strings.Contains(html, `class="fingerprint"`) {
+		t.Errorf("the poster of an embassy with no key should warn and show no fingerprint:\n%s", html)
+	}
 }
 
 // assertNoInlineScriptOrStyle checks a page works under the strict CSP.

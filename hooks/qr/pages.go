@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"homeward/hooks/sealing"
 	"homeward/hooks/setup"
+	"homeward/internal/seal"
 	"homeward/internal/vocab"
 )
 
@@ -116,21 +119,27 @@ func embassyLanguage(embassy *core.Record) string {
 // contact is an embassy's contact details ready for the page: tap targets
 // are built here from cleaned numbers, never from raw text.
 type contact struct {
-	Name, Country, Slug       string
-	Hotline                   string
-	HotlineHref               template.URL
-	Messaging                 string
-	MessagingHref             template.URL
-	Email                     string
-	Address, Hours            string
-	WhatToBring, Notes        string
-	Languages                 []string
-	Demo                      bool
+	Name, Country, Slug string
+	Hotline             string
+	HotlineHref         template.URL
+	Messaging           string
+	MessagingHref       template.URL
+	Email               string
+	Address, Hours      string
+	WhatToBring, Notes  string
+	Languages           []string
+	Demo                bool
+	// Fingerprint is the embassy's sealing key as people compare it
+	// (seal.Fingerprint of its first epoch, the root phones pin); empty
+	// with NoKey when the embassy has no key yet and so cannot receive
+	// reports through the app.
+	Fingerprint               string
+	NoKey                     bool
 	ContactPath, ReportPath   string
 	VCardImage, VCardDownload string
 }
 
-func newContact(embassy *core.Record, lang string) contact {
+func newContact(app core.App, embassy *core.Record, lang string) contact {
 	slug := embassy.GetString("slug")
 	c := contact{
 		Name:          embassy.GetString("name"),
@@ -152,6 +161,15 @@ func newContact(embassy *core.Record, lang string) contact {
 		c.HotlineHref = template.URL("tel:" + n)
 	}
 	c.MessagingHref = messagingHref(c.Messaging)
+	switch kid, err := sealing.RootKid(app, embassy.Id); {
+	case err == nil:
+		c.Fingerprint = seal.Fingerprint(kid)
+	case errors.Is(err, sealing.ErrNoKey):
+		c.NoKey = true
+	default:
+		// Neither claim is shown when it cannot be checked.
+		app.Logger().Warn("qr: failed to find the embassy's key", "error", err)
+	}
 	for _, l := range embassy.GetStringSlice("languages") {
 		if name, ok := vocab.LanguageNames[l]; ok {
 			c.Languages = append(c.Languages, name)
@@ -244,7 +262,7 @@ func scanHandler(pages *pageSet) func(*core.RequestEvent) error {
 		pageLang := requestLanguage(e, lang, res.Embassy)
 		p := contactPage{
 			page:    newPage(e.App, pageLang, EmbassyText(res.Embassy, pageLang, "name"), "/css/contact.css"),
-			Contact: newContact(res.Embassy, lang),
+			Contact: newContact(e.App, res.Embassy, lang),
 			Scanned: true,
 		}
 		p.Contact.localize(res.Embassy, pageLang)
@@ -264,7 +282,7 @@ func embassyHandler(pages *pageSet) func(*core.RequestEvent) error {
 		pageLang := requestLanguage(e, "", embassy)
 		p := contactPage{
 			page:    newPage(e.App, pageLang, EmbassyText(embassy, pageLang, "name"), "/css/contact.css"),
-			Contact: newContact(embassy, e.Request.URL.Query().Get("lang")),
+			Contact: newContact(e.App, embassy, e.Request.URL.Query().Get("lang")),
 		}
 		p.Contact.localize(embassy, pageLang)
 		return pages.render(e, http.StatusOK, "contact", p)
@@ -286,7 +304,7 @@ func embassyList(e *core.RequestEvent, intro string) embassiesPage {
 	lang := requestLanguage(e, "", nil)
 	p := embassiesPage{page: newPage(e.App, lang, plain("embassies", lang), "/css/contact.css"), Intro: intro}
 	for _, r := range records {
-		c := newContact(r, "")
+		c := newContact(e.App, r, "")
 		c.localize(r, p.Lang)
 		p.Embassies = append(p.Embassies, c)
 	}
@@ -334,7 +352,7 @@ func renderWarning(e *core.RequestEvent, pages *pageSet, res Result) error {
 		Verifier: verifierURL(e.App),
 	}
 	if res.Embassy != nil && res.Embassy.GetBool("active") {
-		c := newContact(res.Embassy, "")
+		c := newContact(e.App, res.Embassy, "")
 		c.localize(res.Embassy, p.Lang)
 		p.Embassy = &c
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/logger"
 
 	"homeward/hooks/privacy"
+	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
 
@@ -72,6 +73,23 @@ func TestScanPages(t *testing.T) {
 			},
 			notContent:  []string{"may be fake", "Poipet"},
 			wantScanned: 1,
+		},
+		{
+			name:   "a contact page shows the fingerprint of the key phones pin",
+			url:    func(*testing.T, *fixture) string { return "/e/kh-indonesia?lang=en" },
+			status: http.StatusOK,
+			content: []string{
+				"only this embassy&#39;s staff can read them",
+				`<code class="fingerprint">{{fingerprint}}</code>`, "File a report",
+			},
+			notContent: []string{"cannot receive reports", `class="safety no-key"`},
+		},
+		{
+			name:       "an embassy with no key yet is not offered for reports",
+			url:        func(*testing.T, *fixture) string { return "/e/kh-vietnam?lang=km" },
+			status:     http.StatusOK,
+			content:    []string{`class="safety no-key"`, "ស្ថានទូតនេះមិនទាន់អាចទទួលរបាយការណ៍", "This embassy cannot receive reports through this app yet."},
+			notContent: []string{"File a report", "#report", `class="fingerprint"`},
 		},
 		{
 			name:       "a revoked code warns and gives the official contacts",
@@ -142,6 +160,9 @@ func TestScanPages(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, false)
+			for i, want := range c.content {
+				c.content[i] = strings.ReplaceAll(want, "{{fingerprint}}", seal.Fingerprint(f.key.Kid))
+			}
 			s := tests.ApiScenario{
 				Method:             http.MethodGet,
 				URL:                c.url(t, f),

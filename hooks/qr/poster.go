@@ -64,7 +64,7 @@ func posterHandler(pages *pageSet) func(*core.RequestEvent) error {
 		p := posterPage{
 			page:        newPage(e.App, "en", "Poster: "+embassy.GetString("name"), "/css/poster.css"),
 			Code:        template.HTML(codeSVG(code, 0)),
-			Contact:     newContact(embassy, lang),
+			Contact:     newContact(e.App, embassy, lang),
 			EnglishLine: posterLines["en"],
 			LinkID:      link.Id,
 			Kid:         kid,

@@ -310,6 +310,22 @@ func NewestKey(app core.App, embassy string) (Key, error) {
 	return Key{Embassy: embassy, Epoch: row.Epoch, Kid: row.Kid, Public: pub}, nil
 }
 
+// RootKid returns the key id of embassy's first epoch, the root of its
+// key chain that phones pin and posters and contact pages show as the
+// embassy's fingerprint (seal.Fingerprint), or ErrNoKey.
+func RootKid(app core.App, embassy string) (string, error) {
+	var kid string
+	err := app.DB().Select("kid").From(CollectionKeys).
+		Where(dbx.HashExp{"embassy": embassy, "epoch": 1}).Limit(1).Row(&kid)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && kid == "") {
+		return "", ErrNoKey
+	}
+	if err != nil {
+		return "", fmt.Errorf("find embassy key: %w", err)
+	}
+	return kid, nil
+}
+
 // SealReport seals r's private fields to key, bound to r's id and clear
 // fields, puts the envelope in r.sealed with sealed_by "server", and
 // empties the fields. r must have its id and its final clear fields.

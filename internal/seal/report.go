@@ -114,3 +114,18 @@ func VerifyChain(verifyKey string, statement []byte, sig string) bool {
 	h := sha256.Sum256(statement)
 	return ecdsa.Verify(pub, h[:], new(big.Int).SetBytes(rs[:32]), new(big.Int).SetBytes(rs[32:]))
 }
+
+// Fingerprint is how a key id is shown to people, on posters, contact
+// pages, the phone and the staff console: in groups of four characters,
+// so it can be read aloud and compared ("AbCd EfGh IjKl MnOp").
+// vault.js's fingerprint is the same.
+func Fingerprint(kid string) string {
+	var b []byte
+	for i := 0; i < len(kid); i++ {
+		if i > 0 && i%4 == 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, kid[i])
+	}
+	return string(b)
+}
