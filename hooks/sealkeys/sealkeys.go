@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"errors"
 
+	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -82,6 +83,22 @@ func Register(app core.App) error {
 	app.OnRecordDelete(CollectionKeys).BindFunc(func(e *core.RecordEvent) error {
 		return errKeyRowsAreFinal
 	})
+	// A member of staff who holds the embassy's key is removed on the Keys
+	// screen, which deletes their grants and starts a new epoch they cannot
+	// open; deleting the account alone would leave them able to open what
+	// phones seal to the epochs they hold (a copy of a grant is theirs to
+	// keep). So the account of a holder cannot be deleted, by any path.
+	app.OnRecordDelete(collectionStaff).BindFunc(func(e *core.RecordEvent) error {
+		n, err := e.App.CountRecords(CollectionGrants, dbx.HashExp{"staff": e.Record.Id})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			// An API error, so the records API and the dashboard say why.
+			return router.NewBadRequestError(ErrHolderDeleted.Error(), ErrHolderDeleted)
+		}
+		return e.Next()
+	})
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		bindSealKeysApi(se.Router.Group("/api/sealkeys"))
 		return se.Next()
@@ -93,6 +110,10 @@ func Register(app core.App) error {
 var keyFields = []string{"embassy", "epoch", "kid", "public_key", "verify_key", "signature", "created"}
 
 var errKeyRowsAreFinal = errors.New("sealkeys: embassy key rows are never changed or deleted")
+
+// ErrHolderDeleted refuses deleting the account of a member of staff who
+// holds the embassy's key.
+var ErrHolderDeleted = errors.New("this member of staff holds the embassy's key: a colleague removes them on the console's Keys screen first (a new key epoch they cannot open), then the account can be deleted")
 
 // bindSealKeysApi registers the routes, all for signed-in staff.
 func bindSealKeysApi(rg *router.RouterGroup[*core.RequestEvent]) {

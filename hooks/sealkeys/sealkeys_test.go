@@ -503,16 +503,30 @@ func TestKeyRowsAreNeverChangedOrDeleted(t *testing.T) {
 	if err := app.Delete(key); err == nil {
 		t.Error("an epoch was deleted in Go")
 	}
-	// Deleting the member who made it only clears who made it.
+	// A holder's account cannot be deleted: a colleague removes them on
+	// the Keys screen first (their grants go, a new epoch starts).
 	creator, _ := app.FindRecordById("staff", staffX)
+	if err := app.Delete(creator); err == nil || !strings.Contains(err.Error(), "Keys screen") {
+		t.Fatalf("deleting a holder of the key: %v", err)
+	}
+	unchangedCount(t, app, sealkeys.CollectionGrants, 2)
+	grants, err := app.FindAllRecords(sealkeys.CollectionGrants, dbx.HashExp{"staff": staffX})
+	if err != nil || len(grants) != 1 {
+		t.Fatalf("X's grants: %d (%v)", len(grants), err)
+	}
+	if err := app.Delete(grants[0]); err != nil {
+		t.Fatal(err)
+	}
+	// Removed, X's account goes, and the epoch they made only loses who
+	// made it.
 	if err := app.Delete(creator); err != nil {
-		t.Fatalf("deleting the epoch's maker: %v", err)
+		t.Fatalf("deleting the epoch's maker once removed: %v", err)
 	}
 	key, err = app.FindRecordById(sealkeys.CollectionKeys, "epochx100000001")
 	if err != nil || key.GetString("created_by") != "" || key.GetString("kid") != w.epoch1.kid() {
 		t.Fatalf("after its maker left the epoch is %v (%v)", key, err)
 	}
-	unchangedCount(t, app, sealkeys.CollectionGrants, 1) // X's own went with X
+	unchangedCount(t, app, sealkeys.CollectionGrants, 1)
 }
 
 func unchangedCount(t testing.TB, app core.App, col string, want int) {
