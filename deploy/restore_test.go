@@ -86,7 +86,7 @@ func TestRestoreDrill(t *testing.T) {
 
 	s := binarytest.New(t, pbData)
 	s.Run("superuser", "upsert", drillSuperuser, drillPassword)
-	s.Run("embassy", "add", "drill-embassy", "--name", "Drill embassy", "--country", "Testland", "--active")
+	s.Run("embassy", "add", "drill-embassy", "--name", "Drill embassy", "--country", "Testland", "--active", "--clear-until-keyed")
 	if out := s.Run(homewardArgs(t, "qr keys")...); !strings.Contains(out, "qr_signing_keys.json") {
 		t.Fatalf("qr keys printed:\n%s", out)
 	}

@@ -90,7 +90,7 @@ func newTestApp(t testing.TB) *tests.TestApp {
 func saveEmbassy(t testing.TB, app core.App) *core.Record {
 	t.Helper()
 	emb := core.NewRecord(mustCollection(t, app, "embassies"))
-	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true})
+	emb.Load(map[string]any{"name": "E", "country": "E", "slug": "e", "active": true, "clear_until_keyed": true})
 	if err := app.Save(emb); err != nil {
 		t.Fatal(err)
 	}

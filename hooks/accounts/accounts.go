@@ -49,7 +49,7 @@ func embassyAddCommand(app core.App) *cobra.Command {
 	var e struct {
 		name, country, hotline, messaging, email, address, hours string
 		languages                                                []string
-		active                                                   bool
+		active, clearUntilKeyed                                  bool
 	}
 	cmd := &cobra.Command{
 		Use:          "add SLUG",
@@ -81,6 +81,9 @@ func embassyAddCommand(app core.App) *cobra.Command {
 				"hours":     e.hours,
 				"languages": e.languages,
 				"active":    e.active,
+				// Reports wait on the phones until its staff make its
+				// key, unless asked otherwise (hooks/sealing).
+				"clear_until_keyed": e.clearUntilKeyed,
 			})
 			if err := app.Save(rec); err != nil {
 				return fmt.Errorf("save embassy %s: %w", slug, err)
@@ -89,6 +92,11 @@ func embassyAddCommand(app core.App) *cobra.Command {
 			fmt.Fprintf(out, "Embassy %s added (id %s).\n", slug, rec.Id)
 			if !e.active {
 				fmt.Fprintln(out, "It is not shown to the public yet: check its contacts in /_/ (embassies) and tick active.")
+			}
+			if e.clearUntilKeyed {
+				fmt.Fprintln(out, "Until a member of its staff makes its sealing key (staff console, Keys), its reports are stored in clear.")
+			} else {
+				fmt.Fprintln(out, "It receives reports once a member of its staff makes its sealing key (staff console, Keys); until then they wait on the phones.")
 			}
 			return nil
 		},
@@ -103,6 +111,7 @@ func embassyAddCommand(app core.App) *cobra.Command {
 	f.StringVar(&e.hours, "hours", "", "opening hours as reporters should read them")
 	f.StringSliceVar(&e.languages, "languages", nil, "languages the staff answer in: en,id,zh,vi,th,my,km,fil")
 	f.BoolVar(&e.active, "active", false, "show it to the public at once")
+	f.BoolVar(&e.clearUntilKeyed, "clear-until-keyed", false, "take reports in clear until its staff make its sealing key (stored readable on the server)")
 	return cmd
 }
 

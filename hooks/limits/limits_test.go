@@ -64,7 +64,7 @@ func trickle(addr, head, more string, stop time.Duration) (time.Duration, bool, 
 // headers, 5 min for a whole request) would not.
 func TestSlowlorisLeavesStaffWorking(t *testing.T) {
 	s := binarytest.New(t, t.TempDir())
-	s.Run("embassy", "add", "testland", "--name", "Embassy of Testland", "--country", "Testland", "--active")
+	s.Run("embassy", "add", "testland", "--name", "Embassy of Testland", "--country", "Testland", "--active", "--clear-until-keyed")
 	out := s.Run("staff", "add", "officer@embassy.example", "--embassy", "testland")
 	m := passwordLine.FindStringSubmatch(out)
 	if m == nil {

@@ -56,7 +56,7 @@ func newFixture(t testing.TB, keepRateLimits bool) *fixture {
 				"email": "help@embassy.example", "address": "1 Test Street\nTestland", "hours": "Mon-Fri 08:00-16:00",
 				"languages": []string{"id", "en"}, "what_to_bring": "Any ID you still have.",
 			}},
-			{Name: "Embassy of Viet Nam", Slug: "kh-vietnam", Fields: map[string]any{"country": "Viet Nam", "hotline": "+000 23 222 333"}},
+			{Name: "Embassy of Viet Nam", Slug: "kh-vietnam", Fields: map[string]any{"country": "Viet Nam", "hotline": "+000 23 222 333", "clear_until_keyed": false}},
 			{Name: "Closed mission", Slug: "closed", Inactive: true, Fields: map[string]any{"country": "Nowhere", "hotline": "+000 1"}},
 		},
 		Staff: []testserver.Staff{

@@ -132,7 +132,8 @@ type contact struct {
 	// Fingerprint is the embassy's sealing key as people compare it
 	// (seal.Fingerprint of its first epoch, the root phones pin); empty
 	// with NoKey when the embassy has no key yet and so cannot receive
-	// reports through the app.
+	// reports through the app (unless it takes them in clear until it
+	// has one: embassies.clear_until_keyed).
 	Fingerprint               string
 	NoKey                     bool
 	ContactPath, ReportPath   string
@@ -165,7 +166,9 @@ func newContact(app core.App, embassy *core.Record, lang string) contact {
 	case err == nil:
 		c.Fingerprint = seal.Fingerprint(kid)
 	case errors.Is(err, sealing.ErrNoKey):
-		c.NoKey = true
+		// One that takes reports in clear until it has a key is offered
+		// as before; the reporter's form says who can read them.
+		c.NoKey = !embassy.GetBool("clear_until_keyed")
 	default:
 		// Neither claim is shown when it cannot be checked.
 		app.Logger().Warn("qr: failed to find the embassy's key", "error", err)

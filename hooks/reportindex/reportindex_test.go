@@ -37,7 +37,7 @@ func newWorld(t *testing.T) *world {
 	app.Settings().Batch.MaxRequests = 10
 	w := &world{t: t, app: app, url: testserver.Start(t, app).URL}
 	for i, slug := range []string{"emb-a", "emb-b"} {
-		emb := testserver.SaveRecord(t, app, "embassies", map[string]any{"name": slug, "country": slug, "slug": slug, "active": true})
+		emb := testserver.SaveRecord(t, app, "embassies", map[string]any{"name": slug, "country": slug, "slug": slug, "active": true, "clear_until_keyed": true})
 		w.embassy[i] = emb.Id
 		staff := testserver.SaveRecord(t, app, "staff", map[string]any{"email": slug + "@example.com", "password": "secret-password", "embassy": emb.Id})
 		w.staffTok[i] = token(t, staff)

@@ -17,8 +17,9 @@
 // same rules, sealed to the key of its report's embassy. Staff replies are
 // the staff side's to seal.
 //
-// An embassy with no key yet receives reports as before (docs/SECURITY.md,
-// "Sealed reports").
+// An embassy with no key yet receives no plaintext report or reporter's
+// message (CodeNoKey), unless it takes them in clear until it has a key
+// (embassies.clear_until_keyed; docs/SECURITY.md, "Sealed reports").
 package sealing
 
 import (
@@ -165,6 +166,9 @@ func checkSealed(e *core.RecordEvent) error {
 		if e.Record.Collection().Name == CollectionMessages && e.Record.GetString("body") == "" {
 			return validation.Errors{"body": validation.NewError("validation_required", "A message needs a body, or its envelope.")}
 		}
+		if err := checkKeyless(e.App, k, e.Record); err != nil {
+			return err
+		}
 		return e.Next()
 	}
 	if !k.ours(e.Record) {
@@ -188,6 +192,51 @@ func checkSealed(e *core.RecordEvent) error {
 		return errs
 	}
 	return e.Next()
+}
+
+// CodeNoKey is the field error of a report or reporter's message sent in
+// plaintext to an embassy that has no key yet and does not take reports
+// in clear (embassies.clear_until_keyed). The phone keeps such a report
+// and sends it, sealed, once the embassy has a key.
+const CodeNoKey = "validation_embassy_no_key"
+
+// checkKeyless refuses a plaintext record that would be stored in clear
+// for an embassy with no key: a new report or reporter's message, or a
+// report routed to such an embassy, unless the embassy takes reports in
+// clear until it has a key. With a key, sealBeforeWrite seals it.
+func checkKeyless(app core.App, k kind, r *core.Record) error {
+	if !k.ours(r) {
+		return nil
+	}
+	field := "embassy"
+	if r.Collection().Name == CollectionMessages {
+		field = "report"
+	}
+	if !r.IsNew() && (field == "report" || r.GetString("embassy") == r.Original().GetString("embassy")) {
+		return nil
+	}
+	embassy, err := k.embassy(app, r)
+	if err != nil || embassy == "" {
+		return err // an unknown report or embassy: its relation's own validation refuses it
+	}
+	var row struct {
+		Clear bool `db:"clear_until_keyed"`
+		Keys  int  `db:"keys"`
+	}
+	err = app.DB().NewQuery("SELECT clear_until_keyed, (SELECT count(*) FROM " + CollectionKeys + " WHERE embassy = {:e}) AS keys FROM embassies WHERE id = {:e}").
+		Bind(dbx.Params{"e": embassy}).One(&row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sealing: find the embassy: %w", err)
+	}
+	if row.Keys > 0 || row.Clear {
+		return nil
+	}
+	return validation.Errors{field: validation.NewError(CodeNoKey,
+		"This embassy cannot receive reports yet: it has no sealing key, so nothing sent to it could be kept sealed. "+
+			"Its staff make the key on the console's Keys screen; until then the report waits on the phone.")}
 }
 
 // checkEnvelope checks a sent envelope's shape and that its key is one of

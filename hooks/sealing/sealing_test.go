@@ -243,7 +243,7 @@ func TestReportsOfAnEmbassyWithAKeyAreStoredSealed(t *testing.T) {
 			TestAppFactory: w.factory,
 		},
 		{
-			Name:            "an embassy with no key yet receives reports as before",
+			Name:            "an embassy with no key that takes reports in clear until it has one receives them as before",
 			Method:          http.MethodPost,
 			URL:             "/api/sync/push",
 			Body:            push(t, toZ, plaintext(embZ)),

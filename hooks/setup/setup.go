@@ -73,8 +73,10 @@ func Register(app core.App, cfg Config) error {
 	return nil
 }
 
-// printChecks writes one line for each thing that is not configured.
+// printChecks writes one line for each thing that is not configured, and
+// each active embassy that has no sealing key yet.
 func printChecks(w io.Writer, app core.App) {
+	printKeyless(w, app)
 	checks := Checks(app)
 	if len(checks) == 0 {
 		fmt.Fprintln(w, "Homeward: configured (public address, mail, backups).")
@@ -109,4 +111,25 @@ type checksResponse struct {
 
 func checksHandler(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, checksResponse{Checks: Checks(e.App)})
+}
+
+// printKeyless names the active embassies with no sealing key yet: they
+// receive no report until a member of their staff makes it (or, taking
+// reports in clear until then, store them readable on the server).
+func printKeyless(w io.Writer, app core.App) {
+	var rows []struct {
+		Slug  string `db:"slug"`
+		Clear bool   `db:"clear_until_keyed"`
+	}
+	err := app.DB().NewQuery("SELECT slug, clear_until_keyed FROM embassies WHERE active = TRUE AND id NOT IN (SELECT embassy FROM embassy_keys) ORDER BY slug").All(&rows)
+	if err != nil {
+		return // the other checks still print
+	}
+	for _, r := range rows {
+		if r.Clear {
+			fmt.Fprintf(w, "Homeward: embassy %s has no sealing key yet and takes reports in clear: they are stored readable on this server. A member of its staff makes the key at /staff/#/keys.\n", r.Slug)
+		} else {
+			fmt.Fprintf(w, "Homeward: embassy %s has no sealing key yet, so it receives no reports (they wait on the phones). A member of its staff makes it at /staff/#/keys.\n", r.Slug)
+		}
+	}
 }

@@ -92,6 +92,7 @@ func (s *realServer) seedEmbassy(slug, name string) string {
 	return s.create("embassies", map[string]any{
 		"slug": slug, "name": name, "country": "Testland", "active": true,
 		"hotline": "+000 23 000 000", "address": "1 Test Street", "hours": "Mon-Fri 08:00-17:00",
+		"clear_until_keyed": true, // these tests file reports to an embassy that has no key
 	})
 }
 

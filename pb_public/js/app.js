@@ -213,6 +213,7 @@ function renderNeeds() {
 
 export function startReport(embassyId) {
   $('f-embassy').value = embassyId || $('f-embassy').value;
+  showPromise();
   $('f-saved').hidden = true;
   $('form-error').textContent = '';
   show('report');
@@ -416,12 +417,44 @@ async function refreshKeys() {
     const k = await keys();
     await k.refresh();
     await k.sealOutbox(await volunteerId());
+    await showPromise();
   } catch (e) {
     // offline and never loaded: the next start tries again
   }
 }
 
 // ----- state rendering -----
+
+// showPromise says, above the form, who will be able to read the report
+// for the embassy chosen, and only what is true (docs/SECURITY.md, "Sealed
+// reports"): sealed on this phone to the key it pinned, with the key's
+// fingerprint (the one on the embassy's poster and contact page); not
+// receiving reports yet, for an embassy with no key (the report waits on
+// the phone); its key not checked yet on this phone (then the server seals
+// it on arrival, or it waits); or, for an embassy that takes reports in
+// clear until it has a key, readable by those who run the service too.
+async function showPromise() {
+  const p = $('f-hint');
+  const id = $('f-embassy').value;
+  const emb = state.embassies.find((e) => e.id === id);
+  let key = 'f.hint';
+  const vars = {};
+  if (emb) {
+    vars.embassy = embassyText(emb, 'name');
+    const k = await db.get('meta', 'keys:' + id);
+    if (k && k.broken) key = 's.key_broken';
+    else if (k) {
+      key = 'f.sealed';
+      vars.key = String(k.first || k.kid).match(/.{1,4}/g).join(' ');
+    } else if (!emb.clear_until_keyed) {
+      key = (await db.get('meta', 'keys:checked')) ? 'f.no_key' : 'f.key_unchecked';
+    }
+  }
+  if ($('f-embassy').value !== id) return; // chosen again meanwhile
+  p.removeAttribute('data-i18n'); // its words depend on the embassy: kept here
+  p.dataset.promise = key;
+  p.textContent = i18n.t(key, vars);
+}
 
 function stateText(r) {
   if (r.state === 'rejected') return i18n.t('s.rejected', { e: r.error || '' });
@@ -649,7 +682,9 @@ function wire() {
     applyNeutral();
     renderEmbassies();
     await render();
+    await showPromise();
   });
+  $('f-embassy').addEventListener('change', showPromise);
   document.querySelectorAll('[data-go]').forEach((b) => b.addEventListener('click', () => {
     const to = b.getAttribute('data-go');
     if (to === 'follow') return openFollow('');

@@ -56,6 +56,8 @@ export async function refresh() {
     byEmbassy.get(r.embassy).push(r);
   }
   for (const [embassy, list] of byEmbassy) await walk(embassy, list.sort((a, b) => a.epoch - b.epoch));
+  // The whole list was read: an embassy with no key here has none yet.
+  await db.put('meta', Date.now(), 'keys:checked');
   // An embassy the phone holds a key of and the server lists no key for.
   const embassies = new Set((await db.all('embassies')).map((e) => e.id));
   for (const id of embassies) {

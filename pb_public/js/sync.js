@@ -293,9 +293,23 @@
   }
 
   // settle applies the server's answer for one operation, then drops it from
-  // the outbox: every answer is final for that operation.
+  // the outbox: every answer is final for that operation, but one. An
+  // embassy with no sealing key yet refuses what is sent to it in clear
+  // (hooks/sealing): that report waits on the phone, and is looked at again
+  // after HOLD. It was not stored, so a page may seal it meanwhile once the
+  // key appears (keys.js sealOutbox seals only operations never tried).
   async function settle(o, r) {
     const name = o.collection === 'messages' ? 'messages' : 'reports';
+    if (r.status === 'rejected' && noKeyYet(r.error)) {
+      await markReports([o], 'key_waiting');
+      const cur = await db.get('outbox', o.op);
+      if (cur) {
+        cur.attempts = 0;
+        cur.nextAt = Date.now() + HOLD;
+        await db.put('outbox', cur);
+      }
+      return;
+    }
     const rec = await db.get(name, o.id);
     if (rec) {
       if (r.status === 'applied' || r.status === 'duplicate') {
@@ -315,6 +329,14 @@
       await db.put(name, rec);
     }
     await outbox.ack(o.op);
+  }
+
+  // noKeyYet reports whether a refusal is the one of an embassy with no
+  // sealing key yet (sealing.CodeNoKey, on the report's embassy or a
+  // message's report).
+  function noKeyYet(e) {
+    const d = (e && e.data) || {};
+    return Object.keys(d).some((k) => d[k] && d[k].code === 'validation_embassy_no_key');
   }
 
   // errorText is the first field error of a PocketBase-style error, else
