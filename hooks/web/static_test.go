@@ -102,9 +102,10 @@ var (
 )
 
 // outboxStates are the states a report or reply on the phone passes
-// through (sync.js; key_broken: held for a broken key chain); the app
+// through (sync.js; key_broken: held for a broken key chain; key_waiting:
+// held for an embassy with no key yet); the app
 // shows each as "s." + state.
-var outboxStates = []string{"saved", "sending", "sent", "failed", "conflict", "rejected", "key_broken"}
+var outboxStates = []string{"saved", "sending", "sent", "failed", "conflict", "rejected", "key_broken", "key_waiting"}
 
 // runtimeKeys are the keys the reporter and volunteer apps build at run
 // time from a value: a report's status and the needs (internal/vocab),

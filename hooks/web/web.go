@@ -17,6 +17,10 @@ import (
 // index.html so the app's own routes work offline and on reload; unknown
 // API paths stay 404 with a JSON error.
 func Register(app core.App, fsys fs.FS) error {
+	fsys, err := minifiedJS(fsys)
+	if err != nil {
+		return err
+	}
 	static := apis.Static(fsys, true)
 	page, err := newShell(fsys)
 	if err != nil {

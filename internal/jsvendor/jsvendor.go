@@ -6,7 +6,7 @@
 // Each library lives in third_party/<name>: a package.json and
 // package-lock.json pinning exact versions, the library's licence, and an
 // entry.js exporting only what Homeward uses. The bundle is committed, so
-// building and serving Homeward needs neither npm nor esbuild; to update a
+// building and serving Homeward needs no npm; to update a
 // library, change its pinned version, run `npm ci --prefix
 // third_party/<name>` and `go generate ./internal/jsvendor`.
 // TestBundlesAreUpToDate rebuilds each bundle and compares it byte for
