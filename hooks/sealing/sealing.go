@@ -14,8 +14,9 @@
 //     It is marked sealed_by "server".
 //
 // A reporter's message (messages.body, direction "reporter") follows the
-// same rules, sealed to the key of its report's embassy. Staff replies are
-// the staff side's to seal.
+// same rules, sealed to the key of its report's embassy. Staff replies and
+// notes of a sealed report are sealed in the staff browser and must arrive
+// sealed (staffside.go).
 //
 // An embassy with no key yet receives reports as before (docs/SECURITY.md,
 // "Sealed reports").
@@ -69,9 +70,8 @@ var kinds = map[string]kind{
 		fields: seal.SealedMessageFields,
 		clear:  seal.MessageClear,
 		body:   func(r *core.Record) any { return seal.MessageBody{Body: r.GetString("body")} },
-		// Staff replies and notes are the staff side's to seal (to the
-		// reporter's reply key, not an embassy key): these rules leave
-		// them alone.
+		// Staff replies are sealed in the staff browser, to the
+		// report's reply key (staffside.go): these rules leave them alone.
 		ours:    func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionReporter },
 		embassy: reportEmbassy,
 	},
@@ -103,6 +103,7 @@ func Register(app core.App) error {
 		app.OnRecordCreateExecute(coll).BindFunc(sealBeforeWrite)
 		app.OnRecordUpdateExecute(coll).BindFunc(sealBeforeWrite)
 	}
+	registerStaffSide(app)
 	return nil
 }
 

@@ -448,7 +448,6 @@ func TestReportersMessagesAreSealedLikeReports(t *testing.T) {
 		sealedMsg = "sealmsg00000001"
 		plainMsg  = "sealmsg00000002"
 		emptyMsg  = "sealmsg00000003"
-		staffMsg  = "sealmsg00000004"
 	)
 	message := func(t testing.TB, app core.App, id string) *core.Record {
 		m, err := app.FindRecordById("messages", id)
@@ -522,17 +521,6 @@ func TestReportersMessagesAreSealedLikeReports(t *testing.T) {
 			Body:            pushMessage(t, emptyMsg, map[string]any{"sealed": phoneMessage(t, w.yKey, emptyMsg, "x")}),
 			ExpectedStatus:  http.StatusOK,
 			ExpectedContent: []string{`"status":"rejected"`, `"sealed":{"code":"validation_envelope_key"`},
-			TestAppFactory:  w.factory,
-		},
-		{
-			Name:   "a staff reply is left to the staff's browsers",
-			Method: http.MethodPost,
-			URL:    "/api/collections/messages/records",
-			Body: strings.NewReader(`{"id":"` + staffMsg + `","report":"` + sealedReport + `","direction":"staff","author":"` +
-				w.seeded.Staff[0].Id + `","body":"We will call you."}`),
-			Headers:         map[string]string{"Authorization": w.seeded.StaffTokens[0]},
-			ExpectedStatus:  http.StatusOK,
-			ExpectedContent: []string{`"body":"We will call you."`, `"sealed_by":""`},
 			TestAppFactory:  w.factory,
 		},
 	}
