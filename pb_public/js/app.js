@@ -319,7 +319,7 @@ async function submit(ev) {
   if (state.mode === 'volunteer') report.label = whichReport(data);
   const entries = [
     ['reports', report],
-    ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data), normalizeReceipt(receipt), state.mode)],
+    ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data, normalizeReceipt(receipt)), normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
     entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), size: f.blob.size, state: 'waiting' }]);
@@ -372,13 +372,13 @@ async function volunteerId() {
 }
 
 // sealed returns a new report's data as it goes in the outbox: its private
-// fields sealed to its embassy's key when the phone holds one, else as
-// written. Should sealing fail here, the report is kept as written: sync.js
-// holds it until a page seals it (sealOutbox), never sending it in clear
-// to an embassy with a key.
-async function sealed(id, data) {
+// fields sealed to its embassy's key when the phone holds one, with the
+// reply key derived from its receipt, else as written. Should sealing fail
+// here, the report is kept as written: sync.js holds it until a page seals
+// it (sealOutbox), never sending it in clear to an embassy with a key.
+async function sealed(id, data, receipt) {
   try {
-    return (await (await keys()).sealReport(id, data, state.mode, await volunteerId())) || data;
+    return (await (await keys()).sealReport(id, data, state.mode, await volunteerId(), receipt)) || data;
   } catch (e) {
     return data;
   }
@@ -537,15 +537,62 @@ function renderFollow(reps, msgs) {
   const list = msgs.filter((m) => m.report === r.id).sort((a, b) => String(a.created).localeCompare(String(b.created)));
   if (!list.length) ul.appendChild(el('li', 'hint', i18n.t('fu.none')));
   markShown(r, list).catch(() => {});
+  openReplies(list);
   for (const m of list) {
     const li = el('li', 'msg msg-' + m.direction);
     li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
-    li.appendChild(el('span', '', m.body));
+    li.appendChild(messageText(m));
     const at = Date.parse(String(m.created).replace(' ', 'T'));
     if (at) li.appendChild(el('time', 'when', ' ' + new Date(at).toLocaleString(i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' })));
     if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
     ul.appendChild(li);
   }
+}
+
+// Replies sealed with the report's reply key (docs/SECURITY.md, "Sealed
+// reports") are opened here with the receipt typed or kept on this phone:
+// keys.js derives the key once per report. What was opened stays in this
+// page's memory only, never in IndexedDB.
+const openedReplies = new Map(); // message id → {text} or {failed: true}
+const openingReplies = new Set();
+
+// messageText is what a message shows: its words, a sealed reply opened,
+// or why it cannot be shown.
+function messageText(m) {
+  if (m.body) return el('span', '', m.body);
+  if (m.sealed && m.direction === 'staff') {
+    const o = openedReplies.get(m.id);
+    if (!o) return el('span', 'hint', i18n.t('fu.opening'));
+    if (o.failed) return el('span', 'hint state-rejected reply-unreadable', i18n.t('fu.unreadable'));
+    return el('span', 'reply-opened', o.text);
+  }
+  return el('span', 'hint', m.sealed ? i18n.t('fu.mine_sealed') : '');
+}
+
+// openReplies opens the sealed replies of the list not opened yet, then
+// draws the screen again.
+async function openReplies(list) {
+  const receipt = state.following;
+  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(m.id) && !openingReplies.has(m.id));
+  if (!todo.length || !receipt) return;
+  todo.forEach((m) => openingReplies.add(m.id));
+  let k = null;
+  try {
+    k = await keys();
+  } catch (e) {
+    todo.forEach((m) => openingReplies.delete(m.id)); // offline and never loaded: the next render tries again
+    return;
+  }
+  for (const m of todo) {
+    try {
+      if (!k.isReply(m)) throw new Error('not a reply envelope');
+      openedReplies.set(m.id, { text: await k.openReply(receipt, m) });
+    } catch (e) {
+      openedReplies.set(m.id, { failed: true });
+    }
+    openingReplies.delete(m.id);
+  }
+  render();
 }
 
 // markShown tells the embassy, through the outbox, that the replies now on
@@ -554,7 +601,9 @@ const marking = new Set(); // reply ids being queued, against two renders at onc
 
 async function markShown(r, list) {
   const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
-  const fresh = list.filter((m) => m.direction === 'staff' && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
+  // A sealed reply counts as shown once it is open on the screen.
+  const shown = (m) => m.body || !m.sealed || (openedReplies.get(m.id) || {}).text !== undefined;
+  const fresh = list.filter((m) => m.direction === 'staff' && shown(m) && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
   if (!fresh.length) return;
   fresh.forEach((m) => marking.add(m.id));
   await db.putMany(fresh.flatMap((m) => [

@@ -137,9 +137,12 @@ async function nationalityCodes() {
  * server will store them (channel and volunteer are the server's, from
  * who sends), or null when the phone holds no usable key for the embassy.
  * A nationality typed by hand goes in the envelope; the report says
- * "another country" in clear.
+ * "another country" in clear. With the report's receipt (normalized
+ * digits), the envelope carries the reply key derived from it
+ * (seal.replyKeyBytes), with which staff seal their replies for whoever
+ * holds the receipt.
  */
-export async function sealReport(id, data, channel, volunteer) {
+export async function sealReport(id, data, channel, volunteer, receipt) {
   const h = await held(data.embassy);
   if (!h || h.broken || (channel === 'volunteer' && !volunteer)) return null;
   const out = Object.assign({}, data);
@@ -152,6 +155,11 @@ export async function sealReport(id, data, channel, volunteer) {
   if (nat && nat !== 'other' && (await nationalityCodes()).indexOf(nat) < 0) {
     body.nationality_original = nat;
     out.nationality = 'other';
+  }
+  if (receipt) {
+    const key = await s.replyKeyBytes(receipt, id);
+    body.reply_key = s.base64url(key);
+    replyKeys.set(receipt + '\0' + id, s.replyCryptoKey(key));
   }
   const clear = await s.clearHash(s.reportClear(Object.assign({}, out, { channel, volunteer: channel === 'volunteer' ? volunteer : '' })));
   out.sealed = await s.seal(s.unbase64url(h.public_key), { embassy: data.embassy, kid: h.kid, record: id, clear },
@@ -194,7 +202,7 @@ export function sealOutbox(volunteer) {
       if (o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
       let sealed = null;
       if (o.collection === 'reports') {
-        sealed = await sealReport(o.id, o.data, o.auth === 'volunteer' ? 'volunteer' : 'self', volunteer);
+        sealed = await sealReport(o.id, o.data, o.auth === 'volunteer' ? 'volunteer' : 'self', volunteer, o.receipt);
       } else if (o.collection === 'messages') {
         const r = await db.get('reports', o.data.report);
         sealed = await sealMessage(o.id, o.data, r && r.embassy);
@@ -208,3 +216,32 @@ export function sealOutbox(volunteer) {
     return n;
   });
 }
+
+// replyKeys holds each report's reply key (a promise of a CryptoKey) for
+// this page's life, by receipt and report id: PBKDF2 runs once per report.
+const replyKeys = new Map();
+
+/** replyKey is the reply key of a report, from its receipt (normalized digits). */
+export function replyKey(receipt, reportId) {
+  const k = receipt + '\0' + reportId;
+  if (!replyKeys.has(k)) {
+    const p = s.replyKeyBytes(receipt, reportId).then(s.replyCryptoKey);
+    p.catch(() => replyKeys.delete(k));
+    replyKeys.set(k, p);
+  }
+  return replyKeys.get(k);
+}
+
+/**
+ * openReply opens a staff reply (a message with a reply envelope) with the
+ * reply key from the receipt, and returns its text; it throws when the
+ * reply does not open.
+ */
+export async function openReply(receipt, m) {
+  const key = await replyKey(receipt, m.report);
+  const plain = await s.openReply(key, { message: m.id, report: m.report, direction: m.direction }, m.sealed);
+  return JSON.parse(new TextDecoder().decode(plain)).body;
+}
+
+/** isReply reports whether a message carries a reply envelope. */
+export const isReply = (m) => s.isReplyEnvelope(m && m.sealed);
