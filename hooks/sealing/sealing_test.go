@@ -1,6 +1,7 @@
 package sealing_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -237,6 +238,11 @@ func TestReportsOfAnEmbassyWithAKeyAreStoredSealed(t *testing.T) {
 				}
 				if !r.GetBool("urgent") || r.GetString("channel") != "self" {
 					t.Error("the clear fields were not kept for triage")
+				}
+				// The receipt came with the push: its reply key is in the envelope.
+				norm, _ := receipts.Normalize(receipt)
+				if want := base64.RawURLEncoding.EncodeToString(seal.ReplyKey(norm, fromOldApp)); got.ReplyKey != want {
+					t.Errorf("reply key %q, want %q", got.ReplyKey, want)
 				}
 				requireNoPlaintext(t, app, r)
 			},
