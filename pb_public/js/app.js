@@ -553,15 +553,20 @@ function renderFollow(reps, msgs) {
 // reports") are opened here with the receipt typed or kept on this phone:
 // keys.js derives the key once per report. What was opened stays in this
 // page's memory only, never in IndexedDB.
-const openedReplies = new Map(); // message id → {text} or {failed: true}
+const openedReplies = new Map(); // replyId(m) → {text} or {failed: true}
 const openingReplies = new Set();
+
+// replyId names a reply as sealed: a reply changed since is opened again.
+function replyId(m) {
+  return m.id + '\0' + (m.sealed && m.sealed.nonce) + '\0' + (m.sealed && m.sealed.ct);
+}
 
 // messageText is what a message shows: its words, a sealed reply opened,
 // or why it cannot be shown.
 function messageText(m) {
   if (m.body) return el('span', '', m.body);
   if (m.sealed && m.direction === 'staff') {
-    const o = openedReplies.get(m.id);
+    const o = openedReplies.get(replyId(m));
     if (!o) return el('span', 'hint', i18n.t('fu.opening'));
     if (o.failed) return el('span', 'hint state-rejected reply-unreadable', i18n.t('fu.unreadable'));
     return el('span', 'reply-opened', o.text);
@@ -573,24 +578,24 @@ function messageText(m) {
 // draws the screen again.
 async function openReplies(list) {
   const receipt = state.following;
-  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(m.id) && !openingReplies.has(m.id));
+  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(replyId(m)) && !openingReplies.has(replyId(m)));
   if (!todo.length || !receipt) return;
-  todo.forEach((m) => openingReplies.add(m.id));
+  todo.forEach((m) => openingReplies.add(replyId(m)));
   let k = null;
   try {
     k = await keys();
   } catch (e) {
-    todo.forEach((m) => openingReplies.delete(m.id)); // offline and never loaded: the next render tries again
+    todo.forEach((m) => openingReplies.delete(replyId(m))); // offline and never loaded: the next render tries again
     return;
   }
   for (const m of todo) {
     try {
       if (!k.isReply(m)) throw new Error('not a reply envelope');
-      openedReplies.set(m.id, { text: await k.openReply(receipt, m) });
+      openedReplies.set(replyId(m), { text: await k.openReply(receipt, m) });
     } catch (e) {
-      openedReplies.set(m.id, { failed: true });
+      openedReplies.set(replyId(m), { failed: true });
     }
-    openingReplies.delete(m.id);
+    openingReplies.delete(replyId(m));
   }
   render();
 }
@@ -602,7 +607,7 @@ const marking = new Set(); // reply ids being queued, against two renders at onc
 async function markShown(r, list) {
   const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
   // A sealed reply counts as shown once it is open on the screen.
-  const shown = (m) => m.body || !m.sealed || (openedReplies.get(m.id) || {}).text !== undefined;
+  const shown = (m) => m.body || !m.sealed || (openedReplies.get(replyId(m)) || {}).text !== undefined;
   const fresh = list.filter((m) => m.direction === 'staff' && shown(m) && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
   if (!fresh.length) return;
   fresh.forEach((m) => marking.add(m.id));
