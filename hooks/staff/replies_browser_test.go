@@ -18,7 +18,8 @@ import (
 // TestASealedReplyReachesOnlyTheReceipt drives a sealed conversation end
 // to end in Chromium: staff X makes the embassy's key in the console; a
 // reporter's phone seals a report with its receipt's reply key; X opens
-// the report, replies and adds a note, both sealed in the console; a
+// the report, replies and adds a note, both sealed in the console and
+// printed opened on the case sheet; a
 // fresh browser that only types the receipt reads the reply, and says so
 // when a reply does not open; no file the server wrote holds the words.
 // A sealed report without a reply key says no reply can reach the
@@ -79,6 +80,13 @@ func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
 	if n, _ := app.CountRecords("report_events", dbx.HashExp{"report": report.Id, "kind": "reply"}); n != 1 {
 		t.Errorf("%d reply events on the audit trail, want 1", n)
 	}
+
+	// The case sheet prints them opened.
+	a.do("count print dialogs", chromedp.Evaluate[chromedp.Void](`window.printed = 0; window.print = () => { window.printed++; }`))
+	a.click("print the case sheet", "#report [data-print]")
+	a.waitFor("the sheet shows the reply and the note opened", `document.body.dataset.page === 'print' && window.printed === 1 &&
+		document.querySelector('[data-sheet-messages] li[data-direction="staff"] .sheet-body').textContent === '`+marker+` come on Monday' &&
+		document.querySelector('[data-sheet-history] li[data-kind="note"] .sheet-body').textContent === '`+marker+` called the shelter'`)
 
 	// A fresh browser that has only the receipt reads the reply.
 	ctxF, cancelF := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
