@@ -3,9 +3,11 @@ package pb_migrations
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // Sealed staff replies and notes (docs/SECURITY.md, "Sealed reports"):
@@ -14,7 +16,13 @@ import (
 //     "staff";
 //   - a staff note on a sealed report is sealed in the staff browser to
 //     the embassy's key: report_events gets sealed and sealed_by, and its
-//     note is then empty.
+//     note is then empty;
+//   - staff cannot change a message's envelope afterwards, as they cannot
+//     change its body: the messages update rule refuses sealed and
+//     sealed_by.
+
+// messagesSealedFixed is what the messages update rule gains.
+const messagesSealedFixed = " && @request.body.sealed:isset = false && @request.body.sealed_by:isset = false"
 
 func init() {
 	m.Register(func(app core.App) error {
@@ -30,6 +38,9 @@ func init() {
 			by.Values = append(by.Values, "staff")
 		}
 		by.Help = "Who sealed the body: the reporter's phone, the server on arrival, or a staff browser (a reply, with the report's reply key)."
+		if msgs.UpdateRule != nil && !strings.HasSuffix(*msgs.UpdateRule, messagesSealedFixed) {
+			msgs.UpdateRule = types.Pointer(*msgs.UpdateRule + messagesSealedFixed)
+		}
 		if err := app.Save(msgs); err != nil {
 			return fmt.Errorf("messages sealed_by staff: %w", err)
 		}
@@ -62,6 +73,9 @@ func init() {
 		if by, ok := msgs.Fields.GetByName("sealed_by").(*core.SelectField); ok {
 			by.Values = slices.DeleteFunc(by.Values, func(v string) bool { return v == "staff" })
 			by.Help = "Who sealed the body: the reporter's phone, or the server on arrival."
+		}
+		if msgs.UpdateRule != nil {
+			msgs.UpdateRule = types.Pointer(strings.TrimSuffix(*msgs.UpdateRule, messagesSealedFixed))
 		}
 		return app.Save(msgs)
 	})

@@ -31,6 +31,22 @@ func replyEnvelope(t testing.TB, id, text string) string {
 	return string(raw)
 }
 
+// openReply opens a stored reply of the sealed report with the reply key
+// of its receipt.
+func openReply(t testing.TB, m *core.Record) string {
+	t.Helper()
+	var env seal.ReplyEnvelope
+	if err := json.Unmarshal([]byte(m.GetString("sealed")), &env); err != nil {
+		t.Fatal(err)
+	}
+	norm, _ := receipts.Normalize(receipt)
+	plain, err := seal.OpenReply(seal.ReplyKey(norm, sealedReport), seal.ReplyBinding{Message: m.Id, Report: sealedReport, Direction: "staff"}, env)
+	if err != nil {
+		t.Fatalf("reply %s does not open: %v", m.Id, err)
+	}
+	return string(plain)
+}
+
 // noteEnvelope seals a staff note as the console does, to key.
 func noteEnvelope(t testing.TB, key *testserver.EmbassyKey, id, actor, text string) string {
 	t.Helper()
@@ -175,14 +191,8 @@ func TestStaffRepliesAndNotesOfASealedReportArriveSealed(t *testing.T) {
 			ExpectedContent: []string{`"sealed_by":"staff"`, `"body":""`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				m := find(t, app, "messages", replyID)
-				var env seal.ReplyEnvelope
-				if err := json.Unmarshal([]byte(m.GetString("sealed")), &env); err != nil {
-					t.Fatal(err)
-				}
-				norm, _ := receipts.Normalize(receipt)
-				plain, err := seal.OpenReply(seal.ReplyKey(norm, sealedReport), seal.ReplyBinding{Message: replyID, Report: sealedReport, Direction: "staff"}, env)
-				if err != nil || !strings.Contains(string(plain), marker+" reply") {
-					t.Errorf("the stored reply opens as %q, %v", plain, err)
+				if got := openReply(t, m); !strings.Contains(got, marker+" reply") {
+					t.Errorf("the stored reply opens as %q", got)
 				}
 				var n int
 				if err := app.DB().NewQuery("SELECT count(*) FROM report_events WHERE report = {:r} AND kind = 'reply'").
@@ -198,6 +208,24 @@ func TestStaffRepliesAndNotesOfASealedReportArriveSealed(t *testing.T) {
 					t.Error("a body was written in clear beside the reply's envelope, skipping validation")
 				}
 				testserver.NoFileHolds(t, app.DataDir(), marker)
+			},
+			TestAppFactory: w.factory,
+		},
+		{
+			Name:   "staff cannot change a reply's envelope afterwards, as they cannot change its body",
+			Method: http.MethodPatch,
+			URL:    "/api/collections/messages/records/" + replyID,
+			Body:   jsonBody(t, map[string]any{"sealed": replyEnvelope(t, replyID, "changed")}),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				testserver.SaveRecord(t, app, "messages", reply(map[string]any{"sealed": replyEnvelope(t, replyID, "first")}))
+			},
+			Headers:         asX,
+			ExpectedStatus:  http.StatusNotFound,
+			ExpectedContent: []string{`"status":404`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := openReply(t, find(t, app, "messages", replyID)); !strings.Contains(got, "first") {
+					t.Errorf("the reply was changed to %q", got)
+				}
 			},
 			TestAppFactory: w.factory,
 		},
