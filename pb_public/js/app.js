@@ -358,11 +358,12 @@ async function submit(ev) {
 // ----- sealing -----
 
 let keysModule = null;
+let keysNow = null; // keys.js, once loaded
 
 // keys loads keys.js (with seal.js and the HPKE library) after the first
 // screen, so the first visit on 2G never waits for it.
 function keys() {
-  if (!keysModule) keysModule = import('./keys.js').catch((e) => { keysModule = null; throw e; });
+  if (!keysModule) keysModule = import('./keys.js').then((k) => (keysNow = k), (e) => { keysModule = null; throw e; });
   return keysModule;
 }
 
@@ -537,67 +538,18 @@ function renderFollow(reps, msgs) {
   const list = msgs.filter((m) => m.report === r.id).sort((a, b) => String(a.created).localeCompare(String(b.created)));
   if (!list.length) ul.appendChild(el('li', 'hint', i18n.t('fu.none')));
   markShown(r, list).catch(() => {});
-  openReplies(list);
+  // A sealed reply is opened with the receipt by keys.js (drawn again once loaded).
+  const had = keysNow;
+  if (list.some((m) => m.sealed && !m.body)) keys().then((k) => (had ? k.openReplies(list, state.following, render) : render())).catch(() => {});
   for (const m of list) {
     const li = el('li', 'msg msg-' + m.direction);
     li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
-    li.appendChild(messageText(m));
+    li.appendChild(keysNow && m.sealed && !m.body ? keysNow.sealedText(m, i18n.t) : el('span', '', m.body));
     const at = Date.parse(String(m.created).replace(' ', 'T'));
     if (at) li.appendChild(el('time', 'when', ' ' + new Date(at).toLocaleString(i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' })));
     if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
     ul.appendChild(li);
   }
-}
-
-// Replies sealed with the report's reply key (docs/SECURITY.md, "Sealed
-// reports") are opened here with the receipt typed or kept on this phone:
-// keys.js derives the key once per report. What was opened stays in this
-// page's memory only, never in IndexedDB.
-const openedReplies = new Map(); // replyId(m) → {text} or {failed: true}
-const openingReplies = new Set();
-
-// replyId names a reply as sealed: a reply changed since is opened again.
-function replyId(m) {
-  return m.id + '\0' + (m.sealed && m.sealed.nonce) + '\0' + (m.sealed && m.sealed.ct);
-}
-
-// messageText is what a message shows: its words, a sealed reply opened,
-// or why it cannot be shown.
-function messageText(m) {
-  if (m.body) return el('span', '', m.body);
-  if (m.sealed && m.direction === 'staff') {
-    const o = openedReplies.get(replyId(m));
-    if (!o) return el('span', 'hint', i18n.t('fu.opening'));
-    if (o.failed) return el('span', 'hint state-rejected reply-unreadable', i18n.t('fu.unreadable'));
-    return el('span', 'reply-opened', o.text);
-  }
-  return el('span', 'hint', m.sealed ? i18n.t('fu.mine_sealed') : '');
-}
-
-// openReplies opens the sealed replies of the list not opened yet, then
-// draws the screen again.
-async function openReplies(list) {
-  const receipt = state.following;
-  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(replyId(m)) && !openingReplies.has(replyId(m)));
-  if (!todo.length || !receipt) return;
-  todo.forEach((m) => openingReplies.add(replyId(m)));
-  let k = null;
-  try {
-    k = await keys();
-  } catch (e) {
-    todo.forEach((m) => openingReplies.delete(replyId(m))); // offline and never loaded: the next render tries again
-    return;
-  }
-  for (const m of todo) {
-    try {
-      if (!k.isReply(m)) throw new Error('not a reply envelope');
-      openedReplies.set(replyId(m), { text: await k.openReply(receipt, m) });
-    } catch (e) {
-      openedReplies.set(replyId(m), { failed: true });
-    }
-    openingReplies.delete(replyId(m));
-  }
-  render();
 }
 
 // markShown tells the embassy, through the outbox, that the replies now on
@@ -607,7 +559,7 @@ const marking = new Set(); // reply ids being queued, against two renders at onc
 async function markShown(r, list) {
   const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
   // A sealed reply counts as shown once it is open on the screen.
-  const shown = (m) => m.body || !m.sealed || (openedReplies.get(replyId(m)) || {}).text !== undefined;
+  const shown = (m) => m.body || !m.sealed || (keysNow && keysNow.opened(m));
   const fresh = list.filter((m) => m.direction === 'staff' && shown(m) && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
   if (!fresh.length) return;
   fresh.forEach((m) => marking.add(m.id));

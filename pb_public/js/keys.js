@@ -243,5 +243,63 @@ export async function openReply(receipt, m) {
   return JSON.parse(new TextDecoder().decode(plain)).body;
 }
 
-/** isReply reports whether a message carries a reply envelope. */
-export const isReply = (m) => s.isReplyEnvelope(m && m.sealed);
+// ----- the follow-up screen's sealed replies -----
+
+// What was opened stays in this page's memory only, never in IndexedDB, by
+// the reply as sealed: a reply changed since is opened again.
+const openedReplies = new Map(); // replyId(m) → {text} or {failed: true}
+const openingReplies = new Set();
+
+function replyId(m) {
+  return m.id + '\0' + (m.sealed && m.sealed.nonce) + '\0' + (m.sealed && m.sealed.ct);
+}
+
+/** opened reports whether a sealed reply is open on this page. */
+export function opened(m) {
+  return !!(openedReplies.get(replyId(m)) || {}).text;
+}
+
+/**
+ * sealedText is what a message with no body shows on the follow-up
+ * screen: a staff reply opened, "opening", or why it cannot be shown; the
+ * reporter's own message, sealed for the embassy, as such.
+ */
+export function sealedText(m, t) {
+  const span = document.createElement('span');
+  const o = openedReplies.get(replyId(m));
+  if (m.direction !== 'staff') {
+    span.className = 'hint';
+    span.textContent = t('fu.mine_sealed');
+  } else if (!o) {
+    span.className = 'hint';
+    span.textContent = t('fu.opening');
+  } else if (o.failed) {
+    span.className = 'hint state-rejected reply-unreadable';
+    span.textContent = t('fu.unreadable');
+  } else {
+    span.className = 'reply-opened';
+    span.textContent = o.text;
+  }
+  return span;
+}
+
+/**
+ * openReplies opens, with the reply key of the receipt (normalized
+ * digits), the sealed staff replies of list not opened yet, then calls
+ * redraw.
+ */
+export async function openReplies(list, receipt, redraw) {
+  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(replyId(m)) && !openingReplies.has(replyId(m)));
+  if (!todo.length || !receipt) return;
+  todo.forEach((m) => openingReplies.add(replyId(m)));
+  for (const m of todo) {
+    try {
+      if (!s.isReplyEnvelope(m.sealed)) throw new Error('not a reply envelope');
+      openedReplies.set(replyId(m), { text: await openReply(receipt, m) });
+    } catch (e) {
+      openedReplies.set(replyId(m), { failed: true });
+    }
+    openingReplies.delete(replyId(m));
+  }
+  redraw();
+}
