@@ -35,16 +35,11 @@ func replyEnvelope(t testing.TB, id, text string) string {
 // of its receipt.
 func openReply(t testing.TB, m *core.Record) string {
 	t.Helper()
-	var env seal.ReplyEnvelope
-	if err := json.Unmarshal([]byte(m.GetString("sealed")), &env); err != nil {
+	norm, err := receipts.Normalize(receipt)
+	if err != nil {
 		t.Fatal(err)
 	}
-	norm, _ := receipts.Normalize(receipt)
-	plain, err := seal.OpenReply(seal.ReplyKey(norm, sealedReport), seal.ReplyBinding{Message: m.Id, Report: sealedReport, Direction: "staff"}, env)
-	if err != nil {
-		t.Fatalf("reply %s does not open: %v", m.Id, err)
-	}
-	return string(plain)
+	return testserver.OpenReply(t, norm, m)
 }
 
 // noteEnvelope seals a staff note as the console does, to key.
@@ -259,15 +254,8 @@ func TestStaffRepliesAndNotesOfASealedReportArriveSealed(t *testing.T) {
 			ExpectedStatus:  http.StatusOK,
 			ExpectedContent: []string{`"sealed_by":"staff"`, `"note":""`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-				ev := find(t, app, "report_events", noteID)
-				var env seal.Envelope
-				if err := json.Unmarshal([]byte(ev.GetString("sealed")), &env); err != nil {
-					t.Fatal(err)
-				}
-				hash, _ := seal.ClearHash(seal.NoteClear(ev))
-				plain, err := seal.Open(w.x2.Private, seal.Binding{Embassy: embX, Kid: w.x2.Kid, Record: noteID, Clear: hash}, env)
-				if err != nil || !strings.Contains(string(plain), marker+" note") {
-					t.Errorf("the stored note opens as %q, %v", plain, err)
+				if got := w.x2.OpenNote(t, find(t, app, "report_events", noteID)); got != marker+" note" {
+					t.Errorf("the stored note opens as %q", got)
 				}
 				testserver.NoFileHolds(t, app.DataDir(), marker)
 			},

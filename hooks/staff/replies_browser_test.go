@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/internal/browsertest"
+	"homeward/internal/receipts"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
@@ -72,6 +73,13 @@ func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
 	reply := waitForRecord(t, app, "messages", "report = {:r} && direction = 'staff'", dbx.Params{"r": report.Id})
 	if reply.GetString("sealed_by") != "staff" || reply.GetString("body") != "" {
 		t.Fatalf("the reply is stored sealed by %q with body %q", reply.GetString("sealed_by"), reply.GetString("body"))
+	}
+	norm, err := receipts.Normalize(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testserver.OpenReply(t, norm, reply); got != marker+" come on Monday" {
+		t.Fatalf("Go opens the console's reply with the receipt as %q", got)
 	}
 	note := waitForRecord(t, app, "report_events", "report = {:r} && kind = 'note'", dbx.Params{"r": report.Id})
 	if note.GetString("sealed_by") != "staff" || note.GetString("note") != "" {
