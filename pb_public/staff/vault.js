@@ -192,6 +192,7 @@ export class Vault {
     this.state = null;
     this.personal = null; // {kid, pair}
     this.keys = new Map(); // kid → {privateKey, publicKey}
+    this.replyKeys = new Map(); // a report's reply key (base64url) → its CryptoKey
     this.opened = new Map(); // report id + binding → body
     this.listeners = new Set();
     this.problem = '';
@@ -203,6 +204,7 @@ export class Vault {
     this.state = null;
     this.personal = null;
     this.keys = new Map();
+    this.replyKeys = new Map(); // reports' reply keys opened on this page
     this.changed();
   }
 
@@ -596,7 +598,6 @@ export class Vault {
 
   // replyKey imports a report's reply key once per page.
   replyKey(b64key) {
-    if (!this.replyKeys) this.replyKeys = new Map();
     if (!this.replyKeys.has(b64key)) this.replyKeys.set(b64key, replyCryptoKey(b64key));
     return this.replyKeys.get(b64key);
   }
