@@ -10,7 +10,7 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v8';
+const VERSION = 'homeward-v9';
 const SHELL = [
   '/',
   '/css/app.css',

@@ -2,13 +2,17 @@ package openrosa_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/openrosa"
+	"homeward/internal/receipts"
+	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
 
@@ -53,6 +57,30 @@ func TestCollectsFormsAreSealedByTheServer(t *testing.T) {
 					t.Error("the clear fields were not kept")
 				}
 				testserver.NoFileHolds(t, app.DataDir(), marker)
+			},
+		},
+		{
+			Name: "a form that asks for follow-up carries the reply key of the receipt the server issues", Method: http.MethodPost,
+			URL: "/openrosa/submission", Headers: w.postHeaders(0), TestAppFactory: w.factory,
+			Body: multipartBody(t, xmlPart(strings.Replace(filled(uuid, version(), marker+" we are three", ""),
+				"<follow_up>no</follow_up>", "<follow_up>yes</follow_up>", 1))),
+			BeforeTestFunc:  func(t testing.TB, _ *tests.TestApp, e *core.ServeEvent) { fromLoopback(e) },
+			ExpectedStatus:  http.StatusCreated,
+			ExpectedContent: []string{`submit_success`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				r, err := app.FindRecordById("reports", openrosa.ReportId(uuid))
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys, err := receipts.Load(app.DataDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				code := keys.Derive("openrosa", uuid)
+				want := base64.RawURLEncoding.EncodeToString(seal.ReplyKey(code, r.Id))
+				if got := key.OpenReport(t, r).ReplyKey; got != want {
+					t.Errorf("reply key %q, want %q", got, want)
+				}
 			},
 		},
 		{

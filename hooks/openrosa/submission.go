@@ -22,6 +22,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/hooks/reports"
+	"homeward/hooks/sealing"
 	"homeward/hooks/syncapi"
 	"homeward/internal/receipts"
 	"homeward/internal/vocab"
@@ -216,10 +217,20 @@ func (a *api) submit(e *core.RequestEvent, c caller) error {
 		files[name] = att
 	}
 
+	ctx := reports.WithActor(context.Background(), reports.ActorFromAuth(c.volunteer))
+	if followUp {
+		// The server seals an ODK form's report and issues its receipt: the
+		// reply key goes in the envelope, derived before the write lock.
+		id := ReportId(sub.InstanceID)
+		embassy, _ := data["embassy"].(string)
+		if key := sealing.ReplyKeyFor(e.App, embassy, a.receipts.Derive(receiptPurpose, sub.InstanceID), id); key != nil {
+			ctx = sealing.WithReplyKey(ctx, id, key)
+		}
+	}
 	var out outcome
 	err = e.App.RunInTransaction(func(txApp core.App) error {
 		out = outcome{}
-		w := &writer{tx: txApp, c: c, sub: sub, ctx: reports.WithActor(context.Background(), reports.ActorFromAuth(c.volunteer))}
+		w := &writer{tx: txApp, c: c, sub: sub, ctx: ctx}
 		if err := w.report(data, followUp, a.receipts, &out); err != nil {
 			return err
 		}

@@ -14,8 +14,9 @@
 //     It is marked sealed_by "server".
 //
 // A reporter's message (messages.body, direction "reporter") follows the
-// same rules, sealed to the key of its report's embassy. Staff replies are
-// the staff side's to seal.
+// same rules, sealed to the key of its report's embassy. Staff replies and
+// notes of a sealed report are sealed in the staff browser and must arrive
+// sealed (staffside.go).
 //
 // An embassy with no key yet receives no plaintext report or reporter's
 // message (CodeNoKey), unless it takes them in clear until it has a key
@@ -24,6 +25,7 @@ package sealing
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdh"
 	"database/sql"
 	"encoding/base64"
@@ -53,7 +55,7 @@ const (
 type kind struct {
 	fields  []string                                     // the private fields, empty on a sealed record
 	clear   func(seal.Record) []seal.Field               // the clear fields the envelope is bound to
-	body    func(*core.Record) any                       // the envelope's plaintext, as JSON
+	body    func(context.Context, *core.Record) any      // the envelope's plaintext, as JSON
 	ours    func(*core.Record) bool                      // whether these rules hold for it (a staff reply is the staff side's)
 	embassy func(core.App, *core.Record) (string, error) // the embassy whose key it is sealed to
 }
@@ -69,10 +71,9 @@ var kinds = map[string]kind{
 	CollectionMessages: {
 		fields: seal.SealedMessageFields,
 		clear:  seal.MessageClear,
-		body:   func(r *core.Record) any { return seal.MessageBody{Body: r.GetString("body")} },
-		// Staff replies and notes are the staff side's to seal (to the
-		// reporter's reply key, not an embassy key): these rules leave
-		// them alone.
+		body:   func(_ context.Context, r *core.Record) any { return seal.MessageBody{Body: r.GetString("body")} },
+		// Staff replies are sealed in the staff browser, to the
+		// report's reply key (staffside.go): these rules leave them alone.
 		ours:    func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionReporter },
 		embassy: reportEmbassy,
 	},
@@ -104,6 +105,7 @@ func Register(app core.App) error {
 		app.OnRecordCreateExecute(coll).BindFunc(sealBeforeWrite)
 		app.OnRecordUpdateExecute(coll).BindFunc(sealBeforeWrite)
 	}
+	registerStaffSide(app)
 	return nil
 }
 
@@ -313,7 +315,7 @@ func sealBeforeWrite(e *core.RecordEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := sealRecord(k, e.Record, key); err != nil {
+	if err := sealRecord(e.Context, k, e.Record, key); err != nil {
 		return err
 	}
 	return e.Next()
@@ -379,10 +381,14 @@ func RootKid(app core.App, embassy string) (string, error) {
 // fields, puts the envelope in r.sealed with sealed_by "server", and
 // empties the fields. r must have its id and its final clear fields.
 func SealReport(r *core.Record, key Key) error {
-	return sealRecord(kinds[reports.CollectionReports], r, key)
+	return sealRecord(context.Background(), kinds[reports.CollectionReports], r, key)
 }
 
-func reportBody(r *core.Record) any {
+// reportBody is a report's envelope plaintext. Its reply key is the one
+// the write's context carries for it (WithReplyKey), when the writer had
+// the report's receipt in hand: the server never keeps a receipt, so a
+// report sealed later (seal-existing) has none.
+func reportBody(ctx context.Context, r *core.Record) any {
 	body := seal.ReportBody{
 		Message:          r.GetString("message"),
 		ContactName:      r.GetString("contact_name"),
@@ -391,6 +397,9 @@ func reportBody(r *core.Record) any {
 		CompoundLocation: r.GetString("compound_location"),
 		CurrentLocation:  r.GetString("current_location"),
 	}
+	if key := ReplyKeyFrom(ctx, r.Id); key != nil {
+		body.ReplyKey = base64.RawURLEncoding.EncodeToString(key)
+	}
 	if p := r.GetGeoPoint("compound_point"); p != (types.GeoPoint{}) {
 		body.CompoundPoint = &seal.Point{Lon: p.Lon, Lat: p.Lat}
 	}
@@ -398,14 +407,14 @@ func reportBody(r *core.Record) any {
 }
 
 // sealRecord seals r's private fields (of kind k) to key.
-func sealRecord(k kind, r *core.Record, key Key) error {
+func sealRecord(ctx context.Context, k kind, r *core.Record, key Key) error {
 	if r.Id == "" {
 		return errors.New("sealing: a record needs its id before it is sealed")
 	}
 	var plain bytes.Buffer
 	enc := json.NewEncoder(&plain)
 	enc.SetEscapeHTML(false) // < > & as they are: the body stays in its size bucket
-	if err := enc.Encode(k.body(r)); err != nil {
+	if err := enc.Encode(k.body(ctx, r)); err != nil {
 		return fmt.Errorf("sealing: encode body: %w", err)
 	}
 	clear, err := seal.ClearHash(k.clear(r))

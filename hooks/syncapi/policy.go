@@ -54,8 +54,9 @@ var messageFields = []string{"report", "body", "sealed"}
 var reporterReportFields = []string{"id", "status", "embassy", "version", "updated"}
 
 // reporterMessageFields is what an anonymous reporter sees of a message;
-// the staff author stays internal.
-var reporterMessageFields = []string{"id", "report", "direction", "body", "read_by_reporter", "created"}
+// the staff author stays internal. A staff reply to a sealed report has
+// only its envelope (sealed), which the phone opens with the receipt.
+var reporterMessageFields = []string{"id", "report", "direction", "body", "sealed", "read_by_reporter", "created"}
 
 // checkReporterSide checks that the caller speaks for the reporter of
 // report: by its receipt (a wrong one counted as a guess, a malformed one

@@ -20,6 +20,8 @@ import (
 
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
+	"homeward/hooks/sealing"
+	"homeward/internal/receipts"
 	"homeward/internal/vocab"
 )
 
@@ -196,6 +198,7 @@ type prepared struct {
 	key         string // the op's key in sync_ops
 	data        map[string]any
 	receiptHash string
+	replyKey    []byte // for a plaintext report the server will seal (sealing.ReplyKeyFor)
 	hash        string
 	answer      *opResult // set when the op is refused before any lookup
 }
@@ -224,11 +227,27 @@ func (p *pushRun) prepare(ops []pushOp) []prepared {
 					break
 				}
 			}
+			prep.replyKey = p.replyKey(op, prep.data)
 			prep.hash = contentHash(op, prep.data, prep.receiptHash)
 		}
 		preps[i] = prep
 	}
 	return preps
+}
+
+// replyKey derives, before the transaction, the reply key of a new report
+// that arrives in plaintext with its receipt for an embassy with a key:
+// the server seals it, and the receipt is in hand only now.
+func (p *pushRun) replyKey(op pushOp, data map[string]any) []byte {
+	if op.Kind != opCreate || op.Collection != collReports || op.Receipt == "" || data["sealed"] != nil {
+		return nil
+	}
+	norm, err := receipts.Normalize(op.Receipt)
+	if err != nil {
+		return nil
+	}
+	embassy, _ := data["embassy"].(string)
+	return sealing.ReplyKeyFor(p.e.App, embassy, norm, op.Id)
 }
 
 // reset starts a run on txApp (a retried transaction starts clean).
@@ -463,7 +482,7 @@ func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
 // save writes rec. A record refused by validation or by a hook before the
 // write is a rejected op; any later error aborts the push.
 func (p *pushRun) save(res opResult, prep prepared, rec *core.Record) (opResult, error) {
-	if err := p.write(rec); err != nil {
+	if err := p.write(rec, prep.replyKey); err != nil {
 		var verrs validation.Errors
 		var apiErr *router.ApiError
 		switch {
@@ -489,8 +508,12 @@ func (p *pushRun) save(res opResult, prep prepared, rec *core.Record) (opResult,
 // validation, and the after-success hooks (realtime notices, urgent
 // notices), which PocketBase runs once the transaction has committed, in
 // the order of the writes.
-func (p *pushRun) write(rec *core.Record) error {
-	return p.tx.SaveWithContext(reports.WithActor(p.ctx, p.c.actor()), rec)
+func (p *pushRun) write(rec *core.Record, replyKey []byte) error {
+	ctx := reports.WithActor(p.ctx, p.c.actor())
+	if replyKey != nil {
+		ctx = sealing.WithReplyKey(ctx, rec.Id, replyKey)
+	}
+	return p.tx.SaveWithContext(ctx, rec)
 }
 
 // remember queues an applied op for sync_ops, so a retry of it is a duplicate.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,5 +201,65 @@ func TestBrowserAndGoAgreeOnKeysAndClearFields(t *testing.T) {
 	}
 	if seal.VerifyChain(res.Verify, seal.ChainStatement("emb1", 3, res.Kid, pub, res.Verify), res.Sig) {
 		t.Error("the chain signature verifies for another epoch")
+	}
+}
+
+// TestGoAndBrowserAgreeOnReplies: the phone's reply key (WebCrypto's
+// PBKDF2) is Go's seal.ReplyKey to the byte; a reply sealed in Go opens in
+// Chromium with seal.js and one sealed in Chromium opens in Go; a reply
+// moved to another message does not open; and a staff note's clear hash
+// is Go's seal.NoteClear's.
+func TestGoAndBrowserAgreeOnReplies(t *testing.T) {
+	ctx := browserPage(t)
+	const receipt, report = "48210937551280642296", "rep00000000000000001"
+	key := seal.ReplyKey(receipt, report)
+	b := seal.ReplyBinding{Message: "msg000000000001", Report: report, Direction: "staff"}
+	reply := `{"body":"ស្អែក ម៉ោង ៩ · မနက်ဖြန် ၉ နာရီ · Come on Monday at 9:00 <b>&</b>"}`
+	fromGo, err := seal.SealReply(key, b, []byte(reply))
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := reportStub{"report": report, "kind": "note", "actor": "stf000000000001"}
+	noteClear, err := seal.ClearHash(seal.NoteClear(note))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Key, Opened, Moved, NoteClear string
+		Sealed                        seal.ReplyEnvelope
+	}
+	inPage(t, ctx, `
+		const keyBytes = await s.replyKeyBytes(arg.receipt, arg.report);
+		const key = await s.replyCryptoKey(s.base64url(keyBytes));
+		const binding = { message: 'msg000000000001', report: arg.report, direction: 'staff' };
+		const opened = new TextDecoder().decode(await s.openReply(key, binding, arg.envelope));
+		let moved = 'opened';
+		try { await s.openReply(key, { ...binding, message: 'msg000000000002' }, arg.envelope); } catch (e) { moved = 'refused'; }
+		const sealed = await s.sealReply(keyBytes, binding, new TextEncoder().encode(arg.reply.replace('Monday', 'Tuesday')));
+		const noteClear = await s.clearHash(s.noteClear({ report: arg.report, kind: 'note', actor: 'stf000000000001', note: '' }));
+		return { Key: hex(keyBytes), Opened: opened, Moved: moved, Sealed: sealed, NoteClear: noteClear };`,
+		map[string]any{"receipt": receipt, "report": report, "envelope": fromGo, "reply": reply}, &res)
+	if res.Key != hex.EncodeToString(key) {
+		t.Fatalf("reply key: browser %s, Go %x", res.Key, key)
+	}
+	if res.Opened != reply {
+		t.Fatalf("the browser opened %q", res.Opened)
+	}
+	if res.Moved != "refused" {
+		t.Fatal("the browser opened a reply moved to another message")
+	}
+	raw, err := json.Marshal(res.Sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.ParseReplyEnvelope(raw); err != nil {
+		t.Fatalf("the server would refuse the browser's reply: %v (%s)", err, raw)
+	}
+	got, err := seal.OpenReply(key, b, res.Sealed)
+	if want := strings.Replace(reply, "Monday", "Tuesday", 1); err != nil || string(got) != want {
+		t.Fatalf("Go opened the browser's reply as %q, %v", got, err)
+	}
+	if res.NoteClear != hex.EncodeToString(noteClear[:]) {
+		t.Fatalf("note clear hash: browser %s, Go %x", res.NoteClear, noteClear)
 	}
 }

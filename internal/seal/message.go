@@ -20,3 +20,25 @@ func MessageClear(r Record) []Field {
 		{"direction", r.GetString("direction")},
 	}
 }
+
+// SealedNoteFields are the report_events fields a sealed staff note keeps
+// only in its envelope (NoteBody); on the record they are empty.
+var SealedNoteFields = []string{"note"}
+
+// NoteBody is the plaintext of a staff note's envelope, as JSON, before
+// padding. A note of a sealed report is sealed in the staff browser to
+// the embassy's newest key, like a reporter's message: only staff open it.
+type NoteBody struct {
+	Note string `json:"note"`
+}
+
+// NoteClear returns the clear fields a note's envelope is bound to: its
+// report, its kind and who wrote it. Its binding names the report's
+// embassy and the event's own id; seal.js's noteClear is the same list.
+func NoteClear(r Record) []Field {
+	return []Field{
+		{"report", r.GetString("report")},
+		{"kind", r.GetString("kind")},
+		{"actor", r.GetString("actor")},
+	}
+}

@@ -127,3 +127,46 @@ func (k *EmbassyKey) OpenMessage(t testing.TB, embassy string, message *core.Rec
 	}
 	return body.Body
 }
+
+// OpenNote opens a sealed staff note (a report_events row of kind note)
+// with k, sealed to the key of the event's embassy, and returns its text.
+func (k *EmbassyKey) OpenNote(t testing.TB, event *core.Record) string {
+	t.Helper()
+	var env seal.Envelope
+	if err := json.Unmarshal([]byte(event.GetString("sealed")), &env); err != nil {
+		t.Fatalf("note %s: sealed is not an envelope: %v", event.Id, err)
+	}
+	clear, err := seal.ClearHash(seal.NoteClear(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := seal.Open(k.Private, seal.Binding{Embassy: event.GetString("embassy"), Kid: k.Kid, Record: event.Id, Clear: clear}, env)
+	if err != nil {
+		t.Fatalf("note %s does not open with key %s: %v", event.Id, k.Kid, err)
+	}
+	var body seal.NoteBody
+	if err := json.Unmarshal(plain, &body); err != nil {
+		t.Fatalf("note %s: body %v", event.Id, err)
+	}
+	return body.Note
+}
+
+// OpenReply opens a sealed staff reply with the reply key of receipt (as
+// normalized digits), as the reporter's phone does, and returns its text.
+func OpenReply(t testing.TB, receipt string, message *core.Record) string {
+	t.Helper()
+	var env seal.ReplyEnvelope
+	if err := json.Unmarshal([]byte(message.GetString("sealed")), &env); err != nil {
+		t.Fatalf("reply %s: sealed is not a reply envelope: %v", message.Id, err)
+	}
+	b := seal.ReplyBinding{Message: message.Id, Report: message.GetString("report"), Direction: message.GetString("direction")}
+	plain, err := seal.OpenReply(seal.ReplyKey(receipt, b.Report), b, env)
+	if err != nil {
+		t.Fatalf("reply %s does not open with the receipt's key: %v", message.Id, err)
+	}
+	var body seal.MessageBody
+	if err := json.Unmarshal(plain, &body); err != nil {
+		t.Fatalf("reply %s: body %v", message.Id, err)
+	}
+	return body.Body
+}

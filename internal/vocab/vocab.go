@@ -79,15 +79,24 @@ const (
 // Channels are the values of a report's channel.
 var Channels = []string{ChannelSelf, ChannelVolunteer}
 
-// Who sealed a report's private fields (reports.sealed_by): the reporter's
-// phone, or the server on arrival, for a channel that sends plaintext.
+// Who sealed a record's private fields (sealed_by): the reporter's phone,
+// the server on arrival, for a channel that sends plaintext, or a staff
+// browser (a reply with the report's reply key, a note to the embassy's
+// key).
 const (
 	SealedByPhone  = "phone"
 	SealedByServer = "server"
+	SealedByStaff  = "staff"
 )
 
 // SealedBy are the values of a report's sealed_by.
 var SealedBy = []string{SealedByPhone, SealedByServer}
+
+// MessageSealedBy are the values of a message's sealed_by.
+var MessageSealedBy = []string{SealedByPhone, SealedByServer, SealedByStaff}
+
+// EventSealedBy are the values of an audit event's sealed_by (a note).
+var EventSealedBy = []string{SealedByStaff}
 
 // Directions say who wrote a message of a report's conversation.
 const (

@@ -320,7 +320,7 @@ async function submit(ev) {
   if (state.mode === 'volunteer') report.label = whichReport(data);
   const entries = [
     ['reports', report],
-    ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data), normalizeReceipt(receipt), state.mode)],
+    ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data, normalizeReceipt(receipt)), normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
     entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), size: f.blob.size, state: 'waiting' }]);
@@ -359,11 +359,12 @@ async function submit(ev) {
 // ----- sealing -----
 
 let keysModule = null;
+let keysNow = null; // keys.js, once loaded
 
 // keys loads keys.js (with seal.js and the HPKE library) after the first
 // screen, so the first visit on 2G never waits for it.
 function keys() {
-  if (!keysModule) keysModule = import('./keys.js').catch((e) => { keysModule = null; throw e; });
+  if (!keysModule) keysModule = import('./keys.js').then((k) => (keysNow = k), (e) => { keysModule = null; throw e; });
   return keysModule;
 }
 
@@ -373,13 +374,13 @@ async function volunteerId() {
 }
 
 // sealed returns a new report's data as it goes in the outbox: its private
-// fields sealed to its embassy's key when the phone holds one, else as
-// written. Should sealing fail here, the report is kept as written: sync.js
-// holds it until a page seals it (sealOutbox), never sending it in clear
-// to an embassy with a key.
-async function sealed(id, data) {
+// fields sealed to its embassy's key when the phone holds one, with the
+// reply key derived from its receipt, else as written. Should sealing fail
+// here, the report is kept as written: sync.js holds it until a page seals
+// it (sealOutbox), never sending it in clear to an embassy with a key.
+async function sealed(id, data, receipt) {
   try {
-    return (await (await keys()).sealReport(id, data, state.mode, await volunteerId())) || data;
+    return (await (await keys()).sealReport(id, data, state.mode, await volunteerId(), receipt)) || data;
   } catch (e) {
     return data;
   }
@@ -570,10 +571,13 @@ function renderFollow(reps, msgs) {
   const list = msgs.filter((m) => m.report === r.id).sort((a, b) => String(a.created).localeCompare(String(b.created)));
   if (!list.length) ul.appendChild(el('li', 'hint', i18n.t('fu.none')));
   markShown(r, list).catch(() => {});
+  // A sealed reply is opened with the receipt by keys.js (drawn again once loaded).
+  const had = keysNow;
+  if (list.some((m) => m.sealed && !m.body)) keys().then((k) => (had ? k.openReplies(list, state.following, render) : render())).catch(() => {});
   for (const m of list) {
     const li = el('li', 'msg msg-' + m.direction);
     li.appendChild(el('strong', '', i18n.t(m.direction === 'staff' ? 'fu.embassy' : 'fu.you') + ': '));
-    li.appendChild(el('span', '', m.body));
+    li.appendChild(keysNow && m.sealed && !m.body ? keysNow.sealedText(m, i18n.t) : el('span', '', m.body));
     const at = Date.parse(String(m.created).replace(' ', 'T'));
     if (at) li.appendChild(el('time', 'when', ' ' + new Date(at).toLocaleString(i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' })));
     if (m.direction === 'reporter' && m.state !== 'sent') li.appendChild(el('p', 'state', stateText(m)));
@@ -587,7 +591,9 @@ const marking = new Set(); // reply ids being queued, against two renders at onc
 
 async function markShown(r, list) {
   const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
-  const fresh = list.filter((m) => m.direction === 'staff' && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
+  // A sealed reply counts as shown once it is open on the screen.
+  const shown = (m) => m.body || !m.sealed || (keysNow && keysNow.opened(m));
+  const fresh = list.filter((m) => m.direction === 'staff' && shown(m) && !m.read_by_reporter && !m.readQueued && !marking.has(m.id));
   if (!fresh.length) return;
   fresh.forEach((m) => marking.add(m.id));
   await db.putMany(fresh.flatMap((m) => [

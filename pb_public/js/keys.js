@@ -139,9 +139,12 @@ async function nationalityCodes() {
  * server will store them (channel and volunteer are the server's, from
  * who sends), or null when the phone holds no usable key for the embassy.
  * A nationality typed by hand goes in the envelope; the report says
- * "another country" in clear.
+ * "another country" in clear. With the report's receipt (normalized
+ * digits), the envelope carries the reply key derived from it
+ * (seal.replyKeyBytes), with which staff seal their replies for whoever
+ * holds the receipt.
  */
-export async function sealReport(id, data, channel, volunteer) {
+export async function sealReport(id, data, channel, volunteer, receipt) {
   const h = await held(data.embassy);
   if (!h || h.broken || (channel === 'volunteer' && !volunteer)) return null;
   const out = Object.assign({}, data);
@@ -154,6 +157,11 @@ export async function sealReport(id, data, channel, volunteer) {
   if (nat && nat !== 'other' && (await nationalityCodes()).indexOf(nat) < 0) {
     body.nationality_original = nat;
     out.nationality = 'other';
+  }
+  if (receipt) {
+    const key = await s.replyKeyBytes(receipt, id);
+    body.reply_key = s.base64url(key);
+    replyKeys.set(receipt + '\0' + id, s.replyCryptoKey(key));
   }
   const clear = await s.clearHash(s.reportClear(Object.assign({}, out, { channel, volunteer: channel === 'volunteer' ? volunteer : '' })));
   out.sealed = await s.seal(s.unbase64url(h.public_key), { embassy: data.embassy, kid: h.kid, record: id, clear },
@@ -196,7 +204,7 @@ export function sealOutbox(volunteer) {
       if (o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
       let sealed = null;
       if (o.collection === 'reports') {
-        sealed = await sealReport(o.id, o.data, o.auth === 'volunteer' ? 'volunteer' : 'self', volunteer);
+        sealed = await sealReport(o.id, o.data, o.auth === 'volunteer' ? 'volunteer' : 'self', volunteer, o.receipt);
       } else if (o.collection === 'messages') {
         const r = await db.get('reports', o.data.report);
         sealed = await sealMessage(o.id, o.data, r && r.embassy);
@@ -209,4 +217,91 @@ export function sealOutbox(volunteer) {
     }
     return n;
   });
+}
+
+// replyKeys holds each report's reply key (a promise of a CryptoKey) for
+// this page's life, by receipt and report id: PBKDF2 runs once per report.
+const replyKeys = new Map();
+
+/** replyKey is the reply key of a report, from its receipt (normalized digits). */
+export function replyKey(receipt, reportId) {
+  const k = receipt + '\0' + reportId;
+  if (!replyKeys.has(k)) {
+    const p = s.replyKeyBytes(receipt, reportId).then(s.replyCryptoKey);
+    p.catch(() => replyKeys.delete(k));
+    replyKeys.set(k, p);
+  }
+  return replyKeys.get(k);
+}
+
+/**
+ * openReply opens a staff reply (a message with a reply envelope) with the
+ * reply key from the receipt, and returns its text; it throws when the
+ * reply does not open.
+ */
+export async function openReply(receipt, m) {
+  const key = await replyKey(receipt, m.report);
+  const plain = await s.openReply(key, { message: m.id, report: m.report, direction: m.direction }, m.sealed);
+  return JSON.parse(new TextDecoder().decode(plain)).body;
+}
+
+// ----- the follow-up screen's sealed replies -----
+
+// What was opened stays in this page's memory only, never in IndexedDB, by
+// the reply as sealed: a reply changed since is opened again.
+const openedReplies = new Map(); // replyId(m) → {text} or {failed: true}
+const openingReplies = new Set();
+
+function replyId(m) {
+  return m.id + '\0' + (m.sealed && m.sealed.nonce) + '\0' + (m.sealed && m.sealed.ct);
+}
+
+/** opened reports whether a sealed reply is open on this page. */
+export function opened(m) {
+  return !!(openedReplies.get(replyId(m)) || {}).text;
+}
+
+/**
+ * sealedText is what a message with no body shows on the follow-up
+ * screen: a staff reply opened, "opening", or why it cannot be shown; the
+ * reporter's own message, sealed for the embassy, as such.
+ */
+export function sealedText(m, t) {
+  const span = document.createElement('span');
+  const o = openedReplies.get(replyId(m));
+  if (m.direction !== 'staff') {
+    span.className = 'hint';
+    span.textContent = t('fu.mine_sealed');
+  } else if (!o) {
+    span.className = 'hint';
+    span.textContent = t('fu.opening');
+  } else if (o.failed) {
+    span.className = 'hint state-rejected reply-unreadable';
+    span.textContent = t('fu.unreadable');
+  } else {
+    span.className = 'reply-opened';
+    span.textContent = o.text;
+  }
+  return span;
+}
+
+/**
+ * openReplies opens, with the reply key of the receipt (normalized
+ * digits), the sealed staff replies of list not opened yet, then calls
+ * redraw.
+ */
+export async function openReplies(list, receipt, redraw) {
+  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(replyId(m)) && !openingReplies.has(replyId(m)));
+  if (!todo.length || !receipt) return;
+  todo.forEach((m) => openingReplies.add(replyId(m)));
+  for (const m of todo) {
+    try {
+      if (!s.isReplyEnvelope(m.sealed)) throw new Error('not a reply envelope');
+      openedReplies.set(replyId(m), { text: await openReply(receipt, m) });
+    } catch (e) {
+      openedReplies.set(replyId(m), { failed: true });
+    }
+    openingReplies.delete(replyId(m));
+  }
+  redraw();
 }

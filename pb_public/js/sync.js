@@ -564,8 +564,11 @@
       const prev = await db.get('messages', c.id);
       await db.put('messages', Object.assign({}, prev, {
         // A sealed message comes back with no body: the phone keeps the
-        // words it wrote.
+        // words it wrote; a staff reply sealed with the report's reply key
+        // keeps its envelope, which the follow-up screen opens with the
+        // receipt (keys.js).
         id: c.id, report: d.report, direction: d.direction, body: d.body || (prev && prev.body) || '', read_by_reporter: !!d.read_by_reporter,
+        sealed: d.sealed || null,
         created: d.created || (prev && prev.created) || new Date().toISOString(), state: 'sent',
       }));
     }

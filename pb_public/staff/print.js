@@ -9,7 +9,7 @@ import { view, list, request, quote } from './api.js';
 import { h, replace, when } from './dom.js';
 import { label, say } from './labels.js';
 import { SECTIONS, fieldName, show, describe, size } from './report.js';
-import { unseal } from './vault.js';
+import { unseal, messageText, noteText } from './vault.js';
 
 // MAX_ROWS is as many messages, events or attachments as one sheet lists:
 // PocketBase's largest page.
@@ -45,7 +45,12 @@ export class PrintSheet {
       const [messages, events, attachments] = await Promise.all([
         rows('messages', 'author'), rows('report_events', 'actor'), rows('attachments'),
       ]);
-      data = { stamp, report, messages, events, attachments };
+      // Sealed replies, reporters' messages and notes are printed opened.
+      const [says, notes] = await Promise.all([
+        Promise.all(messages.map((m) => messageText(this.ctx.vault, report, m))),
+        Promise.all(events.map((ev) => (ev.kind === 'note' ? noteText(this.ctx.vault, ev) : null))),
+      ]);
+      data = { stamp, report, messages, events, attachments, says, notes };
     } catch (err) {
       replace(this.root, this.tools(id), h('p', { class: 'error', role: 'alert' }, say('print.failed', { error: err.message })));
       return false;
@@ -61,7 +66,7 @@ export class PrintSheet {
       h('button', { type: 'button', 'data-print-back': '', onclick: () => this.ctx.back(id) }, say('print.back')));
   }
 
-  sheet({ stamp, report: r, messages, events, attachments }) {
+  sheet({ stamp, report: r, messages, events, attachments, says, notes }) {
     const names = this.ctx.names;
     return h('article', { class: 'case-sheet', 'data-case-sheet': r.id },
       h('header', {},
@@ -74,18 +79,18 @@ export class PrintSheet {
         h('dl', {}, fields.map((n) => [h('dt', {}, fieldName(n)), h('dd', { dataset: { field: n } }, sheetValue(n, r[n]))])))),
       h('section', {}, h('h2', {}, say('report.conversation')),
         messages.length
-          ? h('ol', { class: 'sheet-list', 'data-sheet-messages': '' }, messages.map((m) => h('li', { dataset: { direction: m.direction } },
+          ? h('ol', { class: 'sheet-list', 'data-sheet-messages': '' }, messages.map((m, i) => h('li', { dataset: { direction: m.direction } },
             h('p', { class: 'sheet-meta' }, when(m.created), ' · ',
               m.direction === 'staff' ? ((m.expand && m.expand.author && m.expand.author.name) || say('report.staff')) : say('report.reporter'),
               m.direction === 'staff' ? ` · ${m.read_by_reporter ? say('report.read') : say('report.unread')}` : ''),
-            h('p', { class: 'sheet-body' }, m.body))))
+            h('p', { class: 'sheet-body' }, sheetText(says[i])))))
           : h('p', {}, say('report.noMessages'))),
       h('section', {}, h('h2', {}, say('report.history')),
         events.length
-          ? h('ol', { class: 'sheet-list', 'data-sheet-history': '' }, events.map((ev) => h('li', { dataset: { kind: ev.kind } },
+          ? h('ol', { class: 'sheet-list', 'data-sheet-history': '' }, events.map((ev, i) => h('li', { dataset: { kind: ev.kind } },
             h('p', { class: 'sheet-meta' }, when(ev.created), ' · ',
               (ev.expand && ev.expand.actor && ev.expand.actor.name) || label(ev.actor_label || 'system'), ' · ', describe(ev, names)),
-            ev.kind === 'note' ? h('p', { class: 'sheet-body' }, ev.note) : null)))
+            ev.kind === 'note' ? h('p', { class: 'sheet-body' }, sheetText(notes[i])) : null)))
           : h('p', {}, say('report.noHistory'))),
       h('section', {}, h('h2', {}, say('report.attachments')),
         attachments.length
@@ -96,6 +101,11 @@ export class PrintSheet {
         h('p', {}, say('print.footer', { name: stamp.printedBy, time: when(stamp.printed) })),
         h('p', {}, say('print.confidential'))));
   }
+}
+
+/** sheetText is a message's or note's text, or why a sealed one is not shown. */
+function sheetText(t) {
+  return t.state === '' || t.state === 'open' ? t.text : say(`sealed.${t.state}`);
 }
 
 /** sheetValue is show() as text: a link has no use on paper. */

@@ -6,7 +6,7 @@
 // here, in the browser (vault.js); one that does not open says so.
 
 import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
-import { unseal } from './vault.js';
+import { unseal, messageText, noteText, newId } from './vault.js';
 import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
@@ -248,12 +248,15 @@ export class ReportView {
         replace(box, h('li', { class: 'muted' }, say('report.noMessages')));
         return;
       }
-      replace(box, res.items.map((m) => h('li', { class: `bubble from-${m.direction}` },
+      // Sealed messages are opened here: a reporter's with the embassy
+      // key, a reply with the report's reply key (vault.js).
+      const texts = await Promise.all(res.items.map((m) => messageText(this.ctx.vault, this.report, m)));
+      replace(box, res.items.map((m, i) => h('li', { class: `bubble from-${m.direction}` },
         h('span', { class: 'who' }, m.direction === 'staff'
           ? `${(m.expand && m.expand.author && m.expand.author.name) || say('report.staff')}`
           : say('report.reporter')),
         h('time', { datetime: m.created }, when(m.created)),
-        h('p', {}, m.body),
+        sealedText(texts[i]),
         m.direction === 'staff' ? h('span', { class: 'muted small' }, m.read_by_reporter ? say('report.read') : say('report.unread')) : null)));
       // Reporter messages shown here count as read by staff.
       for (const m of res.items) {
@@ -264,7 +267,22 @@ export class ReportView {
     }
   }
 
+  /**
+   * replyBlocked says why no reply can be sealed for a sealed report, or
+   * ''. A reply to a sealed report is sealed with the reply key inside it:
+   * the report must be open here, and the reporter must have kept a
+   * receipt (a report filed without one has no key, and no reply reaches
+   * the reporter's phone).
+   */
+  replyBlocked() {
+    if (!this.seal) return '';
+    if (this.seal !== 'open') return say('report.replyLocked');
+    return this.report.reply_key ? '' : say('report.noReplyKey');
+  }
+
   replyForm() {
+    const blocked = this.replyBlocked();
+    if (blocked) return h('p', { class: 'notice', 'data-reply-blocked': '' }, blocked);
     const form = h('form', { class: 'stack', 'data-reply': '' },
       h('label', { for: 'reply-body' }, say('report.replyLabel')),
       h('textarea', {
@@ -273,13 +291,21 @@ export class ReportView {
         onkeydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); } },
       }),
       h('p', { class: 'muted small' }, say('report.replyHelp')),
+      this.seal ? h('p', { class: 'muted small', 'data-reply-sealed': '' }, say('report.replySealed')) : null,
       h('button', { type: 'submit', class: 'primary' }, say('report.replySend')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const body = form.elements.body.value.trim();
       if (!body) return;
       try {
-        await create('messages', { report: this.report.id, direction: 'staff', author: auth.record.id, body });
+        const reply = { report: this.report.id, direction: 'staff', author: auth.record.id, body };
+        if (this.seal) {
+          // Sealed here with the report's reply key; the server never sees the words.
+          reply.id = newId();
+          reply.sealed = await this.ctx.vault.sealReply(this.report.reply_key, reply.id, reply.report, body);
+          reply.body = '';
+        }
+        await create('messages', reply);
         form.reset();
         announce(say('report.replySent'));
         await Promise.all([this.loadMessages(), this.loadHistory()]);
@@ -298,11 +324,12 @@ export class ReportView {
         replace(box, h('li', { class: 'muted' }, say('report.noHistory')));
         return;
       }
-      replace(box, res.items.map((ev) => h('li', { class: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
+      const notes = await Promise.all(res.items.map((ev) => (ev.kind === 'note' ? noteText(this.ctx.vault, ev) : null)));
+      replace(box, res.items.map((ev, i) => h('li', { class: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
         h('time', { datetime: ev.created }, when(ev.created)),
         h('span', { class: 'who' }, (ev.expand && ev.expand.actor && ev.expand.actor.name) || label(ev.actor_label || 'system')),
         h('span', { class: 'what' }, describe(ev, this.ctx.names)),
-        ev.kind === 'note' ? h('p', { class: 'note' }, ev.note) : null)));
+        ev.kind === 'note' ? sealedText(notes[i], 'note') : null)));
     } catch (err) {
       replace(box, h('li', { class: 'error' }, say('report.historyFailed', { error: err.message })));
     }
@@ -312,14 +339,21 @@ export class ReportView {
     const form = h('form', { class: 'stack', 'data-note': '' },
       h('label', { for: 'note-body' }, say('value.note')),
       h('textarea', { id: 'note-body', name: 'note', rows: 2, maxlength: 4000, required: true }),
-      h('p', { class: 'muted small' }, say('report.noteHelp')),
+      h('p', { class: 'muted small' }, say(this.seal ? 'report.noteSealed' : 'report.noteHelp')),
       h('button', { type: 'submit' }, say('report.noteAdd')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const note = form.elements.note.value.trim();
       if (!note) return;
       try {
-        await create('report_events', { report: this.report.id, embassy: this.report.embassy, kind: 'note', actor: auth.record.id, note });
+        const ev = { report: this.report.id, embassy: this.report.embassy, kind: 'note', actor: auth.record.id, note };
+        if (this.seal) {
+          // A sealed report's notes are sealed here to the embassy's key.
+          ev.id = newId();
+          ev.sealed = await this.ctx.vault.sealNote(ev, note);
+          ev.note = '';
+        }
+        await create('report_events', ev);
         form.reset();
         announce(say('report.noteAdded'));
         await this.loadHistory();
@@ -411,6 +445,15 @@ export function size(bytes) {
   if (bytes < 1024) return say('size.bytes', { n: bytes });
   if (bytes < 1024 * 1024) return say('size.kb', { n: Math.round(bytes / 1024) });
   return say('size.mb', { n: (bytes / 1024 / 1024).toFixed(1) });
+}
+
+/**
+ * sealedText shows a message's or note's text as vault.js's messageText or
+ * noteText gave it: the words, or why a sealed one cannot be shown.
+ */
+export function sealedText(t, cls = '') {
+  if (t.state === 'open' || t.state === '') return h('p', { class: cls }, t.text);
+  return h('p', { class: `${cls} muted`, dataset: { seal: t.state } }, say(`sealed.${t.state}`));
 }
 
 function alertIn(el, text) {

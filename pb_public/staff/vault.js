@@ -16,7 +16,11 @@
 // the public rows, never a private key. An epoch's private keys are opened
 // from this browser's own grant when needed and imported non-extractable.
 
-import { suite, open as openEnvelope, SEALED_REPORT_FIELDS, reportClear, clearHash, chainStatement, keyId, base64url as b64, unbase64url as unb64 } from '/js/seal.js';
+import {
+  suite, seal as sealEnvelope, open as openEnvelope, SEALED_REPORT_FIELDS, reportClear, messageClear, noteClear, clearHash,
+  chainStatement, keyId, base64url as b64, unbase64url as unb64, sealReply as sealReplyEnvelope, openReply as openReplyEnvelope,
+  replyCryptoKey, isReplyEnvelope,
+} from '/js/seal.js';
 import { split, combine } from '/js/vendor/shamir.js';
 import { request } from './api.js';
 
@@ -188,6 +192,7 @@ export class Vault {
     this.state = null;
     this.personal = null; // {kid, pair}
     this.keys = new Map(); // kid → {privateKey, publicKey}
+    this.replyKeys = new Map(); // a report's reply key (base64url) → its CryptoKey
     this.opened = new Map(); // report id + binding → body
     this.listeners = new Set();
     this.problem = '';
@@ -199,6 +204,7 @@ export class Vault {
     this.state = null;
     this.personal = null;
     this.keys = new Map();
+    this.replyKeys = new Map(); // reports' reply keys opened on this page
     this.changed();
   }
 
@@ -549,6 +555,87 @@ export class Vault {
     this.opened.set(cacheKey, body);
     return body;
   }
+
+  /**
+   * openMessage opens a message of a sealed report's conversation and
+   * returns its text: a reporter's message with the embassy key it is
+   * sealed to, a staff reply with the report's reply key (replyKey,
+   * base64url, from the opened report). It throws like openReport.
+   */
+  async openMessage(m, report, replyKey) {
+    const env = m.sealed;
+    if (isReplyEnvelope(env)) {
+      if (!replyKey) throw Object.assign(new Error('no reply key for this report'), { reason: 'locked' });
+      try {
+        const key = await this.replyKey(replyKey);
+        const plain = await openReplyEnvelope(key, { message: m.id, report: m.report, direction: m.direction }, env);
+        return JSON.parse(new TextDecoder().decode(plain)).body;
+      } catch (err) {
+        throw Object.assign(new Error(err.message), { reason: 'broken' });
+      }
+    }
+    const body = await this.openSealed(env, report.embassy, m.id, messageClear(m));
+    return body.body;
+  }
+
+  /** openNote opens a sealed staff note and returns its text; it throws like openReport. */
+  async openNote(ev) {
+    return (await this.openSealed(ev.sealed, ev.embassy, ev.id, noteClear(ev))).note;
+  }
+
+  // openSealed opens an envelope to an embassy key of this browser, bound
+  // to record and its clear fields, and returns its JSON body.
+  async openSealed(env, embassy, record, fields) {
+    const pair = env && this.keys.get(env.kid);
+    if (!pair) throw Object.assign(new Error('no key in this browser for this record'), { reason: 'locked' });
+    try {
+      const clear = await clearHash(fields);
+      return JSON.parse(new TextDecoder().decode(await openEnvelope(pair, { embassy, kid: env.kid, record, clear }, env)));
+    } catch (err) {
+      throw Object.assign(new Error(err.message), { reason: 'broken' });
+    }
+  }
+
+  // replyKey imports a report's reply key once per page.
+  replyKey(b64key) {
+    if (!this.replyKeys.has(b64key)) this.replyKeys.set(b64key, replyCryptoKey(b64key));
+    return this.replyKeys.get(b64key);
+  }
+
+  /**
+   * sealReply seals a staff reply's text (message id, report, direction
+   * "staff") with the report's reply key, for the reporter's phone to open
+   * with the receipt.
+   */
+  async sealReply(replyKey, message, report, text) {
+    return sealReplyEnvelope(await this.replyKey(replyKey), { message, report, direction: 'staff' },
+      utf8.encode(JSON.stringify({ body: text })));
+  }
+
+  /**
+   * sealNote seals a staff note's text to the embassy's newest key, bound
+   * to the event (id, embassy, report, kind, actor), once this browser has
+   * checked the key chain: a note is never sealed to a key the server
+   * slipped in.
+   */
+  async sealNote(ev, text) {
+    const epoch = this.newest;
+    if (!epoch || (await this.verifyChain()) !== 0) throw new Error('the embassy key chain does not verify');
+    const clear = await clearHash(noteClear(ev));
+    return sealEnvelope(unb64(epoch.public_key), { embassy: ev.embassy, kid: epoch.kid, record: ev.id, clear },
+      utf8.encode(JSON.stringify({ note: text })));
+  }
+}
+
+/** newId is a record id as PocketBase makes them: 15 of [a-z0-9]. */
+export function newId() {
+  const abc = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const out = [];
+  // 252 is the largest multiple of 36 below 256: no bias.
+  while (out.length < 15) {
+    for (const b of crypto.getRandomValues(new Uint8Array(32))) if (b < 252 && out.length < 15) out.push(abc[b % 36]);
+  }
+  return out.join('');
 }
 
 /**
@@ -566,8 +653,40 @@ export async function unseal(vault, r) {
     for (const k of SEALED_REPORT_FIELDS) {
       r[k] = body[k] == null ? r[k] : body[k];
     }
+    if (body.nationality_original) r.nationality_original = body.nationality_original;
+    // The key replies are sealed with: none when the reporter kept no
+    // receipt (no follow-up wanted) or a volunteer filed the report.
+    r.reply_key = body.reply_key || '';
     return 'open';
   } catch (err) {
     return err.reason === 'locked' ? 'locked' : 'broken';
+  }
+}
+
+/**
+ * messageText is a conversation message's text as staff see it, and how
+ * it was got: {state: '', text} for a message in clear; {state: 'open',
+ * text} for a sealed one opened here (a reporter's with the embassy key, a
+ * staff reply with the reply key of report, opened by unseal); or {state:
+ * 'opening' | 'locked' | 'broken'} when it cannot be shown.
+ */
+export async function messageText(vault, report, m) {
+  if (!m.sealed) return { state: '', text: m.body };
+  if (!vault.state && !vault.loadFailed) return { state: 'opening' };
+  try {
+    return { state: 'open', text: await vault.openMessage(m, report, report.reply_key) };
+  } catch (err) {
+    return { state: err.reason === 'locked' ? 'locked' : 'broken' };
+  }
+}
+
+/** noteText is messageText for a staff note (report_events, kind note). */
+export async function noteText(vault, ev) {
+  if (!ev.sealed) return { state: '', text: ev.note };
+  if (!vault.state && !vault.loadFailed) return { state: 'opening' };
+  try {
+    return { state: 'open', text: await vault.openNote(ev) };
+  } catch (err) {
+    return { state: err.reason === 'locked' ? 'locked' : 'broken' };
   }
 }

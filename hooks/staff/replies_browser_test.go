@@ -1,0 +1,156 @@
+package staff_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/browsertest"
+	"homeward/internal/receipts"
+	"homeward/internal/seal"
+	"homeward/internal/testserver"
+)
+
+// TestASealedReplyReachesOnlyTheReceipt drives a sealed conversation end
+// to end in Chromium: staff X makes the embassy's key in the console; a
+// reporter's phone seals a report with its receipt's reply key; X opens
+// the report, replies and adds a note, both sealed in the console and
+// printed opened on the case sheet; a
+// fresh browser that only types the receipt reads the reply, and says so
+// when a reply does not open; no file the server wrote holds the words.
+// A sealed report without a reply key says no reply can reach the
+// reporter.
+func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
+	app := newApp(t)
+	configureAll(app)
+	srv := testserver.Start(t, app)
+	ctxA := browsertest.New(t, 5*time.Minute)
+	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
+	const marker = "MARKER-r3ply"
+
+	a.start("#/keys")
+	a.signIn("x@example.org")
+	a.makePersonal(passphraseX)
+	a.status("waiting")
+	a.click("create the embassy's key", "[data-embassy-create]")
+	a.status("unlocked")
+
+	// The reporter's phone pins the key and files a report.
+	ctxP, cancelP := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
+	defer cancelP()
+	p := consoleSteps(t, ctxP, watchConsole(ctxP))
+	p.do("open the reporter's app", chromedp.Navigate(srv.URL+"/?lang=en"))
+	p.waitFor("the app starts", `document.documentElement.getAttribute('data-ready') === '1'`)
+	p.do("wait for the pinned key", chromedp.Evaluate[chromedp.Void](`(async () => {
+		while (!(await self.homeward.db.get('meta', 'keys:`+embassyX+`'))) await new Promise((ok) => setTimeout(ok, 50));
+	})()`, chromedp.EvalAwaitPromise))
+	p.click("write a report", `[data-go="report"]`)
+	p.waitFor("the embassy is listed", `!!document.querySelector('#f-embassy option[value="`+embassyX+`"]')`)
+	p.fill("choose the embassy", "#f-embassy", embassyX)
+	p.fill("the nationality", "#f-nationality", "ID")
+	p.fill("the message", "#f-message", marker+" we are two")
+	p.click("send", `#report-form button[type="submit"]`)
+	p.waitFor("the receipt", `!document.getElementById('receipt').hidden && document.getElementById('receipt-code').textContent.length >= 20`)
+	code, err := chromedp.Run(ctxP, chromedp.Evaluate[string](`document.getElementById('receipt-code').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := waitForRecord(t, app, "reports", "embassy = {:e} && sealed_by = 'phone'", dbx.Params{"e": embassyX})
+
+	// X opens it, replies and notes; both are sealed in the console.
+	a.open("open the report", "#/report/"+report.Id)
+	a.waitFor("the report opens", `!!document.querySelector('#report [data-seal="open"]') && document.querySelector('#report .reporter-text').textContent.includes('`+marker+`')`)
+	a.waitFor("the reply form says replies are sealed", `!!document.querySelector('#report [data-reply-sealed]')`)
+	a.submit("send a reply", "#report [data-reply]", "textarea", marker+" come on Monday")
+	a.waitFor("the reply shows opened", `document.querySelector('#report [data-messages]').textContent.includes('`+marker+` come on Monday')`)
+	a.submit("add a note", "#report [data-note]", "textarea", marker+" called the shelter")
+	a.waitFor("the note shows opened", `Array.from(document.querySelectorAll('#report [data-history] .note')).some((n) => n.textContent.includes('`+marker+` called the shelter'))`)
+	reply := waitForRecord(t, app, "messages", "report = {:r} && direction = 'staff'", dbx.Params{"r": report.Id})
+	if reply.GetString("sealed_by") != "staff" || reply.GetString("body") != "" {
+		t.Fatalf("the reply is stored sealed by %q with body %q", reply.GetString("sealed_by"), reply.GetString("body"))
+	}
+	norm, err := receipts.Normalize(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testserver.OpenReply(t, norm, reply); got != marker+" come on Monday" {
+		t.Fatalf("Go opens the console's reply with the receipt as %q", got)
+	}
+	note := waitForRecord(t, app, "report_events", "report = {:r} && kind = 'note'", dbx.Params{"r": report.Id})
+	if note.GetString("sealed_by") != "staff" || note.GetString("note") != "" {
+		t.Fatalf("the note is stored sealed by %q with note %q", note.GetString("sealed_by"), note.GetString("note"))
+	}
+	if n, _ := app.CountRecords("report_events", dbx.HashExp{"report": report.Id, "kind": "reply"}); n != 1 {
+		t.Errorf("%d reply events on the audit trail, want 1", n)
+	}
+
+	// The case sheet prints them opened.
+	a.do("count print dialogs", chromedp.Evaluate[chromedp.Void](`window.printed = 0; window.print = () => { window.printed++; }`))
+	a.click("print the case sheet", "#report [data-print]")
+	a.waitFor("the sheet shows the reply and the note opened", `document.body.dataset.page === 'print' && window.printed === 1 &&
+		document.querySelector('[data-sheet-messages] li[data-direction="staff"] .sheet-body').textContent === '`+marker+` come on Monday' &&
+		document.querySelector('[data-sheet-history] li[data-kind="note"] .sheet-body').textContent === '`+marker+` called the shelter'`)
+
+	// A fresh browser that has only the receipt reads the reply.
+	ctxF, cancelF := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
+	defer cancelF()
+	f := consoleSteps(t, ctxF, watchConsole(ctxF))
+	follow := func(step string) {
+		f.do(step, chromedp.Navigate(srv.URL+"/?lang=en"))
+		f.waitFor("the app starts", `document.documentElement.getAttribute('data-ready') === '1'`)
+		f.click("open the follow-up screen", `[data-go="follow"]`)
+		f.fill("type the receipt", "#fu-code", code)
+		f.click("look it up", `#follow-form button[type="submit"]`)
+	}
+	follow("open the app in a fresh browser")
+	f.waitFor("the reply opens with the receipt", `Array.from(document.querySelectorAll('#fu-messages .reply-opened')).some((e) => e.textContent === '`+marker+` come on Monday')`)
+	testserver.NoFileHolds(t, app.DataDir(), marker)
+
+	// A reply changed on the server does not open, and the phone says so.
+	var env map[string]any
+	if err := jsonOf(reply.GetString("sealed"), &env); err != nil {
+		t.Fatal(err)
+	}
+	env["nonce"] = "AAAAAAAAAAAAAAAA"
+	reply.Set("sealed", env)
+	if err := app.SaveNoValidate(reply); err != nil {
+		t.Fatal(err)
+	}
+	follow("look again")
+	f.waitFor("the phone says the reply cannot be opened", `!!document.querySelector('#fu-messages .reply-unreadable') &&
+		document.querySelector('#fu-messages .reply-unreadable').textContent.startsWith('This reply could not be opened')`)
+
+	// A sealed report with no reply key: no reply can reach the reporter.
+	none := sealedReport(t, app, "sealednoreply0000001", 1, seal.ReportBody{Message: "Sealed, no receipt kept."})
+	a.open("open the report with no reply key", "#/report/"+none.Id)
+	a.waitFor("it opens", `!!document.querySelector('#report [data-seal="open"]')`)
+	a.waitFor("the console says no reply reaches the reporter", `!document.querySelector('#report [data-reply]') &&
+		document.querySelector('#report [data-reply-blocked]').textContent.startsWith('This report came without a receipt')`)
+}
+
+// waitForRecord waits up to 30 s for the first record of collection that
+// filter finds.
+func waitForRecord(t *testing.T, app core.App, collection, filter string, params dbx.Params) *core.Record {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := app.FindFirstRecordByFilter(collection, filter, params)
+		if err == nil {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s record where %s (%v): %v", collection, filter, params, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// jsonOf decodes a JSON field's text.
+func jsonOf(raw string, out any) error {
+	return json.NewDecoder(strings.NewReader(raw)).Decode(out)
+}
