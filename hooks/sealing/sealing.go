@@ -103,6 +103,7 @@ func Register(app core.App) error {
 		app.OnRecordCreateExecute(coll).BindFunc(sealBeforeWrite)
 		app.OnRecordUpdateExecute(coll).BindFunc(sealBeforeWrite)
 	}
+	registerFiles(app)
 	return nil
 }
 
