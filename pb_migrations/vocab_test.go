@@ -29,6 +29,7 @@ var selectVocabulary = map[string]map[string]struct {
 		"sealed_by":     {vocab.SealedBy, false},
 	},
 	"messages":      {"direction": {vocab.Directions, false}, "sealed_by": {vocab.SealedBy, false}},
+	"attachments":   {"sealed_by": {vocab.SealedBy, false}},
 	"report_events": {"kind": {vocab.EventKinds, false}},
 	"qr_links":      {"language": {vocab.Languages, false}},
 	"staff":         {"language": {vocab.Languages, false}},

@@ -79,14 +79,16 @@ const (
 // Channels are the values of a report's channel.
 var Channels = []string{ChannelSelf, ChannelVolunteer}
 
-// Who sealed a report's private fields (reports.sealed_by): the reporter's
-// phone, or the server on arrival, for a channel that sends plaintext.
+// Who sealed a report's private fields (reports.sealed_by), a reporter's
+// message (messages.sealed_by) or a photo or voice note
+// (attachments.sealed_by): the reporter's phone, or the server on
+// arrival, for a channel that sends plaintext.
 const (
 	SealedByPhone  = "phone"
 	SealedByServer = "server"
 )
 
-// SealedBy are the values of a report's sealed_by.
+// SealedBy are the values of sealed_by.
 var SealedBy = []string{SealedByPhone, SealedByServer}
 
 // Directions say who wrote a message of a report's conversation.
