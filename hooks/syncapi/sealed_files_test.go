@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"testing"
@@ -215,5 +217,62 @@ func TestAPlaintextPhotoToAKeyedEmbassyIsStoredSealed(t *testing.T) {
 	}
 	for _, part := range [][]byte{photo[len(photo)-300 : len(photo)-200], photo[exif : exif+64], clean[len(clean)/2 : len(clean)/2+64]} {
 		testserver.NoFileHolds(t, f.app.DataDir(), string(part))
+	}
+}
+
+// TestTheRecordsAPIKeepsTheSealedFileRules: a superuser's upload through
+// PocketBase's records API (multipart) obeys the same rules: a sealed file
+// to the report's embassy is stored as it came, one sealed to another
+// embassy is refused with a field error in PocketBase's shape, and a
+// plaintext photo is sealed by the server.
+func TestTheRecordsAPIKeepsTheSealedFileRules(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	key := testserver.AddEmbassyKey(t, f.app, f.embassy[0], nil)
+	other := testserver.AddEmbassyKey(t, f.app, f.embassy[1], nil)
+	report, _ := f.reportFor(0)
+	photo := testdata(t, "photo.png")
+	good, err := seal.SealFile(key.Private.PublicKey(), f.embassy[0], key.Kid, report, "image/png", photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, err := seal.SealFile(other.Private.PublicKey(), f.embassy[1], other.Kid, report, "image/png", photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(name string, file []byte) (int, map[string]any) {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		w.WriteField("report", report)
+		part, _ := w.CreateFormFile("file", name)
+		part.Write(file)
+		w.Close()
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/api/collections/attachments/records", &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Authorization", f.suTok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	if status, out := upload("sealed.bin", good); status != 200 || out["sealed_by"] != "phone" || out["mime"] != seal.FileMime {
+		t.Errorf("a sealed file: %d %v", status, out)
+	}
+	status, out := upload("wrong.bin", wrong)
+	data, _ := out["data"].(map[string]any)
+	fileErr, _ := data["file"].(map[string]any)
+	if status != 400 || fileErr["code"] != "validation_sealed_file_key" {
+		t.Errorf("a file sealed to another embassy: %d %v", status, out)
+	}
+	status, out = upload("photo.png", photo)
+	if status != 200 || out["sealed_by"] != "server" || out["mime"] != seal.FileMime {
+		t.Errorf("a plaintext photo: %d %v", status, out)
+	}
+	if n := f.count("attachments"); n != 2 {
+		t.Fatalf("%d attachments, want 2", n)
 	}
 }
