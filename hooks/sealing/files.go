@@ -60,23 +60,38 @@ func registerFiles(app core.App) {
 	app.OnRecordUpdateExecute(CollectionAttachments).BindFunc(sealFileBeforeWrite)
 }
 
-// newFile returns the bytes of the file a write sets, or nil when it sets
-// none.
-func newFile(r *core.Record) ([]byte, error) {
+// sniffBytes is how much of a new file the rules read to tell a sealed
+// file (its header) or a media type (mimetype reads as much) from its
+// start; only a plaintext file the server seals is read whole.
+const sniffBytes = 3072
+
+// newFile returns the first n bytes (all when n < 0) of the file a write
+// sets and its length, or nil when it sets none.
+func newFile(r *core.Record, n int64) ([]byte, int64, error) {
 	files := r.GetUnsavedFiles(fieldFile)
 	if len(files) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	f, err := files[0].Reader.Open()
 	if err != nil {
-		return nil, fmt.Errorf("open the new file: %w", err)
+		return nil, 0, fmt.Errorf("open the new file: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read the new file: %w", err)
+	size, err := f.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
 	}
-	return b, nil
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the new file: %w", err)
+	}
+	if n < 0 || n > maxFileBytes {
+		n = maxFileBytes + 1
+	}
+	b, err := io.ReadAll(io.LimitReader(f, n))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the new file: %w", err)
+	}
+	return b, size, nil
 }
 
 // markFileSealedBy keeps sealed_by the server's to say: "phone" for a new
@@ -84,7 +99,7 @@ func newFile(r *core.Record) ([]byte, error) {
 // "" for a new plaintext file (sealFileBeforeWrite sets "server" when it
 // seals it), the stored value otherwise.
 func markFileSealedBy(e *core.RecordEvent) error {
-	b, err := newFile(e.Record)
+	b, _, err := newFile(e.Record, sniffBytes)
 	if err != nil {
 		return err
 	}
@@ -104,7 +119,7 @@ func markFileSealedBy(e *core.RecordEvent) error {
 // not one this server can keep for the report's embassy, and a new file of
 // no known media type that is not sealed.
 func checkSealedFile(e *core.RecordEvent) error {
-	b, err := newFile(e.Record)
+	b, size, err := newFile(e.Record, sniffBytes)
 	if err != nil || b == nil {
 		if err != nil {
 			return err
@@ -118,7 +133,7 @@ func checkSealedFile(e *core.RecordEvent) error {
 		}
 		return e.Next()
 	}
-	h, err := seal.ParseFile(b)
+	h, err := seal.ParseFileHeader(b, size)
 	if err != nil {
 		return validation.Errors{fieldFile: validation.NewError(CodeSealedFileFormat,
 			fmt.Sprintf("The sealed file must have a header of version %d with the suite %s and chunks of %d bytes, and a length that fits its chunks.",
@@ -161,11 +176,11 @@ func attachmentEmbassy(app core.App, r *core.Record) (string, error) {
 // key: the plaintext never reaches the storage, and the record's hash,
 // size and media type are the sealed file's.
 func sealFileBeforeWrite(e *core.RecordEvent) error {
-	b, err := newFile(e.Record)
+	head, _, err := newFile(e.Record, sniffBytes)
 	if err != nil {
 		return err
 	}
-	if b == nil || seal.IsSealedFile(b) {
+	if head == nil || seal.IsSealedFile(head) {
 		return e.Next()
 	}
 	embassy, err := attachmentEmbassy(e.App, e.Record)
@@ -176,6 +191,10 @@ func sealFileBeforeWrite(e *core.RecordEvent) error {
 	if errors.Is(err, ErrNoKey) {
 		return e.Next()
 	}
+	if err != nil {
+		return err
+	}
+	b, _, err := newFile(e.Record, -1)
 	if err != nil {
 		return err
 	}

@@ -431,10 +431,11 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	if err != nil {
 		return "", router.NewInternalServerError("", err)
 	}
-	att, err := CleanAttachment(raw)
+	take := CleanAttachment
 	if info.Sealed {
-		att, err = SealedAttachment(raw)
+		take = SealedAttachment
 	}
+	att, err := take(raw)
 	if err != nil {
 		a.uploads.remove(id)
 		return "", RefusedFile(err)

@@ -140,6 +140,13 @@ func appendFileHeader(b []byte, kid string, enc []byte) []byte {
 // uncompressed P-256 point, and a length that is a whole number of chunks
 // holding a padded plaintext (FileLengthFits). It returns the header.
 func ParseFile(b []byte) (FileHeader, error) {
+	return ParseFileHeader(b, int64(len(b)))
+}
+
+// ParseFileHeader is ParseFile for a file of length bytes of which b holds
+// at least the header: the server checks a file's start and length
+// without reading it whole.
+func ParseFileHeader(b []byte, length int64) (FileHeader, error) {
 	if len(b) < FileHeaderSize || !IsSealedFile(b) {
 		return FileHeader{}, ErrFileFormat
 	}
@@ -155,7 +162,7 @@ func ParseFile(b []byte) (FileHeader, error) {
 	if enc[0] != 4 {
 		return FileHeader{}, ErrFileFormat
 	}
-	if !FileLengthFits(int64(len(b))) {
+	if !FileLengthFits(length) {
 		return FileHeader{}, ErrFileLength
 	}
 	return FileHeader{Kid: kid, Enc: bytes.Clone(enc), Chunk: FileChunk}, nil
