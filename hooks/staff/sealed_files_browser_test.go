@@ -18,7 +18,8 @@ import (
 // key in the console; a reporter's phone (another browser) pins it and
 // files a report with a photo, which the phone seals before it stores and
 // uploads it. The server holds the sealed file only (sealed_by "phone");
-// the console opens it in the browser and the photo renders at its size;
+// the console opens it in the browser and the photo renders at its size,
+// and the case sheet lists it by the media type sealed inside;
 // no file the server wrote holds the photo's bytes nor its GPS EXIF.
 func TestThePhonesSealedPhotoOpensInTheConsole(t *testing.T) {
 	photoPath := filepath.Join(testserver.RepoRoot(), "..", "shared", "testdata", "photo-with-gps.jpg")
@@ -75,6 +76,11 @@ func TestThePhonesSealedPhotoOpensInTheConsole(t *testing.T) {
 	if err != nil || len(size) != 2 || size[0]*size[1] != 640*480 {
 		t.Fatalf("the console shows a %v image (%v), want the 640 x 480 photo", size, err)
 	}
+	a.do("count print dialogs", chromedp.Evaluate[chromedp.Void](`window.printed = 0; window.print = () => { window.printed++; }`))
+	a.click("print its case sheet", "#report [data-print]")
+	a.waitFor("the sheet lists the photo by the type sealed inside", `!!document.querySelector('[data-sheet-attachments]') && window.printed === 1 &&
+		document.querySelector('[data-sheet-attachments]').textContent.includes('image/jpeg')`)
+
 	exif := bytes.Index(photo, []byte("Exif\x00\x00"))
 	if exif < 0 {
 		t.Fatal("the test photo has no EXIF")
