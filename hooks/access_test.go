@@ -19,6 +19,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
 
@@ -300,9 +301,9 @@ func seedRecords(t testing.TB, app core.App) {
 		{"qr_links", map[string]any{"id": qrlY, "embassy": embY, "label": "Y poster"}},
 		{"staff_views", map[string]any{"id": svwX, "staff": stfX, "name": "X's view", "query": "#/?status=new"}},
 		{"staff_views", map[string]any{"id": svwY, "staff": stfY, "name": "Y's view", "query": "#/?urgent=1"}},
-		{"embassy_keys", map[string]any{"id": ekX, "embassy": embX, "epoch": 1, "kid": "kidx0000", "public_key": testKey('x'), "verify_key": testKey('X')}},
-		{"embassy_keys", map[string]any{"id": ekY, "embassy": embY, "epoch": 1, "kid": "kidy0000", "public_key": testKey('y'), "verify_key": testKey('Y')}},
-		{"embassy_keys", map[string]any{"id": ekZ, "embassy": embZ, "epoch": 1, "kid": "kidz0000", "public_key": testKey('z'), "verify_key": testKey('Z')}},
+		{"embassy_keys", map[string]any{"id": ekX, "embassy": embX, "epoch": 1, "kid": testKid('x'), "public_key": testKey('x'), "verify_key": testKey('X')}},
+		{"embassy_keys", map[string]any{"id": ekY, "embassy": embY, "epoch": 1, "kid": testKid('y'), "public_key": testKey('y'), "verify_key": testKey('Y')}},
+		{"embassy_keys", map[string]any{"id": ekZ, "embassy": embZ, "epoch": 1, "kid": testKid('z'), "public_key": testKey('z'), "verify_key": testKey('Z')}},
 		{"staff_keys", map[string]any{"id": pkX, "staff": stfX, "kid": "kidpersonalx0000", "public_key": testKey('p'), "backup": `{"v":1}`}},
 		{"staff_keys", map[string]any{"id": pkY, "staff": stfY, "kid": "kidpersonaly0000", "public_key": testKey('q'), "backup": `{"v":1}`}},
 		{"embassy_key_grants", map[string]any{"id": grX, "embassy": embX, "key": ekX, "epoch": 1, "staff": stfX, "holder_kid": "kidpersonalx0000", "wrapped": `{"enc":"e"}`}},
@@ -318,6 +319,16 @@ func seedRecords(t testing.TB, app core.App) {
 // real point (the matrix tests access, not keys).
 // testKey is a real P-256 public key (base64url), one per byte c: the
 // server seals reports of an embassy with a key to it.
+// testKid is the key id of testKey(c), as every write path makes it
+// (seal.KeyID): sealed files carry it in a 16-character field.
+func testKid(c byte) string {
+	raw, err := base64.RawURLEncoding.DecodeString(testKey(c))
+	if err != nil {
+		panic(err)
+	}
+	return seal.KeyID(raw)
+}
+
 func testKey(c byte) string {
 	scalar := make([]byte, 32)
 	scalar[31] = c

@@ -36,6 +36,8 @@ func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
 	if err := app.Save(att); err != nil {
 		t.Fatal(err)
 	}
+	// As stored: sealed to embassy X's key, which the seed gives it.
+	stored := testserver.ReadFile(t, app, att, "file")
 
 	keys, err := receipts.Load(app.DataDir())
 	if err != nil {
@@ -62,8 +64,8 @@ func TestBackupRestoreKeepsEveryRecordAndFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := testserver.ReadFile(t, copyApp, restoredAtt, "file"); !bytes.Equal(got, photo) {
-		t.Errorf("restored file = %q, want %q", got, photo)
+	if got := testserver.ReadFile(t, copyApp, restoredAtt, "file"); !bytes.Equal(got, stored) {
+		t.Errorf("restored file = %q, want %q", got, stored)
 	}
 	// The receipt key travels with the backup, or no reporter could follow up.
 	restoredReceipts, err := receipts.Load(copyApp.DataDir())

@@ -29,6 +29,7 @@ var selectVocabulary = map[string]map[string]struct {
 		"sealed_by":     {vocab.SealedBy, false},
 	},
 	"messages":      {"direction": {vocab.Directions, false}, "sealed_by": {vocab.MessageSealedBy, false}},
+	"attachments":   {"sealed_by": {vocab.SealedBy, false}},
 	"report_events": {"kind": {vocab.EventKinds, false}, "sealed_by": {vocab.EventSealedBy, false}},
 	"qr_links":      {"language": {vocab.Languages, false}},
 	"staff":         {"language": {vocab.Languages, false}},

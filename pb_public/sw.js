@@ -2,7 +2,8 @@
 // Navigations go to the network first and fall back to the cached shell;
 // shell files come from the cache and are refreshed behind; /api/* is never
 // cached (reports and replies live in IndexedDB instead). Bump VERSION when
-// the list of shell files changes.
+// the list of shell files changes, or when scripts change that only work
+// together (v9: sealed photos, in seal.js, keys.js, sync.js and app.js).
 //
 // It also sends the outbox when Background Sync says the network is back
 // and no page is open, with the very code the pages use: db.js, ids.js,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/spf13/cobra"
 
 	"homeward/hooks/reports"
@@ -19,10 +20,11 @@ import (
 func NewCommand(app core.App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "seal-existing",
-		Short: "Seal the reports and reporters' messages stored in clear for embassies that now have a key, and wipe the plaintext from the database file (stop the server first)",
-		Long: `seal-existing seals, to each embassy's newest key, the reports and reporters' messages that
-were stored in clear before the embassy had a key, through the same write path as any other
-write (the search index and the change log follow). Then it removes the plaintext from the
+		Short: "Seal the reports, reporters' messages and attachments stored in clear for embassies that now have a key, and wipe the plaintext from the database file (stop the server first)",
+		Long: `seal-existing seals, to each embassy's newest key, the reports, reporters' messages and
+attachments (photos, voice notes) that were stored in clear before the embassy had a key, through
+the same write path as any other write (the search index and the change log follow; a file in
+clear is deleted from the storage once its sealed copy is stored). Then it removes the plaintext from the
 database file: deleted content is overwritten (PRAGMA secure_delete), the search index is
 merged so no old segment keeps a word, the write-ahead log is checkpointed and truncated, and
 VACUUM rewrites the file. Run it with the server stopped: another process holding the
@@ -39,7 +41,7 @@ Backups made before hold the plaintext still: it lists them, for you to delete.`
 // SealExisting seals what is stored in clear for embassies with a key and
 // wipes the plaintext from the database file, printing what it did to out.
 func SealExisting(app core.App, out io.Writer) error {
-	var reportsDone, messagesDone int
+	var reportsDone, messagesDone, filesDone int
 	err := app.RunInTransaction(func(txApp core.App) error {
 		// The transaction's connection overwrites what it deletes or
 		// changes; VACUUM below rewrites the rest of the file anyway.
@@ -51,14 +53,18 @@ func SealExisting(app core.App, out io.Writer) error {
 			"embassy IN (SELECT embassy FROM "+CollectionKeys+")"); err != nil {
 			return err
 		}
-		messagesDone, err = sealAll(txApp, CollectionMessages, "(sealed IS NULL OR sealed = '' OR sealed = 'null') AND direction = {:dir}",
-			"report IN (SELECT id FROM reports WHERE embassy IN (SELECT embassy FROM "+CollectionKeys+"))")
+		if messagesDone, err = sealAll(txApp, CollectionMessages, "(sealed IS NULL OR sealed = '' OR sealed = 'null') AND direction = {:dir}",
+			"report IN (SELECT id FROM reports WHERE embassy IN (SELECT embassy FROM "+CollectionKeys+"))"); err != nil {
+			return err
+		}
+		filesDone, err = sealFiles(txApp)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Sealed %d reports and %d reporters' messages.\n", reportsDone, messagesDone)
+	fmt.Fprintf(out, "Sealed %d attachments; their files in clear are deleted from the storage.\n", filesDone)
 	if err := wipe(app); err != nil {
 		return err
 	}
@@ -85,6 +91,49 @@ func sealAll(txApp core.App, coll, where, scope string) (int, error) {
 	for _, r := range recs {
 		if err := txApp.SaveWithContext(reports.WithActor(context.Background(), reports.ActorSystem), r); err != nil {
 			return 0, fmt.Errorf("seal %s %s: %w", coll, r.Id, err)
+		}
+	}
+	return len(recs), nil
+}
+
+// sealFiles re-saves, through the write path, every attachment stored in
+// clear for a report of an embassy with a key, with its own bytes as a new
+// file: sealFileBeforeWrite seals it, and the file in clear is deleted
+// from the storage once the transaction commits.
+func sealFiles(txApp core.App) (int, error) {
+	var recs []*core.Record
+	err := txApp.RecordQuery(CollectionAttachments).
+		AndWhere(dbx.NewExp("(sealed_by IS NULL OR sealed_by = '') AND file != ''")).
+		AndWhere(dbx.NewExp("report IN (SELECT id FROM reports WHERE embassy IN (SELECT embassy FROM " + CollectionKeys + "))")).
+		All(&recs)
+	if err != nil {
+		return 0, fmt.Errorf("find attachments in clear: %w", err)
+	}
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	fsys, err := txApp.NewFilesystem()
+	if err != nil {
+		return 0, err
+	}
+	defer fsys.Close()
+	for _, r := range recs {
+		rd, err := fsys.GetReader(r.BaseFilesPath() + "/" + r.GetString(fieldFile))
+		if err != nil {
+			return 0, fmt.Errorf("read attachment %s: %w", r.Id, err)
+		}
+		b, err := io.ReadAll(io.LimitReader(rd, maxFileBytes+1))
+		rd.Close()
+		if err != nil {
+			return 0, fmt.Errorf("read attachment %s: %w", r.Id, err)
+		}
+		f, err := filesystem.NewFileFromBytes(b, r.GetString(fieldFile))
+		if err != nil {
+			return 0, err
+		}
+		r.Set(fieldFile, f)
+		if err := txApp.Save(r); err != nil {
+			return 0, fmt.Errorf("seal attachment %s: %w", r.Id, err)
 		}
 	}
 	return len(recs), nil

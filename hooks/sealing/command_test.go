@@ -1,10 +1,14 @@
 package sealing_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"homeward/internal/binarytest"
 	"homeward/internal/testserver"
@@ -21,6 +25,13 @@ func TestMain(m *testing.M) { binarytest.Main(m) }
 // were, which also shows the search would have found a marker left behind.
 func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 	binarytest.Build(t) // skips under -short before any seeding
+	// A PNG whose text chunk says "secret location", stored as it came
+	// (Go code does not clean files).
+	photo, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "..", "shared", "testdata", "photo.png"))
+	if err != nil {
+		t.Skipf("shared test data missing: %v", err)
+	}
+	const inPhoto = "secret location"
 	const (
 		marker = "MARKER-ex1st"
 		kept   = "MARKER-keyless"
@@ -39,6 +50,11 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 			ids = append(ids, r.Id)
 		}
 		testserver.SaveRecord(t, app, "messages", map[string]any{"report": ids[0], "direction": "reporter", "body": marker + " a follow-up"})
+		file, err := filesystem.NewFileFromBytes(photo, "photo.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		testserver.SaveRecord(t, app, "attachments", map[string]any{"report": ids[1], "file": file, "mime": "image/png"})
 		testserver.SaveRecord(t, app, "reports", map[string]any{"embassy": embZ, "message": kept + " for Z"})
 		// The embassy gets its key only now: what came before is in clear.
 		key = testserver.AddEmbassyKey(t, app, embX, nil)
@@ -47,16 +63,19 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if len(testserver.FilesHolding(t, dir, marker)) == 0 {
+	if len(testserver.FilesHolding(t, dir, marker)) == 0 || len(testserver.FilesHolding(t, dir, inPhoto)) == 0 {
 		t.Fatal("the seeded data dir holds no plaintext: the test could not fail")
 	}
 
 	out := binarytest.New(t, dir).Run("seal-existing")
-	if !strings.Contains(out, "Sealed 30 reports and 1 reporters' messages.") {
+	if !strings.Contains(out, "Sealed 30 reports and 1 reporters' messages.") || !strings.Contains(out, "Sealed 1 attachments") {
 		t.Fatalf("seal-existing said:\n%s", out)
 	}
 	if found := testserver.FilesHolding(t, dir, marker); len(found) > 0 {
 		t.Fatalf("after seal-existing, %v still hold %q", found, marker)
+	}
+	if found := testserver.FilesHolding(t, dir, inPhoto); len(found) > 0 {
+		t.Fatalf("after seal-existing, %v still hold the photo's %q", found, inPhoto)
 	}
 	if found := testserver.FilesHolding(t, dir, kept); len(found) == 0 {
 		t.Fatal("the report of the embassy with no key was changed")
@@ -81,5 +100,12 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 	}
 	if got := key.OpenMessage(t, embX, msgs[0]); got != marker+" a follow-up" {
 		t.Fatalf("the message opened as %q", got)
+	}
+	atts, err := app.FindAllRecords("attachments")
+	if err != nil || len(atts) != 1 {
+		t.Fatalf("%d attachments, %v", len(atts), err)
+	}
+	if mime, data := key.OpenAttachment(t, app, atts[0]); mime != "image/png" || !bytes.Equal(data, photo) || atts[0].GetString("sealed_by") != "server" {
+		t.Fatalf("the attachment (sealed_by %q) opened as %s, %d bytes", atts[0].GetString("sealed_by"), mime, len(data))
 	}
 }

@@ -106,6 +106,7 @@ func Register(app core.App) error {
 		app.OnRecordUpdateExecute(coll).BindFunc(sealBeforeWrite)
 	}
 	registerStaffSide(app)
+	registerFiles(app)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -14,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/internal/media"
+	"homeward/internal/seal"
 )
 
 // Attachment is a file cleaned for storing (media.Clean), with the
@@ -22,7 +24,7 @@ import (
 // CleanAttachment and stores it with StoreAttachment, so every file is
 // cleaned the same way and stored once per report.
 type Attachment struct {
-	Data   []byte // the cleaned bytes
+	Data   []byte // the cleaned bytes, or the sealed file as sent
 	Mime   string
 	Sha256 string // of Data
 	Source string // SHA-256 of the bytes as sent
@@ -44,12 +46,33 @@ func CleanAttachment(raw []byte) (Attachment, error) {
 	return Attachment{Data: clean, Mime: mime, Sha256: hex.EncodeToString(sum[:]), Source: hex.EncodeToString(src[:])}, nil
 }
 
+// SealedAttachment takes raw, declared sealed by the phone, for storing
+// as it came: a sealed file cannot be cleaned, and needs no cleaning (the
+// phone's canvas dropped the photo's metadata before sealing). Its shape
+// is checked here (seal.ParseFile), its key by hooks/sealing's rules on
+// the attachments collection. Any error is a refusal for good.
+func SealedAttachment(raw []byte) (Attachment, error) {
+	if _, err := seal.ParseFile(raw); err != nil {
+		return Attachment{}, fmt.Errorf("%w: %w", errFileRefused, err)
+	}
+	sum := sha256.Sum256(raw)
+	h := hex.EncodeToString(sum[:])
+	return Attachment{Data: raw, Mime: seal.FileMime, Sha256: h, Source: h}, nil
+}
+
 // StoreAttachment saves a as an attachment of report through txApp, once
-// per (report, cleaned content): the same file again returns the stored
-// attachment's id with created false. A validation.Errors error means
-// the attachments collection refused the file (see RefusedFile).
+// per (report, cleaned content) and per (report, bytes as sent): the same
+// file again returns the stored attachment's id with created false (a
+// file the server sealed on arrival, hooks/sealing, is stored under the
+// sealed file's hash, and found again by the hash of what was sent). A
+// validation.Errors error means the attachments collection refused the
+// file (see RefusedFile).
 func StoreAttachment(txApp core.App, report string, a Attachment) (id string, created bool, err error) {
-	existing, err := txApp.FindFirstRecordByFilter(collAttachments, "report = {:r} && sha256 = {:h}", dbx.Params{"r": report, "h": a.Sha256})
+	same := "report = {:r} && sha256 = {:h}"
+	if a.Source != "" {
+		same = "report = {:r} && (sha256 = {:h} || source_sha256 = {:s})"
+	}
+	existing, err := txApp.FindFirstRecordByFilter(collAttachments, same, dbx.Params{"r": report, "h": a.Sha256, "s": a.Source})
 	if err == nil {
 		return existing.Id, false, nil
 	}
@@ -81,6 +104,12 @@ func RefusedFile(err error) *router.ApiError {
 	var refused validation.Errors
 	switch {
 	case errors.As(err, &refused):
+		var verr validation.Error
+		if errors.As(refused["file"], &verr) && strings.HasPrefix(verr.Code(), "validation_sealed_file") {
+			// The sealed-file rules' own sentences (hooks/sealing), which
+			// name no content.
+			return codedError(http.StatusUnsupportedMediaType, CodeBadSealedFile, verr.Message()+" Do not send it again.")
+		}
 		return codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "The file was refused ("+refusedFields(refused)+"); do not send it again.")
 	case errors.Is(err, errFileRefused):
 		return refusal(err).(*router.ApiError)

@@ -24,6 +24,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"homeward/internal/media"
+	"homeward/internal/seal"
 )
 
 // tus 1.0 (https://tus.io/protocols/resumable-upload), core and creation.
@@ -62,6 +63,7 @@ type uploadInfo struct {
 	Owner      string `json:"owner"`                 // who may continue it: see ownerKey
 	SourceHash string `json:"source_hash,omitempty"` // SHA-256 the client gave for its file
 	Attachment string `json:"attachment,omitempty"`  // set once complete
+	Sealed     bool   `json:"sealed,omitempty"`      // declared sealed: stored as it came, never cleaned
 }
 
 // uploads stores unfinished uploads on disk and serialises writes to each.
@@ -213,7 +215,12 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 		return codedError(http.StatusRequestEntityTooLarge, CodeFileTooLarge, fmt.Sprintf("A file may be at most %d bytes.", maxUploadSize))
 	}
 	meta := parseMetadata(e.Request.Header.Get("Upload-Metadata"))
-	if heifTypes[strings.ToLower(meta["filetype"])] {
+	sealed := meta["sealed"] == "1"
+	if sealed && !seal.FileLengthFits(length) {
+		// Refused before a phone spends its data on it.
+		return refusal(seal.ErrFileLength)
+	}
+	if !sealed && heifTypes[strings.ToLower(meta["filetype"])] {
 		// Refused at creation, before a phone spends its data on it; the
 		// bytes decide for any other type (see finish).
 		return refusal(media.ErrHEIF)
@@ -231,7 +238,7 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 	} else if n >= MaxAttachments {
 		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", MaxAttachments))
 	}
-	info := uploadInfo{Length: length, Report: report.Id, Owner: owner}
+	info := uploadInfo{Length: length, Report: report.Id, Owner: owner, Sealed: sealed}
 	if src := strings.ToLower(meta["sha256"]); len(src) == 64 {
 		info.SourceHash = src
 		// Content addressing: the same file for the same report is stored
@@ -412,8 +419,9 @@ func writeChunk(path string, offset int64, r io.Reader, limit int64) (int64, err
 	return n, errors.Join(copyErr, syncErr, closeErr)
 }
 
-// finish cleans a complete upload and stores it as an attachment, once
-// per (report, content). A file refused for good (not a format Homeward
+// finish cleans a complete upload (or, declared sealed, checks it is a
+// sealed file) and stores it as an attachment, once per (report,
+// content). A file refused for good (not a format Homeward
 // takes, or content the attachments collection refuses) is answered 415
 // and the upload dropped, so the client stops sending it; any other
 // failure (a busy database, a full disk, a hook) is a 500 that leaves
@@ -423,7 +431,11 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	if err != nil {
 		return "", router.NewInternalServerError("", err)
 	}
-	att, err := CleanAttachment(raw)
+	take := CleanAttachment
+	if info.Sealed {
+		take = SealedAttachment
+	}
+	att, err := take(raw)
 	if err != nil {
 		a.uploads.remove(id)
 		return "", RefusedFile(err)
@@ -448,9 +460,16 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	return attachmentId, nil
 }
 
-// refusal is the answer to a file media.Clean refused.
+// refusal is the answer to a file media.Clean or seal.ParseFile refused.
 func refusal(err error) error {
 	switch {
+	case errors.Is(err, seal.ErrFileFormat):
+		return codedError(http.StatusUnsupportedMediaType, CodeBadSealedFile, fmt.Sprintf(
+			"The upload is declared sealed but is not a sealed file: it needs the header of version %d with the suite %s and chunks of %d bytes (docs/API.md); do not send it again.",
+			seal.FileVersion, seal.SuiteName, seal.FileChunk))
+	case errors.Is(err, seal.ErrFileLength):
+		return codedError(http.StatusUnsupportedMediaType, CodeBadSealedFile,
+			"The upload is declared sealed but its length does not fit whole chunks of a padded file (docs/API.md); do not send it again.")
 	case errors.Is(err, media.ErrHEIF):
 		return codedError(http.StatusUnsupportedMediaType, CodeUnsupportedFile, "HEIC/HEIF photos are not accepted: send the photo as JPEG (the Homeward app converts photos on the phone).")
 	case errors.Is(err, media.ErrImageTooLarge):
@@ -484,6 +503,8 @@ func extension(mime string) string {
 		return ".m4a"
 	case "audio/aac":
 		return ".aac"
+	case seal.FileMime:
+		return ".bin"
 	}
 	return ".mp3"
 }

@@ -53,6 +53,7 @@ const (
 	CodeBadCursor         = "bad_cursor"
 	CodeReportNotSynced   = "report_not_synced" // 409: push the report before its attachments
 	CodeUnsupportedFile   = "unsupported_file"  // 415: refused for good; do not send this file again
+	CodeBadSealedFile     = "bad_sealed_file"   // 415: declared sealed but not a sealed file for the report's embassy; refused for good
 	CodeFileTooLarge      = "file_too_large"
 	CodeTooManyFiles      = "too_many_attachments"
 	CodeUploadNotFound    = "upload_not_found"

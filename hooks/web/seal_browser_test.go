@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -116,22 +118,28 @@ func TestThePhoneSealsWhatOnlyTheEmbassyOpens(t *testing.T) {
 }
 
 // TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone: a volunteer
-// files a report offline for an embassy with no key yet; the embassy gets
-// its key meanwhile. Back online, the app fetches the key before sending,
-// seals the waiting report on the phone (bound to the volunteer channel
-// and the volunteer's id, as the server stores it), and the embassy opens
-// it.
+// files a report with a photo offline for an embassy with no key yet; the
+// embassy gets its key meanwhile. Back online, the app fetches the key
+// before sending, seals the waiting report and its photo on the phone (the
+// report bound to the volunteer channel and the volunteer's id, as the
+// server stores it), and the embassy opens both.
 func TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone(t *testing.T) {
 	srv, ctx, embassy := volunteerSignedIn(t)
 	const marker = "MARKER-v0lunteer"
+	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	setOffline(t, ctx, true)
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),
 		chromedp.SetValue(chromedp.ID("f-embassy"), embassy),
 		chromedp.SendKeys(chromedp.ID("f-message"), marker+" met at the border"),
-		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+		chromedp.SetUploadFiles(chromedp.ID("f-photos"), []string{photo}))
+	waitFor(t, ctx, "the shrunk photo", `document.querySelectorAll('#photo-list li').length === 1`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
 	waitFor(t, ctx, "the saved line", `!document.getElementById('f-saved').hidden`)
 	if sealed := eval[bool](t, ctx, `self.homeward.db.all('outbox').then((o) => o.length === 1 && !!o[0].data.sealed)`); sealed {
 		t.Fatal("the report was sealed with no key known")
+	}
+	if sealed := eval[bool](t, ctx, `self.homeward.db.all('files').then((f) => f.length !== 1 || !!f[0].sealed)`); sealed {
+		t.Fatal("the photo was sealed with no key known")
 	}
 
 	key := testserver.AddEmbassyKey(t, srv.App, embassy, nil)
@@ -147,6 +155,14 @@ func TestAVolunteersReportWrittenBeforeTheKeyIsSealedOnThePhone(t *testing.T) {
 	}
 	if body := key.OpenReport(t, r); body.Message != marker+" met at the border" {
 		t.Fatalf("Go opened %+v", body)
+	}
+	waitFor(t, ctx, "the photo sent", `self.homeward.db.all('files').then((f) => f.length === 1 && f[0].state === 'sent' && f[0].sealed)`)
+	atts, err := srv.App.FindAllRecords("attachments")
+	if err != nil || len(atts) != 1 || atts[0].GetString("sealed_by") != "phone" {
+		t.Fatalf("the server holds %d attachments (%v), want 1 sealed by the phone", len(atts), err)
+	}
+	if mime, data := key.OpenAttachment(t, srv.App, atts[0]); mime != "image/jpeg" || !bytes.HasPrefix(data, []byte{0xff, 0xd8}) || bytes.Contains(data, []byte("Exif")) {
+		t.Fatalf("the photo opened as %s, %d bytes", mime, len(data))
 	}
 	testserver.NoFileHolds(t, srv.App.DataDir(), marker)
 }

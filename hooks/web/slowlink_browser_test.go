@@ -16,16 +16,19 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
 )
 
 // TestReportStatesAreHonestOnASlowLink: on a slow link (300 ms each way,
 // 200 kbit/s up), a report with a photo shows "Sending…" while its push is
 // in flight and "Sent to the embassy" as soon as the server has it, while
-// its photo is still on its way; the photo shows its own progress; and the
-// home screen says there is no connection as soon as the network goes.
+// its photo is still on its way; the photo, sealed on the phone to the
+// embassy's key, shows its own progress; and the home screen says there is
+// no connection as soon as the network goes.
 func TestReportStatesAreHonestOnASlowLink(t *testing.T) {
 	srv := startLive(t)
-	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	testserver.AddEmbassyKey(t, srv.App, embassy, nil)
 	// A photo of noise, which JPEG cannot shrink: more than one 64 KiB
 	// chunk even after the phone re-encodes it.
 	img := image.NewRGBA(image.Rect(0, 0, 900, 700))
@@ -44,6 +47,7 @@ func TestReportStatesAreHonestOnASlowLink(t *testing.T) {
 
 	ctx := browsertest.New(t, 120*time.Second)
 	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	waitFor(t, ctx, "the key pinned", `self.homeward.db.get('meta', 'keys:`+embassy+`').then((k) => !!k && !k.broken)`)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +82,7 @@ func TestReportStatesAreHonestOnASlowLink(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
 	fillReport(t, ctx, "report on a slow link", photo)
 	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
-	waitFor(t, ctx, "the photo sent", `self.homeward.db.all('files').then((f) => f.length === 1 && f[0].state === 'sent')`)
+	waitFor(t, ctx, "the photo sent", `self.homeward.db.all('files').then((f) => f.length === 1 && f[0].state === 'sent' && f[0].sealed)`)
 	seen := eval[[]string](t, ctx, `window.seen`)
 	has := func(pred func(string) bool) bool {
 		for _, s := range seen {

@@ -2,6 +2,7 @@ package seal_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -261,5 +262,79 @@ func TestGoAndBrowserAgreeOnReplies(t *testing.T) {
 	}
 	if res.NoteClear != hex.EncodeToString(noteClear[:]) {
 		t.Fatalf("note clear hash: browser %s, Go %x", res.NoteClear, noteClear)
+	}
+}
+
+// TestGoAndBrowserOpenEachOthersFiles: a file of several chunks sealed by
+// Go opens in Chromium with seal.js's openFile, one sealed in Chromium
+// opens with Go's OpenFile, and in Chromium a file with two chunks
+// swapped, a chunk dropped, the last chunk dropped or the end cut off, or
+// moved to another report, is refused.
+func TestGoAndBrowserOpenEachOthersFiles(t *testing.T) {
+	ctx := browserPage(t)
+	key := newKey(t)
+	kid := seal.KeyID(key.PublicKey().Bytes())
+	data := randomBytes(t, 2*seal.FileChunk+5000)
+	fromGo, err := seal.SealFile(key.PublicKey(), "emb1", kid, "rep00000000000000001", "image/jpeg", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding
+	var res struct {
+		Mime, Sum, Kid, Sealed, PhoneSum string
+		Refused                          map[string]string
+	}
+	inPage(t, ctx, `
+		const unb = (t) => Uint8Array.from(atob(t), (c) => c.charCodeAt(0));
+		const b64 = (b) => { let s = ''; for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192)); return btoa(s); };
+		const sk = await s.suite.kem.deserializePrivateKey(unhex(arg.sk).buffer);
+		const file = unb(arg.file);
+		const binding = { embassy: 'emb1', record: 'rep00000000000000001' };
+		const opened = await s.openFile(sk, binding, file);
+		const sum = hex(await crypto.subtle.digest('SHA-256', opened.data));
+		const phone = new Uint8Array(3 * s.FILE_CHUNK + 123);
+		for (let i = 0; i < phone.length; i += 65536) crypto.getRandomValues(phone.subarray(i, i + 65536));
+		const sealed = await s.sealFile(unhex(arg.pk), { embassy: 'emb1', kid: arg.kid, record: 'rep00000000000000001' }, 'audio/webm', phone);
+		const head = file.subarray(0, s.FILE_HEADER_SIZE), body = file.subarray(s.FILE_HEADER_SIZE), full = s.FILE_CHUNK + 16;
+		const chunk = (i) => body.subarray(i * full, (i + 1) * full);
+		const join = (...parts) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, head.length)); out.set(head); let at = head.length; for (const p of parts) { out.set(p, at); at += p.length; } return out; };
+		const cases = {
+			swapped: [binding, join(chunk(1), chunk(0), chunk(2))],
+			dropped: [binding, join(chunk(0), chunk(2))],
+			lastDropped: [binding, join(chunk(0), chunk(1))],
+			cutOff: [binding, file.subarray(0, file.length - 40)],
+			moved: [{ embassy: 'emb1', record: 'rep00000000000000002' }, file],
+		};
+		const refused = {};
+		for (const [name, [b, bytes]] of Object.entries(cases)) {
+			try { await s.openFile(sk, b, bytes); refused[name] = 'opened'; } catch (e) { refused[name] = 'refused'; }
+		}
+		return { Mime: opened.mime, Sum: sum, Kid: s.fileKid(file), Sealed: b64(sealed),
+			PhoneSum: hex(await crypto.subtle.digest('SHA-256', phone)), Refused: refused };`,
+		map[string]any{"sk": hex.EncodeToString(key.Bytes()), "pk": hex.EncodeToString(key.PublicKey().Bytes()), "kid": kid,
+			"file": b64.EncodeToString(fromGo)}, &res)
+	sum := sha256.Sum256(data)
+	if res.Mime != "image/jpeg" || res.Sum != hex.EncodeToString(sum[:]) || res.Kid != kid {
+		t.Fatalf("the browser opened Go's file as %q, sha256 %s, kid %s", res.Mime, res.Sum, res.Kid)
+	}
+	for _, name := range []string{"swapped", "dropped", "lastDropped", "cutOff", "moved"} {
+		if res.Refused[name] != "refused" {
+			t.Errorf("the browser opened a file %s: %q", name, res.Refused[name])
+		}
+	}
+	sealed, err := b64.DecodeString(res.Sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.ParseFile(sealed); err != nil {
+		t.Fatalf("the server would refuse the phone's file: %v", err)
+	}
+	mime, plain, err := seal.OpenFile(key, "emb1", "rep00000000000000001", sealed)
+	phoneSum := sha256.Sum256(plain)
+	if err != nil || mime != "audio/webm" || hex.EncodeToString(phoneSum[:]) != res.PhoneSum {
+		t.Fatalf("Go opened the phone's file as %q, %d bytes, %v", mime, len(plain), err)
+	}
+	if _, _, err := seal.OpenFile(key, "emb1", "rep00000000000000002", sealed); err == nil {
+		t.Fatal("Go opened the phone's file for another report")
 	}
 }

@@ -136,11 +136,14 @@ const MaxPlaintext = 4 << 20
 // floor(log2 E)+1 bits, so the padding costs at most 12 % and the length
 // shows only its order of magnitude and a few bits more.
 func Pad(b []byte) []byte {
-	out := make([]byte, padme(max(len(b)+1, minPadded)))
+	out := make([]byte, PadLen(len(b)))
 	copy(out, b)
 	out[len(b)] = 0x80
 	return out
 }
+
+// PadLen is the length Pad pads n bytes to.
+func PadLen(n int) int { return padme(max(n+1, minPadded)) }
 
 // padme is the Padmé length for n bytes.
 func padme(n int) int {

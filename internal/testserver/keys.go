@@ -170,3 +170,15 @@ func OpenReply(t testing.TB, receipt string, message *core.Record) string {
 	}
 	return body.Body
 }
+
+// OpenAttachment opens a sealed attachment's stored file with k, bound to
+// its report (of k's embassy), and returns the media type sealed inside
+// and the file's bytes.
+func (k *EmbassyKey) OpenAttachment(t testing.TB, app core.App, att *core.Record) (string, []byte) {
+	t.Helper()
+	mime, data, err := seal.OpenFile(k.Private, k.Embassy, att.GetString("report"), ReadFile(t, app, att, "file"))
+	if err != nil {
+		t.Fatalf("attachment %s does not open with key %s: %v", att.Id, k.Kid, err)
+	}
+	return mime, data
+}

@@ -80,16 +80,16 @@ const (
 var Channels = []string{ChannelSelf, ChannelVolunteer}
 
 // Who sealed a record's private fields (sealed_by): the reporter's phone,
-// the server on arrival, for a channel that sends plaintext, or a staff
-// browser (a reply with the report's reply key, a note to the embassy's
-// key).
+// or the server on arrival, for a channel that sends plaintext (a report,
+// a reporter's message, a photo or voice note); or a staff browser (a
+// reply with the report's reply key, a note to the embassy's key).
 const (
 	SealedByPhone  = "phone"
 	SealedByServer = "server"
 	SealedByStaff  = "staff"
 )
 
-// SealedBy are the values of a report's sealed_by.
+// SealedBy are the values of sealed_by.
 var SealedBy = []string{SealedByPhone, SealedByServer}
 
 // MessageSealedBy are the values of a message's sealed_by.

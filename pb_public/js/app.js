@@ -323,7 +323,10 @@ async function submit(ev) {
     ['outbox', outbox.entry('create', 'reports', id, await sealed(id, data, normalizeReceipt(receipt)), normalizeReceipt(receipt), state.mode)],
   ];
   for (const f of files) {
-    entries.push(['files', { id: newId(), report: id, blob: f.blob, name: f.name, mime: f.mime, sha256: await media.sha256(f.blob), size: f.blob.size, state: 'waiting' }]);
+    // The bytes stored here are the bytes uploaded: sealed once, so a
+    // resumed upload sends the same ones.
+    const blob = await sealedFile(id, data.embassy, f);
+    entries.push(['files', { id: newId(), report: id, blob: blob || f.blob, sealed: !!blob, name: f.name, mime: f.mime, sha256: await media.sha256(blob || f.blob), size: (blob || f.blob).size, state: 'waiting' }]);
   }
   await db.putMany(entries);
   askBackgroundSync();
@@ -395,9 +398,21 @@ async function sealedMessage(id, data, embassy) {
   }
 }
 
-// keysWanted reports whether something waits in the outbox in plaintext,
-// never tried, for an embassy whose key the phone does not hold: its key
-// may have come since (a report written offline on a first visit).
+// sealedFile is a photo or voice note sealed to its report's embassy's
+// key, or null when the phone holds none (or sealing failed: sync.js then
+// holds the file until a page seals it, as it does a report).
+async function sealedFile(report, embassy, f) {
+  try {
+    return await (await keys()).sealFile(report, embassy, f.blob, f.mime);
+  } catch (e) {
+    return null;
+  }
+}
+
+// keysWanted reports whether something waits in the outbox (or among the
+// files) in plaintext, never tried, for an embassy whose key the phone
+// does not hold: its key may have come since (a report written offline on
+// a first visit).
 async function keysWanted() {
   for (const o of await outbox.list()) {
     if (o.kind !== 'create' || !o.data || o.data.sealed || o.attempts) continue;
@@ -407,6 +422,11 @@ async function keysWanted() {
       embassy = r && r.embassy;
     }
     if (embassy && !(await db.get('meta', 'keys:' + embassy))) return true;
+  }
+  for (const f of await db.all('files')) {
+    if (f.sealed || f.url || f.state !== 'waiting') continue;
+    const r = await db.get('reports', f.report);
+    if (r && r.embassy && !(await db.get('meta', 'keys:' + r.embassy))) return true;
   }
   return false;
 }

@@ -185,6 +185,25 @@ export async function sealMessage(id, data, embassy) {
   return out;
 }
 
+/**
+ * sealFile returns a photo or voice note (a blob of media type mime, after
+ * the canvas re-encode) sealed to the key of its report's embassy, bound
+ * to the report, as a blob of the sealed bytes that are stored and
+ * uploaded, or null when the phone holds no usable key.
+ */
+export async function sealFile(report, embassy, blob, mime) {
+  const h = embassy && (await held(embassy));
+  if (!h || h.broken) return null;
+  const bytes = new Uint8Array(await new Response(blob).arrayBuffer());
+  const out = await s.sealFile(s.unbase64url(h.public_key), { embassy, kid: h.kid, record: report }, mime, bytes);
+  return new Blob([out], { type: s.FILE_MIME });
+}
+
+async function sha256(blob) {
+  const sum = new Uint8Array(await crypto.subtle.digest('SHA-256', await new Response(blob).arrayBuffer()));
+  return Array.from(sum, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 function withLock(fn) {
   const locks = self.navigator && self.navigator.locks;
   return locks ? locks.request(LOCK, fn) : fn();
@@ -193,9 +212,10 @@ function withLock(fn) {
 /**
  * sealOutbox seals the reports and messages waiting in the outbox in
  * plaintext, written before the phone knew their embassy's key (offline on
- * a first visit). Only operations never tried: one the server may have
- * stored already is sent again as it was, so it stays the same operation
- * (the server seals it on arrival).
+ * a first visit), and their photos and voice notes. Only operations and
+ * files never tried: one the server may have stored already, or part of,
+ * is sent again as it was, so it stays the same operation or the same
+ * bytes (the server seals it on arrival).
  */
 export function sealOutbox(volunteer) {
   return withLock(async () => {
@@ -213,6 +233,15 @@ export function sealOutbox(volunteer) {
       o.data = sealed;
       o.nextAt = 0; // held by sync.js until now: due at once
       await db.put('outbox', o);
+      n++;
+    }
+    for (const f of await db.all('files')) {
+      if (f.sealed || f.url || f.state !== 'waiting' || !f.blob) continue;
+      const r = await db.get('reports', f.report);
+      const blob = await sealFile(f.report, r && r.embassy, f.blob, f.mime);
+      if (!blob) continue;
+      Object.assign(f, { blob, sealed: true, sha256: await sha256(blob), size: blob.size });
+      await db.put('files', f);
       n++;
     }
     return n;

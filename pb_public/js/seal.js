@@ -257,3 +257,97 @@ export function noteClear(ev) {
   const s = (v) => (v == null ? '' : String(v));
   return { report: s(ev.report), kind: s(ev.kind), actor: s(ev.actor) };
 }
+
+// Sealed files: Go's internal/seal/file.go, byte for byte. A header (magic,
+// version, the suite's RFC 9180 ids, the chunk size, the key id, enc), then
+// the padded plaintext (the media type's length, the media type, the
+// file's bytes) in chunks of FILE_CHUNK bytes, each sealed in turn by one
+// HPKE context, with associated data naming the report, the chunk's index
+// and whether it is the last.
+
+export const FILE_MAGIC = 'HWSF';
+export const FILE_CHUNK = 64 * 1024;
+export const FILE_HEADER_SIZE = 4 + 1 + 6 + 4 + 16 + 65;
+export const FILE_MIME = 'application/octet-stream';
+const FILE_CONTEXT = 'homeward file v1';
+const TAG = 16;
+const SUITE_IDS = [0x0010, 0x0001, 0x0001];
+
+/** fileInfo is HPKE's info for a file sealed to an embassy key. */
+export function fileInfo(embassy, kid) {
+  return utf8.encode(`${FILE_CONTEXT}\0embassy\0${embassy}\0kid\0${kid}`);
+}
+
+/** fileAad is the associated data of chunk index of a file of report record. */
+export function fileAad(record, index, last) {
+  return utf8.encode(`${FILE_CONTEXT}\0record\0${record}\0chunk\0${index}\0last\0${last ? 1 : 0}`);
+}
+
+/**
+ * sealFile seals bytes, a file of media type mime, to the embassy public
+ * key (65 bytes) for {embassy, kid, record}, and returns the sealed file.
+ */
+export async function sealFile(publicKey, binding, mime, bytes) {
+  const kid = utf8.encode(binding.kid);
+  const type = utf8.encode(mime);
+  if (kid.length !== 16 || type.length > 255) throw new Error('bad key id or media type');
+  const recipientPublicKey = await suite.kem.deserializePublicKey(publicKey);
+  const sender = await suite.createSenderContext({ recipientPublicKey, info: fileInfo(binding.embassy, binding.kid) });
+  const plain = new Uint8Array(1 + type.length + bytes.length);
+  plain[0] = type.length;
+  plain.set(type, 1);
+  plain.set(bytes, 1 + type.length);
+  const padded = pad(plain);
+  const n = Math.ceil(padded.length / FILE_CHUNK);
+  const out = new Uint8Array(FILE_HEADER_SIZE + padded.length + n * TAG);
+  const head = new DataView(out.buffer);
+  out.set(utf8.encode(FILE_MAGIC), 0);
+  out[4] = 1;
+  SUITE_IDS.forEach((id, i) => head.setUint16(5 + 2 * i, id));
+  head.setUint32(11, FILE_CHUNK);
+  out.set(kid, 15);
+  out.set(new Uint8Array(sender.enc), 31);
+  let at = FILE_HEADER_SIZE;
+  for (let i = 0; i < n; i++) {
+    const ct = new Uint8Array(await sender.seal(padded.subarray(i * FILE_CHUNK, (i + 1) * FILE_CHUNK), fileAad(binding.record, i, i === n - 1)));
+    out.set(ct, at);
+    at += ct.length;
+  }
+  return out;
+}
+
+/** fileKid is the key id a sealed file's header names, or '' for bytes that are no sealed file. */
+export function fileKid(bytes) {
+  if (bytes.length < FILE_HEADER_SIZE || String.fromCharCode(...bytes.subarray(0, 4)) !== FILE_MAGIC) return '';
+  return String.fromCharCode(...bytes.subarray(15, 31));
+}
+
+/**
+ * openFile opens a sealed file of report record with the embassy's
+ * private key (a CryptoKey, or a key pair), chunk by chunk, and returns
+ * {mime, data}. It throws when the file is of another format, or a chunk
+ * does not open (wrong key; changed, reordered, dropped or cut off; moved
+ * to another report).
+ */
+export async function openFile(privateKey, binding, bytes) {
+  const head = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kid = fileKid(bytes);
+  if (!kid || bytes[4] !== 1 || SUITE_IDS.some((id, i) => head.getUint16(5 + 2 * i) !== id) || head.getUint32(11) !== FILE_CHUNK) {
+    throw new Error('not a sealed file of this version and suite');
+  }
+  const recipient = await suite.createRecipientContext({
+    recipientKey: privateKey, enc: bytes.slice(31, FILE_HEADER_SIZE), info: fileInfo(binding.embassy, kid),
+  });
+  const body = bytes.subarray(FILE_HEADER_SIZE);
+  const full = FILE_CHUNK + TAG;
+  const n = Math.ceil(body.length / full);
+  if (n < 1 || body.length - (n - 1) * full <= TAG) throw new Error('the sealed file is cut off');
+  const plain = new Uint8Array(body.length - n * TAG);
+  for (let i = 0; i < n; i++) {
+    const chunk = body.slice(i * full, (i + 1) * full);
+    plain.set(new Uint8Array(await recipient.open(chunk, fileAad(binding.record, i, i === n - 1))), i * FILE_CHUNK);
+  }
+  const all = unpad(plain);
+  if (!all.length || all.length < 1 + all[0]) throw new Error('not a sealed file of this version and suite');
+  return { mime: new TextDecoder().decode(all.subarray(1, 1 + all[0])), data: all.subarray(1 + all[0]) };
+}

@@ -21,7 +21,7 @@
   const FILES = '/api/sync/files/';
   const ATTACHMENT = 'Homeward-Attachment';
   // Upload answers that refuse a file for good: sending it again cannot help.
-  const FINAL = ['unsupported_file', 'file_too_large', 'too_many_attachments'];
+  const FINAL = ['unsupported_file', 'bad_sealed_file', 'file_too_large', 'too_many_attachments'];
   // A push of 25 reports is about 25 KB: under a minute on 2G, so a cut link
   // loses little work and "sending 26 of 40" moves often enough to trust.
   const MAX_BATCH = 25;
@@ -351,12 +351,18 @@
   }
 
   // uploadAll sends every waiting file whose report the server has; a file
-  // the server refused for good stays refused and is not sent again.
+  // the server refused for good stays refused and is not sent again. As
+  // for reports (releasable), a file waits on the phone while its
+  // embassy's key chain is broken, and a file in plaintext, never tried,
+  // for an embassy whose key the phone holds waits for a page to seal it
+  // (keys.js's sealOutbox).
   async function uploadAll() {
     const files = (await db.all('files')).filter((f) => f.state !== 'sent' && f.state !== 'rejected');
     for (const f of files) {
       const rep = await db.get('reports', f.report);
       if (!rep || rep.state !== 'sent') continue;
+      const k = rep.embassy && await db.get('meta', 'keys:' + rep.embassy);
+      if (k && (k.broken || (!f.sealed && !f.url))) continue;
       await upload(f, rep);
       emit('change');
     }
@@ -368,6 +374,8 @@
 
   // upload sends one file with tus 1.0: create once, then PATCH from the
   // server's offset, so a cut connection resumes instead of starting over.
+  // A sealed file is declared so ("sealed"), with neither its name nor its
+  // media type, which only its embassy learns.
   // The file counts as sent only when the server names the attachment it
   // stored (Homeward-Attachment); an offset at the end alone is no proof.
   async function upload(f, rep) {
@@ -385,12 +393,12 @@
       else throw new Error('upload check failed: ' + h.status);
     }
     if (!f.url) {
-      const meta = [
+      const meta = (f.sealed ? ['report ' + b64(f.report), 'sealed ' + b64('1'), 'sha256 ' + b64(f.sha256)] : [
         'report ' + b64(f.report),
         'filename ' + b64(f.name),
         'filetype ' + b64(f.mime),
         'sha256 ' + b64(f.sha256),
-      ].join(',');
+      ]).join(',');
       const c = await fetch(FILES, {
         method: 'POST',
         headers: Object.assign({ 'Upload-Length': String(size), 'Upload-Metadata': meta }, tus),

@@ -1,15 +1,17 @@
 // print.js: a report's case sheet for paper: every field, the reporter's
 // message, the conversation both ways, the history (the audit trail) and
-// the attachments by name, with a footer saying who printed it and when.
+// the attachments by name (a sealed one with the media type sealed inside,
+// opened here), with a footer saying who printed it and when.
 // The server logs the print as an audit event first (POST
 // /api/staff/reports/{id}/print) and gives the footer's name and time;
 // only then is the sheet drawn and the browser's print dialog opened.
 
-import { view, list, request, quote } from './api.js';
+import { view, list, request, quote, fileToken, fileURL } from './api.js';
 import { h, replace, when } from './dom.js';
 import { label, say } from './labels.js';
 import { SECTIONS, fieldName, show, describe, size } from './report.js';
 import { unseal, messageText, noteText } from './vault.js';
+import { isSealed, openAttachment } from './files.js';
 
 // MAX_ROWS is as many messages, events or attachments as one sheet lists:
 // PocketBase's largest page.
@@ -45,10 +47,12 @@ export class PrintSheet {
       const [messages, events, attachments] = await Promise.all([
         rows('messages', 'author'), rows('report_events', 'actor'), rows('attachments'),
       ]);
-      // Sealed replies, reporters' messages and notes are printed opened.
+      // Sealed replies, reporters' messages and notes are printed opened,
+      // and sealed attachments named by the media type sealed inside.
       const [says, notes] = await Promise.all([
         Promise.all(messages.map((m) => messageText(this.ctx.vault, report, m))),
         Promise.all(events.map((ev) => (ev.kind === 'note' ? noteText(this.ctx.vault, ev) : null))),
+        this.openAttachments(report, attachments),
       ]);
       data = { stamp, report, messages, events, attachments, says, notes };
     } catch (err) {
@@ -58,6 +62,26 @@ export class PrintSheet {
     replace(this.root, this.tools(id), this.sheet(data));
     window.print();
     return true;
+  }
+
+  /**
+   * openAttachments opens the sealed attachments here to name the media
+   * type sealed inside each, as the sheet lists it (mime); one that does
+   * not open is listed saying why (sealedState).
+   */
+  async openAttachments(report, attachments) {
+    const sealed = attachments.filter(isSealed);
+    if (!sealed.length) return;
+    const token = await fileToken();
+    for (const a of sealed) {
+      try {
+        const file = await openAttachment(this.ctx.vault, report, fileURL(a, a.file, token));
+        URL.revokeObjectURL(file.url);
+        a.mime = file.mime;
+      } catch (err) {
+        a.sealedState = { opening: 'sealed.opening', locked: 'sealed.locked', broken: 'sealed.broken' }[err.reason] || 'sealed.broken';
+      }
+    }
   }
 
   tools(id) {
@@ -95,7 +119,7 @@ export class PrintSheet {
       h('section', {}, h('h2', {}, say('report.attachments')),
         attachments.length
           ? h('ul', { class: 'sheet-list', 'data-sheet-attachments': '' }, attachments.map((a) => h('li', {},
-            `${a.file} · ${a.mime || ''} · ${size(a.size || 0)} · ${when(a.created)}`)))
+            `${a.file} · ${a.sealedState ? say(a.sealedState) : a.mime || ''} · ${size(a.size || 0)} · ${when(a.created)}`)))
           : h('p', {}, say('report.noAttachments'))),
       h('footer', { class: 'sheet-footer', 'data-sheet-footer': '' },
         h('p', {}, say('print.footer', { name: stamp.printedBy, time: when(stamp.printed) })),

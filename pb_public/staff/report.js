@@ -7,6 +7,7 @@
 
 import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
 import { unseal, messageText, noteText, newId } from './vault.js';
+import { isSealed, openAttachment } from './files.js';
 import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
@@ -66,7 +67,13 @@ export class ReportView {
     this.report = null;
     this.seal = '';
     // Keys opened after the report was drawn open it then.
+    this.blobs = []; // blob URLs of the opened sealed attachments, revoked when redrawn
+    this.filesWaiting = false; // a sealed attachment waits for keys
     ctx.vault.onChange(async () => {
+      if (this.report && this.filesWaiting && (this.seal === 'open' || this.seal === '')) {
+        this.loadAttachments();
+        return;
+      }
       if (!this.report || this.seal === 'open' || this.seal === '') return;
       await this.take(this.report);
       this.render();
@@ -228,16 +235,39 @@ export class ReportView {
       if (!res.items.length) return replace(box, h('p', { class: 'muted' }, say('report.noAttachments')));
       // Attachments are protected files: each URL needs a short-lived token.
       const token = await fileToken();
+      for (const u of this.blobs.splice(0)) URL.revokeObjectURL(u);
+      this.filesWaiting = false;
       replace(box, h('ul', { class: 'attachments' }, res.items.map((a) => {
         const url = fileURL(a, a.file, token);
-        const media = (a.mime || '').startsWith('audio/')
-          ? h('audio', { controls: true, preload: 'none', src: url })
-          : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: say('report.attachmentAlt') }));
-        return h('li', {}, media, h('span', { class: 'muted small' }, `${a.mime || ''} · ${size(a.size || 0)}`));
+        if (isSealed(a)) return this.sealedAttachment(a, url);
+        return h('li', {}, attachmentMedia(a.mime, url), h('span', { class: 'muted small' }, `${a.mime || ''} · ${size(a.size || 0)}`));
       })));
     } catch (err) {
       replace(box, h('p', { class: 'error' }, say('report.attachmentsFailed', { error: err.message })));
     }
+  }
+
+  /**
+   * sealedAttachment is a sealed photo or voice note's place in the list,
+   * filled once it is opened here (files.js), or saying why it is not.
+   */
+  sealedAttachment(a, url) {
+    const li = h('li', { dataset: { sealedAttachment: 'opening' } }, h('span', { class: 'muted small' }, say('sealed.opening')));
+    const report = this.report;
+    openAttachment(this.ctx.vault, report, url).then((file) => {
+      if (this.report !== report) return URL.revokeObjectURL(file.url);
+      this.blobs.push(file.url);
+      li.dataset.sealedAttachment = 'open';
+      replace(li, attachmentMedia(file.mime, file.url),
+        h('span', { class: 'muted small' }, `${file.mime} · ${size(a.size || 0)} · ${say('sealed.opened', { by: a.sealed_by === 'server' ? say('sealed.byServer') : say('sealed.byPhone') })}`));
+    }, (err) => {
+      if (err.reason === 'opening' || err.reason === 'locked') this.filesWaiting = true;
+      li.dataset.sealedAttachment = err.reason || 'broken';
+      const words = { opening: 'sealed.opening', locked: 'sealed.locked', broken: 'sealed.broken' }[err.reason];
+      replace(li, h('span', { class: err.reason === 'broken' || !words ? 'error' : 'muted small' },
+        words ? say(words) : say('report.attachmentsFailed', { error: err.message })));
+    });
+    return li;
   }
 
   async loadMessages() {
@@ -438,6 +468,13 @@ export function describe(ev, names) {
     case 'print': return say('event.print');
     default: return label(ev.kind);
   }
+}
+
+/** attachmentMedia shows a photo or voice note of media type mime from url. */
+function attachmentMedia(mime, url) {
+  return (mime || '').startsWith('audio/')
+    ? h('audio', { controls: true, preload: 'none', src: url })
+    : h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt: say('report.attachmentAlt') }));
 }
 
 /** size says a file's size shortly. */
