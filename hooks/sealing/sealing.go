@@ -146,18 +146,24 @@ func sealedChanged(r *core.Record) bool {
 // envelope a writer sent, the stored value otherwise. sealBeforeWrite
 // sets "server" when the server seals.
 func markSealedBy(e *core.RecordEvent) error {
-	if !kinds[e.Record.Collection().Name].ours(e.Record) {
-		return e.Next()
-	}
-	switch {
-	case sealedChanged(e.Record):
-		e.Record.Set(FieldSealedBy, vocab.SealedByPhone)
-	case e.Record.IsNew():
-		e.Record.Set(FieldSealedBy, "")
-	default:
-		e.Record.Set(FieldSealedBy, e.Record.Original().GetString(FieldSealedBy))
+	if kinds[e.Record.Collection().Name].ours(e.Record) {
+		setSealedBy(e.Record, vocab.SealedByPhone)
 	}
 	return e.Next()
+}
+
+// setSealedBy sets r's sealed_by to by when the write brings a new
+// envelope, keeps the stored value otherwise, and leaves a new record
+// without one empty: no writer chooses what it says.
+func setSealedBy(r *core.Record, by string) {
+	switch {
+	case sealedChanged(r):
+		r.Set(FieldSealedBy, by)
+	case r.IsNew():
+		r.Set(FieldSealedBy, "")
+	default:
+		r.Set(FieldSealedBy, r.Original().GetString(FieldSealedBy))
+	}
 }
 
 // checkSealed refuses, on every write path, a sealed record whose private

@@ -67,17 +67,8 @@ func registerStaffSide(app core.App) {
 // markStaffSealed keeps sealed_by the server's to say: "staff" for a new
 // envelope on a reply or note, the stored value otherwise.
 func markStaffSealed(e *core.RecordEvent) error {
-	k := staffKinds[e.Record.Collection().Name]
-	if !k.ours(e.Record) {
-		return e.Next()
-	}
-	switch {
-	case sealedChanged(e.Record):
-		e.Record.Set(FieldSealedBy, vocab.SealedByStaff)
-	case e.Record.IsNew():
-		e.Record.Set(FieldSealedBy, "")
-	default:
-		e.Record.Set(FieldSealedBy, e.Record.Original().GetString(FieldSealedBy))
+	if staffKinds[e.Record.Collection().Name].ours(e.Record) {
+		setSealedBy(e.Record, vocab.SealedByStaff)
 	}
 	return e.Next()
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"homeward/internal/browsertest"
 	"homeward/internal/receipts"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -26,19 +25,8 @@ import (
 // A sealed report without a reply key says no reply can reach the
 // reporter.
 func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
-	srv := testserver.Start(t, app)
-	ctxA := browsertest.New(t, 5*time.Minute)
-	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
+	app, srv, ctxA, a := keyedConsole(t, 5*time.Minute)
 	const marker = "MARKER-r3ply"
-
-	a.start("#/keys")
-	a.signIn("x@example.org")
-	a.makePersonal(passphraseX)
-	a.status("waiting")
-	a.click("create the embassy's key", "[data-embassy-create]")
-	a.status("unlocked")
 
 	// The reporter's phone pins the key and files a report.
 	ctxP, cancelP := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())

@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"homeward/internal/browsertest"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
@@ -27,17 +26,7 @@ func TestThePhonesSealedPhotoOpensInTheConsole(t *testing.T) {
 	if err != nil {
 		t.Skipf("shared test data missing: %v", err)
 	}
-	app := newApp(t)
-	configureAll(app)
-	srv := testserver.Start(t, app)
-	ctxA := browsertest.New(t, 4*time.Minute)
-	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
-	a.start("#/keys")
-	a.signIn("x@example.org")
-	a.makePersonal(passphraseX)
-	a.status("waiting")
-	a.click("create the embassy's key", "[data-embassy-create]")
-	a.status("unlocked")
+	app, srv, ctxA, a := keyedConsole(t, 4*time.Minute)
 
 	ctxP, cancelP := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
 	defer cancelP()

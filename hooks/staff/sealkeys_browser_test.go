@@ -1,6 +1,7 @@
 package staff_test
 
 import (
+	"context"
 	"crypto/ecdh"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/reports"
 	"homeward/hooks/sealkeys"
@@ -66,6 +68,25 @@ func sealedReport(t *testing.T, app core.App, id string, epoch int, body seal.Re
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// keyedConsole starts the console with staff X signed in, holding a
+// personal key and embassy X's first key epoch, both made in the browser
+// on the Keys screen.
+func keyedConsole(t *testing.T, timeout time.Duration) (*tests.TestApp, *testserver.Server, context.Context, keysTab) {
+	t.Helper()
+	app := newApp(t)
+	configureAll(app)
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, timeout)
+	a := keysTab{consoleSteps(t, ctx, watchConsole(ctx)), srv.URL}
+	a.start("#/keys")
+	a.signIn("x@example.org")
+	a.makePersonal(passphraseX)
+	a.status("waiting")
+	a.click("create the embassy's key", "[data-embassy-create]")
+	a.status("unlocked")
+	return app, srv, ctx, a
 }
 
 // keysTab is one staff member's console in its own browser profile.
@@ -318,17 +339,7 @@ func restore(c keysTab, passphrase string) {
 // shares 1 and 3 (a mistyped share is named first), and opens reports of
 // both epochs.
 func TestPaperRecoveryInTheBrowser(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
-	srv := testserver.Start(t, app)
-	ctxA := browsertest.New(t, 5*time.Minute)
-	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
-	a.start("#/keys")
-	a.signIn("x@example.org")
-	a.makePersonal(passphraseX)
-	a.status("waiting")
-	a.click("create the embassy's key", "[data-embassy-create]")
-	a.status("unlocked")
+	app, srv, ctxA, a := keyedConsole(t, 5*time.Minute)
 	a.click("make recovery shares", "[data-recovery-make]")
 	a.waitFor("three shares are shown", `document.querySelectorAll('[data-share]').length === 3`)
 	shotFull(t, ctxA, "staff-keys-recovery")
