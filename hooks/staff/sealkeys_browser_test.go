@@ -21,6 +21,7 @@ import (
 	"homeward/internal/browsertest"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
+	"homeward/internal/zbar"
 )
 
 const (
@@ -346,6 +347,17 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 	shares, err := chromedp.Run(ctxA, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-share]')].map((el) => el.textContent)`))
 	if err != nil || len(shares) != 3 {
 		t.Fatalf("shares: %v (%v)", shares, err)
+	}
+	// Each share is printed with its QR code too, drawn in the browser:
+	// zbarimg reads the share back from the code as shown.
+	for i, share := range shares {
+		png, err := chromedp.Run(ctxA, chromedp.ScreenshotScale(chromedp.CSS(`[data-recovery-shares] > div:nth-of-type(`+strconv.Itoa(i+1)+`) svg.share-code`), 2))
+		if err != nil {
+			t.Fatalf("share %d's code: %v", i+1, err)
+		}
+		if got := strings.TrimSpace(zbar.Decode(t, png)); got != strings.ToUpper(share) {
+			t.Errorf("share %d's code reads %q, want %q", i+1, got, strings.ToUpper(share))
+		}
 	}
 	rec, err := app.FindFirstRecordByData("embassy_recovery", "embassy", embassyX)
 	if err != nil {

@@ -43,6 +43,7 @@ var Libraries = []Library{
 	{Name: "hpke", Packages: []string{"@hpke/core", "@hpke/common"}, Licence: "MIT"},
 	{Name: "fflate", Packages: []string{"fflate"}, Licence: "MIT"},
 	{Name: "shamir", Packages: []string{"shamir-secret-sharing"}, Licence: "Apache-2.0"},
+	{Name: "qrcode", Packages: []string{"qrcode-generator"}, Licence: "MIT"},
 }
 
 // Target is the oldest browser the bundles run on.

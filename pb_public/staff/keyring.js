@@ -7,6 +7,41 @@
 import { h, replace, when, announce } from './dom.js';
 import { say } from './labels.js';
 import { fingerprint, MIN_PASSPHRASE, WrongPassphrase, BadShare, WrongShares } from './vault.js';
+import { qrcode } from '/js/vendor/qrcode.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/**
+ * shareCode draws a recovery share as a QR code, in this browser (a share
+ * never reaches the server): its text in upper case, which QR's
+ * alphanumeric mode holds (hex digits and spaces), at error correction M,
+ * as an SVG path of its dark modules with the standard quiet zone of 4.
+ * Typed back or scanned, readShare reads the same hex.
+ */
+function shareCode(text) {
+  const qr = qrcode(0, 'M');
+  qr.addData(text.toUpperCase(), 'Alphanumeric');
+  qr.make();
+  const n = qr.getModuleCount();
+  let d = '';
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + 4} ${r + 4}h1v1h-1z`;
+  }
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${n + 8} ${n + 8}`);
+  svg.setAttribute('class', 'share-code');
+  svg.setAttribute('shape-rendering', 'crispEdges');
+  svg.setAttribute('role', 'img');
+  const bg = document.createElementNS(SVG, 'rect');
+  bg.setAttribute('width', String(n + 8));
+  bg.setAttribute('height', String(n + 8));
+  bg.setAttribute('fill', '#fff');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', '#000');
+  svg.append(bg, path);
+  return svg;
+}
 
 // STATUS_WORDS say where this browser stands (Vault.status).
 const STATUS_WORDS = {
@@ -212,7 +247,8 @@ export class KeyringView {
         h('p', { class: 'notice', role: 'status' }, say('vault.recovery.sheetHelp')),
         this.shares.map((text, i) => h('div', {},
           h('h4', {}, say('vault.recovery.share', { n: i + 1, of: this.shares.length, fingerprint: fingerprint(rec ? rec.kid : '') })),
-          h('pre', { class: 'share', dataset: { share: String(i + 1) } }, text))),
+          h('pre', { class: 'share', dataset: { share: String(i + 1) } }, text),
+          shareCode(text))),
         h('button', { type: 'button', onclick: () => window.print() }, say('vault.recovery.print'))));
     }
     if (v.holds(v.newest.epoch)) {
