@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -161,21 +160,7 @@ func volunteerSignedIn(t *testing.T) (*liveServer, context.Context, string) {
 // service worker.
 func setOffline(t *testing.T, ctx context.Context, offline bool) {
 	t.Helper()
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
-		Offline: offline, DownloadThroughput: -1, UploadThroughput: -1,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	sw := offline
-	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-		EmulateOfflineServiceWorker: &sw,
-		MatchedNetworkConditions:    []*network.Conditions{{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.SetOffline(t, ctx, offline)
 }
 
 // do runs actions and fails the test on error.
