@@ -39,7 +39,7 @@ const vault = new Vault();
 const list = new ReportList($('#list'), names, vault);
 const reportView = new ReportView($('#report'), { names, me, vault, back: () => listAddress, print: (id) => printCase(id) });
 const printSheet = new PrintSheet($('#print'), { names, vault, back: () => showPage('report') });
-const statsView = new StatsView($('#stats'));
+const statsView = new StatsView($('#stats'), vault);
 const linksView = new LinksView($('#links'));
 const keyringView = new KeyringView($('#keys'), vault);
 let realtime = null;
