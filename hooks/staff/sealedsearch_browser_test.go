@@ -98,7 +98,7 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 	note := ev[0].GetString("note")
 	logged := strings.Fields(note[strings.LastIndex(note, ": ")+2:])
 	slices.Sort(logged)
-	if want := []string{idA, idB, idClear}; !slices.Equal(logged, want) {
+	if want := []string{idClear, idA, idB}; !slices.Equal(logged, want) { // sorted
 		t.Fatalf("the export event lists %v, want %v", logged, want)
 	}
 	for _, m := range []string{markerA, markerB, markerC, "ＺÉＰＨＹＲＱＵＩＬＬ", "+000 12 000 111"} {
