@@ -91,8 +91,9 @@ export class StatsView {
           onProgress: (done, total) => { state.textContent = say('export.opening', { done, total }); },
         });
         state.textContent = file.capped ? say('export.capped', { n: file.ids.length }) : '';
-        // Logged before the file is handed over, as the server's export is.
-        await record(file.ids, { contact, filter: query.filter });
+        // Logged before the file is handed over, as the server's export is;
+        // a file of no reports (the header alone) has nothing to log.
+        if (file.ids.length) await record(file.ids, { contact, filter: query.filter });
         const blob = new Blob([file.csv], { type: 'text/csv;charset=utf-8' });
         const a = h('a', { href: URL.createObjectURL(blob), download: `homeward-reports-${new Date().toISOString().slice(0, 10)}.csv` });
         document.body.append(a);
