@@ -106,4 +106,10 @@ func TestStaffDocExamplesMatchTheServer(t *testing.T) {
 	}
 	answer["event"], answer["printed"] = doc["event"], doc["printed"]
 	wantDocBlock(t, blocks, "print-response", answer)
+
+	status, got = callJSON(t, http.MethodPost, srv+"/api/staff/exports", tok, blocks["exports-request"])
+	if status != http.StatusOK {
+		t.Fatalf("documented export record: %d %v", status, got)
+	}
+	wantDocBlock(t, blocks, "exports-response", got)
 }

@@ -71,6 +71,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
 	rg.POST("/reports/{id}/print", printHandler)
 	rg.GET("/export.csv", exportHandler)
+	rg.POST("/exports", exportedHandler)
 	rg.GET("/counts", countsHandler)
 	rg.GET("/stats", publicStatsHandler)
 	bindHTCDSApi(rg)

@@ -2,6 +2,8 @@ package fold_test
 
 import (
 	"database/sql"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -77,4 +79,27 @@ func FuzzFold(f *testing.F) {
 			t.Fatalf("Fold(%q) = %q is not stable", s, out)
 		}
 	})
+}
+
+// TestFoldTable checks Fold against testdata/fold.json, the table the
+// staff console's fold (pb_public/staff/fold.js) is tested on in Chromium
+// (hooks/staff TestSealedSearchAndExportInTheBrowser), so the two fold
+// alike.
+func TestFoldTable(t *testing.T) {
+	raw, err := os.ReadFile("testdata/fold.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct{ In, Out string }
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 30 {
+		t.Fatalf("the table has %d rows", len(rows))
+	}
+	for _, r := range rows {
+		if got := fold.Fold(r.In); got != r.Out {
+			t.Errorf("Fold(%q) = %q, the table says %q", r.In, got, r.Out)
+		}
+	}
 }

@@ -39,7 +39,7 @@ const vault = new Vault();
 const list = new ReportList($('#list'), names, vault);
 const reportView = new ReportView($('#report'), { names, me, vault, back: () => listAddress, print: (id) => printCase(id) });
 const printSheet = new PrintSheet($('#print'), { names, vault, back: () => showPage('report') });
-const statsView = new StatsView($('#stats'));
+const statsView = new StatsView($('#stats'), vault);
 const linksView = new LinksView($('#links'));
 const keyringView = new KeyringView($('#keys'), vault);
 let realtime = null;
@@ -79,8 +79,9 @@ function describeFilters(v) {
 const form = $('#filters');
 const savedViews = new SavedViews($('[data-views]'), { me, address: () => listAddress });
 // currentStatsQuery is what the counts and the export get: the search as
-// its own q, which the server folds as the list's (any case, any Unicode
-// form), and the other filters as an expression.
+// its own q, folded as the list's (any case, any Unicode form; by the
+// server for the counts, in this browser for the export's sealed
+// reports), and the other filters as an expression.
 function currentStatsQuery() {
   const v = readFilters(form);
   return { filter: toFilter({ ...v, q: '' }, me()), q: v.q };

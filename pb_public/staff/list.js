@@ -5,9 +5,13 @@
 // a bulk change, and moved through with the keyboard (app.js binds keys).
 // A sealed report's clear fields show at once; its message and places are
 // filled in as this browser opens the page's envelopes (vault.js).
+// A search is run here too (sealedsearch.js): the server can search only
+// the reports in clear, so the sealed ones are opened and searched in this
+// browser, and the list is the two together, paged here.
 
 import { request } from './api.js';
 import { unseal } from './vault.js';
+import { search } from './sealedsearch.js';
 import { h, replace, when, announce } from './dom.js';
 import { label, nationality, urgencyReasons, say, age, needMark } from './labels.js';
 
@@ -37,7 +41,8 @@ export class ReportList {
     this.root = root;
     this.names = names;
     this.vault = vault;
-    vault.onChange(() => this.unsealPage());
+    // Keys read or opened since a search may open reports it could not.
+    vault.onChange(() => (this.query.q && this.found && this.found.locked ? this.load() : this.unsealPage()));
     this.query = {}; // see toListQuery
     this.page = 1;
     this.perPage = 50;
@@ -54,8 +59,14 @@ export class ReportList {
     this.onPage = () => {};
   }
 
-  async load(page = this.page) {
-    this.page = Math.max(1, page);
+  /**
+   * load shows a page of the list. A search's matches are found once and
+   * paged here; load() without a page finds them again (a report changed).
+   */
+  async load(page) {
+    if (page === undefined) this.found = null;
+    if (this.query.q) return this.loadSearch(page === undefined ? this.page : page);
+    this.page = Math.max(1, page === undefined ? this.page : page);
     this.state.textContent = say('list.loading');
     const run = request('/api/staff/reports', {
       query: { ...this.query, page: this.page, perPage: this.perPage, total: 1, fields: FIELDS },
@@ -73,6 +84,47 @@ export class ReportList {
       for (const r of this.items) if (r.sealed) r.seal = 'opening';
       this.render();
       this.unsealPage();
+    } catch (err) {
+      if (this.loading !== run) return;
+      this.state.textContent = say('list.failed', { error: err.message });
+    }
+  }
+
+  /**
+   * loadSearch shows a page of a search's matches, the reports in clear
+   * the server found and the sealed ones this browser opened and found.
+   */
+  async loadSearch(page) {
+    this.page = Math.max(1, page);
+    const key = JSON.stringify(this.query);
+    const run = {};
+    this.loading = run;
+    this.state.textContent = say('list.loading');
+    try {
+      if (!this.found || this.found.key !== key) {
+        const progress = (done, total) => {
+          if (this.loading !== run) return;
+          this.state.textContent = say('search.opening', { done, total });
+          this.root.dataset.searchProgress = `${done}/${total}`;
+        };
+        this.found = { key, ...(await search(this.query, this.vault, FIELDS, progress)) };
+      }
+      if (this.loading !== run) return; // a newer load won
+      const found = this.found;
+      this.items = found.items.slice((this.page - 1) * this.perPage, this.page * this.perPage)
+        .map((r) => ({ ...r, message: r.seal === 'open' && (r.message || '').length > EXCERPT ? `${r.message.slice(0, EXCERPT - 3)}...` : r.message }));
+      this.total = found.items.length;
+      this.capped = found.clearCapped;
+      const ids = new Set(this.items.map((r) => r.id));
+      for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
+      this.cursor = Math.min(this.cursor, this.items.length - 1);
+      this.render();
+      const notes = [say('search.sealed', { n: found.sealed })];
+      if (found.capped) notes.push(say('search.capped', { n: found.sealed }));
+      if (found.locked) notes.push(say('search.locked', { n: found.locked }));
+      this.state.textContent += ` · ${notes.join(' ')}`;
+      this.root.dataset.searched = String(found.sealed);
+      this.root.dataset.searchCapped = String(found.capped);
     } catch (err) {
       if (this.loading !== run) return;
       this.state.textContent = say('list.failed', { error: err.message });
@@ -246,7 +298,7 @@ export class ReportList {
       this.fresh.add(record.id);
       announce(say(record.urgent ? 'list.newUrgent' : 'list.newReport'));
       // Page 1 is re-read so the server applies the filters and the order.
-      if (this.page === 1) this.load(1);
+      if (this.page === 1) this.load();
       else this.state.textContent = say('list.newOnFirst');
       return;
     }

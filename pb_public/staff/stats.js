@@ -1,8 +1,10 @@
 // stats.js: counts of the filtered list, the k-anonymous public statistics,
-// and the CSV export. All three are computed by the server over the
-// caller's embassy only.
+// and the CSV export. The counts are computed by the server over the
+// caller's embassy only; the export is built in this browser (export.js),
+// where sealed reports open.
 
-import { request, auth } from './api.js';
+import { request } from './api.js';
+import { build, record } from './export.js';
 import { h, replace, announce } from './dom.js';
 import { label, nationality, say } from './labels.js';
 
@@ -24,8 +26,13 @@ function table(dim, cells, format = (v) => String(v)) {
 }
 
 export class StatsView {
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root
+   * @param {import('./vault.js').Vault} vault opens sealed reports for the export
+   */
+  constructor(root, vault) {
     this.root = root;
+    this.vault = vault;
   }
 
   /** open shows the counts and export of query ({filter, q}). */
@@ -73,23 +80,32 @@ export class StatsView {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const contact = form.elements.contact.checked;
+      const button = form.querySelector('button');
+      const state = form.querySelector('[data-export-state]') || form.appendChild(h('p', { class: 'muted small', 'data-export-state': '', 'aria-live': 'polite' }));
+      for (const el of form.querySelectorAll('.error')) el.remove();
+      button.disabled = true;
       try {
-        // fetch, not a link: the token goes in a header, never in a URL.
-        const url = new URL('/api/staff/export.csv', location.origin);
-        if (query.filter) url.searchParams.set('filter', query.filter);
-        if (query.q) url.searchParams.set('q', query.q);
-        if (contact) url.searchParams.set('contact', '1');
-        const res = await fetch(url, { headers: { Authorization: auth.token }, cache: 'no-store' });
-        if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message || res.statusText);
-        const blob = await res.blob();
+        const file = await build(query, this.vault, {
+          contact,
+          say,
+          onProgress: (done, total) => { state.textContent = say('export.opening', { done, total }); },
+        });
+        state.textContent = file.capped ? say('export.capped', { n: file.ids.length }) : '';
+        // Logged before the file is handed over, as the server's export is;
+        // a file of no reports (the header alone) has nothing to log.
+        if (file.ids.length) await record(file.ids, { contact, filter: query.filter });
+        const blob = new Blob([file.csv], { type: 'text/csv;charset=utf-8' });
         const a = h('a', { href: URL.createObjectURL(blob), download: `homeward-reports-${new Date().toISOString().slice(0, 10)}.csv` });
         document.body.append(a);
         a.click();
         a.remove();
         setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+        form.dataset.exported = String(file.ids.length);
         announce(say('export.done'));
       } catch (err) {
         form.append(h('p', { class: 'error', role: 'alert' }, say('export.failed', { error: err.message })));
+      } finally {
+        button.disabled = false;
       }
     });
     return form;
