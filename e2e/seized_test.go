@@ -96,8 +96,9 @@ const allSent = `Promise.all([self.homeward.db.all('outbox'), self.homeward.db.a
 // online files a report with a photo, contact details and a receipt, then
 // a follow-up message; another files offline with a photo, sent once back
 // online; a volunteer files a batch; staff open the reports, reply and add
-// a note; the reporter reads the reply with the receipt; staff start a new
-// key epoch and a report is sealed to it; a superuser makes a backup.
+// a note, and export a CSV with contact details (built in their browser);
+// the reporter reads the reply with the receipt; staff start a new key
+// epoch and a report is sealed to it; a superuser makes a backup.
 func TestASeizedServerHoldsNoneOfWhatWasSealed(t *testing.T) {
 	bin := binarytest.New(t, t.TempDir())
 	bin.Run("superuser", "upsert", superuserEmail, superuserPassword)
@@ -247,6 +248,19 @@ func TestASeizedServerHoldsNoneOfWhatWasSealed(t *testing.T) {
 	staff.Fill("a note", "#report [data-note] textarea", mark("note")+" called the shelter")
 	staff.Click("add the note", `#report [data-note] button[type="submit"]`)
 	staff.Until("the note shown", `document.querySelector('#report').textContent.includes('`+last()+`')`)
+
+	// An export with contact details, built in the console's browser.
+	staff.JS("catch the file the console makes", `(() => {
+		window.exported = [];
+		const make = URL.createObjectURL;
+		URL.createObjectURL = (blob) => { window.exported.push(blob); return make(blob); };
+	})()`)
+	staff.JS("open the export", `location.hash = '#/stats'`)
+	staff.Until("the export form", `!!document.querySelector('[data-export] button[type="submit"]')`)
+	staff.Click("ask for contact details", `[data-export] [name="contact"]`)
+	staff.Click("export", `[data-export] button[type="submit"]`)
+	staff.Until("the file made with the opened text", `!!window.exported && window.exported.length > 0 &&
+		window.exported[0].text().then((csv) => csv.includes('`+message+`') && csv.includes('+000 555 0142'))`)
 
 	// The reporter reads the reply with the receipt.
 	follow()
