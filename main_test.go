@@ -35,15 +35,17 @@ func TestBinaryServesEmbeddedAppAndSurvivesRestart(t *testing.T) {
 	s := binarytest.Start(t, dataDir)
 	base := s.URL
 	// / is the embedded shell (pb_public/index.html) with its stylesheet
-	// and first-screen script inline (hooks/web).
-	var embedded []string
-	for _, name := range []string{"css/app.css", "js/first-screen.js"} {
-		b, err := os.ReadFile(filepath.Join("pb_public", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		embedded = append(embedded, string(b))
+	// and first-screen script inline (hooks/web), the script as the
+	// server serves it (minified once at start).
+	css, err := os.ReadFile(filepath.Join("pb_public", "css", "app.css"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	code, script := get(t, base+"/js/first-screen.js", nil)
+	if code != http.StatusOK || len(script) < 100 {
+		t.Fatalf("GET /js/first-screen.js = %d, %d bytes", code, len(script))
+	}
+	embedded := []string{string(css), script}
 	code, body := get(t, base+"/", nil)
 	if code != http.StatusOK || !strings.Contains(body, `<form id="report-form"`) ||
 		!strings.Contains(body, "<style>"+embedded[0]+"</style>") || !strings.Contains(body, "<script>"+embedded[1]+"</script>") {

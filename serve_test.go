@@ -104,6 +104,9 @@ func fileMarkedReport(t *testing.T, s *binarytest.Server) {
 	var embassy struct{ Id string }
 	if _, err := s.Do(http.MethodPost, "/api/collections/embassies/records", root, map[string]any{
 		"name": "Embassy of Testland", "country": "Testland", "slug": "testland", "active": true, "hotline": "+000 1",
+		// In clear, so the markers are in the requests and the rows: what
+		// the logs must still never show.
+		"clear_until_keyed": true,
 	}, &embassy); err != nil {
 		t.Fatal(err)
 	}
