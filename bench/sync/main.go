@@ -137,7 +137,7 @@ func newBench(dir string) (*bench, error) {
 	}
 	b := &bench{app: app, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 
-	emb, err := b.save("embassies", map[string]any{"name": "Bench embassy", "country": "Bench", "slug": "bench", "active": true})
+	emb, err := b.save("embassies", map[string]any{"name": "Bench embassy", "country": "Bench", "slug": "bench", "active": true, "clear_until_keyed": true})
 	if err != nil {
 		return nil, err
 	}

@@ -202,7 +202,7 @@ func startServer(bin, dataDir, cpuProfile string) (*server, error) {
 		}
 		return string(out), nil
 	}
-	if _, err := run("embassy", "add", "surge", "--name", "Surge embassy", "--country", "Surge", "--active"); err != nil {
+	if _, err := run("embassy", "add", "surge", "--name", "Surge embassy", "--country", "Surge", "--active", "--clear-until-keyed"); err != nil {
 		return nil, err
 	}
 	out, err := run("staff", "add", "staff@surge.example", "--embassy", "surge")
@@ -402,7 +402,14 @@ func (p *phone) run(i int) (string, int64, error) {
 	data["message"] = fmt.Sprintf("Surge phone %d. %s", i, data["message"])
 	ops := []map[string]any{{"op": newId(), "kind": "create", "collection": "reports", "id": p.report, "receipt": p.receipt, "data": data}}
 	body := encode(map[string]any{"device": "surge" + strconv.Itoa(i), "ops": ops})
-	for !p.pushOnce(body) {
+	for {
+		ok, err := p.pushOnce(body)
+		if err != nil {
+			return p.report, l.cuts.Load(), err
+		}
+		if ok {
+			break
+		}
 		if err := p.wait(0); err != nil {
 			return p.report, l.cuts.Load(), fmt.Errorf("push: %w", err)
 		}
@@ -429,20 +436,33 @@ func (p *phone) wait(retryAfter time.Duration) error {
 	return nil
 }
 
-func (p *phone) pushOnce(body []byte) bool {
+// pushOnce sends the report's push once. It reports whether the server
+// stored it; an answer that refuses it for good (rejected, conflict) is
+// an error, since sending it again would change nothing.
+func (p *phone) pushOnce(body []byte) (bool, error) {
 	p.pushes.Add(1)
 	req, _ := http.NewRequest(http.MethodPost, p.base+"/api/sync/push", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	res, err := p.client.Do(req)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	defer res.Body.Close()
-	var out struct{ Results []struct{ Status string } }
-	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&out) != nil || len(out.Results) != 1 {
-		return false
+	var out struct {
+		Results []struct {
+			Status string
+			Error  json.RawMessage
+		}
 	}
-	return out.Results[0].Status == StatusApplied || out.Results[0].Status == StatusDuplicate
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&out) != nil || len(out.Results) != 1 {
+		return false, nil
+	}
+	switch r := out.Results[0]; r.Status {
+	case StatusApplied, StatusDuplicate:
+		return true, nil
+	default:
+		return false, fmt.Errorf("push %s: %s", r.Status, r.Error)
+	}
 }
 
 // Push result statuses (docs/API.md).

@@ -75,7 +75,7 @@ const pageProblems = `((lang, fragments, data) => {
 	if (lang === 'en') return problems;
 	for (const f of fragments) if (text.indexOf(f) >= 0) problems.push('English left: ' + f);
 	if (['th', 'my', 'km', 'zh'].indexOf(lang) >= 0) {
-		clone.querySelectorAll('h1, .country, .number, dd, strong, .languages, .site-name, .embassy-list a').forEach((e) => e.remove());
+		clone.querySelectorAll('h1, .country, .number, .fingerprint, dd, strong, .languages, .site-name, .embassy-list a').forEach((e) => e.remove());
 		text = clone.textContent;
 		for (const d of data) text = text.split(d).join(' ');
 		const latin = text.match(/[A-Za-z]{4,}/g);
