@@ -7,7 +7,7 @@
 // SPACE is Unicode's White_Space, as Go's unicode.IsSpace (JS's \s leaves
 // out U+0085 and takes in U+FEFF, a format character here).
 const SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
-const FORMAT = /\p{Cf}/u;
+const FORMAT = /[\p{Cf}]/u; // in a class: esbuild would rewrite a bare \p{Cf} for Chrome 80
 const DASH = /[\p{Pd}\u2212]/u;
 
 /**
