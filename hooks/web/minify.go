@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
+	"sync"
 	"time"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -19,7 +21,36 @@ import (
 // the budget in docs/BENCHMARKS.md). esbuild is the minifier, the same
 // library internal/jsvendor bundles the vendored libraries with. A file
 // esbuild cannot read is an error: the server does not start with it.
+//
+// The result is kept per fsys for the life of the process: every app a
+// test starts registers the same files, and minifying them again for
+// each would cost each test its CPU.
 func minifiedJS(fsys fs.FS) (fs.FS, error) {
+	cacheable := reflect.TypeOf(fsys).Comparable()
+	if cacheable {
+		minified.Lock()
+		defer minified.Unlock()
+		if o, ok := minified.byFS[fsys]; ok {
+			return o, nil
+		}
+	}
+	o, err := minify(fsys)
+	if err == nil && cacheable {
+		if minified.byFS == nil {
+			minified.byFS = map[fs.FS]fs.FS{}
+		}
+		minified.byFS[fsys] = o
+	}
+	return o, err
+}
+
+// minified holds minifiedJS's results by the file system they came from.
+var minified struct {
+	sync.Mutex
+	byFS map[fs.FS]fs.FS
+}
+
+func minify(fsys fs.FS) (fs.FS, error) {
 	files := map[string][]byte{}
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(name) != ".js" {
