@@ -74,9 +74,11 @@ func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOpt
 	opts = append(opts, extra...)
 	unlock := lockBrowser(t)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(tab, timeout)
+	var j journal
 	t.Cleanup(func() {
+		diagnose(t, tab, &j)
 		cancelTimeout()
 		cancelTab()
 		cancelAlloc()
@@ -85,6 +87,7 @@ func New(t testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOpt
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	j.watch(tab)
 	return ctx
 }
 
