@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,64 @@ func TestGoAndBrowserOpenEachOthersFiles(t *testing.T) {
 	}
 	if _, _, err := seal.OpenFile(key, "emb1", "rep00000000000000002", sealed); err == nil {
 		t.Fatal("Go opened the phone's file for another report")
+	}
+}
+
+// TestBrowserOpensBodiesOfEverySize holds seal.js's inflating to Go's
+// sealing for bodies around the buffer the browser inflates into (64 KiB)
+// and up to MaxPlaintext: each opens whole, in both of the ways the
+// browser inflates; a body of MaxPlaintext+1 (4 MiB of zeros, sealed to a
+// few KB) is refused, not inflated.
+func TestBrowserOpensBodiesOfEverySize(t *testing.T) {
+	ctx := browserPage(t)
+	key := newKey(t)
+	b := binding(t)
+	type body struct {
+		Name     string        `json:"name"`
+		Envelope seal.Envelope `json:"envelope"`
+		Sum      string        `json:"sum"`
+		Len      int           `json:"len"`
+	}
+	var bodies []body
+	add := func(name string, data []byte) {
+		env, err := seal.Seal(key.PublicKey(), b, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		bodies = append(bodies, body{name, env, hex.EncodeToString(sum[:]), len(data)})
+	}
+	add("short", []byte(`{"message":"ကူညီပေးပါ"}`))
+	for _, n := range []int{64<<10 - 1, 64 << 10, 64<<10 + 1} {
+		add(fmt.Sprintf("random %d", n), randomBytes(t, n))
+		add(fmt.Sprintf("zeros %d", n), make([]byte, n))
+	}
+	add("random 300000", randomBytes(t, 300000))
+	add("zeros MaxPlaintext", make([]byte, seal.MaxPlaintext))
+	add("zeros MaxPlaintext+1", make([]byte, seal.MaxPlaintext+1))
+	var res map[string]string
+	inPage(t, ctx, `
+		const sk = await s.suite.kem.deserializePrivateKey(unhex(arg.sk).buffer);
+		const out = {};
+		for (const b of arg.bodies) {
+			try {
+				const plain = await s.open(sk, arg.binding, b.envelope);
+				out[b.name] = plain.length + ' ' + hex(await crypto.subtle.digest('SHA-256', plain));
+			} catch (e) { out[b.name] = 'refused: ' + e.message; }
+		}
+		return out;`,
+		map[string]any{"sk": hex.EncodeToString(key.Bytes()), "bodies": bodies,
+			"binding": map[string]string{"embassy": b.Embassy, "kid": b.Kid, "record": b.Record, "clear": hex.EncodeToString(b.Clear[:])}}, &res)
+	for _, bd := range bodies {
+		got := res[bd.Name]
+		if bd.Len > seal.MaxPlaintext {
+			if !strings.HasPrefix(got, "refused: the sealed body is too large") {
+				t.Errorf("%s: the browser gave %.80q, want it refused as too large", bd.Name, got)
+			}
+			continue
+		}
+		if want := fmt.Sprintf("%d %s", bd.Len, bd.Sum); got != want {
+			t.Errorf("%s: the browser opened %.80q, want %q", bd.Name, got, want)
+		}
 	}
 }
