@@ -8,8 +8,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
-
-	"homeward/hooks/reports"
 )
 
 // TestStaffSeeOnlyTheirEmbassy proves that the records API, the rules and
@@ -335,35 +333,6 @@ func withVolunteer(s tests.ApiScenario) tests.ApiScenario {
 		headers["Authorization"] = accountToken(t, app, "volunteers", volunteerV)
 	}
 	return s
-}
-
-func findEvents(t testing.TB, app core.App, where dbx.Expression) []*core.Record {
-	t.Helper()
-	var out []*core.Record
-	if err := app.RecordQuery(reports.CollectionEvents).AndWhere(where).OrderBy("created").All(&out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// saveReport returns a BeforeTestFunc that saves one more report.
-func saveReport(id, embassy string, data map[string]any) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
-	return func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-		col, err := app.FindCollectionByNameOrId(reports.CollectionReports)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := core.NewRecord(col)
-		rec.Load(data)
-		if created, ok := data["created"]; ok {
-			rec.SetRaw("created", created) // a set date survives the autodate
-		}
-		rec.Set("id", id)
-		rec.Set("embassy", embassy)
-		if err := app.Save(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func saveMessage(id, report string) func(testing.TB, *tests.TestApp, *core.ServeEvent) {

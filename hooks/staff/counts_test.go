@@ -44,26 +44,6 @@ func TestSuppressHidesSmallCells(t *testing.T) {
 	}
 }
 
-// moreReports adds reports of embassy X: with reportX (6 people from
-// Indonesia) that is ID 12, TH 20, VN 3, MM 4 (names, stored as codes), and
-// 50 people in spam that must not count.
-func moreReports(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-	for i, r := range []map[string]any{
-		{"nationality": "Indonesia", "people_count": 6, "needs": []string{"shelter", "medical"}},
-		{"nationality": "Thailand", "people_count": 20, "needs": []string{"shelter"}},
-		{"nationality": "Viet Nam", "people_count": 3},
-		{"nationality": "Myanmar", "people_count": 4},
-		{"nationality": "Laos", "people_count": 50, "status": "spam"},
-	} {
-		saveReport("reportx10000000000"+string(rune('0'+i))+"0", embassyX, r)(t, app, e)
-	}
-}
-
-// literalSearchFilter is what the console's filters.js builds for a
-// search of 5_%: the wildcards escaped, so counts and exports match the
-// text as typed, like the list's q.
-const literalSearchFilter = `(message ~ "5\\_\\%" || compound_location ~ "5\\_\\%" || current_location ~ "5\\_\\%")`
-
 func TestCounts(t *testing.T) {
 	t.Parallel()
 	scenarios := []tests.ApiScenario{

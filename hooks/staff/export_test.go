@@ -1,9 +1,7 @@
 package staff_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -214,23 +212,4 @@ func TestExportStartsWithAByteOrderMarkAndIsUTF8(t *testing.T) {
 	if rows[0][0] != "id" || !strings.Contains(string(raw), "ကျွန်တော်တို့ ခြောက်ယောက် ខ្ញុំ ผม") {
 		t.Fatalf("header %q, or the Burmese, Khmer and Thai text did not survive", rows[0])
 	}
-}
-
-// readExport parses an export as a spreadsheet program would: the
-// byte-order mark first, then RFC 4180 CSV.
-func readExport(t testing.TB, r io.Reader) [][]string {
-	t.Helper()
-	br := bufio.NewReader(r)
-	if bom, err := br.Peek(3); err != nil || !bytes.Equal(bom, []byte{0xef, 0xbb, 0xbf}) {
-		t.Fatalf("no byte-order mark: % x", bom)
-	}
-	br.Discard(3)
-	rows, err := csv.NewReader(br).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) == 0 {
-		t.Fatal("empty export")
-	}
-	return rows
 }

@@ -1,7 +1,6 @@
 package staff_test
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,19 +31,6 @@ var consoleValueLists = [][]string{
 	vocab.Statuses, vocab.Needs, vocab.Languages, vocab.Genders, vocab.AgeBands, vocab.PassportAnswers,
 	vocab.Channels, vocab.EventKinds, vocab.UrgentAnswers, {"yes", "no", "unknown"},
 	{"system", "superuser", "reporter", "volunteers"}, // who acted, when not a member of staff (reports.Actor)
-}
-
-func consoleLanguage(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "pb_public", "i18n", "staff", lang+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := map[string]string{}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatalf("staff/%s.json: %v", lang, err)
-	}
-	return d
 }
 
 // consoleKeysUsed reads the console's page and scripts for the keys they

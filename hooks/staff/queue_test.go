@@ -13,61 +13,10 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/hooks/reports"
 	"homeward/internal/testserver"
 )
-
-// Reports of embassy X for the queue tests, beside reportX (new, not
-// urgent, just saved, no message).
-const (
-	urgentNewX  = "queuex00000urgent001" // new and urgent: waiting
-	idleX       = "queuex0000000idle001" // in review, quiet for three days: waiting
-	idleClosedX = "queuex00idleclosed01" // closed, quiet for three days: not waiting
-	unreadX     = "queuex000000unread01" // in review, a reporter message no one read: waiting
-	readX       = "queuex00000000read01" // in review, its reporter message read: not waiting
-)
-
-const threeDaysAgo = 72 * time.Hour
-
-// queueReports saves the reports above, with their messages, and dates
-// the quiet ones back.
-func queueReports(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-	for _, r := range []struct {
-		id, status string
-		needs      []string
-		message    string
-	}{
-		{urgentNewX, "new", []string{"medical"}, "Two of us are sick, we hide near the market."},
-		{idleX, "in_review", []string{"documents", "repatriation"}, "They kept my passport."},
-		{idleClosedX, "closed", []string{"shelter"}, "We found a shelter, thank you."},
-		{unreadX, "in_review", []string{"food_money", "shelter"}, "Five of us left the compound last night."},
-		{readX, "in_review", []string{"legal"}, "I need help with the police report."},
-	} {
-		testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-			"id": r.id, "embassy": embassyX, "status": r.status, "needs": r.needs, "people_count": 1 + len(r.message)%5,
-			"nationality": "ID", "message": r.message, "channel": "self",
-		})
-	}
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": unreadX, "direction": "reporter", "body": "Are you there?"})
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": readX, "direction": "reporter", "body": "Thanks", "read_by_staff": true})
-	setLastActivity(t, app, idleX, time.Now().Add(-threeDaysAgo))
-	setLastActivity(t, app, idleClosedX, time.Now().Add(-threeDaysAgo))
-}
-
-// setLastActivity dates a report's last activity back, as if nothing had
-// happened to it since.
-func setLastActivity(t testing.TB, app core.App, id string, at time.Time) {
-	t.Helper()
-	d, err := types.ParseDateTime(at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.DB().Update(reports.CollectionReports, dbx.Params{"last_activity": d.String()}, dbx.HashExp{"id": id}).Execute(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // listAnswer is the part of the list's answer the queue tests read.
 type listAnswer struct {
@@ -246,8 +195,6 @@ func TestListSortsAndCounts(t *testing.T) {
 		s.Test(t)
 	}
 }
-
-func sorted2(ids []string) []string { return slices.Sorted(slices.Values(ids)) }
 
 // TestQueueQueriesUseTheirIndexes runs the new sorts and filters under
 // EXPLAIN QUERY PLAN: each reads an (embassy, …) index of reports in the

@@ -1,4 +1,4 @@
-package staff_test
+package console_test
 
 import (
 	"net/url"
@@ -39,7 +39,7 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 		markerB       = "Marker-B-Heron"
 		markerC       = "Marker-C-Ibis"
 	)
-	table, err := os.ReadFile("../../internal/fold/testdata/fold.json")
+	table, err := os.ReadFile("../../../internal/fold/testdata/fold.json")
 	if err != nil {
 		t.Fatal(err)
 	}
