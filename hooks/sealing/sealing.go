@@ -107,6 +107,7 @@ func Register(app core.App) error {
 	}
 	registerStaffSide(app)
 	registerFiles(app)
+	registerDashboard(app)
 	return nil
 }
 

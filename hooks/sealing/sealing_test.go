@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"homeward/hooks/sealing"
 	"homeward/internal/receipts"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -271,7 +272,8 @@ func TestReportsOfAnEmbassyWithAKeyAreStoredSealed(t *testing.T) {
 				` by REST","contact_phone":"+000 1","sealed_by":"phone"}`),
 			Headers:            su,
 			ExpectedStatus:     http.StatusOK,
-			ExpectedContent:    []string{`"sealed_by":"server"`, `"message":""`, `"kid":"` + w.x2.Kid + `"`},
+			// The answer shows the superuser the dashboard's mark, not the text.
+			ExpectedContent:    []string{`"sealed_by":"server"`, `"message":"` + sealing.SealedMark + `"`, `"kid":"` + w.x2.Kid + `"`},
 			NotExpectedContent: []string{marker},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				r := findReport(t, app, byREST)
