@@ -32,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -134,13 +135,27 @@ func envelope(r *core.Record) []byte {
 }
 
 // sealedChanged reports whether a write sets a new envelope: any envelope
-// on a new report, a different one on an update.
+// on a new report, a different one on an update. The same envelope written
+// back in another layout (PocketBase's dashboard indents the JSON fields of
+// the form it saves) is the same envelope.
 func sealedChanged(r *core.Record) bool {
 	env := envelope(r)
 	if r.IsNew() {
 		return env != nil
 	}
-	return env != nil && !bytes.Equal(env, envelope(r.Original()))
+	return env != nil && !sameJSON(env, envelope(r.Original()))
+}
+
+// sameJSON reports whether a and b are the same JSON value.
+func sameJSON(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // markSealedBy keeps sealed_by the server's to say: "phone" for a new

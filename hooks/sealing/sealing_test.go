@@ -270,8 +270,8 @@ func TestReportsOfAnEmbassyWithAKeyAreStoredSealed(t *testing.T) {
 			URL:    "/api/collections/reports/records",
 			Body: strings.NewReader(`{"id":"` + byREST + `","embassy":"` + embX + `","people_count":1,"message":"` + marker +
 				` by REST","contact_phone":"+000 1","sealed_by":"phone"}`),
-			Headers:            su,
-			ExpectedStatus:     http.StatusOK,
+			Headers:        su,
+			ExpectedStatus: http.StatusOK,
 			// The answer shows the superuser the dashboard's mark, not the text.
 			ExpectedContent:    []string{`"sealed_by":"server"`, `"message":"` + sealing.SealedMark + `"`, `"kid":"` + w.x2.Kid + `"`},
 			NotExpectedContent: []string{marker},

@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"encoding/json"
 	"os"
+	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/ui"
 
+	"homeward/hooks/sealing"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
@@ -54,4 +58,80 @@ func TestDashboardScreenshots(t *testing.T) {
 		}
 		writeShot(t, "dashboard-"+c, png)
 	}
+}
+
+// TestTheDashboardSavesASealedReportStillSealed opens a server-sealed
+// report in PocketBase's own dashboard as a superuser: its private fields
+// read as sealed, not empty. Changing its status there and saving, as a
+// superuser tidying up would, stores the status and leaves the report
+// sealed as it was: the same envelope, nothing in clear, no mark stored.
+func TestTheDashboardSavesASealedReportStillSealed(t *testing.T) {
+	app := newApp(t)
+	key := testserver.AddEmbassyKey(t, app, embassyX, nil)
+	const id, marker = "dashsealed0000000001", "MARKER-dashboard"
+	saveReport(id, embassyX, map[string]any{"message": marker + " message", "contact_name": marker + " name", "people_count": 2})(t, app, nil)
+	before, err := app.FindRecordById("reports", id)
+	if err != nil || before.GetString("sealed_by") != "server" {
+		t.Fatalf("the report was not sealed by the server: %v", err)
+	}
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/_/{path...}", apis.Static(ui.DistDirFS, false))
+		return se.Next()
+	})
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+"/_/"),
+		chromedp.WaitVisible(`#login_identity`),
+		chromedp.SendKeys(`#login_identity`, testserver.SuperuserEmail),
+		chromedp.SendKeys(`#login_pass`, testserver.Password+"\n"),
+		chromedp.WaitVisible(`.sidebar-content, .page-sidebar, aside`),
+		chromedp.Evaluate[chromedp.Void](`location.hash = "#/collections?collection=reports"`)); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		what string
+		act  chromedp.Action[chromedp.Void]
+	}{
+		{"the report's row", chromedp.Poll[chromedp.Void](`(() => { const r = [...document.querySelectorAll('tbody tr')].find((r) => r.textContent.includes('`+id+`'));
+			if (r) r.click(); return !!r; })()`, chromedp.WithPollingTimeout(30*time.Second))},
+		{"the form showing the fields as sealed", chromedp.Poll[chromedp.Void](`['message', 'contact_name', 'current_location'].every((n) => {
+			const f = document.querySelector('textarea[name="' + n + '"], input[name="' + n + '"]');
+			return f && f.value === `+strconv.Quote(sealing.SealedMark)+`; })`, chromedp.WithPollingTimeout(30*time.Second))},
+		{"the status list opened", chromedp.Click(chromedp.CSS(`button[name="status"]`))},
+		{"in_review chosen", chromedp.Click(chromedp.Search(`//button[contains(@class, "select-option") and normalize-space(.) = "in_review"]`), chromedp.NodeVisible)},
+		{"the form saved", chromedp.Click(chromedp.Search(`//button[not(@disabled) and normalize-space(.) = "Save changes"]`))},
+	}
+	for _, s := range steps {
+		if err := chromedp.Do(ctx, s.act); err != nil {
+			t.Fatalf("%s: %v", s.what, err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var after *core.Record
+	for {
+		if after, err = app.FindRecordById("reports", id); err != nil {
+			t.Fatal(err)
+		}
+		if after.GetString("status") == "in_review" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dashboard's save did not store the status: %q", after.GetString("status"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var was, is any
+	if json.Unmarshal([]byte(before.GetString("sealed")), &was) != nil || json.Unmarshal([]byte(after.GetString("sealed")), &is) != nil ||
+		!reflect.DeepEqual(was, is) || after.GetString("sealed_by") != "server" {
+		t.Errorf("the envelope changed: %s (sealed_by %q)", after.GetString("sealed"), after.GetString("sealed_by"))
+	}
+	for _, f := range []string{"message", "contact_name", "contact_phone", "compound_location", "current_location"} {
+		if v := after.GetString(f); v != "" {
+			t.Errorf("%s is stored as %q", f, v)
+		}
+	}
+	if body := key.OpenReport(t, after); body.Message != marker+" message" || body.ContactName != marker+" name" {
+		t.Errorf("the envelope opens to %+v", body)
+	}
+	testserver.NoFileHolds(t, app.DataDir(), marker)
 }
