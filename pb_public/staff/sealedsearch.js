@@ -75,32 +75,41 @@ function cmp(a, b) {
 }
 
 /**
+ * sealedMatches reads the sealed reports the filters of query keep
+ * (newest first, up to cap), opens them here and returns those whose
+ * folded text holds query.q folded: {items, sealed: how many were read,
+ * capped: whether there were more, locked: how many did not open}.
+ */
+export async function sealedMatches(query, vault, fields, onProgress, cap = SEALED_CAP) {
+  const needle = fold(query.q);
+  const rest = { ...query, q: '' };
+  const sealed = await readAll({ ...rest, filter: onlySealed(rest.filter) }, fields, cap);
+  await openAll(vault, sealed.items, onProgress);
+  return {
+    items: sealed.items.filter((r) => r.seal === 'open' && contains(r, needle)),
+    sealed: sealed.items.length,
+    capped: sealed.capped,
+    locked: sealed.items.filter((r) => r.seal !== 'open').length,
+  };
+}
+
+/**
  * search is the list's search over both kinds of report: the server's
  * answer for the reports in clear, and the sealed reports the other
  * filters keep, opened here and kept when their folded text holds the
- * folded term; together, in the list's order. It answers {items, sealed:
- * how many sealed reports were searched, capped: whether there were more
- * than cap (SEALED_CAP unless given), clearCapped: the same for the server's matches, locked:
- * how many could not be opened here}.
+ * folded term (sealedMatches); together, in the list's order. It answers
+ * {items, sealed, capped, locked (as sealedMatches), clearCapped: whether
+ * the server had more matches than cap (SEALED_CAP unless given)}.
  */
 export async function search(query, vault, fields, onProgress, cap = SEALED_CAP) {
-  const needle = fold(query.q);
-  const rest = { ...query, q: '' };
   const [clear, sealed] = await Promise.all([
     readAll(query, fields, cap),
-    readAll({ ...rest, filter: onlySealed(rest.filter) }, fields, cap),
+    sealedMatches(query, vault, fields, onProgress, cap),
   ]);
-  await openAll(vault, sealed.items, onProgress);
   const ids = new Set();
   const items = [];
   for (const r of clear.items) if (!r.sealed && !ids.has(r.id)) { ids.add(r.id); items.push(r); }
-  for (const r of sealed.items) if (r.seal === 'open' && contains(r, needle) && !ids.has(r.id)) { ids.add(r.id); items.push(r); }
+  for (const r of sealed.items) if (!ids.has(r.id)) { ids.add(r.id); items.push(r); }
   items.sort(ORDERS[query.sort] || ORDERS['-created']);
-  return {
-    items,
-    sealed: sealed.items.length,
-    capped: sealed.capped,
-    clearCapped: clear.capped,
-    locked: sealed.items.filter((r) => r.seal !== 'open').length,
-  };
+  return { items, sealed: sealed.sealed, capped: sealed.capped, clearCapped: clear.capped, locked: sealed.locked };
 }

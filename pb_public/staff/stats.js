@@ -1,15 +1,52 @@
 // stats.js: counts of the filtered list, the k-anonymous public statistics,
 // and the CSV export. The counts are computed by the server over the
-// caller's embassy only; the export is built in this browser (export.js),
-// where sealed reports open.
+// caller's embassy only, but for a search the sealed reports it cannot
+// read are opened, searched and counted in this browser and added; the
+// export is built in this browser (export.js), where sealed reports open.
 
 import { request } from './api.js';
 import { build, record } from './export.js';
+import { sealedMatches } from './sealedsearch.js';
 import { h, replace, announce } from './dom.js';
 import { label, nationality, say } from './labels.js';
 
 /** DIMENSIONS are what the counts are by, with their words. */
 const DIMENSIONS = [['status', 'col.status'], ['needs', 'col.needs'], ['nationality', 'col.nationality'], ['week', 'stats.week']];
+
+// COUNTED are the fields counting a sealed report reads: what it is counted
+// by, and the clear fields its envelope is bound to (seal.js's reportClear).
+const COUNTED = [
+  'id', 'created', 'status', 'needs', 'nationality', 'people_count', 'embassy', 'channel', 'volunteer', 'language',
+  'minors_present', 'gender', 'age_band', 'left_on', 'passport_held', 'safety_risk_now', 'consent_contact',
+  'consent_share', 'consent_version', 'sealed',
+].join(',');
+
+/**
+ * isoWeek is the ISO 8601 week of a stored date ("2026-11-30 09:56:35.732Z"),
+ * as the server's strftime('%G-W%V') writes it.
+ */
+export function isoWeek(stored) {
+  const d = new Date(String(stored || '').replace(' ', 'T'));
+  if (Number.isNaN(d.getTime())) return 'unknown';
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  t.setUTCDate(t.getUTCDate() + 4 - (t.getUTCDay() || 7)); // the Thursday of its week
+  const year = t.getUTCFullYear();
+  const week = Math.floor((t - Date.UTC(year, 0, 1)) / 86400000 / 7) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** addCounts adds reports to counts c as the server counts them. */
+export function addCounts(c, reports) {
+  const add = (m, k) => { m[k] = (m[k] || 0) + 1; };
+  for (const r of reports) {
+    c.total++;
+    add(c.status, r.status);
+    for (const n of Array.isArray(r.needs) ? r.needs : []) add(c.needs, n);
+    add(c.nationality, String(r.nationality || '').trim() || 'unknown');
+    add(c.week, isoWeek(r.created));
+  }
+  return c;
+}
 
 function table(dim, cells, format = (v) => String(v)) {
   const title = say(DIMENSIONS.find(([d]) => d === dim)[1]);
@@ -50,8 +87,25 @@ export class StatsView {
     const counts = this.root.querySelector('[data-counts]');
     const pub = this.root.querySelector('[data-public]');
     try {
-      const c = await request('/api/staff/counts', { query });
-      replace(counts, h('p', { class: 'total' }, say('stats.reports', { n: c.total })), DIMENSIONS.map(([k]) => table(k, c[k])));
+      // The server counts what it can read: with a search, the sealed
+      // reports are searched and counted here, and added.
+      const [c, sealed] = await Promise.all([
+        request('/api/staff/counts', { query }),
+        query.q ? sealedMatches(query, this.vault, COUNTED, (done, total) => {
+          counts.dataset.searchProgress = `${done}/${total}`;
+        }) : null,
+      ]);
+      const notes = [];
+      if (sealed) {
+        addCounts(c, sealed.items);
+        notes.push(say('search.sealed', { n: sealed.sealed }));
+        if (sealed.capped) notes.push(say('search.capped', { n: sealed.sealed }));
+        if (sealed.locked) notes.push(say('search.locked', { n: sealed.locked }));
+      }
+      replace(counts, h('p', { class: 'total' }, say('stats.reports', { n: c.total })),
+        notes.length ? h('p', { class: 'muted small' }, notes.join(' ')) : null,
+        DIMENSIONS.map(([k]) => table(k, c[k])));
+      counts.dataset.total = String(c.total);
     } catch (err) {
       replace(counts, h('p', { class: 'error' }, say('stats.failed', { error: err.message })));
     }

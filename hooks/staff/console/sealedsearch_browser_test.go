@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"slices"
@@ -79,7 +81,31 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 		const make = URL.createObjectURL;
 		URL.createObjectURL = (blob) => { window.exported.push(blob); return make(blob); };
 	})()`))
-	k.open("open the export", "#/stats")
+	k.open("open the counts and export", "#/stats")
+	// The server counts the one report in clear it found; the two sealed
+	// ones are found and counted in the browser, by the same keys.
+	k.waitFor("the sealed matches are counted", `document.querySelector('[data-counts]').dataset.total === '3'`)
+	weeks := evaluate[map[string]int](k, "read the weeks counted", `Object.fromEntries([...document.querySelectorAll('[data-counts] section:last-child tbody tr')].map((tr) => [tr.cells[0].textContent, +tr.cells[1].textContent]))`)
+	y, w := time.Now().UTC().ISOWeek()
+	if now := fmt.Sprintf("%d-W%02d", y, w); len(weeks) != 2 || weeks["2026-W01"] != 1 || weeks[now] != 2 {
+		t.Fatalf("the counts by week are %v, want 2026-W01: 1 and %s: 2", weeks, now)
+	}
+	var dates []string
+	for d := time.Date(2019, 12, 25, 23, 30, 0, 0, time.UTC); d.Year() < 2028; d = d.Add(61 * time.Hour) {
+		dates = append(dates, d.Format("2006-01-02 15:04:05.000Z"))
+	}
+	js, err := json.Marshal(dates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := evaluate[[]string](k, "weeks of dates over eight new years", `import('/staff/stats.js').then((m) => `+string(js)+`.map(m.isoWeek))`)
+	for i, d := range dates {
+		at, _ := time.Parse("2006-01-02 15:04:05.000Z", d)
+		y, w := at.ISOWeek()
+		if want := fmt.Sprintf("%d-W%02d", y, w); got[i] != want {
+			t.Fatalf("the console puts %s in week %s, Go (and SQLite's %%G-W%%V) in %s", d, got[i], want)
+		}
+	}
 	k.click("ask for contact details", `[data-export] [name="contact"]`)
 	k.click("export", `[data-export] button[type="submit"]`)
 	k.waitFor("the file is made", `document.querySelector('[data-export]').dataset.exported === '3'`)
