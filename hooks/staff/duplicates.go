@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -284,14 +285,14 @@ func digits(s string) string {
 
 func sameHandle(a, b string) bool {
 	na, nb := normalize(a), normalize(b)
-	return len(na) >= 4 && na == nb
+	return utf8.RuneCountInString(na) >= 4 && na == nb
 }
 
 // similarName: two contact names of at least three letters whose
 // trigrams are alike, so a name typed in other case, spacing or with a
 // typo matches; tone marks are kept, as the search keeps them.
 func similarName(a, b string) bool {
-	return len([]rune(normalize(a))) >= 3 && len([]rune(normalize(b))) >= 3 &&
+	return utf8.RuneCountInString(normalize(a)) >= 3 && utf8.RuneCountInString(normalize(b)) >= 3 &&
 		trigramSimilarity(a, b) >= similarText
 }
 
