@@ -26,8 +26,9 @@ const (
 	// dupMaxCandidates bounds the rows compared, even in a flooded week.
 	dupMaxCandidates = 2000
 	// dupMaxSent bounds the candidates sent to a staff browser, which opens
-	// each sealed one to compare its text: about 2 ms an envelope, so at
-	// most half a second of a staff computer's time per report viewed.
+	// each sealed one to compare its text: about 2 ms an envelope (1,000 in
+	// 2.2 s, docs/BENCHMARKS.md), so under half a second per report viewed.
+	// The console's words for a capped list name this number (dup.capped).
 	dupMaxSent = 200
 	// dupMaxResults is what a person can review at once.
 	dupMaxResults = 10

@@ -70,7 +70,10 @@ export class ReportView {
     // Keys opened after the report was drawn open it then.
     this.blobs = []; // blob URLs of the opened sealed attachments, revoked when redrawn
     this.filesWaiting = false; // a sealed attachment waits for keys
+    this.dupsWaiting = false; // a sealed duplicate candidate waits for keys
     ctx.vault.onChange(async () => {
+      // Duplicate candidates sealed to keys opened since are compared now.
+      if (this.report && this.dupsWaiting && (this.seal === 'open' || this.seal === '')) this.loadDuplicates();
       if (this.report && this.filesWaiting && (this.seal === 'open' || this.seal === '')) {
         this.loadAttachments();
         return;
@@ -405,6 +408,7 @@ export class ReportView {
     if (this.seal && this.seal !== 'open') return replace(box, h('p', { class: 'muted', dataset: { seal: this.seal } }, say(`sealed.${this.seal}`)));
     try {
       const res = await suggestDuplicates(this.ctx.vault, this.report);
+      this.dupsWaiting = res.unopened > 0;
       const notes = [
         res.unopened ? h('p', { class: 'muted small', dataset: { unopened: res.unopened } }, say('dup.unopened', { n: res.unopened })) : null,
         res.capped ? h('p', { class: 'muted small', 'data-capped': '' }, say('dup.capped')) : null,
