@@ -26,9 +26,11 @@ const (
 	// dupMaxCandidates bounds the rows compared, even in a flooded week.
 	dupMaxCandidates = 2000
 	// dupMaxSent bounds the candidates sent to a staff browser, which opens
-	// each sealed one to compare its text: about 2 ms an envelope (1,000 in
-	// 2.2 s, docs/BENCHMARKS.md), so under half a second per report viewed.
-	// The console's words for a capped list name this number (dup.capped).
+	// each sealed one to compare its text (1,000 envelopes in 2.2 s,
+	// docs/BENCHMARKS.md). 200 sealed candidates are 250 KB, and were
+	// ranked 0.7-1.2 s after their report opened, on a shared 2-core test
+	// machine at load 5-9; the rest of the report shows meanwhile. The
+	// console's words for a capped list name this number (dup.capped).
 	dupMaxSent = 200
 	// dupMaxResults is what a person can review at once.
 	dupMaxResults = 10
