@@ -3,12 +3,16 @@ package staff_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/internal/testserver"
 )
@@ -112,4 +116,61 @@ func TestStaffDocExamplesMatchTheServer(t *testing.T) {
 		t.Fatalf("documented export record: %d %v", status, got)
 	}
 	wantDocBlock(t, blocks, "exports-response", got)
+}
+
+// TestDuplicateCandidatesDocExample sends the documented request for a
+// report's duplicate candidates: one report stored in clear before the
+// embassy had a key, one sealed by the server since. The envelope's
+// random parts and the times, relative to now, are held to their shapes,
+// then the rest to the documented answer.
+func TestDuplicateCandidatesDocExample(t *testing.T) {
+	blocks := apiDocBlocks(t)
+	app := newApp(t)
+	day := 24 * time.Hour
+	saveReport("dupclear000000000001", embassyX, map[string]any{
+		"people_count": 2, "nationality": "Viet Nam", "needs": []string{"documents"}, "channel": "self",
+		"message": "They kept my passport.", "created": types.NowDateTime().Add(-day),
+	})(t, app, nil)
+	testserver.AddEmbassyKey(t, app, embassyX, nil)
+	saveReport("dupsealed00000000001", embassyX, map[string]any{
+		"people_count": 6, "nationality": "Indonesia", "needs": []string{"shelter"}, "channel": "self",
+		"message": "six of us left the river compound", "contact_phone": "+000 12 777 001", "created": types.NowDateTime().Add(-2 * day),
+	})(t, app, nil)
+	srv := startServer(t, app)
+
+	status, got := callJSON(t, http.MethodGet, srv+"/api/staff/reports/"+reportX+"/duplicate-candidates?fields="+
+		url.QueryEscape("capped,items.id,items.created,items.people_count,items.nationality,items.needs,items.message,items.contact_phone,items.sealed"),
+		token(t, app, staffX), "")
+	if status != http.StatusOK {
+		t.Fatalf("documented duplicate candidates: %d %v", status, got)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(blocks["duplicate-candidates-response"]), &doc); err != nil {
+		t.Fatalf("docs/API.md block duplicate-candidates-response: %v", err)
+	}
+	answer, _ := got.(map[string]any)
+	items, _ := answer["items"].([]any)
+	docItems, _ := doc["items"].([]any)
+	if len(items) != len(docItems) {
+		t.Fatalf("the server answers %d candidates, docs/API.md shows %d", len(items), len(docItems))
+	}
+	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$`)
+	for i, it := range items {
+		item, _ := it.(map[string]any)
+		docItem, _ := docItems[i].(map[string]any)
+		if when, _ := item["created"].(string); !stamp.MatchString(when) {
+			t.Errorf("candidate %d: created %v", i, item["created"])
+		}
+		item["created"] = docItem["created"]
+		if env, ok := item["sealed"].(map[string]any); ok {
+			docEnv, _ := docItem["sealed"].(map[string]any)
+			for _, k := range []string{"kid", "enc", "ct"} {
+				if s, _ := env[k].(string); len(s) < 16 {
+					t.Errorf("candidate %d: the envelope's %s is %v", i, k, env[k])
+				}
+				env[k] = docEnv[k]
+			}
+		}
+	}
+	wantDocBlock(t, blocks, "duplicate-candidates-response", answer)
 }

@@ -69,6 +69,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/reports", listHandler)
 	rg.POST("/reports/bulk", bulkHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
+	rg.GET("/reports/{id}/duplicate-candidates", duplicateCandidatesHandler)
 	rg.POST("/reports/{id}/print", printHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.POST("/exports", exportedHandler)
@@ -88,6 +89,7 @@ func embassyOf(e *core.RequestEvent) string {
 var (
 	errFilterTooLong = errors.New("filter too long")
 	errFilterField   = errors.New("filter uses @collection or @request")
+	errNotOwnReport  = errors.New("the report is another embassy's")
 )
 
 // scopedReports returns a query over the reports the caller may list, with

@@ -5,9 +5,10 @@
 // and writes the audit events. A sealed report's private fields are opened
 // here, in the browser (vault.js); one that does not open says so.
 
-import { auth, view, list, create, update, request, fileToken, fileURL, quote } from './api.js';
+import { auth, view, list, create, update, fileToken, fileURL, quote } from './api.js';
 import { unseal, messageText, noteText, newId } from './vault.js';
 import { isSealed, openAttachment } from './files.js';
+import { suggest as suggestDuplicates, reasonKey } from './duplicates.js';
 import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
@@ -69,7 +70,10 @@ export class ReportView {
     // Keys opened after the report was drawn open it then.
     this.blobs = []; // blob URLs of the opened sealed attachments, revoked when redrawn
     this.filesWaiting = false; // a sealed attachment waits for keys
+    this.dupsWaiting = false; // a sealed duplicate candidate waits for keys
     ctx.vault.onChange(async () => {
+      // Duplicate candidates sealed to keys opened since are compared now.
+      if (this.report && this.dupsWaiting && (this.seal === 'open' || this.seal === '')) this.loadDuplicates();
       if (this.report && this.filesWaiting && (this.seal === 'open' || this.seal === '')) {
         this.loadAttachments();
         return;
@@ -394,18 +398,29 @@ export class ReportView {
     return form;
   }
 
+  /**
+   * loadDuplicates shows the report's likely duplicates, ranked in this
+   * browser on the opened text (duplicates.js); a sealed report that is
+   * not open here says why, and is ranked once it opens.
+   */
   async loadDuplicates() {
     const box = this.root.querySelector('[data-duplicates]');
+    if (this.seal && this.seal !== 'open') return replace(box, h('p', { class: 'muted', dataset: { seal: this.seal } }, say(`sealed.${this.seal}`)));
     try {
-      const res = await request(`/api/staff/reports/${encodeURIComponent(this.report.id)}/duplicates`);
-      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, say('report.noDuplicates')));
-      replace(box, h('ul', { class: 'duplicates' }, res.items.map((d) => h('li', {},
+      const res = await suggestDuplicates(this.ctx.vault, this.report);
+      this.dupsWaiting = res.unopened > 0;
+      const notes = [
+        res.unopened ? h('p', { class: 'muted small', dataset: { unopened: res.unopened } }, say('dup.unopened', { n: res.unopened })) : null,
+        res.capped ? h('p', { class: 'muted small', 'data-capped': '' }, say('dup.capped')) : null,
+      ];
+      if (!res.items.length) return replace(box, h('p', { class: 'muted' }, say('report.noDuplicates')), notes);
+      replace(box, h('ul', { class: 'duplicates' }, res.items.map((d) => h('li', { dataset: { duplicate: d.id } },
         h('a', { href: `#/report/${d.id}` }, `${when(d.created)} · ${label(d.status)} · ${say('list.people', { n: d.people_count || '?' })}`),
         d.compound_location ? h('span', { class: 'muted' }, ` · ${d.compound_location}`) : null,
-        h('span', { class: 'reasons' }, d.reasons.join(', ')),
+        h('span', { class: 'reasons' }, d.reasons.map((r) => say(reasonKey(r))).join(', ')),
         this.report.duplicate_of === d.id
           ? h('span', { class: 'muted' }, ` (${say('report.marked')})`)
-          : h('button', { type: 'button', dataset: { markDuplicate: d.id }, onclick: () => this.markDuplicate(d.id) }, say('report.repeats'))))));
+          : h('button', { type: 'button', dataset: { markDuplicate: d.id }, onclick: () => this.markDuplicate(d.id) }, say('report.repeats'))))), notes);
     } catch (err) {
       replace(box, h('p', { class: 'error' }, say('report.duplicatesFailed', { error: err.message })));
     }
