@@ -1,4 +1,4 @@
-package staff_test
+package console_test
 
 import (
 	"os"
@@ -19,10 +19,10 @@ import (
 // report of another embassy with the very same words. Every clear field
 // of the three is the same (sealedReport), so a ranking blind to the
 // opened text cannot tell them apart. The console's scoring is checked on
-// the table Go's is held to (testdata/duplicates.json).
+// the table Go's is held to (hooks/staff/testdata/duplicates.json).
 func TestSealedDuplicatesAreRankedInTheBrowser(t *testing.T) {
 	app, _, _, k := keyedConsole(t, 2*time.Minute)
-	table, err := os.ReadFile("testdata/duplicates.json")
+	table, err := os.ReadFile("../testdata/duplicates.json")
 	if err != nil {
 		t.Fatal(err)
 	}
