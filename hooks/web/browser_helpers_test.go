@@ -166,7 +166,7 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 // do runs actions and fails the test on error.
 func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	if err := browsertest.Step(ctx, actions...); err != nil {
 		t.Fatal(err)
 	}
 }

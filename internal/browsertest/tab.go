@@ -26,10 +26,23 @@ func NewTab(t *testing.T, parent context.Context) Tab {
 	return Tab{t, ctx}
 }
 
+// StepTimeout bounds one step of a browser test (a click, a navigation,
+// a few actions in a row): a step that waits for an element that never
+// shows fails after it, with the page's state (see New), rather than
+// holding the machine's one browser until the whole session's limit.
+const StepTimeout = 90 * time.Second
+
+// Step runs actions within StepTimeout.
+func Step(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
+}
+
 // Do runs an action.
 func (b Tab) Do(step string, a chromedp.Action[chromedp.Void]) {
 	b.T.Helper()
-	if _, err := chromedp.Run(b.Ctx, a); err != nil {
+	if err := Step(b.Ctx, a); err != nil {
 		b.T.Fatalf("%s: %v", step, err)
 	}
 }

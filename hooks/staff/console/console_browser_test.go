@@ -270,7 +270,7 @@ func consoleSteps(t *testing.T, ctx context.Context, problems func() []string) s
 // do runs actions.
 func (s steps) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	s.t.Helper()
-	if err := chromedp.Do(s.ctx, actions...); err != nil {
+	if err := browsertest.Step(s.ctx, actions...); err != nil {
 		s.t.Fatalf("%s: %v\nconsole: %v", step, err, s.problems())
 	}
 }
