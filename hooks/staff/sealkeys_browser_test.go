@@ -400,6 +400,7 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 	a.waitFor("epoch 2 is listed, sealed to the escrow", `document.querySelector('tr[data-epoch="2"]')?.dataset.escrow === `+strconv.Quote(escrowKid)+` &&
 		document.querySelector('[data-escrow-epochs]').dataset.escrowEpochs === '2' && !document.querySelector('[data-escrow-warning]') &&
 		!document.querySelector('[data-escrow-broken]')`)
+	shotFull(t, ctxA, "staff-keys-escrow")
 	a.waitFor("X was asked before sealing it to the escrow", `window.asked.some((m) => m.includes(`+strconv.Quote(ministry)+`) && m.includes(`+strconv.Quote(seal.Fingerprint(escrowKid))+`))`)
 	a.status("unlocked")
 	sealedReport(t, app, "recovered00000000001", 1, seal.ReportBody{Message: "Recovery marker one."})
