@@ -128,10 +128,25 @@ var matrix = map[string][7]string{
 	"embassy_recovery create": {"403", "403", "403", "403", "403", "403", "403"},
 	"embassy_recovery update": {"403", "403", "403", "403", "403", "403", "403"},
 	"embassy_recovery delete": {"403", "403", "403", "403", "403", "403", "403"},
+
+	// The optional escrow key: set by superusers only (the dashboard or
+	// `escrow set`), shown to the embassy's staff. The epochs sealed to it
+	// are for superusers to hand to its holder, written only with their
+	// epoch through /api/sealkeys.
+	"embassy_escrow list":          {"401", "200 none", "200 none", "200 none", "200 X", "200 Y", "200 all"},
+	"embassy_escrow view":          {"404", "404", "404", "404", "200", "404", "200"},
+	"embassy_escrow create":        {"403", "403", "403", "403", "403", "403", "200"},
+	"embassy_escrow update":        {"403", "403", "403", "403", "403", "403", "200"},
+	"embassy_escrow delete":        {"403", "403", "403", "403", "403", "403", "204"},
+	"embassy_escrow_grants list":   {"403", "403", "403", "403", "403", "403", "200 all"},
+	"embassy_escrow_grants view":   {"403", "403", "403", "403", "403", "403", "200"},
+	"embassy_escrow_grants create": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_escrow_grants update": {"403", "403", "403", "403", "403", "403", "403"},
+	"embassy_escrow_grants delete": {"403", "403", "403", "403", "403", "403", "403"},
 }
 
 // collections in the order the table lists them.
-var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys", "staff_keys", "embassy_key_grants", "embassy_recovery"}
+var collections = []string{"embassies", "reports", "attachments", "messages", "report_events", "qr_links", "devices", "staff", "volunteers", "staff_views", "embassy_keys", "staff_keys", "embassy_key_grants", "embassy_recovery", "embassy_escrow", "embassy_escrow_grants"}
 
 // fixture ids, fixed so that the table can name them.
 const (
@@ -150,26 +165,30 @@ const (
 	pkX, pkY            = "pkx000000000000", "pky000000000000"
 	grX, grY            = "grx000000000000", "gry000000000000"
 	rcX, rcY            = "rcx000000000000", "rcy000000000000"
+	esX, esY            = "esx000000000000", "esy000000000000"
+	egX, egY            = "egx000000000000", "egy000000000000"
 	testPassword        = "correct horse battery"
 )
 
 // scopes maps a collection and a scope label to the exact ids a list
 // must return.
 var scopes = map[string]map[string][]string{
-	"embassies":          {"active": {embX, embY}, "all": {embX, embY, embZ}},
-	"reports":            {"A": {repXA}, "B": {repYB}, "X": {repXA, repXS, repXU}, "Y": {repYB}, "all": {repXA, repXS, repXU, repYB}},
-	"attachments":        {"A": {attXA}, "B": {attYB}, "X": {attXA}, "Y": {attYB}, "all": {attXA, attYB}},
-	"messages":           {"A": {msgXA}, "B": {msgYB}, "X": {msgXA, msgXS}, "Y": {msgYB}, "all": {msgXA, msgXS, msgYB}},
-	"report_events":      {"X": {evtXA}, "Y": {evtYB}, "all": {evtXA, evtYB}},
-	"qr_links":           {"X": {qrlX}, "Y": {qrlY}, "all": {qrlX, qrlY}},
-	"devices":            {"A": {devA}, "B": {devB}, "all": {devA, devB}},
-	"staff":              {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
-	"volunteers":         {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
-	"staff_views":        {"X": {svwX}, "Y": {svwY}, "all": {svwX, svwY}},
-	"embassy_keys":       {"active": {ekX, ekY}, "all": {ekX, ekY, ekZ}},
-	"staff_keys":         {"X": {pkX}, "Y": {pkY}, "all": {pkX, pkY}},
-	"embassy_key_grants": {"X": {grX}, "Y": {grY}, "all": {grX, grY}},
-	"embassy_recovery":   {"X": {rcX}, "Y": {rcY}, "all": {rcX, rcY}},
+	"embassies":             {"active": {embX, embY}, "all": {embX, embY, embZ}},
+	"reports":               {"A": {repXA}, "B": {repYB}, "X": {repXA, repXS, repXU}, "Y": {repYB}, "all": {repXA, repXS, repXU, repYB}},
+	"attachments":           {"A": {attXA}, "B": {attYB}, "X": {attXA}, "Y": {attYB}, "all": {attXA, attYB}},
+	"messages":              {"A": {msgXA}, "B": {msgYB}, "X": {msgXA, msgXS}, "Y": {msgYB}, "all": {msgXA, msgXS, msgYB}},
+	"report_events":         {"X": {evtXA}, "Y": {evtYB}, "all": {evtXA, evtYB}},
+	"qr_links":              {"X": {qrlX}, "Y": {qrlY}, "all": {qrlX, qrlY}},
+	"devices":               {"A": {devA}, "B": {devB}, "all": {devA, devB}},
+	"staff":                 {"X": {stfX}, "Y": {stfY}, "all": {stfX, stfY}},
+	"volunteers":            {"A": {volA}, "B": {volB}, "U": {volU}, "all": {volA, volB, volU}},
+	"staff_views":           {"X": {svwX}, "Y": {svwY}, "all": {svwX, svwY}},
+	"embassy_keys":          {"active": {ekX, ekY}, "all": {ekX, ekY, ekZ}},
+	"staff_keys":            {"X": {pkX}, "Y": {pkY}, "all": {pkX, pkY}},
+	"embassy_key_grants":    {"X": {grX}, "Y": {grY}, "all": {grX, grY}},
+	"embassy_recovery":      {"X": {rcX}, "Y": {rcY}, "all": {rcX, rcY}},
+	"embassy_escrow":        {"X": {esX}, "Y": {esY}, "all": {esX, esY}},
+	"embassy_escrow_grants": {"all": {egX, egY}},
 }
 
 // target is the record each collection's view, update and delete rows act
@@ -179,7 +198,7 @@ var target = map[string]string{
 	"embassies": embX, "reports": repXA, "attachments": attXA, "messages": msgXA,
 	"report_events": evtXA, "qr_links": qrlX, "devices": devA, "staff": stfX, "volunteers": volA,
 	"staff_views": svwX, "embassy_keys": ekX, "staff_keys": pkX, "embassy_key_grants": grX,
-	"embassy_recovery": rcX,
+	"embassy_recovery": rcX, "embassy_escrow": esX, "embassy_escrow_grants": egX,
 }
 
 // createBody is a valid new record for each collection, naming embassy X
@@ -199,6 +218,9 @@ var createBody = map[string]string{
 	"staff_keys":         `{"staff":"` + stfX + `","kid":"newkid0000000000","public_key":"` + testKey('P') + `"}`,
 	"embassy_key_grants": `{"embassy":"` + embX + `","key":"` + ekX + `","epoch":1,"staff":"` + stfX + `","holder_kid":"newkid0000000000"}`,
 	"embassy_recovery":   `{"embassy":"` + embX + `","kid":"newkid0000000000","public_key":"` + testKey('R') + `"}`,
+	// Embassy Z has none yet: one escrow key per embassy.
+	"embassy_escrow":        `{"embassy":"` + embZ + `","label":"Ministry","public_key":"` + testKey('E') + `"}`,
+	"embassy_escrow_grants": `{"embassy":"` + embX + `","key":"` + ekX + `","epoch":1,"escrow_kid":"newkid0000000000"}`,
 }
 
 // updateBody changes one field a legitimate editor of the target may change.
@@ -210,6 +232,7 @@ var updateBody = map[string]string{
 	"staff_views": `{"name":"Renamed"}`, "embassy_keys": `{"kid":"otherkid"}`,
 	"staff_keys": `{"kid":"otherkid00000000"}`, "embassy_key_grants": `{"holder_kid":"otherkid00000000"}`,
 	"embassy_recovery": `{"kid":"otherkid00000000"}`,
+	"embassy_escrow":   `{"label":"Ministry, key custodian"}`, "embassy_escrow_grants": `{"escrow_kid":"otherkid00000000"}`,
 }
 
 // fixture seeds a data dir and closes it; each scenario works on a clone,
@@ -312,6 +335,10 @@ func seedRecords(t testing.TB, app core.App) {
 		{"embassy_recovery", map[string]any{"id": rcX, "embassy": embX, "kid": "kidrecoveryx0000", "public_key": testKey('r'), "wrapped": `{"1":{"enc":"e"}}`}},
 		{"embassy_recovery", map[string]any{"id": rcY, "embassy": embY, "kid": "kidrecoveryy0000", "public_key": testKey('s'), "wrapped": `{"1":{"enc":"e"}}`}},
 		{"embassy_key_grants", map[string]any{"id": grY, "embassy": embY, "key": ekY, "epoch": 1, "staff": stfY, "holder_kid": "kidpersonaly0000", "wrapped": `{"enc":"e"}`}},
+		{"embassy_escrow", map[string]any{"id": esX, "embassy": embX, "label": "Ministry X", "public_key": testKey('e')}},
+		{"embassy_escrow", map[string]any{"id": esY, "embassy": embY, "label": "Ministry Y", "public_key": testKey('f')}},
+		{"embassy_escrow_grants", map[string]any{"id": egX, "embassy": embX, "key": ekX, "epoch": 1, "escrow_kid": testKid('e'), "wrapped": `{"enc":"e"}`}},
+		{"embassy_escrow_grants", map[string]any{"id": egY, "embassy": embY, "key": ekY, "epoch": 1, "escrow_kid": testKid('f'), "wrapped": `{"enc":"e"}`}},
 	} {
 		testserver.SaveRecord(t, app, r.col, r.data)
 	}

@@ -71,6 +71,7 @@ func Register(app core.App, cfg Config) error {
 		cfg.Commands.AddCommand(accounts.NewCommands(app)...)
 		cfg.Commands.AddCommand(privacy.NewSettingsCommand(app))
 		cfg.Commands.AddCommand(sealing.NewCommand(app))
+		cfg.Commands.AddCommand(sealkeys.NewEscrowCommand(app))
 	}
 	return nil
 }

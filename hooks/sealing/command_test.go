@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
@@ -16,8 +17,9 @@ import (
 
 func TestMain(m *testing.M) { binarytest.Main(m) }
 
-// TestSealExistingLeavesNoPlaintextInTheDataDir: reports and a reporter's
-// message stored in clear before their embassy had a key are sealed by
+// TestSealExistingLeavesNoPlaintextInTheDataDir: reports, a reporter's
+// message, a staff reply and a staff note stored in clear before their
+// embassy had a key are sealed by
 // `homeward seal-existing` (the real binary), open with the embassy's key,
 // and afterwards no file of the data dir holds a byte of what was typed:
 // not the database, its write-ahead log, the search index, the change log,
@@ -40,6 +42,7 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 	opts.Embassies[0].Id, opts.Embassies[1].Id = embX, embZ
 	var key *testserver.EmbassyKey
 	var ids []string
+	var reply, note string
 	dir, _ := testserver.SeedDir(t, opts, func(app core.App, s *testserver.Seeded) {
 		for i := range 30 {
 			r := testserver.SaveRecord(t, app, "reports", map[string]any{
@@ -50,6 +53,10 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 			ids = append(ids, r.Id)
 		}
 		testserver.SaveRecord(t, app, "messages", map[string]any{"report": ids[0], "direction": "reporter", "body": marker + " a follow-up"})
+		// A staff reply and a staff note, stored in clear before the
+		// report was sealed.
+		reply = testserver.SaveRecord(t, app, "messages", map[string]any{"report": ids[0], "direction": "staff", "body": marker + " a staff reply", "author": s.Staff[0].Id}).Id
+		note = testserver.SaveRecord(t, app, "report_events", map[string]any{"embassy": embX, "report": ids[0], "kind": "note", "note": marker + " a staff note", "actor": s.Staff[0].Id}).Id
 		file, err := filesystem.NewFileFromBytes(photo, "photo.png")
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +75,8 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 	}
 
 	out := binarytest.New(t, dir).Run("seal-existing")
-	if !strings.Contains(out, "Sealed 30 reports and 1 reporters' messages.") || !strings.Contains(out, "Sealed 1 attachments") {
+	if !strings.Contains(out, "Sealed 30 reports and 1 reporters' messages.") || !strings.Contains(out, "Sealed 1 attachments") ||
+		!strings.Contains(out, "Sealed 1 staff replies and 1 staff notes") {
 		t.Fatalf("seal-existing said:\n%s", out)
 	}
 	if found := testserver.FilesHolding(t, dir, marker); len(found) > 0 {
@@ -94,12 +102,30 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 			t.Fatalf("report %s opened as %+v", id, body)
 		}
 	}
-	msgs, err := app.FindAllRecords("messages")
+	msgs, err := app.FindAllRecords("messages", dbx.HashExp{"direction": "reporter"})
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("%d messages, %v", len(msgs), err)
 	}
 	if got := key.OpenMessage(t, embX, msgs[0]); got != marker+" a follow-up" {
 		t.Fatalf("the message opened as %q", got)
+	}
+	// The reply is sealed to the embassy's key (the server never had the
+	// reporter's receipt to make the reply key), the note as the console
+	// seals notes; both open with the embassy's key, as the console opens
+	// them.
+	r, err := app.FindRecordById("messages", reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := key.OpenMessage(t, embX, r); got != marker+" a staff reply" || r.GetString("body") != "" || r.GetString("sealed_by") != "server" {
+		t.Fatalf("the staff reply (sealed_by %q) opened as %q", r.GetString("sealed_by"), got)
+	}
+	n, err := app.FindRecordById("report_events", note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := key.OpenNote(t, n); got != marker+" a staff note" || n.GetString("note") != "" || n.GetString("sealed_by") != "server" {
+		t.Fatalf("the staff note (sealed_by %q) opened as %q", n.GetString("sealed_by"), got)
 	}
 	atts, err := app.FindAllRecords("attachments")
 	if err != nil || len(atts) != 1 {

@@ -38,7 +38,14 @@ var staffKinds = map[string]staffKind{
 	CollectionMessages: {
 		field: "body",
 		ours:  func(r *core.Record) bool { return r.GetString("direction") == vocab.DirectionStaff },
-		check: func(_ core.App, r *core.Record, _ string) error { return checkReplyEnvelope(r) },
+		check: func(app core.App, r *core.Record, embassy string) error {
+			if sealedAfterwards(r, "body") {
+				// seal-existing: a reply stored in clear, sealed to the
+				// embassy's key (the server has no reply key for it).
+				return checkNoteEnvelope(app, r, embassy)
+			}
+			return checkReplyEnvelope(r)
+		},
 		needed: "The report is sealed: a reply to it is sealed in the staff browser with the report's reply key " +
 			"and sent in sealed, with body empty.",
 	},
@@ -65,12 +72,29 @@ func registerStaffSide(app core.App) {
 }
 
 // markStaffSealed keeps sealed_by the server's to say: "staff" for a new
-// envelope on a reply or note, the stored value otherwise.
+// envelope on a reply or note, "server" for one on a reply or note that
+// was stored in clear (seal-existing seals those), the stored value
+// otherwise.
 func markStaffSealed(e *core.RecordEvent) error {
-	if staffKinds[e.Record.Collection().Name].ours(e.Record) {
-		setSealedBy(e.Record, vocab.SealedByStaff)
+	k := staffKinds[e.Record.Collection().Name]
+	if k.ours(e.Record) {
+		by := vocab.SealedByStaff
+		if sealedAfterwards(e.Record, k.field) {
+			by = vocab.SealedByServer
+		}
+		setSealedBy(e.Record, by)
 	}
 	return e.Next()
+}
+
+// sealedAfterwards reports whether a write seals a reply or note that
+// was stored in clear: its stored text is set and it had no envelope.
+func sealedAfterwards(r *core.Record, field string) bool {
+	if r.IsNew() {
+		return false
+	}
+	o := r.Original()
+	return o.GetString(field) != "" && envelope(o) == nil && envelope(r) != nil
 }
 
 // checkStaffSide refuses a reply or note of a sealed report whose text

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"homeward/hooks/sealing"
 	"homeward/internal/receipts"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -286,5 +287,72 @@ func TestStaffRepliesAndNotesOfASealedReportArriveSealed(t *testing.T) {
 	}
 	for _, s := range scenarios {
 		s.Test(t)
+	}
+}
+
+// TestAReplyStoredInClearIsSealedToTheEmbassyKeyOnlyAfterwards: a staff
+// reply stored in clear (its report was in clear, its embassy had no key)
+// may be sealed afterwards to the embassy's key, as seal-existing does,
+// and is then marked sealed by the server; a new reply sealed to the
+// embassy's key is refused, as no phone could open it.
+func TestAReplyStoredInClearIsSealedToTheEmbassyKeyOnlyAfterwards(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	app := w.factory(t)
+	data := phoneClear(embZ)
+	data["message"] = "a report in clear"
+	report := testserver.SaveRecord(t, app, "reports", data)
+	staffX := w.seeded.Staff[0].Id
+	old := testserver.SaveRecord(t, app, "messages", map[string]any{"report": report.Id, "direction": "staff", "body": "come on Monday", "author": staffX})
+
+	key := testserver.AddEmbassyKey(t, app, embZ, nil)
+	k, err := sealing.NewestKey(app, embZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sealing.SealReport(report, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Save(report); err != nil {
+		t.Fatal(err)
+	}
+	toEmbassy := func(id string) map[string]any {
+		hash, err := seal.ClearHash(seal.MessageClear(stub{"report": report.Id, "direction": "staff"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := json.Marshal(seal.MessageBody{Body: "come on Monday"})
+		env, err := seal.Seal(key.Private.PublicKey(), seal.Binding{Embassy: embZ, Kid: key.Kid, Record: id, Clear: hash}, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(env)
+		var out map[string]any
+		json.Unmarshal(raw, &out)
+		return out
+	}
+
+	old, err = app.FindRecordById("messages", old.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Set("sealed", toEmbassy(old.Id))
+	old.Set("body", "")
+	if err := app.Save(old); err != nil {
+		t.Fatalf("sealing a reply stored in clear to the embassy's key: %v", err)
+	}
+	if got := key.OpenMessage(t, embZ, old); got != "come on Monday" || old.GetString("sealed_by") != "server" {
+		t.Fatalf("the reply (sealed_by %q) opens as %q", old.GetString("sealed_by"), got)
+	}
+
+	col, err := app.FindCollectionByNameOrId("messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := core.NewRecord(col)
+	fresh.Id = "sealreplyfresh1"
+	fresh.Load(map[string]any{"report": report.Id, "direction": "staff", "author": staffX, "sealed": toEmbassy(fresh.Id)})
+	if err := app.Save(fresh); err == nil || !strings.Contains(err.Error(), "v, suite, nonce") {
+		t.Fatalf("a new reply sealed to the embassy's key was not refused as a reply envelope: %v", err)
 	}
 }

@@ -54,6 +54,7 @@ type epochForm struct {
 	Grants    []grantItem `json:"grants"`
 	Remove    []string    `json:"remove"`
 	Recovery  *Wrapped    `json:"recovery"` // the epoch sealed to the recovery key, when the embassy has one
+	Escrow    *escrowItem `json:"escrow"`   // the epoch sealed to the escrow key, when the embassy has one
 }
 
 func (f *epochForm) Validate() error {
@@ -131,6 +132,9 @@ func epochHandler(e *core.RequestEvent) error {
 		if err := checkRecovery(txApp, embassy, form.Recovery); err != nil {
 			return err
 		}
+		if err := checkEscrow(txApp, embassy, &form); err != nil {
+			return err
+		}
 		for _, id := range form.Remove {
 			if err := dropGrants(txApp, embassy, id); err != nil {
 				return err
@@ -145,6 +149,9 @@ func epochHandler(e *core.RequestEvent) error {
 			"embassy": embassy, "epoch": form.Epoch, "kid": form.Kid, "public_key": form.PublicKey,
 			"verify_key": form.VerifyKey, "signature": form.Signature, "created_by": me,
 		})
+		if x := form.Escrow; x != nil {
+			saved.Load(map[string]any{"escrow_kid": x.Kid, "escrow_label": x.Label, "escrow_signature": x.Signature})
+		}
 		if err := txApp.Save(saved); err != nil {
 			return fmt.Errorf("save epoch: %w", err)
 		}
@@ -153,15 +160,15 @@ func epochHandler(e *core.RequestEvent) error {
 				return err
 			}
 		}
+		if err := saveEscrowGrant(txApp, embassy, saved, form.Escrow, me); err != nil {
+			return err
+		}
 		return addToRecovery(txApp, embassy, form.Epoch, form.Recovery)
 	})
 	if err != nil {
 		return answerRefusal(e, "the key epoch", err)
 	}
-	return e.JSON(http.StatusOK, epochView{
-		Id: saved.Id, Epoch: form.Epoch, Kid: form.Kid, PublicKey: form.PublicKey, VerifyKey: form.VerifyKey,
-		Signature: form.Signature, CreatedBy: me, Created: saved.GetString("created"),
-	})
+	return e.JSON(http.StatusOK, viewOfEpoch(saved))
 }
 
 // checkEpoch holds the new epoch to the chain: its number follows the

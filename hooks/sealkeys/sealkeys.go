@@ -67,6 +67,7 @@ func Register(app core.App) error {
 	guard(CollectionPersonal, "Personal keys")
 	guard(CollectionGrants, "Key grants")
 	guard(CollectionRecovery, "Recovery keys")
+	registerEscrow(app)
 	// An epoch, once published, is what phones pinned and chain through:
 	// it is never changed or deleted, by any write path.
 	// (Deleting the member of staff who made an epoch clears its
@@ -107,7 +108,8 @@ func Register(app core.App) error {
 }
 
 // keyFields are what an epoch is: none of them ever changes.
-var keyFields = []string{"embassy", "epoch", "kid", "public_key", "verify_key", "signature", "created"}
+var keyFields = []string{"embassy", "epoch", "kid", "public_key", "verify_key", "signature", "created",
+	"escrow_kid", "escrow_label", "escrow_signature"}
 
 var errKeyRowsAreFinal = errors.New("sealkeys: embassy key rows are never changed or deleted")
 

@@ -18,6 +18,20 @@ type epochView struct {
 	Signature string `json:"signature"`
 	CreatedBy string `json:"created_by"`
 	Created   string `json:"created"`
+	// The escrow the epoch is sealed to, signed by the epoch's own key
+	// (EscrowStatement); empty when none.
+	EscrowKid       string `json:"escrow_kid"`
+	EscrowLabel     string `json:"escrow_label"`
+	EscrowSignature string `json:"escrow_signature"`
+}
+
+func viewOfEpoch(k *core.Record) epochView {
+	return epochView{
+		Id: k.Id, Epoch: k.GetInt("epoch"), Kid: k.GetString("kid"), PublicKey: k.GetString("public_key"),
+		VerifyKey: k.GetString("verify_key"), Signature: k.GetString("signature"),
+		CreatedBy: k.GetString("created_by"), Created: k.GetString("created"),
+		EscrowKid: k.GetString("escrow_kid"), EscrowLabel: k.GetString("escrow_label"), EscrowSignature: k.GetString("escrow_signature"),
+	}
 }
 
 // memberView is a member of the embassy's staff: their personal public key
@@ -54,6 +68,9 @@ type stateView struct {
 	Me       *personalView `json:"me"`
 	Grants   []grantView   `json:"grants"`
 	Recovery *recoveryView `json:"recovery"`
+	// Escrow is the escrow key a superuser set for the embassy, which new
+	// epochs are sealed to; null when none (the default).
+	Escrow *escrowView `json:"escrow"`
 }
 
 // stateHandler answers the caller's embassy's key state: its epochs, its
@@ -73,11 +90,7 @@ func stateHandler(e *core.RequestEvent) error {
 	out := stateView{Embassy: embassy, Epochs: []epochView{}, Members: []memberView{}, Grants: []grantView{}}
 	epochOf := map[string]int{}
 	for _, k := range epochs {
-		out.Epochs = append(out.Epochs, epochView{
-			Id: k.Id, Epoch: k.GetInt("epoch"), Kid: k.GetString("kid"), PublicKey: k.GetString("public_key"),
-			VerifyKey: k.GetString("verify_key"), Signature: k.GetString("signature"),
-			CreatedBy: k.GetString("created_by"), Created: k.GetString("created"),
-		})
+		out.Epochs = append(out.Epochs, viewOfEpoch(k))
 		epochOf[k.Id] = k.GetInt("epoch")
 	}
 	for _, s := range staff {
@@ -106,6 +119,9 @@ func stateHandler(e *core.RequestEvent) error {
 	if r, err := findRecovery(e.App, embassy); err == nil {
 		out.Recovery = &recoveryView{Kid: r.GetString("kid"), PublicKey: r.GetString("public_key"), Wrapped: rawJSON(r.GetString("wrapped")),
 			CreatedBy: r.GetString("created_by"), Created: r.GetString("created")}
+	}
+	if x, err := findEscrow(e.App, embassy); err == nil {
+		out.Escrow = &escrowView{Kid: x.GetString("kid"), Label: x.GetString("label"), PublicKey: x.GetString("public_key"), Updated: x.GetString("updated")}
 	}
 	return e.JSON(http.StatusOK, out)
 }

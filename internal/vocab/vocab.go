@@ -95,8 +95,10 @@ var SealedBy = []string{SealedByPhone, SealedByServer}
 // MessageSealedBy are the values of a message's sealed_by.
 var MessageSealedBy = []string{SealedByPhone, SealedByServer, SealedByStaff}
 
-// EventSealedBy are the values of an audit event's sealed_by (a note).
-var EventSealedBy = []string{SealedByStaff}
+// EventSealedBy are the values of an audit event's sealed_by (a note): a
+// staff browser, or the server for a note stored in clear before its
+// report was sealed (seal-existing).
+var EventSealedBy = []string{SealedByStaff, SealedByServer}
 
 // Directions say who wrote a message of a report's conversation.
 const (

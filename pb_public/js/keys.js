@@ -301,6 +301,11 @@ export function sealedText(m, t) {
   if (m.direction !== 'staff') {
     span.className = 'hint';
     span.textContent = t('fu.mine_sealed');
+  } else if (m.sealed && !s.isReplyEnvelope(m.sealed)) {
+    // A reply stored in clear before the report was sealed, sealed since
+    // to the embassy's key (seal-existing): no receipt opens it.
+    span.className = 'hint reply-embassy-only';
+    span.textContent = t('fu.embassy_only');
   } else if (!o) {
     span.className = 'hint';
     span.textContent = t('fu.opening');
@@ -320,7 +325,7 @@ export function sealedText(m, t) {
  * redraw.
  */
 export async function openReplies(list, receipt, redraw) {
-  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && !openedReplies.has(replyId(m)) && !openingReplies.has(replyId(m)));
+  const todo = list.filter((m) => m.direction === 'staff' && !m.body && m.sealed && s.isReplyEnvelope(m.sealed) && !openedReplies.has(replyId(m)) && !openingReplies.has(replyId(m)));
   if (!todo.length || !receipt) return;
   todo.forEach((m) => openingReplies.add(replyId(m)));
   for (const m of todo) {

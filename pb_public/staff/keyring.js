@@ -1,8 +1,9 @@
 // keyring.js: the console's keys screen (#/keys): this member's personal
 // key (make it, restore it in this browser with its passphrase, change the
 // passphrase), the embassy's key epochs with their fingerprints and the
-// chain checked here, and who holds them, with the create, grant and
-// remove actions. The keys themselves are vault.js's.
+// chain checked here, who holds them, with the create, grant and remove
+// actions, and the escrow key, if one is set. The keys themselves are
+// vault.js's.
 
 import { h, replace, when, announce } from './dom.js';
 import { say } from './labels.js';
@@ -80,8 +81,10 @@ export class KeyringView {
     const v = this.vault;
     const draw = ++this.drawn;
     const broken = await v.verifyChain();
-    // The fingerprint a colleague reads off this screen is computed here.
+    const escrowBroken = await v.verifyEscrow();
+    // The fingerprints a colleague reads off this screen are computed here.
     this.ownKid = await v.ownKid();
+    this.escrowKid = v.state.escrow ? await v.kidOf(v.state.escrow.public_key) : '';
     if (draw !== this.drawn) return;
     replace(this.root,
       h('p', {}, h('a', { href: '#/', class: 'back' }, say('links.back'))),
@@ -92,6 +95,7 @@ export class KeyringView {
       h('p', { class: 'error', role: 'alert', 'data-vault-error': '', hidden: true }),
       this.personalCard(),
       this.embassyCard(broken),
+      this.escrowCard(escrowBroken),
       v.newest ? this.holdersCard() : null,
       v.newest ? this.recoveryCard() : null);
   }
@@ -181,7 +185,7 @@ export class KeyringView {
     if (!epochs.length) {
       parts.push(h('p', {}, say('vault.embassy.none')),
         h('button', { type: 'button', class: 'primary', 'data-embassy-create': '', disabled: !v.personal,
-          onclick: () => this.act(() => v.createEmbassyKey(), 'vault.embassy.created') }, say('vault.embassy.create')));
+          onclick: () => this.escrowAgreed() && this.act(() => v.createEmbassyKey(), 'vault.embassy.created') }, say('vault.embassy.create')));
       if (!v.personal) parts.push(h('p', { class: 'muted small' }, say('vault.embassy.needPersonal')));
       return h('section', { class: 'card stack', 'data-embassy-keys': '' }, parts);
     }
@@ -194,20 +198,65 @@ export class KeyringView {
         broken ? say('vault.chain.broken', { epoch: broken })
           : epochs.length === 1 ? say('vault.chain.one') : say('vault.chain.ok', { n: epochs.length })),
       h('table', { class: 'links-table' },
-        h('thead', {}, h('tr', {}, ['vault.col.epoch', 'vault.col.fingerprint', 'links.made', 'vault.col.by', 'vault.col.here']
+        h('thead', {}, h('tr', {}, ['vault.col.epoch', 'vault.col.fingerprint', 'links.made', 'vault.col.by', 'vault.col.here', 'vault.col.escrow']
           .map((k) => h('th', { scope: 'col' }, say(k))))),
-        h('tbody', {}, epochs.slice().reverse().map((e) => h('tr', { dataset: { epoch: String(e.epoch) } },
+        h('tbody', {}, epochs.slice().reverse().map((e) => h('tr', { dataset: { epoch: String(e.epoch), escrow: e.escrow_kid || '' } },
           h('td', { class: 'num' }, String(e.epoch)),
           h('td', {}, h('code', {}, fingerprint(e.kid))),
           h('td', {}, when(e.created)),
           h('td', {}, e.created_by ? name(e.created_by) : '—'),
-          h('td', {}, v.holds(e.epoch) ? say('value.yes') : say('value.no')))))),
+          h('td', {}, v.holds(e.epoch) ? say('value.yes') : say('value.no')),
+          h('td', {}, e.escrow_kid ? [e.escrow_label, ' ', h('code', {}, fingerprint(e.escrow_kid))] : '—'))))),
       h('p', { class: 'muted small' }, say('vault.embassy.newest', { epoch: v.newest.epoch })));
     if (v.holds(v.newest.epoch)) {
       parts.push(h('button', { type: 'button', 'data-epoch-next': '',
-        onclick: () => confirm(say('vault.rotateConfirm')) && this.act(() => v.nextEpoch([]), 'vault.rotated') }, say('vault.rotate')));
+        onclick: () => confirm(say('vault.rotateConfirm')) && this.escrowAgreed() && this.act(() => v.nextEpoch([]), 'vault.rotated') }, say('vault.rotate')));
     }
     return h('section', { class: 'card stack', 'data-embassy-keys': '' }, parts);
+  }
+
+  /**
+   * escrowCard tells every member, plainly, whether an escrow key is set
+   * for the embassy, who holds it, its fingerprint (computed here), which
+   * epochs were sealed to it, and warns when the escrow set differs from
+   * the one the newest epoch was sealed to, or when an epoch's escrow is
+   * not signed by that epoch.
+   */
+  escrowCard(broken) {
+    const v = this.vault;
+    const x = v.state.escrow;
+    const sealedTo = (kid) => v.state.epochs.filter((e) => e.escrow_kid && (!kid || e.escrow_kid === kid)).map((e) => e.epoch);
+    const parts = [h('h3', {}, say('vault.escrow.title'))];
+    if (x) {
+      const epochs = sealedTo(this.escrowKid);
+      parts.push(h('p', { 'data-escrow': this.escrowKid }, say('vault.escrow.set', { label: x.label, fingerprint: fingerprint(this.escrowKid) })),
+        h('p', { 'data-escrow-epochs': epochs.join(',') }, epochs.length
+          ? say('vault.escrow.epochs', { epochs: epochs.join(', ') }) : say('vault.escrow.noEpochs')));
+    } else {
+      const epochs = sealedTo('');
+      parts.push(h('p', { 'data-escrow': '', 'data-escrow-epochs': epochs.join(',') }, epochs.length
+        ? say('vault.escrow.cleared', { epochs: epochs.join(', ') }) : say('vault.escrow.none')));
+    }
+    if (x && v.newest && v.escrowChange() === 'new') {
+      parts.push(h('p', { class: 'error', role: 'alert', 'data-escrow-warning': '' },
+        say('vault.escrow.changed', { label: x.label, fingerprint: fingerprint(this.escrowKid) })));
+    }
+    if (broken) {
+      parts.push(h('p', { class: 'error', role: 'alert', 'data-escrow-broken': String(broken) }, say('vault.escrow.broken', { epoch: broken })));
+    }
+    return h('section', { class: 'card stack', 'data-escrow-card': '' }, parts);
+  }
+
+  /**
+   * escrowAgreed asks, before an epoch is made here that will be sealed
+   * to an escrow key other than the newest epoch's, whether to go on: the
+   * escrow key comes from the server's settings, so the member sees whom
+   * the new key goes to before it does.
+   */
+  escrowAgreed() {
+    const x = this.vault.state.escrow;
+    if (!x || this.vault.escrowChange() !== 'new') return true;
+    return confirm(say('vault.escrow.confirm', { label: x.label, fingerprint: fingerprint(this.escrowKid) }));
   }
 
   holdersCard() {
@@ -282,7 +331,7 @@ export class KeyringView {
   }
 
   remove(m) {
-    if (!confirm(say('vault.removeConfirm', { name: m.name || m.email }))) return;
+    if (!confirm(say('vault.removeConfirm', { name: m.name || m.email })) || !this.escrowAgreed()) return;
     this.act(() => this.vault.nextEpoch([m.id]), 'vault.removed');
   }
 

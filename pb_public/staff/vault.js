@@ -81,6 +81,20 @@ function recoveryInfo(embassy, epoch, kid, recoveryKid) {
   return utf8.encode(`homeward recovery copy v1\0embassy\0${embassy}\0epoch\0${epoch}\0kid\0${kid}\0recovery\0${recoveryKid}`);
 }
 
+/** escrowInfo is hooks/sealkeys.EscrowInfo: HPKE's info for an epoch's copy sealed to the escrow key. */
+function escrowInfo(embassy, epoch, kid, escrowKid) {
+  return utf8.encode(`homeward escrow copy v1\0embassy\0${embassy}\0epoch\0${epoch}\0kid\0${kid}\0escrow\0${escrowKid}`);
+}
+
+/**
+ * escrowStatement is hooks/sealkeys.EscrowStatement: what a new epoch's own
+ * signing key signs here, naming the escrow key and holder it was sealed
+ * to, so every colleague's browser can check it.
+ */
+function escrowStatement(embassy, epoch, kid, escrowKid, label) {
+  return utf8.encode(`homeward escrow v1\0embassy\0${embassy}\0epoch\0${epoch}\0kid\0${kid}\0escrow\0${escrowKid}\0label\0${label}`);
+}
+
 /** grantStatement is hooks/sealkeys.GrantStatement, which a rebuilt epoch signs. */
 function grantStatement(embassy, epoch, staff, holderKid) {
   return utf8.encode(`homeward key recovery v1\0embassy\0${embassy}\0epoch\0${epoch}\0staff\0${staff}\0holder\0${holderKid}`);
@@ -387,9 +401,10 @@ export class Vault {
     const next = await this.newEpochKeys(1);
     const me = this.state.members.find((m) => m.id === this.me);
     const grant = await this.wrapFor(me, next, next.secret);
+    const escrow = await this.escrowCopy(next);
     await request('/api/sealkeys/epochs', {
       method: 'POST',
-      body: { epoch: 1, kid: next.kid, public_key: next.public_key, verify_key: next.verify_key, signature: '', grants: [grant] },
+      body: { epoch: 1, kid: next.kid, public_key: next.public_key, verify_key: next.verify_key, signature: '', grants: [grant], escrow },
     });
     await this.reload();
   }
@@ -409,11 +424,60 @@ export class Vault {
     const grants = await Promise.all(holders.map((m) => this.wrapFor(m, next, next.secret)));
     const rec = this.state.recovery;
     const recovery = rec ? await this.sealSecret(rec.public_key, recoveryInfo(this.state.embassy, next.epoch, next.kid, rec.kid), next, next.secret) : undefined;
+    const escrow = await this.escrowCopy(next);
     await request('/api/sealkeys/epochs', {
       method: 'POST',
-      body: { epoch: next.epoch, kid: next.kid, public_key: next.public_key, verify_key: next.verify_key, signature, grants: grants.map(({ epoch, ...g }) => g), remove, recovery },
+      body: { epoch: next.epoch, kid: next.kid, public_key: next.public_key, verify_key: next.verify_key, signature, grants: grants.map(({ epoch, ...g }) => g), remove, recovery, escrow },
     });
     await this.reload();
+  }
+
+  /**
+   * escrowCopy seals a new epoch's private scalars to the embassy's escrow
+   * key, when one is set, and signs, with the epoch's own signing key, the
+   * escrow's key id (computed here from its key, not taken from the
+   * server) and holder, as the server requires; undefined when none.
+   */
+  async escrowCopy(next) {
+    const x = this.state.escrow;
+    if (!x) return undefined;
+    const kid = await keyId(unb64(x.public_key));
+    if (kid !== x.kid) throw new Error('the escrow key id is not its key\'s');
+    const wrapped = await this.sealSecret(x.public_key, escrowInfo(this.state.embassy, next.epoch, next.kid, kid), next, next.secret);
+    const signer = await crypto.subtle.importKey('jwk', jwk(next.secret.sign, next.verify_key), ECDSA, false, ['sign']);
+    const signature = b64(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signer,
+      escrowStatement(this.state.embassy, next.epoch, next.kid, kid, x.label)));
+    return { kid, label: x.label, signature, wrapped };
+  }
+
+  /**
+   * escrowChange says how the escrow set on the server differs from the
+   * one the newest epoch was sealed to: 'new' (an escrow key, or another
+   * one, that the next epoch made here will be sealed to), 'cleared' (none
+   * is set, the newest epoch had one), or ''.
+   */
+  escrowChange() {
+    const x = this.state && this.state.escrow;
+    const last = this.newest;
+    if (x) return !last || last.escrow_kid !== x.kid || last.escrow_label !== x.label ? 'new' : '';
+    return last && last.escrow_kid ? 'cleared' : '';
+  }
+
+  /**
+   * verifyEscrow checks, here, that every epoch naming an escrow was
+   * signed for it by the epoch's own key, in the browser that made it: the
+   * server cannot add or change an epoch's escrow unnoticed. It returns
+   * the first epoch whose escrow does not verify, or 0.
+   */
+  async verifyEscrow() {
+    for (const e of this.state ? this.state.epochs : []) {
+      if (!e.escrow_kid && !e.escrow_label && !e.escrow_signature) continue;
+      const ok = e.escrow_signature && await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' },
+        await crypto.subtle.importKey('raw', unb64(e.verify_key), ECDSA, false, ['verify']),
+        unb64(e.escrow_signature), escrowStatement(this.state.embassy, e.epoch, e.kid, e.escrow_kid, e.escrow_label));
+      if (!ok) return e.epoch;
+    }
+    return 0;
   }
 
   /** grant gives a colleague every epoch this member holds that they lack. */

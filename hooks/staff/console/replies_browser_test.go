@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"crypto/ecdh"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -113,6 +115,30 @@ func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
 	f.waitFor("the phone says the reply cannot be opened", `!!document.querySelector('#fu-messages .reply-unreadable') &&
 		document.querySelector('#fu-messages .reply-unreadable').textContent.startsWith('This reply could not be opened')`)
 
+	// A reply stored in clear before the report was sealed (a row from
+	// before, written here under the hooks), then sealed to the embassy's
+	// key as seal-existing seals it: the console opens it, and the phone
+	// says it is read at the embassy.
+	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
+	if _, err := app.DB().Insert("messages", dbx.Params{"id": "oldclearreply01", "report": report.Id, "direction": "staff",
+		"body": marker + " an old reply", "author": staffX, "created": now, "updated": now}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	old, err := app.FindRecordById("messages", "oldclearreply01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Set("sealed", embassySealedReply(t, app, old))
+	old.Set("body", "")
+	if err := app.Save(old); err != nil {
+		t.Fatalf("sealing the old reply to the embassy's key: %v", err)
+	}
+	follow("look once more")
+	f.waitFor("the phone says the old reply is read at the embassy", `!!document.querySelector('#fu-messages .reply-embassy-only') &&
+		document.querySelector('#fu-messages .reply-embassy-only').textContent.startsWith('The embassy replied.')`)
+	a.open("open the report again", "#/report/"+report.Id)
+	a.waitFor("the console opens the old reply", `document.querySelector('#report [data-messages]').textContent.includes('`+marker+` an old reply')`)
+
 	// A sealed report with no reply key: no reply can reach the reporter.
 	none := sealedReport(t, app, "sealednoreply0000001", 1, seal.ReportBody{Message: "Sealed, no receipt kept."})
 	a.open("open the report with no reply key", "#/report/"+none.Id)
@@ -139,6 +165,36 @@ func waitForRecord(t *testing.T, app core.App, collection, filter string, params
 }
 
 // jsonOf decodes a JSON field's text.
+// embassySealedReply seals a stored reply's body to the newest key of its
+// report's embassy, as seal-existing does (seal.MessageClear binding).
+func embassySealedReply(t *testing.T, app core.App, m *core.Record) map[string]any {
+	t.Helper()
+	key, err := app.FindFirstRecordByFilter("embassy_keys", "embassy = {:e}", dbx.Params{"e": embassyX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(key.GetString("public_key"))
+	pub, err := ecdh.P256().NewPublicKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := seal.ClearHash(seal.MessageClear(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := json.Marshal(seal.MessageBody{Body: m.GetString("body")})
+	env, err := seal.Seal(pub, seal.Binding{Embassy: embassyX, Kid: key.GetString("kid"), Record: m.Id, Clear: hash}, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(env)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func jsonOf(raw string, out any) error {
 	return json.NewDecoder(strings.NewReader(raw)).Decode(out)
 }

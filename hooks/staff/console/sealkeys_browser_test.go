@@ -5,7 +5,9 @@ import (
 	"crypto/ecdh"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -333,8 +335,10 @@ func restore(c keysTab, passphrase string) {
 }
 
 // TestPaperRecoveryInTheBrowser: staff X makes the embassy's key and its
-// three recovery shares (read off the screen as they would be printed),
-// then starts epoch 2, which is sealed to the recovery key too. Every
+// three recovery shares (read off the screen as they would be printed);
+// a superuser then sets an escrow key, which the Keys screen shows every
+// member as new, and X starts epoch 2, which is sealed to the recovery key
+// and the escrow key too (the escrow's private key opens its reports). Every
 // passphrase is then lost: staff X2, who never held the key, makes a
 // personal key in another profile and rebuilds the embassy's key from
 // shares 1 and 3 (a mistyped share is named first), and opens reports of
@@ -370,11 +374,49 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 	}
 	a.open("back to the keys", "#/keys")
 	a.waitFor("the shares are not shown again", `!!document.querySelector('[data-recovery-card]') && !document.querySelector('[data-share]')`)
+	a.waitFor("the keys screen says there is no escrow key", `document.querySelector('[data-escrow-card] [data-escrow]').dataset.escrow === '' &&
+		!document.querySelector('[data-escrow-warning]')`)
+
+	// A superuser sets an escrow key (`escrow set`): every member is told,
+	// and the next epoch made in X's browser is sealed to it too.
+	escrowFile := filepath.Join(t.TempDir(), "escrow.pem")
+	escrowPublic, err := sealkeys.WriteEscrowKey(escrowFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ministry = "Ministry of Foreign Affairs: key custodian"
+	escrowRec, err := sealkeys.SetEscrow(app, "x", ministry, escrowPublic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	escrowKid := escrowRec.GetString("kid")
+	a.open("read the keys again", "#/keys")
+	a.waitFor("the escrow is shown with its holder and fingerprint, and as new", `document.querySelector('[data-escrow-card] [data-escrow]').dataset.escrow === `+strconv.Quote(escrowKid)+` &&
+		document.querySelector('[data-escrow-card]').textContent.includes(`+strconv.Quote(ministry)+`) &&
+		document.querySelector('[data-escrow-card]').textContent.includes(`+strconv.Quote(seal.Fingerprint(escrowKid))+`) &&
+		!!document.querySelector('[data-escrow-warning][role="alert"]')`)
+	a.do("keep what is asked", chromedp.Evaluate[chromedp.Void](`window.asked = []; window.confirm = (m) => { window.asked.push(m); return true; }`))
 	a.click("start a new epoch", "[data-epoch-next]")
-	a.waitFor("epoch 2 is listed", `!!document.querySelector('tr[data-epoch="2"]')`)
+	a.waitFor("epoch 2 is listed, sealed to the escrow", `document.querySelector('tr[data-epoch="2"]')?.dataset.escrow === `+strconv.Quote(escrowKid)+` &&
+		document.querySelector('[data-escrow-epochs]').dataset.escrowEpochs === '2' && !document.querySelector('[data-escrow-warning]') &&
+		!document.querySelector('[data-escrow-broken]')`)
+	shotFull(t, ctxA, "staff-keys-escrow")
+	a.waitFor("X was asked before sealing it to the escrow", `window.asked.some((m) => m.includes(`+strconv.Quote(ministry)+`) && m.includes(`+strconv.Quote(seal.Fingerprint(escrowKid))+`))`)
 	a.status("unlocked")
 	sealedReport(t, app, "recovered00000000001", 1, seal.ReportBody{Message: "Recovery marker one."})
 	sealedReport(t, app, "recovered00000000002", 2, seal.ReportBody{Message: "Recovery marker two."})
+	// The escrow's holder opens what is sealed to epoch 2, offline, with
+	// the private key alone; epoch 1, made before, stays closed to it.
+	escrowKey, err := sealkeys.ReadEscrowKey(escrowFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened, err := sealkeys.OpenWithEscrow(app, escrowKey, "recovered00000000002"); err != nil || opened.Report.Message != "Recovery marker two." {
+		t.Fatalf("the escrow opens the report of epoch 2 as %+v (%v)", opened, err)
+	}
+	if _, err := sealkeys.OpenWithEscrow(app, escrowKey, "recovered00000000001"); !errors.Is(err, sealkeys.ErrNoEscrowCopy) {
+		t.Fatalf("the escrow opened a report of epoch 1: %v", err)
+	}
 
 	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
 	defer cancelB()
@@ -383,6 +425,8 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 	b.signIn("x2@example.org")
 	b.makePersonal(passphraseX2)
 	b.status("waiting")
+	b.waitFor("X2, who holds nothing, is told of the escrow too", `document.querySelector('[data-escrow-card] [data-escrow]').dataset.escrow === `+strconv.Quote(escrowKid)+` &&
+		document.querySelector('[data-escrow-card]').textContent.includes(`+strconv.Quote(ministry)+`)`)
 	typo := []byte(shares[2])
 	if typo[0] == 'a' {
 		typo[0] = 'b'
