@@ -3,7 +3,8 @@
 // shell files come from the cache and are refreshed behind; /api/* is never
 // cached (reports and replies live in IndexedDB instead). Bump VERSION when
 // the list of shell files changes, or when scripts change that only work
-// together (v9: sealed photos, in seal.js, keys.js, sync.js and app.js).
+// together (v10: seal.js inflates with vendor/fflate.js's unzlibSync; the
+// reply sealed to the embassy's key, in app.js and the languages).
 //
 // It also sends the outbox when Background Sync says the network is back
 // and no page is open, with the very code the pages use: db.js, ids.js,
@@ -11,7 +12,7 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v9';
+const VERSION = 'homeward-v10';
 const SHELL = [
   '/',
   '/css/app.css',
