@@ -2,8 +2,6 @@ package sealing_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,10 +27,7 @@ func TestSealExistingLeavesNoPlaintextInTheDataDir(t *testing.T) {
 	binarytest.Build(t) // skips under -short before any seeding
 	// A PNG whose text chunk says "secret location", stored as it came
 	// (Go code does not clean files).
-	photo, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "..", "shared", "testdata", "photo.png"))
-	if err != nil {
-		t.Skipf("shared test data missing: %v", err)
-	}
+	photo := testserver.TestData(t, "photo.png")
 	const inPhoto = "secret location"
 	const (
 		marker = "MARKER-ex1st"

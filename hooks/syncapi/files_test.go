@@ -11,8 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,11 +21,7 @@ import (
 
 func testdata(t *testing.T, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testserver.RepoRoot(), "..", "shared", "testdata", name))
-	if err != nil {
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return raw
+	return testserver.TestData(t, name)
 }
 
 // tus sends one tus request and returns the answer's status and headers.

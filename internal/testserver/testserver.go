@@ -150,3 +150,14 @@ func RunCommand(cmd *cobra.Command, args ...string) (string, error) {
 	err := cmd.Execute()
 	return out.String(), err
 }
+
+// TestData returns a file of internal/testserver/testdata: photos whose
+// metadata (GPS EXIF, a PNG text chunk) must not survive an upload.
+func TestData(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(RepoRoot(), "internal", "testserver", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

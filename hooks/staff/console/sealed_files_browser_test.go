@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,11 +20,8 @@ import (
 // and the case sheet lists it by the media type sealed inside;
 // no file the server wrote holds the photo's bytes nor its GPS EXIF.
 func TestThePhonesSealedPhotoOpensInTheConsole(t *testing.T) {
-	photoPath := filepath.Join(testserver.RepoRoot(), "..", "shared", "testdata", "photo-with-gps.jpg")
-	photo, err := os.ReadFile(photoPath)
-	if err != nil {
-		t.Skipf("shared test data missing: %v", err)
-	}
+	photoPath := filepath.Join(testserver.RepoRoot(), "internal", "testserver", "testdata", "photo-with-gps.jpg")
+	photo := testserver.TestData(t, "photo-with-gps.jpg")
 	app, srv, ctxA, a := keyedConsole(t, 4*time.Minute)
 
 	ctxP, cancelP := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
