@@ -70,6 +70,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.POST("/reports/bulk", bulkHandler)
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
 	rg.POST("/reports/{id}/print", printHandler)
+	rg.POST("/reports/{id}/route", routeHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.POST("/exports", exportedHandler)
 	rg.GET("/counts", countsHandler)
