@@ -19,7 +19,8 @@ import (
 )
 
 // TestASealedReportRoutedToAnotherEmbassyOpensThere: staff of X route a
-// sealed report, with a reporter's message, to Y in the console; X's
+// sealed report, with a reporter's message, to Y in the console. While Y
+// has no key, the console says so and nothing moves. Then X's
 // browser checks Y's key chain, shows Y's fingerprint, opens the report
 // and the message and seals them again to Y's key, reply key included;
 // Y's staff then open both in their own browser and may reply. Without the
@@ -44,16 +45,6 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 	a.click("create X's key", "[data-embassy-create]")
 	a.status("unlocked")
 
-	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
-	defer cancelB()
-	b := keysTab{consoleSteps(t, ctxB, watchConsole(ctxB)), srv.URL}
-	b.start("#/keys")
-	b.signIn("y@example.org")
-	b.makePersonal(passphraseX2)
-	b.status("waiting")
-	b.click("create Y's key", "[data-embassy-create]")
-	b.status("unlocked")
-
 	sealedReport(t, app, id, 1, seal.ReportBody{Message: markerBody + " at the river gate", ContactPhone: "+000 555 0199",
 		ReplyKey: base64.RawURLEncoding.EncodeToString(make([]byte, 16))})
 	reporterMessage(t, app, id, message, markerMsg+" we moved")
@@ -65,8 +56,26 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 	a.waitFor("the embassies are listed", `!!document.querySelector('#report [data-route][data-ready] option[value="`+embassyY+`"]')`)
 	a.do("keep what is asked", chromedp.Evaluate[chromedp.Void](`window.confirm = (m) => { window.asked = m; return true; }`))
 	a.fill("choose Y", "#report [data-route-to]", embassyY)
+
+	// Y has no key yet: nothing could seal the report for it.
+	a.click("route to Y before it has a key", `#report [data-route] button[type="submit"]`)
+	a.waitFor("the console says Y has no key", `document.querySelector('#report [data-route-status].error').textContent.startsWith('Embassy Y has no sealing key yet')`)
+	if r, err := app.FindRecordById("reports", id); err != nil || r.GetString("embassy") != embassyX {
+		t.Fatalf("the report moved to an embassy with no key (%v)", err)
+	}
+
+	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
+	defer cancelB()
+	b := keysTab{consoleSteps(t, ctxB, watchConsole(ctxB)), srv.URL}
+	b.start("#/keys")
+	b.signIn("y@example.org")
+	b.makePersonal(passphraseX2)
+	b.status("waiting")
+	b.click("create Y's key", "[data-embassy-create]")
+	b.status("unlocked")
+
 	a.click("route", `#report [data-route] button[type="submit"]`)
-	a.waitFor("the routing ends", `document.body.dataset.page !== 'report' || !!document.querySelector('#report [data-route-status].error')`)
+	a.waitFor("the routing ends", `document.body.dataset.page !== 'report' || (document.querySelector('#report [data-route-status].error') || {}).textContent.includes('Could not route')`)
 	if msg := evaluate[string](a, "read the status", `(document.querySelector('#report [data-route-status].error') || {}).textContent || ''`); msg != "" {
 		t.Fatalf("the console did not route the report: %s", msg)
 	}
