@@ -1,15 +1,22 @@
 package sealing_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"homeward/hooks/sealing"
 	"homeward/internal/seal"
@@ -267,5 +274,159 @@ func TestGoCodeCannotMoveASealedReportUnsealed(t *testing.T) {
 	}
 	if got := w.yKey.OpenReport(t, findReport(t, app, sealedReport)); got.ContactPhone != "+000 555 0100" {
 		t.Fatalf("opened %+v", got)
+	}
+}
+
+// tinyPNG is a 2×2 PNG.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// routedAttachment is a photo of sealedReport, sealed by the server to X's
+// newest key on arrival.
+const routedAttachment = "sealrouteatt001"
+
+// multipartRouting is a routing body with files: the JSON as PocketBase's
+// @jsonPayload, each file under its field name.
+func multipartRouting(t testing.TB, payload string, files map[string][]byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	if err := w.WriteField("@jsonPayload", payload); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		part, err := w.CreateFormFile(name, "sealed.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		part.Write(b)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &body, w.FormDataContentType()
+}
+
+// TestARoutedReportsSealedFilesAreSealedAgain: the route endpoint moves a
+// report with sealed attachments only with each sent sealed again to a
+// key of the new embassy, in the same write; the stored file is then the
+// new one, it opens with the new embassy's key, and it keeps who first
+// sealed it.
+func TestARoutedReportsSealedFilesAreSealedAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	photo := tinyPNG(t)
+	withPhoto := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		col, err := app.FindCollectionByNameOrId("attachments")
+		if err != nil {
+			t.Fatal(err)
+		}
+		att := core.NewRecord(col)
+		att.Id = routedAttachment
+		att.Set("report", sealedReport)
+		att.Set("mime", "image/png")
+		f, err := filesystem.NewFileFromBytes(photo, "photo.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		att.Set("file", f)
+		if err := app.Save(att); err != nil {
+			t.Fatal(err)
+		}
+		if att.GetString("sealed_by") != "server" {
+			t.Fatalf("the photo is stored sealed by %q", att.GetString("sealed_by"))
+		}
+	}
+	toY := jsonOf(t, phoneEnvelope(t, w.yKey, sealedReport, phoneClear(embY), markedBody()))
+	payload := `{"embassy":"` + embY + `","sealed":` + toY + `}`
+	forY, err := seal.SealFile(w.yKey.Private.PublicKey(), embY, w.yKey.Kid, sealedReport, "image/png", photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forX, err := seal.SealFile(w.x2.Private.PublicKey(), embX, w.x2.Kid, sealedReport, "image/png", photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staffX := map[string]string{"Authorization": w.seeded.StaffTokens[0]}
+	url := "/api/staff/reports/" + sealedReport + "/route"
+	unmoved := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if r := findReport(t, app, sealedReport); r.GetString("embassy") != embX {
+			t.Errorf("the report moved to %s", r.GetString("embassy"))
+		}
+	}
+	withFiles := func(files map[string][]byte) (*bytes.Buffer, map[string]string) {
+		body, ctype := multipartRouting(t, payload, files)
+		return body, map[string]string{"Authorization": staffX["Authorization"], "Content-Type": ctype}
+	}
+	leftOut, leftOutHeaders := withFiles(nil)
+	toOld, toOldHeaders := withFiles(map[string][]byte{"file_" + routedAttachment: forX})
+	good, goodHeaders := withFiles(map[string][]byte{"file_" + routedAttachment: forY})
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "a sealed photo left out",
+			Method:          http.MethodPost,
+			URL:             url,
+			Body:            leftOut,
+			Headers:         leftOutHeaders,
+			BeforeTestFunc:  withPhoto,
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"attachments":{"code":"validation_route_attachments_not_resealed"`},
+			AfterTestFunc:   unmoved,
+			TestAppFactory:  w.factory,
+		},
+		{
+			Name:            "a sealed photo sealed again to the first embassy's key",
+			Method:          http.MethodPost,
+			URL:             url,
+			Body:            toOld,
+			Headers:         toOldHeaders,
+			BeforeTestFunc:  withPhoto,
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"code":"` + sealing.CodeSealedFileKey + `"`},
+			AfterTestFunc:   unmoved,
+			TestAppFactory:  w.factory,
+		},
+		{
+			Name:            "the photo sealed again to the new embassy's key, in the same write",
+			Method:          http.MethodPost,
+			URL:             url,
+			Body:            good,
+			Headers:         goodHeaders,
+			BeforeTestFunc:  withPhoto,
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"embassy":"` + embY + `"`, `"attachments":1`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				att, err := app.FindRecordById("attachments", routedAttachment)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mime, data := w.yKey.OpenAttachment(t, app, att)
+				if mime != "image/png" || !bytes.Equal(data, photo) || att.GetString("sealed_by") != "server" || att.GetInt("size") != len(forY) {
+					t.Errorf("stored %s (%d bytes, sealed_by %q, size %d)", mime, len(data), att.GetString("sealed_by"), att.GetInt("size"))
+				}
+				// The copy sealed to X is gone from the storage.
+				dir := filepath.Join(app.DataDir(), "storage", att.Collection().Id, att.Id)
+				entries, err := os.ReadDir(dir)
+				var left []string
+				for _, e := range entries {
+					if !strings.HasSuffix(e.Name(), ".attrs") { // the local storage's metadata beside each file
+						left = append(left, e.Name())
+					}
+				}
+				if err != nil || len(left) != 1 || left[0] != att.GetString("file") {
+					t.Errorf("the attachment's storage holds %v (%v), want only %s", left, err, att.GetString("file"))
+				}
+			},
+			TestAppFactory: w.factory,
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
 	}
 }

@@ -1,17 +1,25 @@
 package staff
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 
+	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/hooks/reports"
 	"homeward/hooks/sealing"
+	"homeward/internal/seal"
 	"homeward/internal/vocab"
 )
 
@@ -107,6 +115,9 @@ func routeHandler(e *core.RequestEvent) error {
 				return fmt.Errorf("message %s: %w", m.Id, err)
 			}
 		}
+		if err := resealFiles(e, txApp, ctx, rec.Id); err != nil {
+			return err
+		}
 		stale, err := sealing.StaleMessages(txApp, rec.Id, form.Embassy)
 		if err != nil {
 			return err
@@ -130,5 +141,71 @@ func routeHandler(e *core.RequestEvent) error {
 		return e.BadRequestError("Failed to route the report.", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"id": saved.Id, "embassy": saved.GetString("embassy"),
-		"version": saved.GetInt("version"), "messages": len(form.Messages)})
+		"version": saved.GetInt("version"), "messages": len(form.Messages), "attachments": resealedFiles(e)})
+}
+
+// routeFilePrefix names a sealed attachment's file sealed again for the
+// new embassy in a multipart routing: routeFilePrefix + the attachment id.
+const routeFilePrefix = "file_"
+
+// resealFiles replaces each sealed attachment of report with its file
+// sealed again in the staff browser for the new embassy, sent as
+// routeFilePrefix + its id; every sealed attachment must come. Each is
+// saved through the model hooks (hooks/sealing's sealed-file rules check
+// the new file is sealed to a key of the report's new embassy); PocketBase
+// deletes the replaced file from the storage once the write commits.
+func resealFiles(e *core.RequestEvent, txApp core.App, ctx context.Context, report string) error {
+	atts, err := txApp.FindAllRecords(sealing.CollectionAttachments,
+		dbx.HashExp{"report": report}, dbx.Not(dbx.HashExp{sealing.FieldSealedBy: ""}))
+	if err != nil {
+		return fmt.Errorf("find the report's attachments: %w", err)
+	}
+	for _, att := range atts {
+		files, _ := e.FindUploadedFiles(routeFilePrefix + att.Id)
+		if len(files) != 1 {
+			return validation.Errors{"attachments": validation.NewError("validation_route_attachments_not_resealed",
+				fmt.Sprintf("%d sealed photos or voice notes of the report must be sealed again for the new embassy in the same routing.", len(atts)))}
+		}
+		sum, size, err := fileDigest(files[0])
+		if err != nil {
+			return err
+		}
+		att.Set("file", files[0])
+		att.Set("sha256", sum)
+		att.Set("size", size)
+		att.Set("mime", seal.FileMime)
+		if err := txApp.SaveWithContext(ctx, att); err != nil {
+			return fmt.Errorf("attachment %s: %w", att.Id, err)
+		}
+	}
+	return nil
+}
+
+// resealedFiles counts the files sent sealed again.
+func resealedFiles(e *core.RequestEvent) int {
+	if e.Request.MultipartForm == nil {
+		return 0
+	}
+	n := 0
+	for key := range e.Request.MultipartForm.File {
+		if strings.HasPrefix(key, routeFilePrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// fileDigest is the SHA-256 (hex) and length of an uploaded file.
+func fileDigest(f *filesystem.File) (string, int64, error) {
+	r, err := f.Reader.Open()
+	if err != nil {
+		return "", 0, fmt.Errorf("read the uploaded file: %w", err)
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return "", 0, fmt.Errorf("read the uploaded file: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

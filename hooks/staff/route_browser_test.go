@@ -1,9 +1,12 @@
 package staff_test
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"encoding/base64"
 	"encoding/json"
+	"image"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"homeward/hooks/sealkeys"
 	"homeward/internal/browsertest"
@@ -19,11 +23,12 @@ import (
 )
 
 // TestASealedReportRoutedToAnotherEmbassyOpensThere: staff of X route a
-// sealed report, with a reporter's message, to Y in the console. While Y
+// sealed report, with a reporter's message and a sealed photo, to Y in
+// the console. While Y
 // has no key, the console says so and nothing moves. Then X's
 // browser checks Y's key chain, shows Y's fingerprint, opens the report
 // and the message and seals them again to Y's key, reply key included;
-// Y's staff then open both in their own browser and may reply. Without the
+// Y's staff then open all three in their own browser and may reply. Without the
 // seal made again the server refuses the move (and Y could not open it).
 func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 	app := newApp(t)
@@ -48,6 +53,7 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 	sealedReport(t, app, id, 1, seal.ReportBody{Message: markerBody + " at the river gate", ContactPhone: "+000 555 0199",
 		ReplyKey: base64.RawURLEncoding.EncodeToString(make([]byte, 16))})
 	reporterMessage(t, app, id, message, markerMsg+" we moved")
+	photo := sealedPhoto(t, app, id)
 
 	a.open("open the report", "#/report/"+id)
 	a.waitFor("X opens the report and the message", `document.querySelector('#report [data-seal="open"]') &&
@@ -97,6 +103,12 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 		document.querySelector('#report .reporter-text').textContent.includes('`+markerBody+`') &&
 		document.querySelector('#report [data-messages]').textContent.includes('`+markerMsg+`')`)
 	b.waitFor("Y can reply: the reply key came along", `!!document.querySelector('#report [data-reply]')`)
+	b.waitFor("Y opens the photo", `document.querySelector('#report [data-sealed-attachment]').dataset.sealedAttachment === 'open' &&
+		document.querySelector('#report [data-sealed-attachment] img').naturalWidth === 3`)
+	att, err := app.FindRecordById("attachments", photo.Id)
+	if err != nil || att.GetString("file") == photo.GetString("file") || att.GetString("sealed_by") != "server" {
+		t.Fatalf("the photo was not replaced by its copy sealed for Y (%v)", err)
+	}
 	for _, m := range []string{markerBody, markerMsg, "+000 555 0199"} {
 		testserver.NoFileHolds(t, srv.App.DataDir(), m)
 	}
@@ -131,4 +143,33 @@ func reporterMessage(t *testing.T, app core.App, report, id, text string) {
 		t.Fatal(err)
 	}
 	testserver.SaveRecord(t, app, "messages", map[string]any{"id": id, "report": report, "direction": "reporter", "sealed": env})
+}
+
+// sealedPhoto saves a 3×2 PNG of report, which the server seals to the
+// newest key of its embassy on arrival.
+func sealedPhoto(t *testing.T, app core.App, report string) *core.Record {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 3, 2))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := filesystem.NewFileFromBytes(b.Bytes(), "photo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := app.FindCollectionByNameOrId("attachments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	att := core.NewRecord(col)
+	att.Set("report", report)
+	att.Set("mime", "image/png")
+	att.Set("file", f)
+	if err := app.Save(att); err != nil {
+		t.Fatal(err)
+	}
+	if att.GetString("sealed_by") != "server" {
+		t.Fatalf("the photo is stored sealed by %q", att.GetString("sealed_by"))
+	}
+	return att
 }

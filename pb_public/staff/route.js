@@ -4,17 +4,19 @@
 // embassy could not open it, and the server refuses the move. Here, in the
 // staff browser, the report's body (the reply key in it included, so the
 // reporter still reads replies) and its reporter's messages are opened
-// and sealed again to the receiving embassy's newest key, fetched from
-// the public key list and checked by its key chain from epoch 1, as phones
-// check it; the server moves all of them in one transaction. Staff notes
-// stay with this embassy, sealed to its key: they are its own record.
-// Sealed photos and voice notes are not sealed again yet: they stay
-// sealed to this embassy's key (docs/SECURITY.md, "Routing a sealed
-// report").
+// and its sealed photos and voice notes are opened and sealed again to
+// the receiving embassy's newest key, fetched from the public key list and
+// checked by its key chain from epoch 1, as phones check it; the server
+// moves all of them in one transaction. Staff notes stay with this
+// embassy, sealed to its key: they are its own record (docs/SECURITY.md,
+// "Routing a sealed report").
 
-import { list, view, request, quote } from './api.js';
+import { auth, list, view, request, quote, fileToken, fileURL, ApiError } from './api.js';
 import { chainBreak, fingerprint } from './vault.js';
-import { seal as sealEnvelope, reportClear, messageClear, clearHash, isReplyEnvelope, unbase64url as unb64 } from '/js/seal.js';
+import { isSealed } from './files.js';
+import {
+  seal as sealEnvelope, reportClear, messageClear, clearHash, isReplyEnvelope, unbase64url as unb64, openFile, sealFile, fileKid,
+} from '/js/seal.js';
 import { h, replace, announce } from './dom.js';
 import { say } from './labels.js';
 
@@ -52,9 +54,10 @@ async function sealTo(key, embassy, record, fields, body) {
 }
 
 /**
- * resealed opens the sealed report id (as stored) and its reporter's
- * sealed messages with the vault's keys and seals each again, whole, to
- * key of embassy to. It returns the route request's body.
+ * resealed opens the sealed report id (as stored), its reporter's sealed
+ * messages and its sealed attachments with the vault's keys and seals each
+ * again, whole, to key of embassy to. It returns the route request's body
+ * and files.
  */
 export async function resealed(vault, id, to, key) {
   const stored = await view('reports', id);
@@ -71,7 +74,45 @@ export async function resealed(vault, id, to, key) {
     }
     if (res.items.length < PER_PAGE) break;
   }
-  return { embassy: to, sealed, messages };
+  return { body: { embassy: to, sealed, messages }, files: await resealedFiles(vault, id, from, to, key) };
+}
+
+/**
+ * resealedFiles opens each sealed attachment of report id (of embassy
+ * from) and seals it again to key of embassy to: [{id, bytes}].
+ */
+async function resealedFiles(vault, id, from, to, key) {
+  const res = await list('attachments', { filter: `report = ${quote(id)}`, sort: 'created', perPage: PER_PAGE, skipTotal: 1 });
+  const sealed = res.items.filter(isSealed);
+  if (!sealed.length) return [];
+  const token = await fileToken();
+  const out = [];
+  for (const a of sealed) {
+    const got = await fetch(fileURL(a, a.file, token), { cache: 'no-store' });
+    if (!got.ok) throw new Error(`HTTP ${got.status}`);
+    const bytes = new Uint8Array(await got.arrayBuffer());
+    const pair = vault.keys.get(fileKid(bytes));
+    if (!pair) throw new Error('no key in this browser for an attachment');
+    const file = await openFile(pair, { embassy: from, record: id }, bytes);
+    out.push({ id: a.id, bytes: await sealFile(unb64(key.public_key), { embassy: to, kid: key.kid, record: id }, file.mime, file.data) });
+  }
+  return out;
+}
+
+/**
+ * send posts the routing: JSON, or multipart with the sealed files
+ * (file_<attachment id>) beside the JSON (PocketBase's @jsonPayload).
+ */
+async function send(id, { body, files }) {
+  const path = `/api/staff/reports/${encodeURIComponent(id)}/route`;
+  if (!files.length) return request(path, { method: 'POST', body });
+  const form = new FormData();
+  form.append('@jsonPayload', JSON.stringify(body));
+  for (const f of files) form.append(`file_${f.id}`, new Blob([f.bytes], { type: 'application/octet-stream' }), 'sealed.bin');
+  const res = await fetch(path, { method: 'POST', body: form, headers: { Authorization: auth.token }, cache: 'no-store', credentials: 'omit' });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
 }
 
 /** refusal is what the server's refusal says, field by field. */
@@ -105,13 +146,13 @@ export function routeCard(vault, r, seal, done) {
     status.className = 'muted small';
     replace(status, say('route.working'));
     try {
-      let body = { embassy: to };
+      let routing = { body: { embassy: to }, files: [] };
       if (seal) {
         const key = await embassyKey(to, name);
         if (!window.confirm(say('route.confirm', { name, fingerprint: fingerprint(key.root) }))) return replace(status);
-        body = await resealed(vault, r.id, to, key);
+        routing = await resealed(vault, r.id, to, key);
       }
-      await request(`/api/staff/reports/${encodeURIComponent(r.id)}/route`, { method: 'POST', body });
+      await send(r.id, routing);
       announce(say('route.done', { name }));
       done();
     } catch (err) {
