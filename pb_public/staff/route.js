@@ -108,7 +108,7 @@ async function send(id, { body, files }) {
   if (!files.length) return request(path, { method: 'POST', body });
   const form = new FormData();
   form.append('@jsonPayload', JSON.stringify(body));
-  for (const f of files) form.append(`file_${f.id}`, new Blob([f.bytes], { type: 'application/octet-stream' }), 'sealed.bin');
+  for (const f of files) form.append(`file_${f.id}`, new Blob([f.bytes], { type: 'application/octet-stream' }), `${f.id}.bin`);
   const res = await fetch(path, { method: 'POST', body: form, headers: { Authorization: auth.token }, cache: 'no-store', credentials: 'omit' });
   const data = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, data);
