@@ -104,6 +104,11 @@ func markFileSealedBy(e *core.RecordEvent) error {
 		return err
 	}
 	switch {
+	case b != nil && seal.IsSealedFile(b) && !e.Record.IsNew() && e.Record.Original().GetString(FieldSealedBy) != "":
+		// A sealed file sealed again (its report routed to another
+		// embassy, in a staff browser) is still what its first sealer sealed.
+		e.Record.Set(FieldSealedBy, e.Record.Original().GetString(FieldSealedBy))
+		e.Record.Set("mime", seal.FileMime)
 	case b != nil && seal.IsSealedFile(b):
 		e.Record.Set(FieldSealedBy, vocab.SealedByPhone)
 		e.Record.Set("mime", seal.FileMime)

@@ -162,10 +162,23 @@ func sameJSON(a, b []byte) bool {
 // envelope a writer sent, the stored value otherwise. sealBeforeWrite
 // sets "server" when the server seals.
 func markSealedBy(e *core.RecordEvent) error {
-	if kinds[e.Record.Collection().Name].ours(e.Record) {
-		setSealedBy(e.Record, vocab.SealedByPhone)
+	if !kinds[e.Record.Collection().Name].ours(e.Record) {
+		return e.Next()
 	}
+	if resealed(e.Record) {
+		// A body sealed again (a report routed to another embassy, in a
+		// staff browser) is still what its first sealer sealed.
+		e.Record.Set(FieldSealedBy, e.Record.Original().GetString(FieldSealedBy))
+		return e.Next()
+	}
+	setSealedBy(e.Record, vocab.SealedByPhone)
 	return e.Next()
+}
+
+// resealed reports whether an update replaces a stored envelope with
+// another.
+func resealed(r *core.Record) bool {
+	return !r.IsNew() && envelope(r.Original()) != nil && sealedChanged(r)
 }
 
 // setSealedBy sets r's sealed_by to by when the write brings a new
@@ -187,6 +200,9 @@ func setSealedBy(r *core.Record, by string) {
 // keep for the record's embassy. A message needs a body or an envelope.
 func checkSealed(e *core.RecordEvent) error {
 	k := kinds[e.Record.Collection().Name]
+	if err := checkStaysSealed(e.App, k, e.Record); err != nil {
+		return err
+	}
 	if envelope(e.Record) == nil {
 		if e.Record.Collection().Name == CollectionMessages && e.Record.GetString("body") == "" {
 			return validation.Errors{"body": validation.NewError("validation_required", "A message needs a body, or its envelope.")}
@@ -262,6 +278,50 @@ func checkKeyless(app core.App, k kind, r *core.Record) error {
 	return validation.Errors{field: validation.NewError(CodeNoKey,
 		"This embassy cannot receive reports yet: it has no sealing key, so nothing sent to it could be kept sealed. "+
 			"Its staff make the key on the console's Keys screen; until then the report waits on the phone.")}
+}
+
+// Field error codes of a sealed record's update.
+const (
+	// CodeUnsealed: an update takes away a record's envelope, which would
+	// leave its private fields empty and its words lost.
+	CodeUnsealed = "validation_sealed_removed"
+	// CodeNotResealed: a sealed report is moved to another embassy with
+	// the envelope of the first, which the new embassy cannot open (its
+	// info and AAD name the first embassy). The staff browser opens it and
+	// seals it again to the new embassy's key, in the same update.
+	CodeNotResealed = "validation_route_not_resealed"
+)
+
+// checkStaysSealed refuses, on every write path, an update that takes a
+// stored record's envelope away, and the routing of a sealed report to
+// another embassy unless the same write brings an envelope sealed to a key
+// of the new embassy (checkEnvelope then checks its kid against the new
+// embassy's epochs). To an embassy with no key yet it cannot be moved at
+// all (CodeNoKey): nobody could seal it for that embassy.
+func checkStaysSealed(app core.App, k kind, r *core.Record) error {
+	if r.IsNew() || !k.ours(r) || envelope(r.Original()) == nil {
+		return nil
+	}
+	if envelope(r) == nil {
+		return validation.Errors{FieldSealed: validation.NewError(CodeUnsealed,
+			"A sealed record stays sealed: its envelope cannot be removed.")}
+	}
+	if r.Collection().Name != reports.CollectionReports || r.GetString("embassy") == r.Original().GetString("embassy") {
+		return nil
+	}
+	if _, err := NewestKey(app, r.GetString("embassy")); errors.Is(err, ErrNoKey) {
+		return validation.Errors{"embassy": validation.NewError(CodeNoKey,
+			"This embassy has no sealing key yet, so a sealed report cannot be routed to it: nobody could seal it for that embassy. "+
+				"Its staff make the key on the console's Keys screen.")}
+	} else if err != nil {
+		return err
+	}
+	if !sealedChanged(r) {
+		return validation.Errors{FieldSealed: validation.NewError(CodeNotResealed,
+			"A sealed report routed to another embassy must be sealed again to a key of that embassy, in the same update: "+
+				"the staff browser that routes it opens it and seals it to the new embassy's key.")}
+	}
+	return nil
 }
 
 // checkEnvelope checks a sent envelope's shape and that its key is one of
@@ -463,4 +523,38 @@ func sealRecord(ctx context.Context, k kind, r *core.Record, key Key) error {
 		r.Set(name, "")
 	}
 	return nil
+}
+
+// StaleMessages returns the ids of report's reporter's messages that are
+// sealed to a key that is not one of embassy's: after the report is
+// routed there, the new embassy could not open them.
+func StaleMessages(app core.App, report, embassy string) ([]string, error) {
+	var rows []struct {
+		Id     string `db:"id"`
+		Sealed string `db:"sealed"`
+	}
+	err := app.DB().Select("id", "sealed").From(CollectionMessages).
+		Where(dbx.HashExp{"report": report, "direction": vocab.DirectionReporter}).
+		AndWhere(dbx.NewExp("sealed IS NOT NULL AND sealed NOT IN ('', 'null')")).All(&rows)
+	if err != nil {
+		return nil, fmt.Errorf("find the report's messages: %w", err)
+	}
+	var stale []string
+	for _, row := range rows {
+		env, err := seal.ParseEnvelope([]byte(row.Sealed))
+		if err != nil {
+			stale = append(stale, row.Id)
+			continue
+		}
+		var n int
+		err = app.DB().Select("count(*)").From(CollectionKeys).
+			Where(dbx.HashExp{"embassy": embassy, "kid": env.Kid}).Row(&n)
+		if err != nil {
+			return nil, fmt.Errorf("find embassy key: %w", err)
+		}
+		if n == 0 {
+			stale = append(stale, row.Id)
+		}
+	}
+	return stale, nil
 }

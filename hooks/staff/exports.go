@@ -31,7 +31,7 @@ var recordID = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
 // exportedForm is the body of POST /api/staff/exports.
 type exportedForm struct {
 	Ids     []string `json:"ids"`     // the reports in the file, at most maxExportRows
-	Format  string   `json:"format"`  // "csv"
+	Format  string   `json:"format"`  // "csv", or "htcds" (the HTCDS export, hooks/staff/htcds.go)
 	Contact bool     `json:"contact"` // the file has the contact columns
 	Filter  string   `json:"filter"`  // the list filter the file was made with, for the record
 }
@@ -41,7 +41,7 @@ func (f *exportedForm) Validate() error {
 	return validation.ValidateStruct(f,
 		validation.Field(&f.Ids, validation.Required, validation.Length(1, maxExportRows),
 			validation.Each(validation.Required, validation.Match(recordID))),
-		validation.Field(&f.Format, validation.Required, validation.In("csv")),
+		validation.Field(&f.Format, validation.Required, validation.In("csv", "htcds")),
 		validation.Field(&f.Filter, validation.RuneLength(0, maxFilterLength)),
 	)
 }
@@ -69,9 +69,14 @@ func exportedHandler(e *core.RequestEvent) error {
 	ids := slices.Clone(form.Ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	// An HTCDS file may hold only reports whose reporter agreed to sharing.
+	filter := ""
+	if form.Format == "htcds" {
+		filter = sharedFilter
+	}
 	seen := 0
 	for chunk := range slices.Chunk(ids, exportPage) {
-		q, err := scopedReports(e, "", "reports.id")
+		q, err := scopedReports(e, filter, "reports.id")
 		if err != nil {
 			return e.InternalServerError("Failed to check the reports.", err)
 		}
@@ -86,7 +91,10 @@ func exportedHandler(e *core.RequestEvent) error {
 	}
 
 	what := "CSV export made in the browser, without contact fields"
-	if form.Contact {
+	switch {
+	case form.Format == "htcds":
+		what = "HTCDS export made in the browser of the reports whose reporter agreed to sharing"
+	case form.Contact:
 		what = "CSV export made in the browser, WITH contact fields"
 	}
 	if form.Filter != "" {

@@ -2,6 +2,7 @@ package staff
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 
@@ -27,18 +28,36 @@ var sharedFilter = fmt.Sprintf("consent_share = true && %s", countedFilter)
 // bindHTCDSApi registers the HTCDS exports on the staff routes.
 func bindHTCDSApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/htcds.csv", htcdsHandler)
+	rg.GET("/htcds-rows", htcdsRowsHandler)
 	rg.GET("/htcds-aggregate.csv", htcdsAggregateHandler)
 }
 
-// htcdsHandler streams the consented reports as HTCDS rows.
+// HeaderSealedOmitted is the header of GET /api/staff/htcds.csv that
+// says how many of its rows are sealed reports, whose columns filled from
+// private fields (htcds.SealedCells) are empty in it: the server cannot
+// open them. The console's HTCDS export, made in the browser, fills them.
+const HeaderSealedOmitted = "X-Homeward-Sealed-Omitted"
+
+// htcdsHandler streams the consented reports as HTCDS rows. A sealed
+// report's private columns are empty; the response says how many rows
+// are such (HeaderSealedOmitted), and so does the export's audit event.
 func htcdsHandler(e *core.RequestEvent) error {
 	embassy, err := e.App.FindRecordById("embassies", embassyOf(e))
 	if err != nil {
 		return e.ForbiddenError("Your account has no embassy.", err)
 	}
-	if err := logHTCDSExport(e, "HTCDS export of the reports whose reporter agreed to sharing"); err != nil {
+	sealed, err := countSealed(e, sharedFilter)
+	if err != nil {
+		return e.InternalServerError("Failed to count the sealed reports.", err)
+	}
+	note := "HTCDS export of the reports whose reporter agreed to sharing"
+	if sealed > 0 {
+		note += fmt.Sprintf(" (the private columns of %d sealed reports left empty)", sealed)
+	}
+	if err := logHTCDSExport(e, note); err != nil {
 		return err
 	}
+	e.Response.Header().Set(HeaderSealedOmitted, strconv.Itoa(sealed))
 	w := startCSV(e, "homeward-htcds")
 	if err := w.Write(htcds.Columns); err != nil {
 		return err
@@ -50,6 +69,71 @@ func htcdsHandler(e *core.RequestEvent) error {
 			row[i] = safeCell(row[i])
 		}
 		return row
+	})
+}
+
+// countSealed counts the caller's sealed reports that pass filter, up to
+// maxExportRows (the most an export holds).
+func countSealed(e *core.RequestEvent, filter string) (int, error) {
+	q, err := scopedReports(e, "("+filter+") && sealed != null", "reports.id")
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	if err := q.Distinct(true).Limit(maxExportRows).Column(&ids); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
+}
+
+// htcdsRow is one report of GET /api/staff/htcds-rows: its HTCDS row with
+// what the server can fill, and the report (clear fields and envelope)
+// for the console to open.
+type htcdsRow struct {
+	Row    []string     `json:"row"`
+	Report *core.Record `json:"report"`
+}
+
+// htcdsRowsHandler answers a page (?page=, from 1; exportPage rows, newest
+// first, up to maxExportRows in all) of the reports the HTCDS export
+// holds, each as its row (formula-guarded) with the columns filled from
+// private fields empty for a sealed report, beside the report itself, and
+// the columns and the table the console fills a sealed report's private
+// columns by once it has opened it (htcds.SealedCells). Nothing is logged
+// here: the console tells the server which reports its file holds (POST
+// /api/staff/exports, format "htcds"), as for its CSV export.
+func htcdsRowsHandler(e *core.RequestEvent) error {
+	embassy, err := e.App.FindRecordById("embassies", embassyOf(e))
+	if err != nil {
+		return e.ForbiddenError("Your account has no embassy.", err)
+	}
+	page, err := strconv.Atoi(e.Request.URL.Query().Get("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+	offset := (page - 1) * exportPage
+	items := []htcdsRow{}
+	if offset < maxExportRows {
+		q, err := scopedReports(e, sharedFilter)
+		if err != nil {
+			return e.InternalServerError("Failed to read the reports.", err)
+		}
+		var recs []*core.Record
+		err = q.OrderBy("reports.created DESC").Offset(int64(offset)).Limit(int64(min(exportPage, maxExportRows-offset))).All(&recs)
+		if err != nil {
+			return e.InternalServerError("Failed to read the reports.", err)
+		}
+		for _, r := range recs {
+			row := htcds.Row(htcdsReport(r, embassy.GetString("name")))
+			for i := range row {
+				row[i] = safeCell(row[i])
+			}
+			items = append(items, htcdsRow{Row: row, Report: r})
+		}
+	}
+	return e.JSON(http.StatusOK, map[string]any{
+		"columns": htcds.Columns, "sealed_cells": htcds.SealedCells,
+		"page": page, "perPage": exportPage, "maxRows": maxExportRows, "items": items,
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"homeward/hooks/staff"
 	"homeward/internal/htcds"
 	"homeward/internal/htcds/htcdstest"
 	"homeward/internal/testserver"
@@ -162,5 +163,93 @@ func TestEveryReportFieldIsMappedToHTCDSOrListedAsNot(t *testing.T) {
 		if !mapped && !unmapped && !slices.Contains(own, f) {
 			t.Errorf("report field %s is neither mapped to HTCDS nor listed in htcds.Unmapped", f)
 		}
+	}
+}
+
+// sealedShared is a consented report of embassy X stored after X has a
+// key: the server seals its private fields on arrival.
+const (
+	sealedShared    = "reportx00000000htcd3"
+	sealedSharedPin = "Sealed-Htcds-Wren"
+)
+
+// sealedHTCDSWorld is htcdsWorld with a key for X and a consented report
+// sealed by the server.
+func sealedHTCDSWorld(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+	htcdsWorld(t, app, e)
+	testserver.AddEmbassyKey(t, app, embassyX, nil)
+	testserver.SaveRecord(t, app, "reports", map[string]any{
+		"id": sealedShared, "embassy": embassyX, "people_count": 1, "consent_contact": true, "consent_share": true,
+		"contact_name": sealedSharedPin, "contact_phone": "+000 555 0177", "compound_location": sealedSharedPin + " tower",
+		"channel": "self",
+	})
+}
+
+// TestTheServersHTCDSExportSaysWhatIsSealed: the server's own HTCDS file
+// cannot hold a sealed report's private columns: it says how many rows
+// are such, in a header and in the export's audit event; the rows route
+// the console builds its file from gives each row with what the server
+// can fill, the report to open, and the table of the sealed columns; and
+// the console's export log of an HTCDS file takes only reports whose
+// reporter agreed to sharing.
+func TestTheServersHTCDSExportSaysWhatIsSealed(t *testing.T) {
+	t.Parallel()
+	scenarios := []tests.ApiScenario{
+		as(staffX, tests.ApiScenario{
+			Name:   "the server's file leaves a sealed report's private columns empty and says so",
+			Method: http.MethodGet, URL: "/api/staff/htcds.csv", BeforeTestFunc: sealedHTCDSWorld,
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{"Homeward report " + sealedShared, "Homeward report " + sharedX, sharedPin},
+			NotExpectedContent: []string{sealedSharedPin, "555 0177"},
+			ExpectedEvents:     exportEvents,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if got := res.Header.Get(staff.HeaderSealedOmitted); got != "1" {
+					t.Errorf("%s: %q, want 1", staff.HeaderSealedOmitted, got)
+				}
+				oneExportEvent(t, app, "the private columns of 1 sealed reports left empty")
+			},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:   "a file with no sealed report says none",
+			Method: http.MethodGet, URL: "/api/staff/htcds.csv", BeforeTestFunc: htcdsWorld,
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{"Homeward report " + sharedX},
+			ExpectedEvents:  exportEvents,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if got := res.Header.Get(staff.HeaderSealedOmitted); got != "0" {
+					t.Errorf("%s: %q, want 0", staff.HeaderSealedOmitted, got)
+				}
+			},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:   "the rows route gives the rows, the reports to open and the sealed columns' table, and logs nothing",
+			Method: http.MethodGet, URL: "/api/staff/htcds-rows", BeforeTestFunc: sealedHTCDSWorld,
+			ExpectedStatus: http.StatusOK,
+			ExpectedContent: []string{`"sealed_cells":[{"column":"prs_FirstName","from":"contact_name","needs":"consent_contact"}`,
+				`"columns":["cas_ReferringOrganisation"`, "Homeward report " + sealedShared, `"sealed_by":"server"`, sharedPin},
+			NotExpectedContent: []string{sealedSharedPin, spamX, sharedY, reportY},
+			ExpectedEvents:     map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:   "an HTCDS file made in the browser is logged",
+			Method: http.MethodPost, URL: "/api/staff/exports", BeforeTestFunc: sealedHTCDSWorld,
+			Body:            strings.NewReader(`{"ids":["` + sealedShared + `","` + sharedX + `"],"format":"htcds"}`),
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"reports":2`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				oneExportEvent(t, app, "HTCDS export made in the browser")
+			},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:   "an HTCDS file may not hold a report whose reporter did not agree to sharing",
+			Method: http.MethodPost, URL: "/api/staff/exports", BeforeTestFunc: sealedHTCDSWorld,
+			Body:            strings.NewReader(`{"ids":["` + sharedX + `","` + reportX + `"],"format":"htcds"}`),
+			ExpectedStatus:  http.StatusForbidden,
+			ExpectedContent: []string{"not yours to export"},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
 	}
 }

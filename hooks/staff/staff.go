@@ -71,6 +71,7 @@ func bindStaffApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/reports/{id}/duplicates", duplicatesHandler)
 	rg.GET("/reports/{id}/duplicate-candidates", duplicateCandidatesHandler)
 	rg.POST("/reports/{id}/print", printHandler)
+	rg.POST("/reports/{id}/route", routeHandler)
 	rg.GET("/export.csv", exportHandler)
 	rg.POST("/exports", exportedHandler)
 	rg.GET("/counts", countsHandler)

@@ -132,6 +132,91 @@ var Unmapped = map[string]string{
 	"sealed_by":            "Homeward's own",
 }
 
+// A SealedCell is how one HTCDS column is filled from a report's private
+// fields (seal.SealedReportFields), which a sealed report holds only in
+// its envelope. Row fills these columns by this table from the report as
+// the server has it (empty for a sealed report); the staff console fills
+// them by the same table from the envelope it opens
+// (pb_public/staff/htcds.js, which reads the table from GET
+// /api/staff/htcds-rows), so the mapping of the sealed columns is written
+// once, here.
+type SealedCell struct {
+	Column string `json:"column"`
+	// From is the private field whose value fills the column;
+	// "compound_point.lat" and "compound_point.lon" are the point's
+	// coordinates, written as strconv.FormatFloat(x, 'f', -1, 64).
+	From string `json:"from,omitempty"`
+	// Value fills the column when any of IfAny holds something.
+	Value string   `json:"value,omitempty"`
+	IfAny []string `json:"if_any,omitempty"`
+	// Needs is a clear yes/no field of the report that must be true for
+	// the column to be filled.
+	Needs string `json:"needs,omitempty"`
+}
+
+// SealedCells are the columns filled from private fields, in the order
+// they are filled.
+var SealedCells = []SealedCell{
+	{Column: "prs_FirstName", From: "contact_name", Needs: "consent_contact"},
+	{Column: "prs_MobilePhone", From: "contact_phone", Needs: "consent_contact"},
+	{Column: "hte_Type", Value: "Exploitation", IfAny: []string{"compound_location", "compound_point"}},
+	{Column: "hte_Description", From: "compound_location"},
+	{Column: "hte_Latitude", From: "compound_point.lat"},
+	{Column: "hte_Longitude", From: "compound_point.lon"},
+}
+
+// private is a private field of r as SealedCell.From names it ("" when
+// not given); "compound_point" is "set" when r has a point.
+func (r Report) private(field string) string {
+	switch field {
+	case "contact_name":
+		return r.ContactName
+	case "contact_phone":
+		return r.ContactPhone
+	case "compound_location":
+		return r.Compound
+	}
+	if !r.HasPoint {
+		return ""
+	}
+	switch field {
+	case "compound_point":
+		return "set"
+	case "compound_point.lat":
+		return strconv.FormatFloat(r.Lat, 'f', -1, 64)
+	case "compound_point.lon":
+		return strconv.FormatFloat(r.Lon, 'f', -1, 64)
+	}
+	return ""
+}
+
+// clearBool is a clear yes/no field of r as SealedCell.Needs names it.
+func (r Report) clearBool(field string) bool {
+	switch field {
+	case "consent_contact":
+		return r.ConsentContact
+	case "consent_share":
+		return r.ConsentShare
+	}
+	return false
+}
+
+// Fill is the value of the sealed column c for r.
+func (c SealedCell) Fill(r Report) string {
+	if c.Needs != "" && !r.clearBool(c.Needs) {
+		return ""
+	}
+	if c.From != "" {
+		return r.private(c.From)
+	}
+	for _, f := range c.IfAny {
+		if r.private(f) != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
 // Row is a report as one HTCDS row, in Columns order. Contact details are
 // filled only when the reporter agreed both to sharing and to being
 // contacted.
@@ -149,22 +234,14 @@ func Row(r Report) []string {
 	if r.Status == vocab.StatusRepatriated {
 		v["cas_ReasonForCaseClosure"] = "Returned home"
 	}
-	if r.ConsentContact {
-		v["prs_FirstName"], v["prs_MobilePhone"] = r.ContactName, r.ContactPhone
-	}
 	if r.Nationality != vocab.NationalityOther {
 		v["prs_Citizenship"] = r.Nationality
 	}
 	if r.PassportHeld == "yes" {
 		v["vic_MethodsOfControl"] = PassportWithheld
 	}
-	if r.Compound != "" || r.HasPoint {
-		v["hte_Type"] = "Exploitation"
-		v["hte_Description"] = r.Compound
-	}
-	if r.HasPoint {
-		v["hte_Latitude"] = strconv.FormatFloat(r.Lat, 'f', -1, 64)
-		v["hte_Longitude"] = strconv.FormatFloat(r.Lon, 'f', -1, 64)
+	for _, c := range SealedCells {
+		v[c.Column] = c.Fill(r)
 	}
 	var plans []string
 	for _, n := range r.Needs {

@@ -11,6 +11,7 @@ import (
 
 	"homeward/internal/htcds"
 	"homeward/internal/htcds/htcdstest"
+	"homeward/internal/seal"
 	"homeward/internal/vocab"
 )
 
@@ -113,4 +114,27 @@ func TestDocsNameTheColumnsAsExported(t *testing.T) {
 		}
 	}
 	t.Fatal("docs/API.md shows no HTCDS header")
+}
+
+// TestTheSealedColumnsAreThoseOfThePrivateFields holds SealedCells, the
+// table the staff browser fills a sealed report's columns by, to the
+// columns Mapped gives the private fields: no column filled from a
+// private field is left to the server alone, which cannot open it.
+func TestTheSealedColumnsAreThoseOfThePrivateFields(t *testing.T) {
+	var want []string
+	for _, f := range seal.SealedReportFields {
+		want = append(want, htcds.Mapped[f]...)
+	}
+	var got []string
+	for _, c := range htcds.SealedCells {
+		if !slices.Contains(htcds.Columns, c.Column) {
+			t.Errorf("%s is not an exported column", c.Column)
+		}
+		got = append(got, c.Column)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if want, got = slices.Compact(want), slices.Compact(got); !slices.Equal(want, got) {
+		t.Fatalf("sealed columns %v, want the private fields' %v", got, want)
+	}
 }

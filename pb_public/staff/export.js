@@ -55,9 +55,12 @@ function quoted(s) {
 
 /** toCSV is the file: a byte-order mark, the header and a row a report. */
 export function toCSV(cols, items) {
-  const lines = [cols.map(quoted).join(',')];
-  for (const r of items) lines.push(cols.map((c) => quoted(safeCell(cell(r[c])))).join(','));
-  return `\ufeff${lines.join('\n')}\n`;
+  return csvText([cols, ...items.map((r) => cols.map((c) => safeCell(cell(r[c]))))]);
+}
+
+/** csvText writes rows of cells as the server's exports do: a byte-order mark, then Go's encoding/csv. */
+export function csvText(rows) {
+  return `\ufeff${rows.map((row) => row.map(quoted).join(',')).join('\n')}\n`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { auth, view, list, create, update, fileToken, fileURL, quote } from './a
 import { unseal, messageText, noteText, newId } from './vault.js';
 import { isSealed, openAttachment } from './files.js';
 import { suggest as suggestDuplicates, reasonKey } from './duplicates.js';
+import { routeCard } from './route.js';
 import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 
@@ -154,7 +155,20 @@ export class ReportView {
       h('section', { class: 'card', 'aria-labelledby': 'dup-h' },
         h('h3', { id: 'dup-h' }, say('report.duplicates')),
         h('div', { 'data-duplicates': '' }, say('report.looking')),
-        this.duplicateForm()));
+        this.duplicateForm()),
+      this.routeForm());
+  }
+
+  /**
+   * routeForm routes the report to another embassy (route.js): a sealed
+   * one is sealed again here to that embassy's key. Once it has gone, this
+   * embassy no longer sees it: back to the list.
+   */
+  routeForm() {
+    return routeCard(this.ctx.vault, this.report, this.seal, () => {
+      this.report = null;
+      location.hash = this.ctx.back();
+    });
   }
 
   /** sealNotice says whether the report was sealed and opened here. */

@@ -7,6 +7,7 @@
 import { request } from './api.js';
 import { build, record } from './export.js';
 import { sealedMatches } from './sealedsearch.js';
+import * as htcds from './htcds.js';
 import { h, replace, announce } from './dom.js';
 import { label, nationality, say } from './labels.js';
 
@@ -79,6 +80,7 @@ export class StatsView {
       h('h2', {}, say('stats.title')),
       h('p', { class: 'muted' }, description ? say('stats.filtered', { filters: description }) : say('stats.all')),
       this.exportForm(query),
+      this.htcdsForm(),
       h('h3', {}, say('stats.list')),
       h('div', { class: 'grid', 'data-counts': '' }, say('stats.counting')),
       h('h3', {}, say('stats.public')),
@@ -148,12 +150,7 @@ export class StatsView {
         // Logged before the file is handed over, as the server's export is;
         // a file of no reports (the header alone) has nothing to log.
         if (file.ids.length) await record(file.ids, { contact, filter: query.filter });
-        const blob = new Blob([file.csv], { type: 'text/csv;charset=utf-8' });
-        const a = h('a', { href: URL.createObjectURL(blob), download: `homeward-reports-${new Date().toISOString().slice(0, 10)}.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+        download(file.csv, 'homeward-reports');
         form.dataset.exported = String(file.ids.length);
         announce(say('export.done'));
       } catch (err) {
@@ -164,4 +161,48 @@ export class StatsView {
     });
     return form;
   }
+
+  /**
+   * htcdsForm makes the HTCDS case file of the embassy's reports whose
+   * reporter agreed to sharing (htcds.js), sealed reports opened here.
+   */
+  htcdsForm() {
+    const form = h('form', { class: 'card stack', 'data-htcds': '' },
+      h('h3', {}, say('htcds.title')),
+      h('p', { class: 'muted small' }, say('htcds.help')),
+      h('button', { type: 'submit' }, say('htcds.download')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const button = form.querySelector('button');
+      const state = form.querySelector('[data-export-state]') || form.appendChild(h('p', { class: 'muted small', 'data-export-state': '', 'aria-live': 'polite' }));
+      for (const el of form.querySelectorAll('.error')) el.remove();
+      button.disabled = true;
+      try {
+        const file = await htcds.build(this.vault, {
+          say,
+          onProgress: (done, total) => { state.textContent = say('export.opening', { done, total }); },
+        });
+        state.textContent = file.capped ? say('export.capped', { n: file.ids.length }) : '';
+        if (file.ids.length) await htcds.record(file.ids);
+        download(file.csv, 'homeward-htcds');
+        form.dataset.exported = String(file.ids.length);
+        announce(say('export.done'));
+      } catch (err) {
+        form.append(h('p', { class: 'error', role: 'alert' }, say('export.failed', { error: err.message })));
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return form;
+  }
+}
+
+/** download hands the browser a CSV file, named for today. */
+function download(csv, name) {
+  const blob = new Blob([csv], { type: 'text/csv;charset=utf-8' });
+  const a = h('a', { href: URL.createObjectURL(blob), download: `${name}-${new Date().toISOString().slice(0, 10)}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }

@@ -569,18 +569,7 @@ export class Vault {
    * It returns the first epoch that does not verify, or 0.
    */
   async verifyChain() {
-    const epochs = this.state ? this.state.epochs : [];
-    for (let i = 0; i < epochs.length; i++) {
-      const e = epochs[i];
-      if (e.epoch !== i + 1 || e.kid !== await keyId(unb64(e.public_key))) return e.epoch;
-      if (i === 0) continue;
-      const prev = epochs[i - 1];
-      const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' },
-        await crypto.subtle.importKey('raw', unb64(prev.verify_key), ECDSA, false, ['verify']),
-        unb64(e.signature || ''), chainStatement(this.state.embassy, e.epoch, e.kid, e.public_key, e.verify_key));
-      if (!ok) return e.epoch;
-    }
-    return 0;
+    return chainBreak(this.state ? this.state.embassy : '', this.state ? this.state.epochs : []);
   }
 
   /**
@@ -689,6 +678,32 @@ export class Vault {
     return sealEnvelope(unb64(epoch.public_key), { embassy: ev.embassy, kid: epoch.kid, record: ev.id, clear },
       utf8.encode(JSON.stringify({ note: text })));
   }
+}
+
+/**
+ * chainBreak checks an embassy's key epochs (embassy_keys rows, in epoch
+ * order) here in the browser: epoch 1 first, each kid the id of its own
+ * public key, each later epoch signed by the verify_key of the one before
+ * (seal.chainStatement), as phones check them. It returns the first epoch
+ * that does not verify, or 0.
+ */
+export async function chainBreak(embassy, epochs) {
+  for (let i = 0; i < epochs.length; i++) {
+    const e = epochs[i];
+    if (e.epoch !== i + 1 || e.kid !== await keyId(unb64(e.public_key))) return e.epoch;
+    if (i === 0) continue;
+    const prev = epochs[i - 1];
+    let ok = false;
+    try {
+      ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' },
+        await crypto.subtle.importKey('raw', unb64(prev.verify_key), ECDSA, false, ['verify']),
+        unb64(e.signature || ''), chainStatement(embassy, e.epoch, e.kid, e.public_key, e.verify_key));
+    } catch {
+      ok = false;
+    }
+    if (!ok) return e.epoch;
+  }
+  return 0;
 }
 
 /** newId is a record id as PocketBase makes them: 15 of [a-z0-9]. */
