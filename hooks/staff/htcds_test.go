@@ -2,7 +2,6 @@ package staff_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,16 +39,6 @@ func htcdsWorld(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 	})
 	save(map[string]any{"id": spamX, "embassy": embassyX, "consent_share": true, "channel": "self", "status": "spam"})
 	save(map[string]any{"id": sharedY, "embassy": embassyY, "consent_share": true, "channel": "self"})
-}
-
-// readCSV parses an export, without its byte-order mark.
-func readCSV(t testing.TB, body []byte) [][]string {
-	t.Helper()
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
-	if err != nil {
-		t.Fatalf("not CSV: %v\n%s", err, body)
-	}
-	return rows
 }
 
 func oneExportEvent(t testing.TB, app *tests.TestApp, note string) {

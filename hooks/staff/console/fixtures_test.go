@@ -37,4 +37,5 @@ var (
 	sorted2         = fixture.Sorted2
 	readExport      = fixture.ReadExport
 	consoleLanguage = fixture.ConsoleLanguage
+	readCSV         = fixture.ReadCSV
 )

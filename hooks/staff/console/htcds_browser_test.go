@@ -1,4 +1,4 @@
-package staff_test
+package console_test
 
 import (
 	"encoding/json"
