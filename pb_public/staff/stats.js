@@ -133,33 +133,14 @@ export class StatsView {
         ' ', say('export.contact')),
       h('p', { class: 'muted small' }, say('export.help')),
       h('button', { type: 'submit', class: 'primary' }, say('export.download')));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
+    return this.onExport(form, 'homeward-reports', async (onProgress) => {
       const contact = form.elements.contact.checked;
-      const button = form.querySelector('button');
-      const state = form.querySelector('[data-export-state]') || form.appendChild(h('p', { class: 'muted small', 'data-export-state': '', 'aria-live': 'polite' }));
-      for (const el of form.querySelectorAll('.error')) el.remove();
-      button.disabled = true;
-      try {
-        const file = await build(query, this.vault, {
-          contact,
-          say,
-          onProgress: (done, total) => { state.textContent = say('export.opening', { done, total }); },
-        });
-        state.textContent = file.capped ? say('export.capped', { n: file.ids.length }) : '';
-        // Logged before the file is handed over, as the server's export is;
-        // a file of no reports (the header alone) has nothing to log.
-        if (file.ids.length) await record(file.ids, { contact, filter: query.filter });
-        download(file.csv, 'homeward-reports');
-        form.dataset.exported = String(file.ids.length);
-        announce(say('export.done'));
-      } catch (err) {
-        form.append(h('p', { class: 'error', role: 'alert' }, say('export.failed', { error: err.message })));
-      } finally {
-        button.disabled = false;
-      }
+      const file = await build(query, this.vault, { contact, say, onProgress });
+      // Logged before the file is handed over, as the server's export is;
+      // a file of no reports (the header alone) has nothing to log.
+      if (file.ids.length) await record(file.ids, { contact, filter: query.filter });
+      return file;
     });
-    return form;
   }
 
   /**
@@ -171,6 +152,19 @@ export class StatsView {
       h('h3', {}, say('htcds.title')),
       h('p', { class: 'muted small' }, say('htcds.help')),
       h('button', { type: 'submit' }, say('htcds.download')));
+    return this.onExport(form, 'homeward-htcds', async (onProgress) => {
+      const file = await htcds.build(this.vault, { say, onProgress });
+      if (file.ids.length) await htcds.record(file.ids);
+      return file;
+    });
+  }
+
+  /**
+   * onExport makes form's submit build a file with make(onProgress), which
+   * opens the sealed reports and logs the ids it exports, and hand it to
+   * the browser as name; the form says how far it got, and why it failed.
+   */
+  onExport(form, name, make) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const button = form.querySelector('button');
@@ -178,13 +172,9 @@ export class StatsView {
       for (const el of form.querySelectorAll('.error')) el.remove();
       button.disabled = true;
       try {
-        const file = await htcds.build(this.vault, {
-          say,
-          onProgress: (done, total) => { state.textContent = say('export.opening', { done, total }); },
-        });
+        const file = await make((done, total) => { state.textContent = say('export.opening', { done, total }); });
         state.textContent = file.capped ? say('export.capped', { n: file.ids.length }) : '';
-        if (file.ids.length) await htcds.record(file.ids);
-        download(file.csv, 'homeward-htcds');
+        download(file.csv, name);
         form.dataset.exported = String(file.ids.length);
         announce(say('export.done'));
       } catch (err) {

@@ -20,6 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/receipts"
 	"homeward/internal/testserver"
@@ -31,17 +32,17 @@ import (
 // appear in the list without a reload. With HOMEWARD_SCREENSHOTS=1 it also
 // writes the screenshots in docs/screenshots.
 func TestConsoleInABrowser(t *testing.T) {
-	app := newApp(t)
-	saveReport("urgentx0000000000001", embassyX, map[string]any{
+	app := fixture.NewApp(t)
+	fixture.SaveReport("urgentx0000000000001", fixture.EmbassyX, map[string]any{
 		"people_count": 3, "nationality": "Indonesia", "language": "id", "safety_risk_now": true, "minors_present": true,
 		"needs": []string{"safety", "medical"}, "message": "Three of us, one is 16, the guards are looking for us.",
 		"compound_location": "Sihanoukville, building C", "current_location": "bus station",
 	})(t, app, nil)
-	saveReport("docsxx0000000000001x", embassyX, map[string]any{
+	fixture.SaveReport("docsxx0000000000001x", fixture.EmbassyX, map[string]any{
 		"people_count": 1, "nationality": "Indonesia", "language": "en", "channel": "volunteer",
 		"needs": []string{"documents"}, "message": "My passport is still with the company.", "compound_location": "Bavet",
 	})(t, app, nil)
-	saveAttachment(t, app, reportX)
+	fixture.SaveAttachment(t, app, fixture.ReportX)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
@@ -61,7 +62,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("what is not configured is shown, and On duty says no mail can leave",
 		`!document.querySelector('[data-setup-checks]').hidden && !!document.querySelector('[data-setup-checks] li[data-code="mail"]') &&
 		 !!document.querySelector('[data-setup-checks] li[data-code="public_url"]') && document.querySelector('[data-duty-label]').dataset.noMail === 'true'`)
-	configureAll(app)
+	fixture.ConfigureAll(app)
 	do("reload once all is configured", chromedp.Reload(), chromedp.WaitVisible("#reports"))
 	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
 	waitFor("no setup check is left", `document.querySelector('[data-setup-checks]').hidden && document.querySelector('[data-duty-label]').dataset.noMail === ''`)
@@ -70,7 +71,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	s.click("go off duty", "[data-on-duty]")
 	waitFor("the duty change is saved", `JSON.parse(localStorage.getItem('homeward.staff.auth')).record.on_duty === false`)
-	if me, err := app.FindRecordById("staff", staffX); err != nil || me.GetBool("on_duty") {
+	if me, err := app.FindRecordById("staff", fixture.StaffX); err != nil || me.GetBool("on_duty") {
 		t.Fatalf("staff X is still on duty on the server (%v)", err)
 	}
 
@@ -79,15 +80,15 @@ func TestConsoleInABrowser(t *testing.T) {
 	s.click("clear", `#filters button[type="reset"]`)
 	waitFor("the filters are clear", `document.querySelector('#f-need').value === ''`)
 	s.fill("search", "#f-q", "river")
-	waitFor("the search applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === '`+reportX+`'`)
+	waitFor("the search applies", `[...document.querySelectorAll('#list li[data-id]')].map(li => li.dataset.id).join() === '`+fixture.ReportX+`'`)
 	// Counts and the export get the search as a filter; TestCounts shows
 	// that this expression finds "5_%" literally, as the list's q does.
 	do("build a search filter", chromedp.Evaluate[chromedp.Void](`import('/staff/filters.js').then((m) => { window.searchFilter = m.toFilter({ q: '5_%' }); })`))
-	waitFor("the search filter takes wildcards literally", "window.searchFilter === "+strconv.Quote(literalSearchFilter))
+	waitFor("the search filter takes wildcards literally", "window.searchFilter === "+strconv.Quote(fixture.LiteralSearchFilter))
 
-	s.click("open the report", `li[data-id="`+reportX+`"] a`)
+	s.click("open the report", `li[data-id="`+fixture.ReportX+`"] a`)
 	waitFor("the report opens", `!!document.querySelector('[data-current-status="new"]')`)
-	waitFor("the report shows its fields", `document.querySelector('[data-field="contact_phone"]').textContent === '`+contactPhoneX+`'`)
+	waitFor("the report shows its fields", `document.querySelector('[data-field="contact_phone"]').textContent === '`+fixture.ContactPhoneX+`'`)
 	waitFor("the photo loads with a file token", `(() => { const img = document.querySelector('.attachments img'); return !!img && img.complete && img.naturalWidth === 40; })()`)
 
 	s.click("change the status", `button[data-status="in_review"]`)
@@ -101,14 +102,14 @@ func TestConsoleInABrowser(t *testing.T) {
 	shotFull(t, ctx, "staff-report")
 
 	// The server has the change, the reply and their events.
-	rep, err := app.FindRecordById(reports.CollectionReports, reportX)
+	rep, err := app.FindRecordById(reports.CollectionReports, fixture.ReportX)
 	if err != nil || rep.GetString("status") != "in_review" {
 		t.Fatalf("the status change did not reach the server: %v", err)
 	}
-	if n := len(findEvents(t, app, dbx.HashExp{"report": reportX, "kind": []any{"status", "reply"}, "actor": staffX})); n != 2 {
+	if n := len(fixture.FindEvents(t, app, dbx.HashExp{"report": fixture.ReportX, "kind": []any{"status", "reply"}, "actor": fixture.StaffX})); n != 2 {
 		t.Fatalf("want a status and a reply event by staff X, got %d", n)
 	}
-	msgs, err := app.FindAllRecords("messages", dbx.HashExp{"report": reportX, "direction": "staff", "author": staffX})
+	msgs, err := app.FindAllRecords("messages", dbx.HashExp{"report": fixture.ReportX, "direction": "staff", "author": fixture.StaffX})
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("want one staff reply stored, got %d (%v)", len(msgs), err)
 	}
@@ -121,7 +122,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	hash, _ := keys.Hash(code)
-	if _, err := app.DB().NewQuery("UPDATE reports SET receipt_hash = {:h} WHERE id = {:id}").Bind(dbx.Params{"h": hash, "id": reportX}).Execute(); err != nil {
+	if _, err := app.DB().NewQuery("UPDATE reports SET receipt_hash = {:h} WHERE id = {:id}").Bind(dbx.Params{"h": hash, "id": fixture.ReportX}).Execute(); err != nil {
 		t.Fatal(err)
 	}
 	push := `{"device":"phone","ops":[{"op":"read-1","kind":"update","collection":"messages","id":"` + msgs[0].Id +
@@ -149,7 +150,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := core.NewRecord(col)
-	live.Load(map[string]any{"id": "livexx0000000000001x", "embassy": embassyX, "people_count": 2, "nationality": "Indonesia", "needs": []string{"medical"}, "message": "Arrived while you were looking."})
+	live.Load(map[string]any{"id": "livexx0000000000001x", "embassy": fixture.EmbassyX, "people_count": 2, "nationality": "Indonesia", "needs": []string{"medical"}, "message": "Arrived while you were looking."})
 	if err := app.Save(live); err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +163,11 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	answer := core.NewRecord(msgCol)
-	answer.Load(map[string]any{"report": reportX, "direction": "reporter", "body": "Thank you, I am at the bus station."})
+	answer.Load(map[string]any{"report": fixture.ReportX, "direction": "reporter", "body": "Thank you, I am at the bus station."})
 	if err := app.Save(answer); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("the reporter's message is flagged live", `!!document.querySelector('li[data-id="`+reportX+`"] .new-message')`)
+	waitFor("the reporter's message is flagged live", `!!document.querySelector('li[data-id="`+fixture.ReportX+`"] .new-message')`)
 
 	do("open counts", chromedp.Navigate(srv.URL+"/staff/#/stats"), chromedp.WaitVisible("[data-export]"))
 	waitFor("counts show", `/4 reports/.test(document.querySelector('[data-counts]').textContent)`)

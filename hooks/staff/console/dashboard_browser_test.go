@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"reflect"
@@ -11,9 +12,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/ui"
 
 	"homeward/hooks/sealing"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
@@ -26,25 +29,10 @@ func TestDashboardScreenshots(t *testing.T) {
 	if os.Getenv("HOMEWARD_SCREENSHOTS") == "" {
 		t.Skip("set HOMEWARD_SCREENSHOTS=1 to write the dashboard screenshots")
 	}
-	app := newApp(t)
-	moreReports(t, app, nil)
-	// The test router has no /_/; bind it as `serve` does.
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/_/{path...}", apis.Static(ui.DistDirFS, false))
-		return se.Next()
-	})
-	srv := testserver.Start(t, app)
-	ctx := browsertest.New(t, 60*time.Second)
-
+	app := fixture.NewApp(t)
+	fixture.MoreReports(t, app, nil)
+	ctx := dashboardOnReports(t, app)
 	rows := chromedp.Poll[bool](`document.querySelectorAll('tbody tr').length > 1`, chromedp.WithPollingTimeout(20*time.Second))
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+"/_/"),
-		chromedp.WaitVisible(`#login_identity`),
-		chromedp.SendKeys(`#login_identity`, testserver.SuperuserEmail),
-		chromedp.SendKeys(`#login_pass`, testserver.Password+"\n"),
-		chromedp.WaitVisible(`.sidebar-content, .page-sidebar, aside`),
-		chromedp.Evaluate[chromedp.Void](`location.hash = "#/collections?collection=reports"`)); err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []string{"reports", "report_events"} {
 		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`location.hash = "#/collections?collection=`+c+`"`)); err != nil {
 			t.Fatal(err)
@@ -66,28 +54,15 @@ func TestDashboardScreenshots(t *testing.T) {
 // superuser tidying up would, stores the status and leaves the report
 // sealed as it was: the same envelope, nothing in clear, no mark stored.
 func TestTheDashboardSavesASealedReportStillSealed(t *testing.T) {
-	app := newApp(t)
-	key := testserver.AddEmbassyKey(t, app, embassyX, nil)
+	app := fixture.NewApp(t)
+	key := testserver.AddEmbassyKey(t, app, fixture.EmbassyX, nil)
 	const id, marker = "dashsealed0000000001", "MARKER-dashboard"
-	saveReport(id, embassyX, map[string]any{"message": marker + " message", "contact_name": marker + " name", "people_count": 2})(t, app, nil)
+	fixture.SaveReport(id, fixture.EmbassyX, map[string]any{"message": marker + " message", "contact_name": marker + " name", "people_count": 2})(t, app, nil)
 	before, err := app.FindRecordById("reports", id)
 	if err != nil || before.GetString("sealed_by") != "server" {
 		t.Fatalf("the report was not sealed by the server: %v", err)
 	}
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/_/{path...}", apis.Static(ui.DistDirFS, false))
-		return se.Next()
-	})
-	srv := testserver.Start(t, app)
-	ctx := browsertest.New(t, 60*time.Second)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+"/_/"),
-		chromedp.WaitVisible(`#login_identity`),
-		chromedp.SendKeys(`#login_identity`, testserver.SuperuserEmail),
-		chromedp.SendKeys(`#login_pass`, testserver.Password+"\n"),
-		chromedp.WaitVisible(`.sidebar-content, .page-sidebar, aside`),
-		chromedp.Evaluate[chromedp.Void](`location.hash = "#/collections?collection=reports"`)); err != nil {
-		t.Fatal(err)
-	}
+	ctx := dashboardOnReports(t, app)
 	steps := []struct {
 		what string
 		act  chromedp.Action[chromedp.Void]
@@ -134,4 +109,26 @@ func TestTheDashboardSavesASealedReportStillSealed(t *testing.T) {
 		t.Errorf("the envelope opens to %+v", body)
 	}
 	testserver.NoFileHolds(t, app.DataDir(), marker)
+}
+
+// dashboardOnReports serves app with PocketBase's dashboard at /_/ (the
+// test router has none; bound as `serve` does), signs a superuser in
+// there in Chromium and opens the reports collection.
+func dashboardOnReports(t *testing.T, app *tests.TestApp) context.Context {
+	t.Helper()
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/_/{path...}", apis.Static(ui.DistDirFS, false))
+		return se.Next()
+	})
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 60*time.Second)
+	if err := browsertest.Step(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+"/_/"),
+		chromedp.WaitVisible(`#login_identity`),
+		chromedp.SendKeys(`#login_identity`, testserver.SuperuserEmail),
+		chromedp.SendKeys(`#login_pass`, testserver.Password+"\n"),
+		chromedp.WaitVisible(`.sidebar-content, .page-sidebar, aside`),
+		chromedp.Evaluate[chromedp.Void](`location.hash = "#/collections?collection=reports"`)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }

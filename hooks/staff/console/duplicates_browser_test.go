@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"homeward/hooks/reports"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
@@ -45,7 +46,7 @@ func TestSealedDuplicatesAreRankedInTheBrowser(t *testing.T) {
 	sealedReport(t, app, same, 1, seal.ReportBody{Message: "we are 3 women from golden fortune compound. they took our passport!!", ContactPhone: "(000) 12-345-678", CompoundLocation: "Golden Fortune"})
 	sealedReport(t, app, other, 1, seal.ReportBody{Message: "I lost my job in the city and need a ticket home", ContactPhone: "+000 98 765 432"})
 	testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-		"id": otherEmbassy, "embassy": embassyY, "channel": "self", "people_count": 2, "nationality": "ID",
+		"id": otherEmbassy, "embassy": fixture.EmbassyY, "channel": "self", "people_count": 2, "nationality": "ID",
 		"message": message, "contact_phone": phone,
 	})
 

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/htcds"
 	"homeward/internal/testserver"
 )
@@ -28,7 +29,7 @@ func TestTheHTCDSFileOfSealedReportsIsMadeInTheBrowser(t *testing.T) {
 	)
 	// X has a key: the server seals the report's private fields on arrival.
 	testserver.SaveRecord(t, app, "reports", map[string]any{
-		"id": id, "embassy": embassyX, "channel": "self", "people_count": 1, "gender": "female", "nationality": "ID",
+		"id": id, "embassy": fixture.EmbassyX, "channel": "self", "people_count": 1, "gender": "female", "nationality": "ID",
 		"consent_contact": true, "consent_share": true, "contact_name": marker, "contact_phone": "+000 555 0188",
 		"compound_location": marker + " tower", "compound_point": map[string]any{"lat": 10.6, "lon": 103.5},
 	})
@@ -46,7 +47,7 @@ func TestTheHTCDSFileOfSealedReportsIsMadeInTheBrowser(t *testing.T) {
 	a.click("export HTCDS", `[data-htcds] button[type="submit"]`)
 	a.waitFor("the file is made", `document.querySelector('[data-htcds]').dataset.exported === '1'`)
 	file := evaluate[string](a, "read the file", `window.exported[0].arrayBuffer().then((b) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(b))`)
-	rows := readCSV(t, []byte(file))
+	rows := fixture.ReadCSV(t, []byte(file))
 	if len(rows) != 2 || !slices.Equal(rows[0], htcds.Columns) {
 		t.Fatalf("the file is %q", rows)
 	}
@@ -64,8 +65,8 @@ func TestTheHTCDSFileOfSealedReportsIsMadeInTheBrowser(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
-	ev := findEvents(t, app, dbx.HashExp{"kind": "export", "embassy": embassyX})
-	if len(ev) != 1 || ev[0].GetString("actor") != staffX || !strings.Contains(ev[0].GetString("note"), "HTCDS export made in the browser") ||
+	ev := fixture.FindEvents(t, app, dbx.HashExp{"kind": "export", "embassy": fixture.EmbassyX})
+	if len(ev) != 1 || ev[0].GetString("actor") != fixture.StaffX || !strings.Contains(ev[0].GetString("note"), "HTCDS export made in the browser") ||
 		!strings.HasSuffix(ev[0].GetString("note"), ": "+id) {
 		t.Fatalf("want one HTCDS export event by staff X listing %s, got %d", id, len(ev))
 	}

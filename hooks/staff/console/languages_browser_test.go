@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 	"homeward/internal/vocab"
@@ -74,15 +75,15 @@ const englishMonths = `/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]
 // HOMEWARD_SCREENSHOTS=1 it writes docs/screenshots/staff-report-th.png
 // and staff-waiting-my.png.
 func TestConsoleSpeaksEachLanguage(t *testing.T) {
-	app := newApp(t)
-	queueReports(t, app, nil)
+	app := fixture.NewApp(t)
+	fixture.QueueReports(t, app, nil)
 	// No mail server: the setup notice and On duty say so, in words of
 	// the console's.
 	app.Settings().Meta.AppURL = "https://homeward.example.org"
 	app.Settings().Backups.S3.Enabled = true
 	// Names and the reporters' words are data: none of them English words
 	// the console uses.
-	for id, name := range map[string]string{staffX: "Dewi Lestari", staffX2: "Budi Santoso"} {
+	for id, name := range map[string]string{fixture.StaffX: "Dewi Lestari", fixture.StaffX2: "Budi Santoso"} {
 		rec, err := app.FindRecordById("staff", id)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +93,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	emb, err := app.FindRecordById("embassies", embassyX)
+	emb, err := app.FindRecordById("embassies", fixture.EmbassyX)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 	if err := app.Save(emb); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := app.FindRecordById("reports", reportX)
+	rep, err := app.FindRecordById("reports", fixture.ReportX)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,15 +111,15 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 	if err := app.Save(rep); err != nil {
 		t.Fatal(err)
 	}
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "reporter", "body": "Terima kasih."})
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "staff", "author": staffX, "body": "Kami akan menelepon."})
-	testserver.SaveRecord(t, app, "qr_links", map[string]any{"embassy": embassyX, "label": "Poipet", "language": "km"})
-	testserver.SaveRecord(t, app, "qr_links", map[string]any{"embassy": embassyX, "label": "Bavet", "language": "th", "revoked": true})
-	saveAttachment(t, app, reportX)
+	testserver.SaveRecord(t, app, "messages", map[string]any{"report": fixture.ReportX, "direction": "reporter", "body": "Terima kasih."})
+	testserver.SaveRecord(t, app, "messages", map[string]any{"report": fixture.ReportX, "direction": "staff", "author": fixture.StaffX, "body": "Kami akan menelepon."})
+	testserver.SaveRecord(t, app, "qr_links", map[string]any{"embassy": fixture.EmbassyX, "label": "Poipet", "language": "km"})
+	testserver.SaveRecord(t, app, "qr_links", map[string]any{"embassy": fixture.EmbassyX, "label": "Bavet", "language": "th", "revoked": true})
+	fixture.SaveAttachment(t, app, fixture.ReportX)
 	// The other reports' words are English sentences of the queue fixture:
 	// they are data too, but could hold a word of the console, so they
 	// speak Indonesian here.
-	for _, id := range []string{urgentNewX, idleX, idleClosedX, unreadX, readX} {
+	for _, id := range []string{fixture.UrgentNewX, fixture.IdleX, fixture.IdleClosedX, fixture.UnreadX, fixture.ReadX} {
 		r, err := app.FindRecordById("reports", id)
 		if err != nil {
 			t.Fatal(err)
@@ -129,7 +130,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 		}
 	}
 
-	en := consoleLanguage(t, "en")
+	en := fixture.ConsoleLanguage(t, "en")
 	enJSON, _ := json.Marshal(en)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 300*time.Second)
@@ -138,7 +139,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 	s.do("a desk-sized screen", chromedp.EmulateViewport(1280, 900))
 
 	for _, lang := range vocab.Languages[1:] {
-		own, _ := json.Marshal(consoleLanguage(t, lang))
+		own, _ := json.Marshal(fixture.ConsoleLanguage(t, lang))
 		check := func(screen string) {
 			t.Helper()
 			s.waitFor(lang+": "+screen+" is drawn in "+lang, `document.documentElement.lang === '`+lang+`' && !document.querySelector('#list [data-state]').textContent.endsWith('…')`)
@@ -169,7 +170,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 		check("the sign-in form")
 
 		// Signed in, the profile's language holds, whatever the browser's.
-		setLanguage(t, app, staffX, lang)
+		setLanguage(t, app, fixture.StaffX, lang)
 		if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: "Mozilla/5.0 HeadlessChrome", AcceptLanguage: "en"}); err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +179,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 			document.querySelector('[data-live]').dataset.state === 'live'`)
 		s.waitFor(lang+": the setup notice names the missing mail server", `!document.querySelector('[data-setup-checks]').hidden &&
 			!!document.querySelector('[data-setup-checks] li[data-code="mail"]') && document.querySelector('[data-duty-label]').dataset.noMail === 'true'`)
-		s.click(lang+": select a report", `[data-select="`+unreadX+`"]`)
+		s.click(lang+": select a report", `[data-select="`+fixture.UnreadX+`"]`)
 		s.waitFor(lang+": the bulk bar shows", `!document.querySelector('[data-bulk]').hidden`)
 		check("the waiting queue, a report selected")
 		if lang == "my" {
@@ -195,7 +196,7 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 		check("the keyboard shortcuts")
 		s.do(lang+": close them", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-keys]').close()`))
 
-		s.click(lang+": open a report", `li[data-id="`+reportX+`"] a`)
+		s.click(lang+": open a report", `li[data-id="`+fixture.ReportX+`"] a`)
 		s.waitFor(lang+": the report with its conversation, history and attachment", `document.body.dataset.page === 'report' &&
 			document.querySelectorAll('.bubble').length === 2 && !!document.querySelector('.history li[data-kind]') &&
 			!!document.querySelector('.attachments img') && !document.querySelector('[data-duplicates]').textContent.endsWith('…')`)
@@ -222,14 +223,14 @@ func TestConsoleSpeaksEachLanguage(t *testing.T) {
 	}
 
 	// The language menu keeps the choice on the profile.
-	setLanguage(t, app, staffX, "km")
+	setLanguage(t, app, fixture.StaffX, "km")
 	s.do("open the console in Khmer", chromedp.Navigate(srv.URL+"/staff/"))
 	s.signIn("x@example.org")
 	s.waitFor("in Khmer", `document.documentElement.lang === 'km' && document.body.dataset.page === 'reports'`)
 	s.fill("pick English", "[data-lang-pick]", "en")
 	s.waitFor("the console speaks English", `document.documentElement.lang === 'en' && document.body.dataset.page === 'reports' &&
 		document.querySelector('[data-queues] a[data-queue="waiting"]').textContent.startsWith('Waiting for us')`)
-	if me, err := app.FindRecordById("staff", staffX); err != nil || me.GetString("language") != "en" {
+	if me, err := app.FindRecordById("staff", fixture.StaffX); err != nil || me.GetString("language") != "en" {
 		t.Fatalf("the profile's language is not English after the menu (%v)", err)
 	}
 	if p := problems(); len(p) > 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"homeward/hooks/qr"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 	"homeward/internal/zbar"
@@ -23,7 +24,7 @@ import (
 // the poster's code with zbarimg: it must be the embassy's genuine link.
 // Then revoke the link from the screen.
 func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
-	app := newApp(t)
+	app := fixture.NewApp(t)
 	app.Settings().Meta.AppURL = "https://homeward.example.org"
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 120*time.Second)
@@ -44,7 +45,7 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 		t.Fatalf("links on the server: %d (%v), want 1", len(links), err)
 	}
 	link := links[0]
-	if link.GetString("embassy") != embassyX || link.GetString("language") != "km" || link.GetString("created_by") != staffX {
+	if link.GetString("embassy") != fixture.EmbassyX || link.GetString("language") != "km" || link.GetString("created_by") != fixture.StaffX {
 		t.Fatalf("the link is %v, want embassy X's, in Khmer, made by staff X", link.FieldsData())
 	}
 	shotFull(t, ctx, "staff-qr-links")

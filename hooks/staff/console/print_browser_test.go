@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
@@ -24,17 +25,17 @@ import (
 // With HOMEWARD_SCREENSHOTS=1 it writes the sheet as printed (print media)
 // to docs/screenshots/staff-print.png.
 func TestPrintACaseSheet(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "reporter", "body": "We are at the bus station now."})
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "staff", "author": staffX, "body": "Stay there, we will call at noon."})
-	att := saveAttachment(t, app, reportX)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
+	testserver.SaveRecord(t, app, "messages", map[string]any{"report": fixture.ReportX, "direction": "reporter", "body": "We are at the bus station now."})
+	testserver.SaveRecord(t, app, "messages", map[string]any{"report": fixture.ReportX, "direction": "staff", "author": fixture.StaffX, "body": "Stay there, we will call at noon."})
+	att := fixture.SaveAttachment(t, app, fixture.ReportX)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
 	s := consoleSteps(t, ctx, problems)
 
-	s.do("open the console", chromedp.EmulateViewport(1000, 900), chromedp.Navigate(srv.URL+"/staff/#/report/"+reportX))
+	s.do("open the console", chromedp.EmulateViewport(1000, 900), chromedp.Navigate(srv.URL+"/staff/#/report/"+fixture.ReportX))
 	s.signIn("x@example.org")
 	s.waitFor("the report opens", `!!document.querySelector('#report [data-print]') && !!document.querySelector('[data-current-status]')`)
 	// The browser's print dialog would stop a headless run: count calls.
@@ -46,8 +47,8 @@ func TestPrintACaseSheet(t *testing.T) {
 		t.Helper()
 		s.waitFor(step, `[...document.querySelectorAll(`+strconv.Quote(selector)+`)].some((el) => el.textContent.includes(`+strconv.Quote(text)+`))`)
 	}
-	has("the report's message", "[data-sheet-message]", messageTextX)
-	has("the report's fields", `[data-case-sheet] [data-field="contact_phone"]`, contactPhoneX)
+	has("the report's message", "[data-sheet-message]", fixture.MessageTextX)
+	has("the report's fields", `[data-case-sheet] [data-field="contact_phone"]`, fixture.ContactPhoneX)
 	has("the report's fields", `[data-case-sheet] [data-field="compound_location"]`, "river compound")
 	has("the reporter's message", `[data-sheet-messages] li[data-direction="reporter"]`, "We are at the bus station now.")
 	has("the staff reply, by name", `[data-sheet-messages] li[data-direction="staff"]`, "Stay there, we will call at noon.")
@@ -57,7 +58,7 @@ func TestPrintACaseSheet(t *testing.T) {
 	has("the attachment by name", "[data-sheet-attachments] li", att.GetString("file"))
 	has("the footer names who printed it", "[data-sheet-footer]", "Printed by Staff X, at ")
 
-	evs := findEvents(t, app, dbx.HashExp{"report": reportX, "kind": "print", "actor": staffX})
+	evs := fixture.FindEvents(t, app, dbx.HashExp{"report": fixture.ReportX, "kind": "print", "actor": fixture.StaffX})
 	if len(evs) != 1 {
 		t.Fatalf("want one print event by staff X on the server, got %d", len(evs))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/dbx"
 
 	"homeward/hooks/reports"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
@@ -23,10 +24,10 @@ import (
 // keyboard only (assign, status, reply, next), each action landing on the
 // server with its audit event. Then a bulk change and a saved view.
 func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
-	app := newApp(t)
-	queueReports(t, app, nil)
+	app := fixture.NewApp(t)
+	fixture.QueueReports(t, app, nil)
 	// Everything configured, so no setup notice stands over the list.
-	configureAll(app)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 180*time.Second)
 	problems := watchConsole(ctx)
@@ -47,30 +48,30 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	}
 	rows := `[...document.querySelectorAll('#list tr[data-id]')].map((r) => r.dataset.id).sort().join()`
 	sortedIds := func(ids ...string) string {
-		return "'" + strings.Join(sorted2(ids), ",") + "'"
+		return "'" + strings.Join(fixture.Sorted2(ids), ",") + "'"
 	}
 	shot := screenshotter(t, ctx)
 
 	do("open the console on a desk-sized screen", chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
 	s.signIn("x@example.org")
-	waitFor("the landing view is the waiting queue, as a table", rows+` === `+sortedIds(urgentNewX, idleX, unreadX))
+	waitFor("the landing view is the waiting queue, as a table", rows+` === `+sortedIds(fixture.UrgentNewX, fixture.IdleX, fixture.UnreadX))
 	waitFor("the tab title and the badge count it", `document.title === '(3) Homeward staff console' &&
 		document.querySelector('[data-waiting-badge]').textContent === '3 waiting' && !document.querySelector('[data-waiting-badge]').hidden`)
 	waitFor("the list says how many", `document.querySelector('#list [data-state]').textContent === 'Showing 1–3 of 3'`)
-	waitFor("the unread message is marked", `document.querySelector('tr[data-id="`+unreadX+`"]').dataset.unread === '1'`)
+	waitFor("the unread message is marked", `document.querySelector('tr[data-id="`+fixture.UnreadX+`"]').dataset.unread === '1'`)
 	waitFor("realtime is connected", `document.querySelector('[data-live]').dataset.state === 'live'`)
 	do("fold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = false`))
 	shot("staff-waiting")
 	do("unfold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = true`))
 
 	do("reload", chromedp.Reload(), chromedp.WaitVisible("#reports"))
-	waitFor("the unread mark survives the reload", `!!document.querySelector('tr[data-id="`+unreadX+`"][data-unread="1"]')`)
+	waitFor("the unread mark survives the reload", `!!document.querySelector('tr[data-id="`+fixture.UnreadX+`"][data-unread="1"]')`)
 	waitFor("realtime is connected again", `document.querySelector('[data-live]').dataset.state === 'live'`)
 
 	// The reporter of reportX writes: the queue and its count follow live.
-	testserver.SaveRecord(t, app, "messages", map[string]any{"report": reportX, "direction": "reporter", "body": "Please call me"})
-	waitFor("the message reaches the waiting queue live", `!!document.querySelector('tr[data-id="`+reportX+`"][data-unread="1"]')`)
+	testserver.SaveRecord(t, app, "messages", map[string]any{"report": fixture.ReportX, "direction": "reporter", "body": "Please call me"})
+	waitFor("the message reaches the waiting queue live", `!!document.querySelector('tr[data-id="`+fixture.ReportX+`"][data-unread="1"]')`)
 	waitFor("the count follows", `document.title === '(4) Homeward staff console'`)
 
 	// Filters and sort live in the address.
@@ -78,7 +79,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	waitFor("all reports are listed", `location.hash === '#/?queue=all' && document.querySelectorAll('#list tr[data-id]').length === 6`)
 	s.fill("sort urgent first", "#f-sort", "-urgent")
 	waitFor("the sort is in the address and applied", `location.hash === '#/?queue=all&sort=-urgent' &&
-		document.querySelector('#list tr[data-id]').dataset.id === '`+urgentNewX+`'`)
+		document.querySelector('#list tr[data-id]').dataset.id === '`+fixture.UrgentNewX+`'`)
 	s.fill("search", "#f-q", "zzz")
 	waitFor("the search is in the address", `location.hash === '#/?queue=all&q=zzz&sort=-urgent' && document.querySelectorAll('#list tr[data-id]').length === 0`)
 	do("go back", chromedp.NavigateBack())
@@ -86,7 +87,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 		document.querySelector('#f-q').value === '' && document.querySelector('#f-sort').value === '-urgent' && document.querySelectorAll('#list tr[data-id]').length === 6`)
 	do("reload", chromedp.Reload(), chromedp.WaitVisible("#reports"))
 	waitFor("a reload restores the sort", `document.querySelector('#f-sort').value === '-urgent' &&
-		document.querySelector('#list tr[data-id]').dataset.id === '`+urgentNewX+`' &&
+		document.querySelector('#list tr[data-id]').dataset.id === '`+fixture.UrgentNewX+`' &&
 		document.querySelector('[data-queues] a[aria-current="page"]').dataset.queue === 'all'`)
 	do("fold the filters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-filter-box]').open = false`))
 	shot("staff-table")
@@ -110,7 +111,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	waitFor("the choice of assignee has the keyboard", `document.activeElement === document.querySelector('#report [data-assignee]')`)
 	key("leave the choice", kb.Escape)
 	key("assign to me", "m")
-	waitFor("assigned to staff X", `document.querySelector('#report [data-assignee]').value === '`+staffX+`' && !!document.querySelector('.history [data-kind="assign"]')`)
+	waitFor("assigned to staff X", `document.querySelector('#report [data-assignee]').value === '`+fixture.StaffX+`' && !!document.querySelector('.history [data-kind="assign"]')`)
 	key("change the status", "s")
 	key("to the next step", kb.Enter)
 	waitFor("the status moved on", `document.querySelector('[data-current-status]').dataset.currentStatus !== '`+status+`'`)
@@ -128,11 +129,11 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.GetString("assignee") != staffX || rep.GetString("status") == status {
+	if rep.GetString("assignee") != fixture.StaffX || rep.GetString("status") == status {
 		t.Fatalf("report %s: assignee %q, status %q (was %q)", first, rep.GetString("assignee"), rep.GetString("status"), status)
 	}
 	for _, kind := range []string{"assign", "status", "reply"} {
-		evs := findEvents(t, app, dbx.HashExp{"report": first, "kind": kind, "actor": staffX})
+		evs := fixture.FindEvents(t, app, dbx.HashExp{"report": first, "kind": kind, "actor": fixture.StaffX})
 		if len(evs) != 1 {
 			t.Errorf("%s: %d %s events by staff X, want 1", first, len(evs), kind)
 		}
@@ -148,18 +149,18 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	// A bulk change of two reports, and a saved view.
 	s.click("all reports", `[data-queues] a[data-queue="all"]`)
 	waitFor("all reports are listed", `location.hash === '#/?queue=all' && document.querySelectorAll('#list tr[data-id]').length === 6`)
-	s.click("select one", `[data-select="`+idleX+`"]`)
-	s.click("select another", `[data-select="`+readX+`"]`)
+	s.click("select one", `[data-select="`+fixture.IdleX+`"]`)
+	s.click("select another", `[data-select="`+fixture.ReadX+`"]`)
 	waitFor("the bulk bar shows", `!document.querySelector('[data-bulk]').hidden && document.querySelector('[data-bulk-count]').textContent === '2 selected'`)
 	s.fill("close both", "#b-status", "closed")
-	s.fill("assigned to Staff X2", "#b-assignee", staffX2)
+	s.fill("assigned to Staff X2", "#b-assignee", fixture.StaffX2)
 	s.click("apply", `[data-bulk] button[type="submit"]`)
-	waitFor("both are closed", `document.querySelector('tr[data-id="`+idleX+`"]').dataset.status === 'closed' &&
-		document.querySelector('tr[data-id="`+readX+`"]').dataset.status === 'closed' &&
-		document.querySelector('tr[data-id="`+readX+`"] [data-assignee-cell]').textContent === 'Staff X2'`)
-	for _, id := range []string{idleX, readX} {
+	waitFor("both are closed", `document.querySelector('tr[data-id="`+fixture.IdleX+`"]').dataset.status === 'closed' &&
+		document.querySelector('tr[data-id="`+fixture.ReadX+`"]').dataset.status === 'closed' &&
+		document.querySelector('tr[data-id="`+fixture.ReadX+`"] [data-assignee-cell]').textContent === 'Staff X2'`)
+	for _, id := range []string{fixture.IdleX, fixture.ReadX} {
 		for _, kind := range []string{"status", "assign"} {
-			if n := len(findEvents(t, app, dbx.HashExp{"report": id, "kind": kind, "actor": staffX})); n != 1 {
+			if n := len(fixture.FindEvents(t, app, dbx.HashExp{"report": id, "kind": kind, "actor": fixture.StaffX})); n != 1 {
 				t.Errorf("%s: %d %s events after the bulk change, want 1", id, n, kind)
 			}
 		}
@@ -170,7 +171,7 @@ func TestConsoleWorksAQueueWithTheKeyboard(t *testing.T) {
 	s.fill("name the view", "[data-view-name]", "Mine")
 	s.click("save the view", "[data-view-save]")
 	waitFor("the view is saved", `[...document.querySelectorAll('[data-view-pick] option')].some((o) => o.textContent === 'Mine')`)
-	views, err := app.FindAllRecords("staff_views", dbx.HashExp{"staff": staffX, "name": "Mine", "query": "queue=all&assigned=me"})
+	views, err := app.FindAllRecords("staff_views", dbx.HashExp{"staff": fixture.StaffX, "name": "Mine", "query": "queue=all&assigned=me"})
 	if err != nil || len(views) != 1 {
 		t.Fatalf("saved views on the server: %d (%v)", len(views), err)
 	}

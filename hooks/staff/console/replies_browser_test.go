@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/receipts"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -37,11 +38,11 @@ func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
 	p.do("open the reporter's app", chromedp.Navigate(srv.URL+"/?lang=en"))
 	p.waitFor("the app starts", `document.documentElement.getAttribute('data-ready') === '1'`)
 	p.do("wait for the pinned key", chromedp.Evaluate[chromedp.Void](`(async () => {
-		while (!(await self.homeward.db.get('meta', 'keys:`+embassyX+`'))) await new Promise((ok) => setTimeout(ok, 50));
+		while (!(await self.homeward.db.get('meta', 'keys:`+fixture.EmbassyX+`'))) await new Promise((ok) => setTimeout(ok, 50));
 	})()`, chromedp.EvalAwaitPromise))
 	p.click("write a report", `[data-go="report"]`)
-	p.waitFor("the embassy is listed", `!!document.querySelector('#f-embassy option[value="`+embassyX+`"]')`)
-	p.fill("choose the embassy", "#f-embassy", embassyX)
+	p.waitFor("the embassy is listed", `!!document.querySelector('#f-embassy option[value="`+fixture.EmbassyX+`"]')`)
+	p.fill("choose the embassy", "#f-embassy", fixture.EmbassyX)
 	p.fill("the nationality", "#f-nationality", "ID")
 	p.fill("the message", "#f-message", marker+" we are two")
 	p.click("send", `#report-form button[type="submit"]`)
@@ -50,7 +51,7 @@ func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := waitForRecord(t, app, "reports", "embassy = {:e} && sealed_by = 'phone'", dbx.Params{"e": embassyX})
+	report := waitForRecord(t, app, "reports", "embassy = {:e} && sealed_by = 'phone'", dbx.Params{"e": fixture.EmbassyX})
 
 	// X opens it, replies and notes; both are sealed in the console.
 	a.open("open the report", "#/report/"+report.Id)
@@ -121,7 +122,7 @@ func TestASealedReplyReachesOnlyTheReceipt(t *testing.T) {
 	// says it is read at the embassy.
 	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
 	if _, err := app.DB().Insert("messages", dbx.Params{"id": "oldclearreply01", "report": report.Id, "direction": "staff",
-		"body": marker + " an old reply", "author": staffX, "created": now, "updated": now}).Execute(); err != nil {
+		"body": marker + " an old reply", "author": fixture.StaffX, "created": now, "updated": now}).Execute(); err != nil {
 		t.Fatal(err)
 	}
 	old, err := app.FindRecordById("messages", "oldclearreply01")
@@ -169,7 +170,7 @@ func waitForRecord(t *testing.T, app core.App, collection, filter string, params
 // report's embassy, as seal-existing does (seal.MessageClear binding).
 func embassySealedReply(t *testing.T, app core.App, m *core.Record) map[string]any {
 	t.Helper()
-	key, err := app.FindFirstRecordByFilter("embassy_keys", "embassy = {:e}", dbx.Params{"e": embassyX})
+	key, err := app.FindFirstRecordByFilter("embassy_keys", "embassy = {:e}", dbx.Params{"e": fixture.EmbassyX})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func embassySealedReply(t *testing.T, app core.App, m *core.Record) map[string]a
 		t.Fatal(err)
 	}
 	plain, _ := json.Marshal(seal.MessageBody{Body: m.GetString("body")})
-	env, err := seal.Seal(pub, seal.Binding{Embassy: embassyX, Kid: key.GetString("kid"), Record: m.Id, Clear: hash}, plain)
+	env, err := seal.Seal(pub, seal.Binding{Embassy: fixture.EmbassyX, Kid: key.GetString("kid"), Record: m.Id, Clear: hash}, plain)
 	if err != nil {
 		t.Fatal(err)
 	}

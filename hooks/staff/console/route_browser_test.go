@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"homeward/hooks/sealkeys"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -31,8 +32,8 @@ import (
 // Y's staff then open all three in their own browser and may reply. Without the
 // seal made again the server refuses the move (and Y could not open it).
 func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	ctxA := browsertest.New(t, 2*time.Minute)
 	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
@@ -59,14 +60,14 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 	a.waitFor("X opens the report and the message", `document.querySelector('#report [data-seal="open"]') &&
 		document.querySelector('#report .reporter-text').textContent.includes('`+markerBody+`') &&
 		document.querySelector('#report [data-messages]').textContent.includes('`+markerMsg+`')`)
-	a.waitFor("the embassies are listed", `!!document.querySelector('#report [data-route][data-ready] option[value="`+embassyY+`"]')`)
+	a.waitFor("the embassies are listed", `!!document.querySelector('#report [data-route][data-ready] option[value="`+fixture.EmbassyY+`"]')`)
 	a.do("keep what is asked", chromedp.Evaluate[chromedp.Void](`window.confirm = (m) => { window.asked = m; return true; }`))
-	a.fill("choose Y", "#report [data-route-to]", embassyY)
+	a.fill("choose Y", "#report [data-route-to]", fixture.EmbassyY)
 
 	// Y has no key yet: nothing could seal the report for it.
 	a.click("route to Y before it has a key", `#report [data-route] button[type="submit"]`)
 	a.waitFor("the console says Y has no key", `document.querySelector('#report [data-route-status].error').textContent.startsWith('Embassy Y has no sealing key yet')`)
-	if r, err := app.FindRecordById("reports", id); err != nil || r.GetString("embassy") != embassyX {
+	if r, err := app.FindRecordById("reports", id); err != nil || r.GetString("embassy") != fixture.EmbassyX {
 		t.Fatalf("the report moved to an embassy with no key (%v)", err)
 	}
 
@@ -85,7 +86,7 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 	if msg := evaluate[string](a, "read the status", `(document.querySelector('#report [data-route-status].error') || {}).textContent || ''`); msg != "" {
 		t.Fatalf("the console did not route the report: %s", msg)
 	}
-	rootY, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": embassyY})
+	rootY, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": fixture.EmbassyY})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 		t.Fatalf("X was not shown Y's fingerprint %s: %q", fp, asked)
 	}
 	r, err := app.FindRecordById("reports", id)
-	if err != nil || r.GetString("embassy") != embassyY || r.GetString("sealed_by") != "phone" {
+	if err != nil || r.GetString("embassy") != fixture.EmbassyY || r.GetString("sealed_by") != "phone" {
 		t.Fatalf("the report is at %q, sealed by %q (%v)", r.GetString("embassy"), r.GetString("sealed_by"), err)
 	}
 
@@ -118,7 +119,7 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 // sealed in Go to X's epoch 1 as the phone seals it.
 func reporterMessage(t *testing.T, app core.App, report, id, text string) {
 	t.Helper()
-	key, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": embassyX})
+	key, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": fixture.EmbassyX})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func reporterMessage(t *testing.T, app core.App, report, id, text string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := seal.Seal(pub, seal.Binding{Embassy: embassyX, Kid: key.GetString("kid"), Record: id, Clear: clear}, plain)
+	env, err := seal.Seal(pub, seal.Binding{Embassy: fixture.EmbassyX, Kid: key.GetString("kid"), Record: id, Clear: clear}, plain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
 )
@@ -29,11 +30,11 @@ func TestThePhonesSealedPhotoOpensInTheConsole(t *testing.T) {
 	phone := consoleSteps(t, ctxP, watchConsole(ctxP))
 	phone.do("open the reporter's app", chromedp.EmulateViewport(390, 800), chromedp.Navigate(srv.URL+"/?embassy=x&lang=en"))
 	phone.waitFor("the app starts", `document.documentElement.getAttribute('data-ready') === '1'`)
-	phone.poll("the key pinned", `self.homeward.db.get('meta', 'keys:`+embassyX+`').then((k) => !!k && k.epoch === 1 && !k.broken)`)
+	phone.poll("the key pinned", `self.homeward.db.get('meta', 'keys:`+fixture.EmbassyX+`').then((k) => !!k && k.epoch === 1 && !k.broken)`)
 	phone.click("write a report", `[data-go="report"]`)
 	phone.do("fill the report",
 		chromedp.WaitVisible(chromedp.ID("report-form")),
-		chromedp.SetValue(chromedp.ID("f-embassy"), embassyX),
+		chromedp.SetValue(chromedp.ID("f-embassy"), fixture.EmbassyX),
 		chromedp.SetValue(chromedp.ID("f-nationality"), "ID"),
 		chromedp.SetValue(chromedp.ID("f-people"), "2"),
 		chromedp.SendKeys(chromedp.ID("f-message"), "a photo of the gate"),

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"golang.org/x/text/unicode/norm"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -28,8 +29,8 @@ import (
 // logs exactly the exported ids; no file of the data dir holds the sealed
 // text. The console's fold is checked on Go's table (internal/fold).
 func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 4*time.Minute)
 	k := keysTab{consoleSteps(t, ctx, watchConsole(ctx)), srv.URL}
@@ -57,7 +58,7 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 
 	// Saved before the embassy has a key, so it stays in clear: the
 	// server seals what arrives in clear once there is one.
-	saveReport(idClear, embassyX, map[string]any{"message": "zéphyrquill at the front desk", "channel": "self", "created": "2026-01-02 10:00:00.000Z"})(t, app, nil)
+	fixture.SaveReport(idClear, fixture.EmbassyX, map[string]any{"message": "zéphyrquill at the front desk", "channel": "self", "created": "2026-01-02 10:00:00.000Z"})(t, app, nil)
 	k.makePersonal(passphraseX)
 	k.status("waiting")
 	k.click("create the embassy's key", "[data-embassy-create]")
@@ -110,15 +111,15 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 	k.click("export", `[data-export] button[type="submit"]`)
 	k.waitFor("the file is made", `document.querySelector('[data-export]').dataset.exported === '3'`)
 	csv := evaluate[string](k, "read the file", `window.exported[0].arrayBuffer().then((b) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(b))`)
-	rows := readExport(t, strings.NewReader(csv))
+	rows := fixture.ReadExport(t, strings.NewReader(csv))
 	if len(rows) != 4 || strings.Join(rows[0], ",") != "id,created,status,urgent,safety_risk_now,minors_present,needs,people_count,nationality,nationality_original,language,gender,age_band,compound_location,current_location,left_on,passport_held,channel,duplicate_of,consent_contact,consent_share,message,contact_name,contact_phone,contact_app" {
 		t.Fatalf("the file is %q", rows)
 	}
 	if !strings.Contains(csv, markerA) || !strings.Contains(csv, markerB) || !strings.Contains(csv, "+000 12 000 111") || strings.Contains(csv, markerC) {
 		t.Fatalf("the file does not hold the opened text of the reports found:\n%s", csv)
 	}
-	ev := findEvents(t, app, dbx.HashExp{"kind": "export", "embassy": embassyX})
-	if len(ev) != 1 || ev[0].GetString("actor") != staffX || !strings.Contains(ev[0].GetString("note"), "WITH contact") {
+	ev := fixture.FindEvents(t, app, dbx.HashExp{"kind": "export", "embassy": fixture.EmbassyX})
+	if len(ev) != 1 || ev[0].GetString("actor") != fixture.StaffX || !strings.Contains(ev[0].GetString("note"), "WITH contact") {
 		t.Fatalf("want one export event by staff X with contact fields, got %d", len(ev))
 	}
 	note := ev[0].GetString("note")

@@ -20,6 +20,7 @@ import (
 
 	"homeward/hooks/reports"
 	"homeward/hooks/sealkeys"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/seal"
 	"homeward/internal/testserver"
@@ -37,12 +38,12 @@ const (
 // the key id, the report id and the hash of the clear fields as stored.
 func sealedReport(t *testing.T, app core.App, id string, epoch int, body seal.ReportBody) *core.Record {
 	t.Helper()
-	key, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = {:n}", dbx.Params{"e": embassyX, "n": epoch})
+	key, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = {:n}", dbx.Params{"e": fixture.EmbassyX, "n": epoch})
 	if err != nil {
 		t.Fatalf("embassy X has no epoch %d: %v", epoch, err)
 	}
 	rec := testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-		"id": id, "embassy": embassyX, "channel": "self", "people_count": 2, "nationality": "ID", "language": "id",
+		"id": id, "embassy": fixture.EmbassyX, "channel": "self", "people_count": 2, "nationality": "ID", "language": "id",
 		"needs": []string{"shelter", "medical"}, "minors_present": true,
 	})
 	clear, err := seal.ClearHash(seal.ReportClear(rec))
@@ -61,7 +62,7 @@ func sealedReport(t *testing.T, app core.App, id string, epoch int, body seal.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := seal.Seal(pub, seal.Binding{Embassy: embassyX, Kid: key.GetString("kid"), Record: id, Clear: clear}, plain)
+	env, err := seal.Seal(pub, seal.Binding{Embassy: fixture.EmbassyX, Kid: key.GetString("kid"), Record: id, Clear: clear}, plain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func sealedReport(t *testing.T, app core.App, id string, epoch int, body seal.Re
 // on the Keys screen.
 func keyedConsole(t *testing.T, timeout time.Duration) (*tests.TestApp, *testserver.Server, context.Context, keysTab) {
 	t.Helper()
-	app := newApp(t)
-	configureAll(app)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, timeout)
 	a := keysTab{consoleSteps(t, ctx, watchConsole(ctx)), srv.URL}
@@ -153,8 +154,8 @@ func (k keysTab) sees(id, text string) {
 // reports X2 cannot open; a fresh browser restores X's key with the
 // passphrase, opens both epochs, and changes the passphrase.
 func TestEmbassyKeysInTheBrowser(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	ctxA := browsertest.New(t, 5*time.Minute)
 	a := keysTab{consoleSteps(t, ctxA, watchConsole(ctxA)), srv.URL}
@@ -166,10 +167,10 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	a.status("waiting")
 	a.waitFor("the personal key is not extractable", `new Promise((ok) => {
 		const req = indexedDB.open('homeward-staff-keys');
-		req.onsuccess = () => { const g = req.result.transaction('personal').objectStore('personal').get('`+staffX+`');
+		req.onsuccess = () => { const g = req.result.transaction('personal').objectStore('personal').get('`+fixture.StaffX+`');
 			g.onsuccess = () => ok(!!g.result && g.result.pair.privateKey.extractable === false && g.result.pair.privateKey.type === 'private'); };
 	})`)
-	personal, err := app.FindFirstRecordByData(sealkeys.CollectionPersonal, "staff", staffX)
+	personal, err := app.FindFirstRecordByData(sealkeys.CollectionPersonal, "staff", fixture.StaffX)
 	if err != nil {
 		t.Fatalf("X's personal key is not on the server: %v", err)
 	}
@@ -179,12 +180,12 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	}
 	a.click("create the embassy's key", "[data-embassy-create]")
 	a.status("unlocked")
-	epoch1, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": embassyX})
+	epoch1, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": fixture.EmbassyX})
 	if err != nil {
 		t.Fatalf("no epoch 1 on the server: %v", err)
 	}
 	raw, _ := base64.RawURLEncoding.DecodeString(epoch1.GetString("public_key"))
-	if seal.KeyID(raw) != epoch1.GetString("kid") || epoch1.GetString("signature") != "" || epoch1.GetString("created_by") != staffX {
+	if seal.KeyID(raw) != epoch1.GetString("kid") || epoch1.GetString("signature") != "" || epoch1.GetString("created_by") != fixture.StaffX {
 		t.Fatalf("epoch 1 is %v", epoch1.FieldsData())
 	}
 	shotFull(t, ctxA, "staff-keys")
@@ -203,10 +204,10 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 		t.Fatalf("X2's fingerprint reads %q (%v)", fingerprintX2, err)
 	}
 	a.open("read the keys again", "#/keys")
-	a.waitFor("X2's key is listed with its fingerprint", `!!document.querySelector('tr[data-member="`+staffX2+`"] code')`)
+	a.waitFor("X2's key is listed with its fingerprint", `!!document.querySelector('tr[data-member="`+fixture.StaffX2+`"] code')`)
 	a.do("keep what is asked", chromedp.Evaluate[chromedp.Void](`window.confirm = (m) => { window.asked = m; return true; }`))
-	a.click("grant the key to X2", `[data-grant="`+staffX2+`"]`)
-	a.waitFor("X2 holds epoch 1", `document.querySelector('tr[data-member="`+staffX2+`"]').dataset.holds === '1'`)
+	a.click("grant the key to X2", `[data-grant="`+fixture.StaffX2+`"]`)
+	a.waitFor("X2 holds epoch 1", `document.querySelector('tr[data-member="`+fixture.StaffX2+`"]').dataset.holds === '1'`)
 	a.waitFor("X was asked to compare the fingerprint X2's own screen shows", `window.asked.includes(`+strconv.Quote(fingerprintX2)+`)`)
 
 	// Reports sealed in Go to the key made in the browser.
@@ -239,7 +240,7 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	a.click("try to print it", "#report [data-print]")
 	a.waitFor("it is not printed", `document.body.dataset.page === 'print' && !document.querySelector('[data-case-sheet]') &&
 		document.querySelector('#print [role="alert"]').textContent.includes('does not open') && window.printed === 1`)
-	if n := len(findEvents(t, app, dbx.HashExp{"report": "sealedr0000000000002", "kind": "print"})); n != 0 {
+	if n := len(fixture.FindEvents(t, app, dbx.HashExp{"report": "sealedr0000000000002", "kind": "print"})); n != 0 {
 		t.Fatalf("a print of the report that does not open was logged %d times", n)
 	}
 
@@ -250,18 +251,18 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 
 	// X removes X2: epoch 2, signed in X's browser by epoch 1.
 	a.open("back to the keys", "#/keys")
-	a.click("remove X2", `[data-remove="`+staffX2+`"]`)
+	a.click("remove X2", `[data-remove="`+fixture.StaffX2+`"]`)
 	a.waitFor("epoch 2 is listed, the chain checked", `!!document.querySelector('tr[data-epoch="2"]') && document.querySelector('[data-chain]').dataset.chain === 'ok'`)
 	a.status("unlocked")
-	epoch2, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 2", dbx.Params{"e": embassyX})
+	epoch2, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 2", dbx.Params{"e": fixture.EmbassyX})
 	if err != nil {
 		t.Fatalf("no epoch 2 on the server: %v", err)
 	}
-	statement := seal.ChainStatement(embassyX, 2, epoch2.GetString("kid"), epoch2.GetString("public_key"), epoch2.GetString("verify_key"))
+	statement := seal.ChainStatement(fixture.EmbassyX, 2, epoch2.GetString("kid"), epoch2.GetString("public_key"), epoch2.GetString("verify_key"))
 	if !seal.VerifyChain(epoch1.GetString("verify_key"), statement, epoch2.GetString("signature")) {
 		t.Fatal("epoch 2's signature does not verify with epoch 1's key in Go")
 	}
-	if n, _ := app.CountRecords(sealkeys.CollectionGrants, dbx.HashExp{"staff": staffX2}); n != 0 {
+	if n, _ := app.CountRecords(sealkeys.CollectionGrants, dbx.HashExp{"staff": fixture.StaffX2}); n != 0 {
 		t.Fatalf("the removed member still has %d grants", n)
 	}
 	sealedReport(t, app, "sealedr0000000000003", 2, seal.ReportBody{Message: "Sealed marker three, after the removal."})
@@ -363,7 +364,7 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 			t.Errorf("share %d's code reads %q, want %q", i+1, got, strings.ToUpper(share))
 		}
 	}
-	rec, err := app.FindFirstRecordByData("embassy_recovery", "embassy", embassyX)
+	rec, err := app.FindFirstRecordByData("embassy_recovery", "embassy", fixture.EmbassyX)
 	if err != nil {
 		t.Fatalf("no recovery key on the server: %v", err)
 	}
@@ -445,8 +446,8 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 	b.fill("type share 3", "#vault-share-b", strings.ToUpper(shares[2]))
 	b.click("rebuild", `[data-recover] button[type="submit"]`)
 	b.status("unlocked")
-	b.waitFor("X2 holds both epochs", `document.querySelector('tr[data-member="`+staffX2+`"]').dataset.holds === '1,2'`)
-	if n, _ := app.CountRecords("embassy_key_grants", dbx.HashExp{"staff": staffX2}); n != 2 {
+	b.waitFor("X2 holds both epochs", `document.querySelector('tr[data-member="`+fixture.StaffX2+`"]').dataset.holds === '1,2'`)
+	if n, _ := app.CountRecords("embassy_key_grants", dbx.HashExp{"staff": fixture.StaffX2}); n != 2 {
 		t.Fatalf("X2 has %d grants, want 2", n)
 	}
 	b.open("open every report", "#/?queue=all")
@@ -466,8 +467,8 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 // every later open ("Reading the keys…" for ever); the console's page is
 // served no-store, which keeps it out of that cache.
 func TestConsoleReloadsWhileItsKeyStoreOpens(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	res, err := http.Get(srv.URL + "/staff/")
 	if err != nil {

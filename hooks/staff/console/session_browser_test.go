@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
@@ -18,8 +19,8 @@ import (
 // idle time passes with no one using the console every tab signs out,
 // saying so, and the token is gone.
 func TestOneSignInPerBrowser(t *testing.T) {
-	app := newApp(t)
-	configureAll(app)
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
 	srv := testserver.Start(t, app)
 	ctxA := browsertest.New(t, 120*time.Second)
 	problemsA := watchConsole(ctxA)
@@ -50,7 +51,7 @@ func TestOneSignInPerBrowser(t *testing.T) {
 
 	// The embassy sets a short idle time, 3 seconds; the first tab reads it
 	// when it is reloaded, and no one touches either tab after that.
-	emb, err := app.FindRecordById("embassies", embassyX)
+	emb, err := app.FindRecordById("embassies", fixture.EmbassyX)
 	if err != nil {
 		t.Fatal(err)
 	}

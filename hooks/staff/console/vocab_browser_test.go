@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"homeward/hooks/reports"
+	"homeward/hooks/staff/internal/fixture"
 	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 	"homeward/internal/vocab"
@@ -24,7 +25,7 @@ import (
 // using it agree with vocab.Urgent. It also checks the console has a word
 // for every value of the vocabulary it shows.
 func TestConsoleNamesUrgencyAsTheServerDecidesIt(t *testing.T) {
-	app := newApp(t)
+	app := fixture.NewApp(t)
 	needSets := [][]string{nil, vocab.Needs}
 	for _, n := range vocab.Needs {
 		needSets = append(needSets, []string{n})
@@ -34,7 +35,7 @@ func TestConsoleNamesUrgencyAsTheServerDecidesIt(t *testing.T) {
 	for i := range 4 {
 		for j, needs := range needSets {
 			rec := testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-				"id": fmt.Sprintf("urgency%06d%07d", i, j), "embassy": embassyX,
+				"id": fmt.Sprintf("urgency%06d%07d", i, j), "embassy": fixture.EmbassyX,
 				"safety_risk_now": i&1 != 0, "minors_present": i&2 != 0, "needs": needs,
 			})
 			urgent[rec.Id] = rec.GetBool("urgent")
