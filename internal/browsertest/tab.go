@@ -32,8 +32,13 @@ func NewTab(t *testing.T, parent context.Context) Tab {
 // holding the machine's one browser until the whole session's limit.
 const StepTimeout = 90 * time.Second
 
-// Step runs actions within StepTimeout.
+// Step runs actions within StepTimeout. A new tab is opened with ctx
+// itself first: a tab opened under the step's own deadline would be closed
+// with it.
 func Step(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) error {
+	if err := chromedp.Do(ctx); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, StepTimeout)
 	defer cancel()
 	return chromedp.Do(ctx, actions...)

@@ -71,13 +71,7 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 		t.Fatalf("the report moved to an embassy with no key (%v)", err)
 	}
 
-	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
-	defer cancelB()
-	b := keysTab{consoleSteps(t, ctxB, watchConsole(ctxB)), srv.URL}
-	b.start("#/keys")
-	b.signIn("y@example.org")
-	b.makePersonal(passphraseX2)
-	b.status("waiting")
+	b := colleague(t, ctxA, srv.URL, "y@example.org", passphraseX2)
 	b.click("create Y's key", "[data-embassy-create]")
 	b.status("unlocked")
 

@@ -99,6 +99,21 @@ type keysTab struct {
 	url string
 }
 
+// colleague opens a new browser profile beside ctx, where the member of
+// staff email signs in to the console at url and makes their personal key
+// under passphrase; it returns once they wait for the embassy's key.
+func colleague(t *testing.T, ctx context.Context, url, email, passphrase string) keysTab {
+	t.Helper()
+	c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	k := keysTab{consoleSteps(t, c, watchConsole(c)), url}
+	k.start("#/keys")
+	k.signIn(email)
+	k.makePersonal(passphrase)
+	k.status("waiting")
+	return k
+}
+
 // start opens the console at hash in the tab, saying yes to every confirm.
 func (k keysTab) start(hash string) {
 	k.t.Helper()
@@ -191,15 +206,9 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	shotFull(t, ctxA, "staff-keys")
 
 	// X2, in another profile: a personal key, then granted by X.
-	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
-	defer cancelB()
-	b := keysTab{consoleSteps(t, ctxB, watchConsole(ctxB)), srv.URL}
-	b.start("#/keys")
-	b.signIn("x2@example.org")
-	b.makePersonal(passphraseX2)
-	b.status("waiting")
+	b := colleague(t, ctxA, srv.URL, "x2@example.org", passphraseX2)
 	b.waitFor("X2's screen shows the personal key's fingerprint", `!!document.querySelector('[data-personal-kid]')`)
-	fingerprintX2, err := chromedp.Run(ctxB, chromedp.Evaluate[string](`document.querySelector('[data-personal-kid]').textContent`))
+	fingerprintX2, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('[data-personal-kid]').textContent`))
 	if err != nil || len(fingerprintX2) != 19 {
 		t.Fatalf("X2's fingerprint reads %q (%v)", fingerprintX2, err)
 	}
@@ -419,13 +428,7 @@ func TestPaperRecoveryInTheBrowser(t *testing.T) {
 		t.Fatalf("the escrow opened a report of epoch 1: %v", err)
 	}
 
-	ctxB, cancelB := chromedp.NewContext(ctxA, chromedp.WithNewBrowserContext())
-	defer cancelB()
-	b := keysTab{consoleSteps(t, ctxB, watchConsole(ctxB)), srv.URL}
-	b.start("#/keys")
-	b.signIn("x2@example.org")
-	b.makePersonal(passphraseX2)
-	b.status("waiting")
+	b := colleague(t, ctxA, srv.URL, "x2@example.org", passphraseX2)
 	b.waitFor("X2, who holds nothing, is told of the escrow too", `document.querySelector('[data-escrow-card] [data-escrow]').dataset.escrow === `+strconv.Quote(escrowKid)+` &&
 		document.querySelector('[data-escrow-card]').textContent.includes(`+strconv.Quote(ministry)+`)`)
 	typo := []byte(shares[2])
