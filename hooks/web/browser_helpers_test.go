@@ -167,7 +167,7 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := browsertest.Step(ctx, actions...); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, browsertest.PageState(ctx))
 	}
 }
 

@@ -83,16 +83,9 @@ func diagnose(t testing.TB, tab context.Context, j *journal) {
 	if !t.Failed() {
 		return
 	}
+	state := PageState(tab)
 	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
 	defer cancel()
-	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
-		url: location.href, ready: document.readyState, online: navigator.onLine,
-		focus: document.activeElement && (document.activeElement.id || document.activeElement.tagName),
-		screens: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
-		text: document.body ? document.body.innerText.slice(0, 600) : ''})`))
-	if err != nil {
-		state = "the page did not answer within 10 s: " + err.Error()
-	}
 	targets, terr := chromedp.Targets(ctx)
 	var ts []string
 	for _, ti := range targets {
@@ -101,6 +94,24 @@ func diagnose(t testing.TB, tab context.Context, j *journal) {
 	if terr != nil {
 		ts = append(ts, "targets: "+terr.Error())
 	}
-	t.Logf("browser at the failure:\npage: %s\ntargets: %s\nlast console lines, exceptions, dialogs and navigations:\n%s",
+	t.Logf("browser at the failure:\n%s\ntargets: %s\nlast console lines, exceptions, dialogs and navigations:\n%s",
 		state, strings.Join(ts, "; "), j)
+}
+
+// PageState says where the page of ctx is (address, load state, network,
+// focus, visible screens, the start of its text), asked with a time limit
+// of its own: a page whose main thread is stuck does not answer, and that
+// is said too.
+func PageState(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		url: location.href, ready: document.readyState, online: navigator.onLine,
+		focus: document.activeElement && (document.activeElement.id || document.activeElement.tagName),
+		screens: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
+		text: document.body ? document.body.innerText.slice(0, 600) : ''})`))
+	if err != nil {
+		return "the page did not answer within 10 s: " + err.Error()
+	}
+	return "page: " + state
 }
