@@ -158,9 +158,23 @@ func volunteerSignedIn(t *testing.T) (*liveServer, context.Context, string) {
 // setOffline cuts (or restores) the browser's network: navigator.onLine
 // and the online/offline events, and every request of the page and of its
 // service worker.
+//
+// Going offline, it waits until the page has shown its offline notice
+// and laid itself out again: a click aimed before the notice pushed the
+// page down landed on the button below (a volunteer's "Sync now" for
+// "New report").
 func setOffline(t *testing.T, ctx context.Context, offline bool) {
 	t.Helper()
 	browsertest.SetOffline(t, ctx, offline)
+	if !offline {
+		return
+	}
+	waitFor(t, ctx, "the page to show it is offline", `new Promise((settled) => {
+		const net = document.getElementById('net');
+		const app = net && document.documentElement.hasAttribute('data-ready'); // a page of the app, started
+		if (navigator.onLine !== false || (app && net.hidden)) return settled(false);
+		requestAnimationFrame(() => requestAnimationFrame(() => settled(true)));
+	})`)
 }
 
 // do runs actions and fails the test on error.

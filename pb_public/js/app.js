@@ -789,6 +789,12 @@ async function start() {
   renderNeeds();
   applyNeutral();
   wire();
+  // Opened with no connection: say so before the page is ready, not after
+  // the first sync finds it out, so the buttons do not move under a thumb.
+  if (navigator.onLine === false) {
+    $('net').textContent = i18n.t('s.offline');
+    $('net').hidden = false;
+  }
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js').catch(() => {});
     // Background Sync says the network is back: a visible page sends itself
