@@ -434,19 +434,7 @@ func pushMessage(t testing.TB, id string, data map[string]any) *strings.Reader {
 // phoneMessage is a reporter's message body sealed as the phone seals it.
 func phoneMessage(t testing.TB, key *testserver.EmbassyKey, id, text string) seal.Envelope {
 	t.Helper()
-	hash, err := seal.ClearHash(seal.MessageClear(stub{"report": sealedReport, "direction": "reporter"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := json.Marshal(seal.MessageBody{Body: text})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := seal.Seal(key.Private.PublicKey(), seal.Binding{Embassy: embX, Kid: key.Kid, Record: id, Clear: hash}, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return messageTo(t, key, embX, id, text)
 }
 
 func TestReportersMessagesAreSealedLikeReports(t *testing.T) {
