@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -54,17 +55,7 @@ func BenchmarkSealAReportOnACheapPhone(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := browsertest.New(b, 120*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=en")); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`self.homeward.db.get('meta', 'keys:`+embassy+`').then((k) => !!k)`,
-		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 4}); err != nil {
-		b.Fatal(err)
-	}
+	ctx := cheapPhone(b, srv.URL, embassy, 120*time.Second)
 	var res struct {
 		First, Next float64
 		Sealed      json.RawMessage
@@ -97,4 +88,24 @@ func BenchmarkSealAReportOnACheapPhone(b *testing.B) {
 	b.ReportMetric(float64(plain), "gz-bytes-plain")
 	b.ReportMetric(float64(sealed), "gz-bytes-sealed")
 	b.Logf("data gzipped: %d bytes in plaintext, %d sealed (%+.0f %%)", plain, sealed, 100*float64(sealed-plain)/float64(plain))
+}
+
+// cheapPhone opens the reporter app at url in a new Chromium (a session of
+// at least timeout), waits until the phone holds embassy's key, and slows
+// its CPU 4× (Emulation.setCPUThrottlingRate), as DevTools does for a
+// cheap phone.
+func cheapPhone(b *testing.B, url, embassy string, timeout time.Duration) context.Context {
+	b.Helper()
+	ctx := browsertest.New(b, timeout)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lang=en")); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`self.homeward.db.get('meta', 'keys:`+embassy+`').then((k) => !!k)`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 4}); err != nil {
+		b.Fatal(err)
+	}
+	return ctx
 }

@@ -5,10 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
 
@@ -25,17 +23,7 @@ func BenchmarkSealAPhotoOnACheapPhone(b *testing.B) {
 	s := testserver.Seed(b, app, testserver.Options{Embassies: []testserver.Embassy{{Slug: "test-a", Name: "Embassy A"}}})
 	embassy := s.Embassies[0].Id
 	testserver.AddEmbassyKey(b, app, embassy, nil)
-	ctx := browsertest.New(b, 180*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=en")); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`self.homeward.db.get('meta', 'keys:`+embassy+`').then((k) => !!k)`,
-		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 4}); err != nil {
-		b.Fatal(err)
-	}
+	ctx := cheapPhone(b, srv.URL, embassy, 180*time.Second)
 	var res struct {
 		First, Next, Hash float64
 		Plain, Sealed     int
