@@ -7,6 +7,7 @@
 import { request } from './api.js';
 import { build, record } from './export.js';
 import { sealedMatches } from './sealedsearch.js';
+import { reportClear } from '/js/seal.js';
 import * as htcds from './htcds.js';
 import { h, replace, announce } from './dom.js';
 import { label, nationality, say } from './labels.js';
@@ -15,12 +16,9 @@ import { label, nationality, say } from './labels.js';
 const DIMENSIONS = [['status', 'col.status'], ['needs', 'col.needs'], ['nationality', 'col.nationality'], ['week', 'stats.week']];
 
 // COUNTED are the fields counting a sealed report reads: what it is counted
-// by, and the clear fields its envelope is bound to (seal.js's reportClear).
-const COUNTED = [
-  'id', 'created', 'status', 'needs', 'nationality', 'people_count', 'embassy', 'channel', 'volunteer', 'language',
-  'minors_present', 'gender', 'age_band', 'left_on', 'passport_held', 'safety_risk_now', 'consent_contact',
-  'consent_share', 'consent_version', 'sealed',
-].join(',');
+// by, its envelope, and the clear fields the envelope is bound to, as
+// seal.js's reportClear names them.
+const COUNTED = [...new Set(['id', 'created', 'status', 'sealed', ...Object.keys(reportClear({}))])].join(',');
 
 /**
  * isoWeek is the ISO 8601 week of a stored date ("2026-11-30 09:56:35.732Z"),
