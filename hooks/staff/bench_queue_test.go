@@ -80,6 +80,16 @@ func BenchmarkStaffQueue(b *testing.B) {
 		{"public statistics", "/api/staff/stats"},
 		{"counts, one status", "/api/staff/counts?filter=" + url.QueryEscape(`status = "in_review"`)},
 		{"counts, urgent", "/api/staff/counts?filter=" + url.QueryEscape(`urgent = true`)},
+		{"counts, need", "/api/staff/counts?filter=" + url.QueryEscape(`needs:each ?= "medical"`)},
+		{"counts, unassigned", "/api/staff/counts?filter=" + url.QueryEscape(`assignee = ""`)},
+		// The same counts report by report: a term that keeps every report
+		// turns the facet tallies off.
+		{"counts, one status, report by report", "/api/staff/counts?filter=" + url.QueryEscape(`status = "in_review" && status != "none"`)},
+		{"counts, urgent, report by report", "/api/staff/counts?filter=" + url.QueryEscape(`urgent = true && status != "none"`)},
+		{"counts, two filters (status and urgent)", "/api/staff/counts?filter=" + url.QueryEscape(`status = "new" && urgent = true`)},
+		{"one status, counted", "/api/staff/reports?total=1&filter=" + url.QueryEscape(`status = "in_review"`) + fields},
+		{"one status, counted report by report", "/api/staff/reports?total=1&filter=" + url.QueryEscape(`status = "in_review" && status != "none"`) + fields},
+		{"need, counted", "/api/staff/reports?total=1&need=medical" + fields},
 		{"counts, search", "/api/staff/counts?q=passport"},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchGet(b, srv.URL+c.path, tok) })

@@ -3,6 +3,7 @@ package staff
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -24,8 +25,9 @@ const (
 
 // tally is one cell of counts: how many reports, and how many people they
 // speak for, have key in dimension ("status", "need", "nationality",
-// "week"); counted is false for duplicates and spam. The keys are defined
-// once, by the view report_tally_keys (migration 1764120310).
+// "week"); counted is false for duplicates and spam. The keys are those
+// the view report_tally_log_keys computes from a report's counted columns
+// (migration 1764120800, as the view report_tally_keys of 1764120310 did).
 type tally struct {
 	Counted   int    `db:"counted"`
 	Dimension string `db:"dimension"`
@@ -73,28 +75,17 @@ func countsHandler(e *core.RequestEvent) error {
 // readTallies counts the caller's reports that pass filter and, when
 // needle is not empty, the search for it (already folded).
 //
-// With neither, it reads the embassy's running tallies, which triggers
-// keep in step with every write: a few hundred rows however many reports
-// the embassy has. The list rule still decides: it depends on the caller
-// only (staff of the report's embassy), so one report passing it means
-// all of the embassy's reports do. A filter or a search counts the
-// matching reports' keys through the same view the tallies come from.
+// With no search, and no filter or a filter of one facet as the console
+// writes it (facetOf), it reads the running tallies, which are kept in
+// step with every write (readFacetTallies): a few hundred rows however
+// many reports the embassy has. Any other filter, or a search, counts the
+// matching reports' keys with the same expressions the tallies use.
 func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
+	if facet, value, ok := facetOf(filter); ok && needle == "" {
+		return readFacetTallies(e, facet, value)
+	}
 	db := e.App.ConcurrentDB()
 	var tallies []tally
-	if filter == "" && needle == "" {
-		sees, err := seesEmbassysReports(e)
-		if err != nil || !sees {
-			return nil, err
-		}
-		err = db.Select("counted", "dimension", "key", "reports", "people").From("report_tallies").
-			Where(dbx.HashExp{"embassy": embassyOf(e)}).AndWhere(dbx.NewExp("reports != 0")).
-			All(&tallies)
-		if err != nil {
-			return nil, fmt.Errorf("read tallies: %w", err)
-		}
-		return tallies, nil
-	}
 	// The id keeps DISTINCT (added when a filter joins) from merging reports.
 	q, err := scopedReports(e, filter, append([]string{"reports.id"}, tallyExpressions...)...)
 	if err != nil {
@@ -122,6 +113,70 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	return tallies, nil
 }
 
+// facetFilter is a filter of one facet of report_facet_tallies (migration
+// 1764120800), as the console writes it (pb_public/staff/filters.js
+// toFilter): status = "new", language, channel or assignee likewise (an
+// empty assignee is "unassigned"), needs:each ?= "medical", or urgent,
+// safety_risk_now or minors_present = true.
+var facetFilter = regexp.MustCompile(`^(status|language|channel|assignee) = "([A-Za-z0-9_]*)"$` +
+	`|^(urgent|safety_risk_now|minors_present) = true$` +
+	`|^needs:each \?= "([A-Za-z0-9_]+)"$`)
+
+// facetOf names the facet and value that filter keeps, if it is a filter
+// of one facet; an empty filter is the facet "", every report.
+func facetOf(filter string) (facet, value string, ok bool) {
+	filter = strings.TrimSpace(filter)
+	if filter == "" {
+		return "", "", true
+	}
+	m := facetFilter.FindStringSubmatch(filter)
+	switch {
+	case m == nil:
+		return "", "", false
+	case m[1] != "":
+		return m[1], m[2], true
+	case m[3] != "":
+		return m[3], "true", true
+	default:
+		return "need", m[4], true
+	}
+}
+
+// readFacetTallies reads the caller's running tallies: all of them (facet
+// ""), or those of one facet value. The list rule still decides
+// (seesEmbassysReports). The tallies are what report_tallies or
+// report_facet_tallies hold plus the cells of report_tally_log's rows not
+// yet folded into them (FoldTallies), read in one statement, so one
+// snapshot: a write is counted once, before or after its fold. The facet
+// tallies count reports only: their cells have neither counted nor people,
+// which only publicStats reads, from the whole list's.
+func readFacetTallies(e *core.RequestEvent, facet, value string) ([]tally, error) {
+	sees, err := seesEmbassysReports(e)
+	if err != nil || !sees {
+		return nil, err
+	}
+	params := dbx.Params{"embassy": embassyOf(e), "facet": facet, "value": value}
+	sql := `SELECT counted, dimension, key, sum(reports) AS reports, sum(people) AS people FROM (
+			SELECT counted, dimension, key, reports, people FROM report_tallies WHERE embassy = {:embassy}
+			UNION ALL
+			SELECT counted, dimension, key, sign, sign * people FROM report_tally_log_keys WHERE embassy = {:embassy}
+		) GROUP BY counted, dimension, key HAVING sum(reports) != 0`
+	if facet != "" {
+		sql = `SELECT dimension, key, sum(reports) AS reports FROM (
+			SELECT dimension, key, reports FROM report_facet_tallies
+			WHERE embassy = {:embassy} AND facet = {:facet} AND value = {:value}
+			UNION ALL
+			SELECT dimension, key, sign FROM report_tally_log_facet_cells
+			WHERE embassy = {:embassy} AND facet = {:facet} AND value = {:value}
+		) GROUP BY dimension, key HAVING sum(reports) != 0`
+	}
+	var tallies []tally
+	if err := e.App.ConcurrentDB().NewQuery(sql).Bind(params).All(&tallies); err != nil {
+		return nil, fmt.Errorf("read tallies: %w", err)
+	}
+	return tallies, nil
+}
+
 // seesEmbassysReports reports whether the list rule lets the caller see
 // the reports of their embassy, for the counts that read an index or a
 // tally instead of the reports themselves. The rule depends on the caller
@@ -142,8 +197,9 @@ func seesEmbassysReports(e *core.RequestEvent) (bool, error) {
 }
 
 // tallyExpressions compute a report's tally keys in a query over reports,
-// as the view report_tally_base does for the running tallies (migration
-// 1764120310); TestFilteredCountsMatchTheTallies keeps the two equal.
+// as the view report_tally_log_keys does for the tallies (migration 1764120800);
+// TestTalliesKeepStepWithEveryWrite and TestFilteredCountsMatchTheTallies
+// keep the two equal.
 var tallyExpressions = []string{
 	"(reports.status NOT IN ('" + vocab.StatusDuplicate + "', '" + vocab.StatusSpam + "')) AS counted",
 	"max(coalesce(reports.people_count, 0), 1) AS people",

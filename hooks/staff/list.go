@@ -152,9 +152,10 @@ func listHandler(e *core.RequestEvent) error {
 		// The waiting badge and the queue's pages: counted from the
 		// indexes of the queue's three parts.
 		total, err = countWaiting(e, idle)
-	case form.Total && !form.Waiting && !form.Unread && form.Filter == "" && form.Q == "" && form.Need == "":
-		// The whole list: the running tallies know its size.
-		total, err = countAll(e)
+	case form.Total && !form.Waiting && !form.Unread && form.Q == "" && talliedList(form):
+		// The whole list, or one facet of it: the running tallies know
+		// its size.
+		total, err = countTallied(e, form)
 	case form.Total:
 		total, err = countList(e.App, q)
 	}
@@ -243,10 +244,24 @@ func countList(app core.App, q *dbx.SelectQuery) (int, error) {
 	return n, err
 }
 
-// countAll counts all the caller's reports from the running tallies
-// (readTallies): one row per status, however many reports there are.
-func countAll(e *core.RequestEvent) (int, error) {
-	tallies, err := readTallies(e, "", "")
+// talliedList reports whether the running tallies count the list of form
+// (its search, waiting and unread aside): all reports, or one facet of
+// them (facetOf), a need included.
+func talliedList(form *listForm) bool {
+	if _, _, ok := facetOf(form.Filter); !ok {
+		return false
+	}
+	return form.Need == "" || strings.TrimSpace(form.Filter) == ""
+}
+
+// countTallied counts the list of form from the running tallies, by their
+// status dimension: one row per status, however many reports there are.
+func countTallied(e *core.RequestEvent, form *listForm) (int, error) {
+	facet, value, _ := facetOf(form.Filter)
+	if form.Need != "" {
+		facet, value = "need", form.Need
+	}
+	tallies, err := readFacetTallies(e, facet, value)
 	if err != nil {
 		return 0, err
 	}

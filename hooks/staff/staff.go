@@ -53,6 +53,7 @@ func RegisterWith(app core.App, opts Options) error {
 		n.stop()
 		return e.Next()
 	})
+	bindFolder(app)
 	app.OnRecordCreateExecute("messages").BindFunc(logReply)
 	app.OnRecordCreateExecute("messages").BindFunc(touchReport)
 	app.OnRecordEnrich("embassies").BindFunc(showIdleToOwnStaff)

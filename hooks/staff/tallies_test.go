@@ -1,19 +1,24 @@
 package staff_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/reports"
+	"homeward/hooks/staff"
 	"homeward/internal/testserver"
 	"homeward/internal/vocab"
 )
@@ -27,7 +32,9 @@ type tallyKey struct {
 // tallyCell is what a cell holds.
 type tallyCell struct{ reports, people int }
 
-// storedTallies reads the running tallies, leaving out emptied cells.
+// storedTallies reads the running tallies, with the tally log's rows not
+// yet folded, in one statement as the counts do, leaving out emptied
+// cells.
 func storedTallies(t *testing.T, app core.App) map[tallyKey]tallyCell {
 	t.Helper()
 	var rows []struct {
@@ -38,7 +45,11 @@ func storedTallies(t *testing.T, app core.App) map[tallyKey]tallyCell {
 		Reports   int    `db:"reports"`
 		People    int    `db:"people"`
 	}
-	if err := app.DB().Select("*").From("report_tallies").Where(dbx.NewExp("reports != 0 OR people != 0")).All(&rows); err != nil {
+	err := app.DB().NewQuery(`SELECT embassy, counted, dimension, key, sum(reports) AS reports, sum(people) AS people FROM (
+			SELECT embassy, counted, dimension, key, reports, people FROM report_tallies
+			UNION ALL SELECT embassy, counted, dimension, key, sign, sign * people FROM report_tally_log_keys
+		) GROUP BY embassy, counted, dimension, key HAVING sum(reports) != 0 OR sum(people) != 0`).All(&rows)
+	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[tallyKey]tallyCell{}
@@ -58,32 +69,220 @@ func recountTallies(t *testing.T, app core.App) map[tallyKey]tallyCell {
 	}
 	out := map[tallyKey]tallyCell{}
 	for _, r := range all {
-		status := r.GetString("status")
-		counted := status != vocab.StatusDuplicate && status != vocab.StatusSpam
-		people := max(r.GetInt("people_count"), 1)
-		nationality := strings.TrimSpace(r.GetString("nationality"))
-		if nationality == "" {
-			nationality = "unknown"
-		}
-		y, w := r.GetDateTime("created").Time().ISOWeek()
-		keys := [][2]string{{"status", status}, {"nationality", nationality}, {"week", fmt.Sprintf("%04d-W%02d", y, w)}}
-		for _, n := range r.GetStringSlice("needs") {
-			keys = append(keys, [2]string{"need", n})
-		}
-		for _, k := range keys {
-			c := out[tallyKey{r.GetString("embassy"), k[0], k[1], counted}]
-			out[tallyKey{r.GetString("embassy"), k[0], k[1], counted}] = tallyCell{c.reports + 1, c.people + people}
+		for k, c := range recountOne(r) {
+			sum := out[k]
+			out[k] = tallyCell{sum.reports + c.reports, sum.people + c.people}
 		}
 	}
 	return out
 }
 
+// recountOne is one report's cells of the tallies.
+func recountOne(r *core.Record) map[tallyKey]tallyCell {
+	out := map[tallyKey]tallyCell{}
+	status := r.GetString("status")
+	counted := status != vocab.StatusDuplicate && status != vocab.StatusSpam
+	people := max(r.GetInt("people_count"), 1)
+	nationality := strings.TrimSpace(r.GetString("nationality"))
+	if nationality == "" {
+		nationality = "unknown"
+	}
+	y, w := r.GetDateTime("created").Time().ISOWeek()
+	keys := [][2]string{{"status", status}, {"nationality", nationality}, {"week", fmt.Sprintf("%04d-W%02d", y, w)}}
+	for _, n := range r.GetStringSlice("needs") {
+		keys = append(keys, [2]string{"need", n})
+	}
+	for _, k := range keys {
+		c := out[tallyKey{r.GetString("embassy"), k[0], k[1], counted}]
+		out[tallyKey{r.GetString("embassy"), k[0], k[1], counted}] = tallyCell{c.reports + 1, c.people + people}
+	}
+	return out
+}
+
+// facetKey names one cell of the facet tallies: the reports with the
+// facet value that have the key.
+type facetKey struct {
+	embassy, facet, value, dimension, key string
+}
+
+// storedFacetTallies reads the facet tallies as storedTallies does.
+func storedFacetTallies(t *testing.T, app core.App) map[facetKey]int {
+	t.Helper()
+	var rows []struct {
+		Embassy   string `db:"embassy"`
+		Facet     string `db:"facet"`
+		Value     string `db:"value"`
+		Dimension string `db:"dimension"`
+		Key       string `db:"key"`
+		Reports   int    `db:"reports"`
+	}
+	err := app.DB().NewQuery(`SELECT embassy, facet, value, dimension, key, sum(reports) AS reports FROM (
+			SELECT embassy, facet, value, dimension, key, reports FROM report_facet_tallies
+			UNION ALL SELECT embassy, facet, value, dimension, key, sign FROM report_tally_log_facet_cells
+		) GROUP BY embassy, facet, value, dimension, key HAVING sum(reports) != 0`).All(&rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[facetKey]int{}
+	for _, r := range rows {
+		out[facetKey{r.Embassy, r.Facet, r.Value, r.Dimension, r.Key}] = r.Reports
+	}
+	return out
+}
+
+// facetsOf are the facet values of a report, each once: what a filter of
+// one field keeps it for.
+func facetsOf(r *core.Record) [][2]string {
+	facets := [][2]string{{"status", r.GetString("status")}, {"assignee", r.GetString("assignee")},
+		{"language", r.GetString("language")}, {"channel", r.GetString("channel")}}
+	for _, f := range []string{"urgent", "safety_risk_now", "minors_present"} {
+		if r.GetBool(f) {
+			facets = append(facets, [2]string{f, "true"})
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range r.GetStringSlice("needs") {
+		if !seen[n] {
+			seen[n] = true
+			facets = append(facets, [2]string{"need", n})
+		}
+	}
+	return facets
+}
+
+// recountFacetTallies counts every report in Go once per facet value it
+// has: the reference the facet tallies must equal.
+func recountFacetTallies(t *testing.T, app core.App) map[facetKey]int {
+	t.Helper()
+	all, err := app.FindAllRecords(reports.CollectionReports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[facetKey]int{}
+	for _, r := range all {
+		for _, f := range facetsOf(r) {
+			for k, c := range recountOne(r) {
+				out[facetKey{k.embassy, f[0], f[1], k.dimension, k.key}] += c.reports
+			}
+		}
+	}
+	return out
+}
+
+// compareCells fails t, naming each cell that differs, when got is not want.
+func compareCells[K comparable, V comparable](t *testing.T, what string, want, got map[K]V) {
+	t.Helper()
+	if maps.Equal(want, got) {
+		return
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %+v = %+v, recount %+v", what, k, got[k], v)
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s: %+v = %+v, not in the recount", what, k, v)
+		}
+	}
+	t.FailNow()
+}
+
+// facetFilters are the console's filters of one field (filters.js
+// toFilter), each of which the facet tallies count, for every value the
+// random writes below use, and one no report has.
+func facetFilters() []string {
+	var out []string
+	for _, s := range append(slices.Clone(vocab.Statuses), "no_such_status") {
+		out = append(out, `status = "`+s+`"`)
+	}
+	for _, n := range vocab.Needs {
+		out = append(out, `needs:each ?= "`+n+`"`)
+	}
+	for _, l := range append([]string{""}, vocab.Languages...) {
+		out = append(out, `language = "`+l+`"`)
+	}
+	for _, c := range vocab.Channels {
+		out = append(out, `channel = "`+c+`"`)
+	}
+	for _, a := range []string{"", staffX, staffX2, staffY} {
+		out = append(out, `assignee = "`+a+`"`)
+	}
+	return append(out, "urgent = true", "safety_risk_now = true", "minors_present = true")
+}
+
+// checkFilteredCounts holds every count of a list filtered to one field,
+// as /api/staff/counts and the list's totalItems give it from the facet
+// tallies, equal to the same filter counted report by report (with a
+// term that keeps every report, which turns the tallies off), for the
+// staff of each embassy.
+func checkFilteredCounts(t *testing.T, app *tests.TestApp, base string, round int) {
+	t.Helper()
+	for _, staff := range []string{staffX, staffY} {
+		tok := token(t, app, staff)
+		for _, f := range facetFilters() {
+			byRow := f + ` && status != "no such status"`
+			tallied, counted := getBody(t, base+"/api/staff/counts?filter="+url.QueryEscape(f), tok),
+				getBody(t, base+"/api/staff/counts?filter="+url.QueryEscape(byRow), tok)
+			if tallied != counted {
+				t.Fatalf("round %d, %s, %s: counts from the facet tallies %s, report by report %s", round, staff, f, tallied, counted)
+			}
+			list := getBody(t, base+"/api/staff/reports?total=1&perPage=1&fields=id&filter="+url.QueryEscape(f), tok)
+			listByRow := getBody(t, base+"/api/staff/reports?total=1&perPage=1&fields=id&filter="+url.QueryEscape(byRow), tok)
+			if totalItems(t, list) != totalItems(t, listByRow) {
+				t.Fatalf("round %d, %s, %s: the list counts %s from the facet tallies, %s report by report", round, staff, f, list, listByRow)
+			}
+		}
+		for _, n := range vocab.Needs {
+			need := getBody(t, base+"/api/staff/reports?total=1&perPage=1&fields=id&need="+n, tok)
+			// Counted report by report through the filter: the need index
+			// the list pages through has no rows of a report inserted with
+			// raw SQL (hooks/reportindex), the tallies do.
+			byRow := getBody(t, base+"/api/staff/reports?total=1&perPage=1&fields=id&filter="+url.QueryEscape(`needs:each ?= "`+n+`" && status != "no such status"`), tok)
+			if totalItems(t, need) != totalItems(t, byRow) {
+				t.Fatalf("round %d, %s, need=%s: the list counts %s from the facet tallies, %s report by report", round, staff, n, need, byRow)
+			}
+		}
+	}
+}
+
+func totalItems(t *testing.T, body string) int {
+	t.Helper()
+	var list struct {
+		TotalItems int `json:"totalItems"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	return list.TotalItems
+}
+
+func getBody(t *testing.T, addr, tok string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, addr, nil)
+	req.Header.Set("Authorization", tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", addr, res.StatusCode, body)
+	}
+	return string(body)
+}
+
 // TestTalliesKeepStepWithEveryWrite makes random creates, updates and
 // deletes through the model (as every API path does) and through raw SQL,
-// and after each round compares the running tallies with a recount.
+// re-routes reports to the other embassy and rolls a transaction back, and
+// after each round compares the running tallies and the facet tallies with
+// a recount in Go, and every count of a list filtered to one field with
+// the same list counted report by report.
 func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 	t.Parallel()
 	app := newApp(t)
+	srv := testserver.Start(t, app)
 	rng := rand.New(rand.NewPCG(7, 11))
 	col, err := app.FindCollectionByNameOrId(reports.CollectionReports)
 	if err != nil {
@@ -92,45 +291,69 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 	embassies := []string{embassyX, embassyY}
 	nationalities := []string{"Indonesia", "Thailand", "MM", "", "Atlantis"}
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
-	randomFields := func() map[string]any {
+	staffOf := map[string][]string{embassyX: {"", staffX, staffX2}, embassyY: {"", staffY}}
+	randomFields := func(embassy string) map[string]any {
 		return map[string]any{
-			"embassy":      pick(embassies),
+			"embassy":      embassy,
 			"status":       pick(vocab.Statuses),
 			"needs":        []string{pick(vocab.Needs), pick(vocab.Needs)},
 			"nationality":  pick(nationalities),
 			"people_count": rng.IntN(5),
+			// The facets the console filters on (urgent follows safety,
+			// minors and the medical need).
+			"language":        pick(append([]string{""}, vocab.Languages...)),
+			"channel":         pick(vocab.Channels),
+			"assignee":        pick(staffOf[embassy]),
+			"safety_risk_now": rng.IntN(3) == 0,
+			"minors_present":  rng.IntN(4) == 0,
 		}
 	}
 	var ids []string
 	for round := 0; round < 6; round++ {
 		for i := 0; i < 15; i++ {
 			r := core.NewRecord(col)
-			r.Load(randomFields())
+			r.Load(randomFields(pick(embassies)))
 			if err := app.Save(r); err != nil {
 				t.Fatalf("create: %v", err)
 			}
 			ids = append(ids, r.Id)
 		}
-		for i := 0; i < 10 && len(ids) > 0; i++ {
+		// A report written with raw SQL, as an import or a repair would.
+		rawId := fmt.Sprintf("rawreport%06d", round)
+		_, err := app.DB().NewQuery(`INSERT INTO reports (id, embassy, status, needs, nationality, language, channel, assignee,
+			urgent, safety_risk_now, minors_present, people_count, created, updated)
+			VALUES ({:id}, {:e}, {:s}, {:n}, 'Thailand', 'km', 'volunteer', '', {:u}, 1, 0, 2, {:c}, {:c})`).
+			Bind(dbx.Params{"id": rawId, "e": pick(embassies), "s": pick(vocab.Statuses), "n": `["` + pick(vocab.Needs) + `"]`,
+				"u": rng.IntN(2), "c": fmt.Sprintf("2026-0%d-1%d 10:00:00.000Z", 1+round, round)}).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rawId)
+		if round%2 == 1 { // some of the round's writes folded, the rest still in the log
+			if _, err := staff.FoldTallies(app); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 12 && len(ids) > 0; i++ {
 			id := ids[rng.IntN(len(ids))]
-			switch rng.IntN(5) {
+			switch rng.IntN(6) {
 			case 0, 1: // the model: what the records API, push and the dashboard run
 				r, err := app.FindRecordById(col, id)
 				if err != nil {
 					t.Fatal(err)
 				}
-				f := randomFields()
-				delete(f, "embassy")
-				if rng.IntN(3) == 0 {
-					f["embassy"] = pick(embassies)
+				embassy := r.GetString("embassy")
+				if rng.IntN(3) == 0 { // re-routed to the other embassy
+					embassy = pick(embassies)
 				}
-				r.Load(f)
+				r.Load(randomFields(embassy))
 				if err := app.Save(r); err != nil {
 					t.Fatalf("update %s: %v", id, err)
 				}
 			case 2: // raw SQL, as a migration or a repair would
-				_, err := app.DB().NewQuery("UPDATE reports SET status = {:s}, people_count = {:p} WHERE id = {:id}").
-					Bind(dbx.Params{"s": pick(vocab.Statuses), "p": rng.IntN(9), "id": id}).Execute()
+				_, err := app.DB().NewQuery("UPDATE reports SET status = {:s}, people_count = {:p}, assignee = {:a}, urgent = {:u}, needs = {:n}, embassy = {:e} WHERE id = {:id}").
+					Bind(dbx.Params{"s": pick(vocab.Statuses), "p": rng.IntN(9), "a": pick([]string{"", staffX, staffY}), "u": rng.IntN(2),
+						"n": `["` + pick(vocab.Needs) + `"]`, "e": pick(embassies), "id": id}).Execute()
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -152,6 +375,22 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 				ids = removeId(ids, id)
+			case 5: // one facet alone, as the console's assign and the dashboard's edits do
+				r, err := app.FindRecordById(col, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch rng.IntN(3) {
+				case 0:
+					r.Set("assignee", pick(staffOf[r.GetString("embassy")]))
+				case 1:
+					r.Set("language", pick(vocab.Languages))
+				default:
+					r.Set("minors_present", !r.GetBool("minors_present"))
+				}
+				if err := app.Save(r); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		if round == 5 {
@@ -163,27 +402,40 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		// A transaction that fails leaves the tallies as they were.
 		_ = app.RunInTransaction(func(tx core.App) error {
 			r := core.NewRecord(col)
-			r.Load(randomFields())
+			r.Load(randomFields(embassyX))
 			if err := tx.Save(r); err != nil {
 				return err
 			}
+			if old, err := tx.FindRecordById(col, ids[len(ids)-1]); err == nil {
+				old.Load(randomFields(embassyY))
+				if err := tx.Save(old); err != nil {
+					return err
+				}
+			}
 			return fmt.Errorf("roll back")
 		})
-		want, got := recountTallies(t, app), storedTallies(t, app)
-		if !maps.Equal(want, got) {
-			for k, v := range want {
-				if got[k] != v {
-					t.Errorf("round %d: %+v = %+v, recount %+v", round, k, got[k], v)
-				}
-			}
-			for k, v := range got {
-				if _, ok := want[k]; !ok {
-					t.Errorf("round %d: %+v = %+v, not in the recount", round, k, v)
-				}
-			}
-			t.FailNow()
+		compareCells(t, fmt.Sprintf("round %d, tallies", round), recountTallies(t, app), storedTallies(t, app))
+		compareCells(t, fmt.Sprintf("round %d, facet tallies", round), recountFacetTallies(t, app), storedFacetTallies(t, app))
+		checkFilteredCounts(t, app, srv.URL, round)
+		// Folded, the tallies alone hold every count.
+		if _, err := staff.FoldTallies(app); err != nil {
+			t.Fatal(err)
 		}
+		if n := tallyLogLength(t, app); n != 0 {
+			t.Fatalf("round %d: %d rows left in the tally log after a fold", round, n)
+		}
+		compareCells(t, fmt.Sprintf("round %d, tallies folded", round), recountTallies(t, app), storedTallies(t, app))
+		compareCells(t, fmt.Sprintf("round %d, facet tallies folded", round), recountFacetTallies(t, app), storedFacetTallies(t, app))
 	}
+}
+
+func tallyLogLength(t *testing.T, app core.App) int {
+	t.Helper()
+	var n int
+	if err := app.DB().NewQuery("SELECT count(*) FROM report_tally_log").Row(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func removeId(ids []string, id string) []string {
@@ -225,5 +477,37 @@ func TestFilteredCountsMatchTheTallies(t *testing.T) {
 	}
 	if filtered := get("/api/staff/counts?filter=" + url.QueryEscape(`status != "no such status"`)); filtered != tallied {
 		t.Errorf("counts through a filter that keeps all = %s, tallies = %s", filtered, tallied)
+	}
+}
+
+// TestTheServerFoldsTheTallyLog: a report written while the app serves is
+// folded from the tally log into the running tallies within about
+// staff.FoldDelay, with no request asking for it.
+func TestTheServerFoldsTheTallyLog(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	testserver.Start(t, app)
+	col, err := app.FindCollectionByNameOrId(reports.CollectionReports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := core.NewRecord(col)
+	r.Load(map[string]any{"embassy": embassyX, "status": vocab.StatusNew, "needs": []string{"medical"}, "nationality": "Indonesia"})
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * staff.FoldDelay)
+	for tallyLogLength(t, app) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tally log still holds %d rows %s after a report was saved", tallyLogLength(t, app), 30*staff.FoldDelay)
+		}
+		time.Sleep(staff.FoldDelay / 10)
+	}
+	var folded int
+	err = app.DB().NewQuery("SELECT reports FROM report_tallies WHERE embassy = {:e} AND dimension = 'need' AND key = 'medical' AND counted = 1").
+		Bind(dbx.Params{"e": embassyX}).Row(&folded)
+	if err != nil || folded != recountTallies(t, app)[tallyKey{embassyX, "need", "medical", true}].reports {
+		t.Fatalf("the folded tallies count %d medical reports (%v), the reports %d", folded, err,
+			recountTallies(t, app)[tallyKey{embassyX, "need", "medical", true}].reports)
 	}
 }
