@@ -85,7 +85,6 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 		return readFacetTallies(e, facet, value)
 	}
 	db := e.App.ConcurrentDB()
-	var tallies []tally
 	// The id keeps DISTINCT (added when a filter joins) from merging reports.
 	q, err := scopedReports(e, filter, append([]string{"reports.id"}, tallyExpressions...)...)
 	if err != nil {
@@ -98,14 +97,19 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 		q.From(searchHits(needle) + " AS search_hits CROSS JOIN reports")
 		q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
 	}
-	// The matching reports are read once into a small temporary table,
-	// which each dimension then groups.
+	// The matching reports are grouped once by every key at once, which
+	// sorts them once; each dimension then groups those few hundred
+	// groups. Grouping the reports per dimension sorted them four times,
+	// and the sorts were most of the time.
 	matching := q.Limit(maxCountRows).Build()
-	err = db.NewQuery(`WITH m AS MATERIALIZED (` + matching.SQL() + `)
-		SELECT counted, 'status' AS dimension, status AS key, count(*) AS reports, sum(people) AS people FROM m GROUP BY counted, status
-		UNION ALL SELECT counted, 'nationality', nationality, count(*), sum(people) FROM m GROUP BY counted, nationality
-		UNION ALL SELECT counted, 'week', week, count(*), sum(people) FROM m GROUP BY counted, week
-		UNION ALL SELECT m.counted, 'need', j.value, count(*), sum(m.people) FROM m, json_each(m.needs) j GROUP BY m.counted, j.value`).
+	var tallies []tally
+	err = db.NewQuery(`WITH g AS MATERIALIZED (
+			SELECT counted, status, nationality, week, needs, count(*) AS reports, sum(people) AS people
+			FROM (` + matching.SQL() + `) GROUP BY counted, status, nationality, week, needs)
+		SELECT counted, 'status' AS dimension, status AS key, sum(reports) AS reports, sum(people) AS people FROM g GROUP BY counted, status
+		UNION ALL SELECT counted, 'nationality', nationality, sum(reports), sum(people) FROM g GROUP BY counted, nationality
+		UNION ALL SELECT counted, 'week', week, sum(reports), sum(people) FROM g GROUP BY counted, week
+		UNION ALL SELECT g.counted, 'need', j.value, sum(g.reports), sum(g.people) FROM g, json_each(g.needs) j GROUP BY g.counted, j.value`).
 		Bind(matching.Params()).All(&tallies)
 	if err != nil {
 		return nil, fmt.Errorf("count reports: %w", err)
