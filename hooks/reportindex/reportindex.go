@@ -42,10 +42,13 @@ const (
 	insertSearchRowsSQL = `INSERT INTO report_search_rows (report, embassy)
 		SELECT r.id, r.embassy FROM json_each({:ids}) q JOIN reports r ON r.id = q.value
 		ORDER BY q.key`
-	insertSearchSQL = `INSERT INTO report_search (rowid, message, compound_location, current_location)
-		SELECT s.n, ` + fold.SQLFunction + `(r.message), ` + fold.SQLFunction + `(r.compound_location), ` + fold.SQLFunction + `(r.current_location)
-		FROM json_each({:ids}) q JOIN report_search_rows s ON s.report = q.value JOIN reports r ON r.id = q.value`
 )
+
+// insertSearchSQL indexes the folded text of the reports, each field with
+// fold.EndMark after it (pb_migrations/1764120810).
+var insertSearchSQL = `INSERT INTO report_search (rowid, message, compound_location, current_location)
+	SELECT s.n, ` + fold.IndexedSQL("r.message") + `, ` + fold.IndexedSQL("r.compound_location") + `, ` + fold.IndexedSQL("r.current_location") + `
+	FROM json_each({:ids}) q JOIN report_search_rows s ON s.report = q.value JOIN reports r ON r.id = q.value`
 
 // Register binds the indexing of new reports to app.
 func Register(app core.App) error {

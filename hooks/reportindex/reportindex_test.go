@@ -192,7 +192,8 @@ func (w *world) checkIndexes() {
 		if needs == nil {
 			wantNeeds = []byte("[]")
 		}
-		want := row{r.Id, r.Embassy, fold.Fold(r.Message), fold.Fold(r.Compound), fold.Fold(r.Current), string(wantNeeds)}
+		want := row{r.Id, r.Embassy, fold.Fold(r.Message) + fold.EndMark, fold.Fold(r.Compound) + fold.EndMark,
+			fold.Fold(r.Current) + fold.EndMark, string(wantNeeds)}
 		if got := byId[r.Id]; got != want {
 			w.t.Fatalf("report %s is indexed as %+v, want %+v", r.Id, got, want)
 		}

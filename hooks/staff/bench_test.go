@@ -111,6 +111,8 @@ func BenchmarkStaffList(b *testing.B) {
 		{"search, no match", route + "&q=embassy"},
 		{"need and search", route + "&need=medical&q=passport"},
 		{"search, two characters, no match", route + "&q=zq"},
+		{"search, two characters, in a third of the reports", route + "&q=pa"},
+		{"counts, search, two characters, no match", "/api/staff/counts?q=zq"},
 		{"counts, search", "/api/staff/counts?q=passport"},
 		{"counts, search, no match", "/api/staff/counts?q=embassy"},
 		{"export CSV", "/api/staff/export.csv"},

@@ -93,8 +93,12 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	if needle != "" {
 		// The index's matches drive the count, as in the list: 100,000
 		// reports tested one by one took 0.6 s for a word in none.
-		q.AndWhere(searchExp(needle, embassyOf(e)))
-		q.From(searchHits(needle) + " AS search_hits CROSS JOIN reports")
+		search, err := newTextSearch(e.App, needle)
+		if err != nil {
+			return nil, err
+		}
+		q.AndWhere(searchExp(search, embassyOf(e)))
+		q.From(searchHits(search) + " AS search_hits CROSS JOIN reports")
 		q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
 	}
 	// The matching reports are grouped once by every key at once, which

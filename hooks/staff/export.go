@@ -102,13 +102,15 @@ func startCSV(e *core.RequestEvent, name string) *csv.Writer {
 // filter and, when needle is not empty, the search for it, newest first,
 // a page at a time, up to maxExportRows.
 func streamReports(e *core.RequestEvent, w *csv.Writer, filter, needle string, row func(*core.Record) []string) error {
+	// The export pages through the reports newest first, each tested.
+	search := textSearch{needle: needle}
 	for offset := 0; offset < maxExportRows; offset += exportPage {
 		q, err := scopedReports(e, filter)
 		if err != nil {
 			return brokenExport(e, w, err)
 		}
 		if needle != "" {
-			q.AndWhere(searchExp(needle, embassyOf(e)))
+			q.AndWhere(searchExp(search, embassyOf(e)))
 		}
 		var page []*core.Record
 		// created alone, so the (embassy, ..., created) indexes give the

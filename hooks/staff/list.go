@@ -2,6 +2,7 @@ package staff
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -113,8 +114,12 @@ func listHandler(e *core.RequestEvent) error {
 	if form.Q != "" {
 		// The test every report is held to; the matches counted below
 		// only choose which reports are tested.
-		q.AndWhere(searchExp(form.Q, embassyOf(e)))
-		n, err := countMatches(e.App, embassyOf(e), form.Q)
+		search, err := newTextSearch(e.App, form.Q)
+		if err != nil {
+			return e.InternalServerError("Failed to search.", err)
+		}
+		q.AndWhere(searchExp(search, embassyOf(e)))
+		n, err := countMatches(e.App, embassyOf(e), search)
 		if err != nil {
 			return e.BadRequestError("The search is not valid.", err)
 		}
@@ -123,7 +128,7 @@ func listHandler(e *core.RequestEvent) error {
 			// and their reports by id. CROSS JOIN keeps the matches as
 			// the outer loop; SQLite might otherwise read the embassy's
 			// reports newest first and probe each, reading them all.
-			q.From(searchHits(form.Q) + " AS search_hits CROSS JOIN reports")
+			q.From(searchHits(search) + " AS search_hits CROSS JOIN reports")
 			q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
 			byMatches = true
 		}
@@ -324,21 +329,71 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 }
 
 // The search reads the index of the reports' folded text (migrations
-// 1764118100 and 1764120000): the FTS5 table report_search, keyed by
-// report_search_rows.n, whose content table report_search_content holds
-// message, compound_location and current_location folded, as c0, c1, c2.
-// A needle of minSearchRunes or more is matched through the trigram
-// index; a shorter one (in Chinese, Thai or Burmese two characters can be
-// a word) cannot be, and is looked for with instr in the folded text the
-// index keeps: SQLite reads it without calling the fold function per
-// report (a two-character search of 100,000 reports took 613 ms folding
-// each report, 38 ms reading the folded text). Every report a search
-// lists, counts or exports is tested the same way (searchExp).
+// 1764118100, 1764120000 and 1764120810): the FTS5 table report_search,
+// keyed by report_search_rows.n, whose content table report_search_content
+// holds message, compound_location and current_location folded, each with
+// fold.EndMark after it, as c0, c1, c2. A needle of minSearchRunes or more
+// is matched through the trigram index as a phrase. A needle of two
+// characters (in Chinese, Thai or Burmese two characters can be a word)
+// begins every trigram of the text it is in, since each field ends with
+// the mark: it is matched as any of the index's terms that begin with it
+// (report_search_terms), when there are at most maxPairTerms of them. A
+// needle of one character, or two that begin more terms than that (and
+// so are common, and fill a page from the newest reports at once), is
+// looked for with instr in the folded text the index keeps. Every report
+// a search lists, counts or exports is tested with instr the same way
+// (searchExp); the index only chooses which reports are tested.
+
+// maxPairTerms bounds the trigrams a two-character search matches through
+// the index.
+const maxPairTerms = 200
+
+// textSearch is a folded search text and how the index finds it.
+type textSearch struct {
+	needle string
+	// match is the FTS5 query of the trigram index that finds needle, or
+	// "" when the folded text is to be tested report by report.
+	match string
+	// none is true when the index knows needle is in no report.
+	none bool
+}
+
+// newTextSearch chooses how needle (folded) is looked for.
+func newTextSearch(app core.App, needle string) (textSearch, error) {
+	s := textSearch{needle: needle}
+	switch n := utf8.RuneCountInString(needle); {
+	case n >= minSearchRunes:
+		s.match = matchPhrase(needle)
+		return s, nil
+	case n < 2 || strings.Contains(needle, fold.EndMark):
+		return s, nil
+	}
+	var terms []string
+	err := app.ConcurrentDB().NewQuery("SELECT term FROM report_search_terms WHERE term >= {:from} AND term <= {:to} LIMIT {:limit}").
+		Bind(dbx.Params{"from": needle, "to": needle + string(utf8.MaxRune), "limit": maxPairTerms + 1}).Column(&terms)
+	if err != nil {
+		return s, fmt.Errorf("read the search index's terms: %w", err)
+	}
+	switch {
+	case len(terms) == 0:
+		s.none = true
+	case len(terms) <= maxPairTerms:
+		phrases := make([]string, len(terms))
+		for i, t := range terms {
+			phrases[i] = matchPhrase(t)
+		}
+		s.match = strings.Join(phrases, " OR ")
+	}
+	return s, nil
+}
 
 // searchHits is the SQL of the ids of the reports of {:searchEmbassy}
 // whose text contains {:needle} ({:match} for the trigram index).
-func searchHits(needle string) string {
-	if short(needle) {
+func searchHits(s textSearch) string {
+	switch {
+	case s.none:
+		return "(SELECT NULL AS report WHERE false)"
+	case s.match == "":
 		return "(SELECT sr.report FROM report_search_rows sr JOIN report_search_content sc ON sc.id = sr.n" +
 			" WHERE sr.embassy = {:searchEmbassy} AND " + contentHas + ")"
 	}
@@ -349,24 +404,24 @@ func searchHits(needle string) string {
 // contentHas tests the folded text of the index's row sc for {:needle}.
 const contentHas = "(instr(sc.c0, {:needle}) > 0 OR instr(sc.c1, {:needle}) > 0 OR instr(sc.c2, {:needle}) > 0)"
 
-// short reports whether needle is too short for the trigram index.
-func short(needle string) bool { return utf8.RuneCountInString(needle) < minSearchRunes }
-
-// countMatches counts an embassy's matches for needle, up to
+// countMatches counts an embassy's matches for s, up to
 // searchDriveLimit+1: enough to choose the plan. The trigram index's
 // matches are joined one by one to their embassy, so counting stops at
 // the limit; an IN list would collect every match of every embassy first
 // (a third of 110,000 reports took 200 ms).
-func countMatches(app core.App, embassy, needle string) (int, error) {
+func countMatches(app core.App, embassy string, s textSearch) (int, error) {
+	if s.none {
+		return 0, nil
+	}
 	sql := `SELECT count(*) FROM (SELECT 1 FROM report_search
 		CROSS JOIN report_search_rows ON report_search_rows.n = report_search.rowid
 		WHERE report_search MATCH {:match} AND report_search_rows.embassy = {:searchEmbassy} LIMIT {:limit})`
-	if short(needle) {
-		sql = "SELECT count(*) FROM (SELECT 1 FROM " + searchHits(needle) + " LIMIT {:limit})"
+	if s.match == "" {
+		sql = "SELECT count(*) FROM (SELECT 1 FROM " + searchHits(s) + " LIMIT {:limit})"
 	}
 	var n int
 	err := app.ConcurrentDB().NewQuery(sql).
-		Bind(dbx.Params{"match": matchPhrase(needle), "needle": needle, "searchEmbassy": embassy, "limit": searchDriveLimit + 1}).
+		Bind(dbx.Params{"match": s.match, "needle": s.needle, "searchEmbassy": embassy, "limit": searchDriveLimit + 1}).
 		Row(&n)
 	return n, err
 }
@@ -393,8 +448,8 @@ func searchParam(e *core.RequestEvent) (string, error) {
 // taken literally (no wildcards). It reads the folded text the search
 // index keeps, the same the fold function gives, so no report is folded
 // again per search; it binds what searchHits needs too.
-func searchExp(needle, embassy string) dbx.Expression {
+func searchExp(s textSearch, embassy string) dbx.Expression {
 	return dbx.NewExp("EXISTS (SELECT 1 FROM report_search_rows sr JOIN report_search_content sc ON sc.id = sr.n"+
 		" WHERE sr.report = reports.id AND "+contentHas+")",
-		dbx.Params{"needle": needle, "match": matchPhrase(needle), "searchEmbassy": embassy})
+		dbx.Params{"needle": s.needle, "match": s.match, "searchEmbassy": embassy})
 }

@@ -3,11 +3,15 @@ package staff_test
 import (
 	"encoding/json"
 	"fmt"
+	"homeward/internal/fold"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -88,5 +92,93 @@ func getJSON(t testing.TB, url, token string, out any) {
 	raw, _ := io.ReadAll(res.Body)
 	if err := json.Unmarshal(raw, out); err != nil {
 		t.Fatalf("%s: %v: %s", url, err, strings.TrimSpace(string(raw)))
+	}
+}
+
+// TestTwoCharacterSearchFindsWhatTheTextHas: a search of two characters
+// is answered from the trigram index's terms (each field ends with
+// fold.EndMark, so its last two characters begin a trigram too). For every
+// two characters of some report's text, and some of none, the list, its
+// count and the counts find exactly the embassy's reports whose folded
+// text holds them, at the start, the middle or the end of a field, in a
+// field of two characters, in any script, typed in capitals or not.
+func TestTwoCharacterSearchFindsWhatTheTextHas(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	rng := rand.New(rand.NewPCG(3, 5))
+	pool := []rune("abAB xyz护照丢了我的ทำงานตึกယើងនៅ-'")
+	randomText := func(n int) string {
+		r := make([]rune, n)
+		for i := range r {
+			r[i] = pool[rng.IntN(len(pool))]
+		}
+		return string(r)
+	}
+	fields := []string{"message", "compound_location", "current_location"}
+	texts := map[string][]string{} // report id: its three fields
+	for i := range 60 {
+		id := fmt.Sprintf("pairsx%014d", i)
+		embassy := embassyX
+		if i%6 == 5 {
+			embassy = embassyY
+		}
+		data := map[string]any{"people_count": 1}
+		var own []string
+		for _, f := range fields {
+			text := randomText([]int{0, 2, 3, 9}[rng.IntN(4)])
+			data[f] = text
+			own = append(own, text)
+		}
+		saveReport(id, embassy, data)(t, app, nil)
+		if embassy == embassyX {
+			texts[id] = own
+		}
+	}
+	needles := map[string]bool{"qq": true, "护x": true, "Ab": true, "ĀB": true}
+	for _, own := range texts {
+		for _, text := range own {
+			r := []rune(text)
+			for i := 0; i+2 <= len(r); i++ {
+				needles[string(r[i:i+2])] = true
+			}
+		}
+	}
+	// The embassy's other reports, which the fixture saves, count too.
+	all, err := app.FindAllRecords("reports", dbx.HashExp{"embassy": embassyX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		texts[r.Id] = []string{r.GetString("message"), r.GetString("compound_location"), r.GetString("current_location")}
+	}
+	srv := startServer(t, app)
+	tok := token(t, app, staffX)
+	for needle := range needles {
+		want := map[string]bool{}
+		for id, own := range texts {
+			for _, text := range own {
+				if strings.Contains(fold.Fold(text), fold.Fold(needle)) {
+					want[id] = true
+				}
+			}
+		}
+		q := url.QueryEscape(needle)
+		var list struct {
+			TotalItems int
+			Items      []struct{ Id string }
+		}
+		getJSON(t, srv+"/api/staff/reports?fields=id&perPage=500&total=1&q="+q, tok, &list)
+		got := map[string]bool{}
+		for _, it := range list.Items {
+			got[it.Id] = true
+		}
+		if !maps.Equal(got, want) || list.TotalItems != len(want) {
+			t.Errorf("%q: the list finds %d (totalItems %d), the texts hold it in %d: %v, want %v", needle, len(got), list.TotalItems, len(want), got, want)
+		}
+		var counts struct{ Total int }
+		getJSON(t, srv+"/api/staff/counts?q="+q, tok, &counts)
+		if counts.Total != len(want) {
+			t.Errorf("%q: the counts count %d reports, the texts hold it in %d", needle, counts.Total, len(want))
+		}
 	}
 }

@@ -23,6 +23,23 @@ import (
 // SQLFunction is the name Fold has in SQL.
 const SQLFunction = "homeward_fold"
 
+// EndMark ends the folded text of each field in the search index
+// (pb_migrations/1764120810_search_end_mark.go), so that a field's last
+// two characters, too, begin one of its trigrams: every two characters of
+// the text then begin an indexed trigram, and a search of two characters
+// reads the index's terms that begin with them. U+E000 is a private-use
+// character, which no script writes; EndMarkSQL is the same in SQL.
+const (
+	EndMark    = "\uE000"
+	EndMarkSQL = "char(57344)"
+)
+
+// IndexedSQL is the SQL of the text of expr as the search index keeps it:
+// folded, then EndMark.
+func IndexedSQL(expr string) string {
+	return SQLFunction + "(" + expr + ") || " + EndMarkSQL
+}
+
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(SQLFunction, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		switch v := args[0].(type) {
