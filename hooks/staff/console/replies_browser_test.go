@@ -1,8 +1,6 @@
 package console_test
 
 import (
-	"crypto/ecdh"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -165,29 +163,11 @@ func waitForRecord(t *testing.T, app core.App, collection, filter string, params
 	}
 }
 
-// jsonOf decodes a JSON field's text.
 // embassySealedReply seals a stored reply's body to the newest key of its
 // report's embassy, as seal-existing does (seal.MessageClear binding).
 func embassySealedReply(t *testing.T, app core.App, m *core.Record) map[string]any {
 	t.Helper()
-	key, err := app.FindFirstRecordByFilter("embassy_keys", "embassy = {:e}", dbx.Params{"e": fixture.EmbassyX})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := base64.RawURLEncoding.DecodeString(key.GetString("public_key"))
-	pub, err := ecdh.P256().NewPublicKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, err := seal.ClearHash(seal.MessageClear(m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, _ := json.Marshal(seal.MessageBody{Body: m.GetString("body")})
-	env, err := seal.Seal(pub, seal.Binding{Embassy: fixture.EmbassyX, Kid: key.GetString("kid"), Record: m.Id, Clear: hash}, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := fixture.SealToX(t, app, 0, m.Id, seal.MessageClear(m), seal.MessageBody{Body: m.GetString("body")})
 	b, _ := json.Marshal(env)
 	var out map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -196,6 +176,7 @@ func embassySealedReply(t *testing.T, app core.App, m *core.Record) map[string]a
 	return out
 }
 
+// jsonOf decodes a JSON field's text.
 func jsonOf(raw string, out any) error {
 	return json.NewDecoder(strings.NewReader(raw)).Decode(out)
 }

@@ -2,9 +2,7 @@ package console_test
 
 import (
 	"bytes"
-	"crypto/ecdh"
 	"encoding/base64"
-	"encoding/json"
 	"image"
 	"image/png"
 	"strings"
@@ -113,30 +111,8 @@ func TestASealedReportRoutedToAnotherEmbassyOpensThere(t *testing.T) {
 // sealed in Go to X's epoch 1 as the phone seals it.
 func reporterMessage(t *testing.T, app core.App, report, id, text string) {
 	t.Helper()
-	key, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 1", dbx.Params{"e": fixture.EmbassyX})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(key.GetString("public_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := ecdh.P256().NewPublicKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clear, err := seal.ClearHash([]seal.Field{{Name: "report", Value: report}, {Name: "direction", Value: "reporter"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := json.Marshal(seal.MessageBody{Body: text})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := seal.Seal(pub, seal.Binding{Embassy: fixture.EmbassyX, Kid: key.GetString("kid"), Record: id, Clear: clear}, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := fixture.SealToX(t, app, 1, id, []seal.Field{{Name: "report", Value: report}, {Name: "direction", Value: "reporter"}},
+		seal.MessageBody{Body: text})
 	testserver.SaveRecord(t, app, "messages", map[string]any{"id": id, "report": report, "direction": "reporter", "sealed": env})
 }
 

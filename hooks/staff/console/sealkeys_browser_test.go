@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"crypto/ecdh"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -38,34 +37,11 @@ const (
 // the key id, the report id and the hash of the clear fields as stored.
 func sealedReport(t *testing.T, app core.App, id string, epoch int, body seal.ReportBody) *core.Record {
 	t.Helper()
-	key, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = {:n}", dbx.Params{"e": fixture.EmbassyX, "n": epoch})
-	if err != nil {
-		t.Fatalf("embassy X has no epoch %d: %v", epoch, err)
-	}
 	rec := testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
 		"id": id, "embassy": fixture.EmbassyX, "channel": "self", "people_count": 2, "nationality": "ID", "language": "id",
 		"needs": []string{"shelter", "medical"}, "minors_present": true,
 	})
-	clear, err := seal.ClearHash(seal.ReportClear(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(key.GetString("public_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := ecdh.P256().NewPublicKey(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := seal.Seal(pub, seal.Binding{Embassy: fixture.EmbassyX, Kid: key.GetString("kid"), Record: id, Clear: clear}, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := fixture.SealToX(t, app, epoch, id, seal.ReportClear(rec), body)
 	rec.Set("sealed", env)
 	rec.Set("sealed_by", "phone")
 	if err := app.Save(rec); err != nil {
