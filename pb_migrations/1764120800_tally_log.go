@@ -24,8 +24,9 @@ import (
 // with a sign (+1 for a row as it is now, -1 for a row as it was), to
 // report_tally_log, in the same transaction as the write, whatever its
 // path (the records API, push, the dashboard, Go or raw SQL); hooks/staff
-// folds the log into both tallies a push or so at a time, one statement
-// each, and every count reads the tallies plus the rows not yet folded.
+// folds the log into both tallies a second after a write (every minute for
+// raw SQL), one statement each, and every count reads the tallies plus the
+// rows not yet folded.
 //
 // Two views give the cells of the log's rows, for the fold and the counts
 // alike: report_tally_log_keys (the running tallies' keys, as the view

@@ -152,15 +152,16 @@ func listHandler(e *core.RequestEvent) error {
 			dbx.Params{"needEmbassy": embassyOf(e), "need": form.Need}))
 	}
 	total, pages, capped := -1, -1, false
+	facet, value, tallied := listFacet(form)
 	switch {
 	case form.Total && form.Waiting && !form.Unread && form.Filter == "" && form.Q == "" && form.Need == "":
 		// The waiting badge and the queue's pages: counted from the
 		// indexes of the queue's three parts.
 		total, err = countWaiting(e, idle)
-	case form.Total && !form.Waiting && !form.Unread && form.Q == "" && talliedList(form):
+	case form.Total && !form.Waiting && !form.Unread && form.Q == "" && tallied:
 		// The whole list, or one facet of it: the running tallies know
 		// its size.
-		total, err = countTallied(e, form)
+		total, err = countTallied(e, facet, value)
 	case form.Total:
 		total, err = countList(e.App, q)
 	}
@@ -249,23 +250,26 @@ func countList(app core.App, q *dbx.SelectQuery) (int, error) {
 	return n, err
 }
 
-// talliedList reports whether the running tallies count the list of form
-// (its search, waiting and unread aside): all reports, or one facet of
-// them (facetOf), a need included.
-func talliedList(form *listForm) bool {
-	if _, _, ok := facetOf(form.Filter); !ok {
-		return false
+// listFacet names the facet of the running tallies that counts the list
+// of form (its search, waiting and unread aside): all reports (facet ""),
+// one facet of them (facetOf), or one need; ok is false when none does.
+func listFacet(form *listForm) (facet, value string, ok bool) {
+	facet, value, ok = facetOf(form.Filter)
+	switch {
+	case !ok:
+		return "", "", false
+	case form.Need == "":
+		return facet, value, true
+	case facet == "":
+		return "need", form.Need, true
 	}
-	return form.Need == "" || strings.TrimSpace(form.Filter) == ""
+	return "", "", false
 }
 
-// countTallied counts the list of form from the running tallies, by their
-// status dimension: one row per status, however many reports there are.
-func countTallied(e *core.RequestEvent, form *listForm) (int, error) {
-	facet, value, _ := facetOf(form.Filter)
-	if form.Need != "" {
-		facet, value = "need", form.Need
-	}
+// countTallied counts the reports of one facet value (listFacet) from the
+// running tallies, by their status dimension: one row per status, however
+// many reports there are.
+func countTallied(e *core.RequestEvent, facet, value string) (int, error) {
 	tallies, err := readFacetTallies(e, facet, value)
 	if err != nil {
 		return 0, err
