@@ -675,12 +675,14 @@ export async function trySync() {
   if (await keysWanted()) await refreshKeys();
   try {
     await sync.run();
-    $('net').hidden = true;
+    // A pass begun online can end after the connection went: the notice
+    // the offline event showed stays.
+    $('net').hidden = navigator.onLine !== false;
   } catch (e) {
     // fetch rejects with a TypeError only when no answer came back at all;
     // a server error shows on each report as "failed, will retry".
     $('net').textContent = i18n.t('s.offline');
-    $('net').hidden = !(e instanceof TypeError);
+    $('net').hidden = navigator.onLine !== false && !(e instanceof TypeError);
   }
   await render();
   let wait = await outbox.nextDelay(Date.now());

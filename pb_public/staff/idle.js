@@ -77,7 +77,15 @@ export class IdleWatch {
   schedule() {
     if (!this.running) return;
     clearTimeout(this.timer);
-    const left = lastUse() + storedLimit() - Date.now();
+    const last = lastUse();
+    if (!last) {
+      // No use is stored: another tab is signing out, and the sign-in it
+      // drops next ends this tab with its reason (api.js). Look again
+      // after the limit in case it never comes.
+      this.timer = setTimeout(() => this.schedule(), storedLimit());
+      return;
+    }
+    const left = last + storedLimit() - Date.now();
     if (left <= 0) {
       this.stop();
       this.onIdle();

@@ -41,6 +41,19 @@ func TestOneSignInPerBrowser(t *testing.T) {
 	b.do("reload the second tab", chromedp.Reload())
 	b.waitFor("still signed in after a reload", `document.body.dataset.page === 'reports' && document.querySelector('[data-me]').textContent === 'Staff X'`)
 
+	// Another tab signing out removes the last use and the sign-in; a tab
+	// that hears of the first before the second still says "elsewhere",
+	// not "idle". The storage event is the one the browser sends.
+	if still, err := chromedp.Run(ctxB, chromedp.Evaluate[bool](`(() => {
+		const last = localStorage.getItem('homeward.staff.active');
+		localStorage.removeItem('homeward.staff.active');
+		window.dispatchEvent(new StorageEvent('storage', { key: 'homeward.staff.active', oldValue: last, newValue: null }));
+		const signedIn = document.body.dataset.page === 'reports';
+		localStorage.setItem('homeward.staff.active', last);
+		return signedIn;
+	})()`)); err != nil || !still {
+		t.Fatalf("a tab that sees the last use go before the sign-in signs out as idle (signed in: %v, %v)", still, err)
+	}
 	a.click("sign out in the first tab", "[data-logout]")
 	a.waitFor("the first tab shows the sign-in form", `document.body.dataset.page === 'login' && localStorage.getItem('homeward.staff.auth') === null`)
 	b.waitFor("the second tab is signed out too, and says why", `document.body.dataset.page === 'login' &&
