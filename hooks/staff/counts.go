@@ -78,11 +78,16 @@ func countsHandler(e *core.RequestEvent) error {
 // With no search, and no filter or a filter of one facet as the console
 // writes it (facetOf), it reads the running tallies, which are kept in
 // step with every write (readFacetTallies): a few hundred rows however
-// many reports the embassy has. Any other filter, or a search, counts the
-// matching reports' keys with the same expressions the tallies use.
+// many reports the embassy has. A filter of several facets or a date range
+// is counted in the cube (cube.go), kept in step the same way. Any other
+// filter, or a search, counts the matching reports' keys with the same
+// expressions the tallies use.
 func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	if facet, value, ok := facetOf(filter); ok && needle == "" {
 		return readFacetTallies(e, facet, value)
+	}
+	if terms, ok := cubeTermsOf(filter); ok {
+		return countInCube(e, terms, needle)
 	}
 	db := e.App.ConcurrentDB()
 	// The id keeps DISTINCT (added when a filter joins) from merging reports.
@@ -119,6 +124,34 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 		return nil, fmt.Errorf("count reports: %w", err)
 	}
 	return tallies, nil
+}
+
+// countInCube counts the caller's reports that pass terms and, when
+// needle is not empty, the search for it, in the cube (cube.go). The list
+// rule still decides (seesEmbassysReports); a search's matches are read
+// from its index, tested on their folded text as the list's are
+// (searchExp).
+func countInCube(e *core.RequestEvent, terms []cubeTerm, needle string) ([]tally, error) {
+	sees, err := seesEmbassysReports(e)
+	if err != nil || !sees {
+		return nil, err
+	}
+	var hits []string
+	if needle != "" {
+		search, err := newTextSearch(e.App, needle)
+		if err != nil {
+			return nil, err
+		}
+		hits = []string{}
+		err = e.App.ConcurrentDB().NewQuery(`SELECT search_hits.report FROM ` + searchHits(search) + ` AS search_hits
+			WHERE EXISTS (SELECT 1 FROM report_search_rows sr JOIN report_search_content sc ON sc.id = sr.n
+				WHERE sr.report = search_hits.report AND ` + contentHas + `)`).
+			Bind(dbx.Params{"needle": search.needle, "match": search.match, "searchEmbassy": embassyOf(e)}).Column(&hits)
+		if err != nil {
+			return nil, fmt.Errorf("read the search's matches: %w", err)
+		}
+	}
+	return cubeOf(e.App).count(e.App, embassyOf(e), terms, hits)
 }
 
 // facetFilter is a filter of one facet of report_facet_tallies (migration
@@ -212,9 +245,21 @@ var tallyExpressions = []string{
 	"(reports.status NOT IN ('" + vocab.StatusDuplicate + "', '" + vocab.StatusSpam + "')) AS counted",
 	"max(coalesce(reports.people_count, 0), 1) AS people",
 	"reports.status AS status",
-	"coalesce(nullif(trim(reports.nationality, char(32, 9, 10, 13)), ''), 'unknown') AS nationality",
-	"coalesce(strftime('%G-W%V', reports.created), 'unknown') AS week",
+	nationalityKey("reports") + " AS nationality",
+	weekKey("reports") + " AS week",
 	"CASE WHEN json_valid(reports.needs) AND json_type(reports.needs) = 'array' THEN reports.needs ELSE '[]' END AS needs",
+}
+
+// nationalityKey is the nationality a report of table t counts under:
+// the column trimmed, or "unknown".
+func nationalityKey(t string) string {
+	return "coalesce(nullif(trim(" + t + ".nationality, char(32, 9, 10, 13)), ''), 'unknown')"
+}
+
+// weekKey is the ISO week a report of table t counts under, as 2026-W48,
+// or "unknown".
+func weekKey(t string) string {
+	return "coalesce(strftime('%G-W%V', " + t + ".created), 'unknown')"
 }
 
 // PublicStats count people (not reports) for publication, with every cell

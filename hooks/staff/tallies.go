@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -25,9 +26,19 @@ const (
 // report_facet_tallies, one statement each, and deletes them, in one
 // transaction: a count reads the tallies and the log in one statement
 // (readFacetTallies), so it sees each write once, before or after the
-// fold. It returns how many log rows it folded.
+// fold. Once the transaction commits, the folded rows go to the cube too
+// (cube.go), before any count reads the log again. It returns how many log
+// rows it folded; app must not be a transaction.
 func FoldTallies(app core.App) (int, error) {
+	if app.IsTransactional() {
+		// The cube takes the folded rows when the fold commits.
+		return 0, errors.New("fold the tally log: in a transaction")
+	}
+	c := cubeOf(app)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var folded int
+	var cubeRows []cubeRow
 	err := app.RunInTransaction(func(tx core.App) error {
 		var last struct {
 			Seq   int `db:"seq"`
@@ -36,6 +47,14 @@ func FoldTallies(app core.App) (int, error) {
 		err := tx.DB().NewQuery("SELECT coalesce(max(seq), 0) AS seq, count(*) AS n FROM report_tally_log").One(&last)
 		if err != nil || last.Count == 0 {
 			return err
+		}
+		if c.loaded {
+			var err error
+			cubeRows, err = c.readCubeRows(tx.DB(), `SELECT `+cubeColumns("report_tally_log")+`, report_tally_log.sign
+				FROM report_tally_log WHERE report_tally_log.seq <= {:last} ORDER BY report_tally_log.seq`, dbx.Params{"last": last.Seq})
+			if err != nil {
+				return fmt.Errorf("fold the tally log into the cube: %w", err)
+			}
 		}
 		for _, sql := range []string{
 			`INSERT INTO report_tallies (embassy, counted, dimension, key, reports, people)
@@ -57,6 +76,9 @@ func FoldTallies(app core.App) (int, error) {
 		folded = last.Count
 		return nil
 	})
+	if err == nil {
+		c.apply(cubeRows)
+	}
 	return folded, err
 }
 

@@ -1,0 +1,484 @@
+package staff
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// The cube answers the console's counts of a list filtered by several
+// fields at once (say new and urgent, or urgent in Khmer this week), or
+// searched, which no tally holds: a tally of every combination of fields
+// would multiply a report's cells again by the number of fields. It holds,
+// in memory, each report's facets (status, language, channel, assignee,
+// needs, the three flags and created) and count keys (nationality and ISO
+// week as the tallies compute them). A count tests the embassy's reports
+// there, a few nanoseconds each, or, for a search, the reports the search
+// index matches; counting the matching reports in SQLite read and sorted
+// each one's row (62 ms for new and urgent at 100,000 reports, 275 for
+// urgent with another field, 466 for a word in a third of the reports;
+// docs/BENCHMARKS.md).
+//
+// It is kept in step by the tally log (migrations 1764120800 and
+// 1764120820), whose rows set or remove a report whole: it is loaded once
+// from the reports, FoldTallies applies to it the rows it folds, and a
+// count applies the rows still in the log, read when it counts. Every
+// write path appends to the log, so every write is counted, once. Its
+// memory is some 120 bytes a report (13 MB for the 110,000 reports of the
+// benchmark's flood).
+
+// cubeStoreKey is where an app keeps its cube (core.App.Store).
+const cubeStoreKey = "homeward.staff.cube"
+
+// cube is one app's reports; see above. mu orders loads and folds (Lock)
+// against counts (RLock): a count reads the reports and the unfolded log
+// while no fold can move rows from one to the other.
+type cube struct {
+	mu      sync.RWMutex
+	loaded  bool
+	reports map[uint32]map[string]cubeCell // embassy's name id → report id → its cell
+
+	names cubeNames
+}
+
+// cubeCell is a report's counted columns. Text columns are ids in
+// cubeNames, 0 for NULL.
+type cubeCell struct {
+	status, language, channel, assignee uint32
+	needs                               uint32 // the needs column as stored
+	nationality, week                   uint32 // the count keys
+	flags                               uint8  // cubeUrgent, cubeSafety, cubeMinors, cubeNoCreated
+	created                             string
+}
+
+const (
+	cubeUrgent uint8 = 1 << iota
+	cubeSafety
+	cubeMinors
+	cubeNoCreated // created is NULL
+)
+
+// cubeNames interns the cells' texts, and keeps what each stored needs
+// value means: its count keys and its facets, as SQLite reads them.
+type cubeNames struct {
+	mu    sync.RWMutex
+	ids   map[string]uint32
+	texts []string // id → text; texts[0] stands for NULL
+	needs map[uint32]cubeNeeds
+}
+
+// cubeNeeds is what one needs value counts under (its elements, as the
+// tallies' need keys) and which need filters it passes (its distinct text
+// values).
+type cubeNeeds struct{ keys, facets []uint32 }
+
+func cubeOf(app core.App) *cube {
+	return app.Store().GetOrSet(cubeStoreKey, func() any {
+		return &cube{names: cubeNames{ids: map[string]uint32{}, texts: []string{""}, needs: map[uint32]cubeNeeds{}}}
+	}).(*cube)
+}
+
+// id interns s; a NULL is 0.
+func (n *cubeNames) id(s sql.NullString) uint32 {
+	if !s.Valid {
+		return 0
+	}
+	n.mu.RLock()
+	id, ok := n.ids[s.String]
+	n.mu.RUnlock()
+	if ok {
+		return id
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if id, ok := n.ids[s.String]; ok {
+		return id
+	}
+	id = uint32(len(n.texts))
+	n.ids[s.String] = id
+	n.texts = append(n.texts, s.String)
+	return id
+}
+
+// lookup is the id of s, or false when no cell has it.
+func (n *cubeNames) lookup(s string) (uint32, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	id, ok := n.ids[s]
+	return id, ok
+}
+
+func (n *cubeNames) text(id uint32) string {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.texts[id]
+}
+
+// cubeColumns read a report's id and cell from table t (reports, or
+// report_tally_log, whose columns have the same names and the id as
+// report): the count keys with the same expressions as tallyExpressions
+// and the view report_tally_log_keys, the flags true as the view
+// report_tally_log_facets takes them.
+func cubeColumns(t string) string {
+	id := t + ".id"
+	if t == "report_tally_log" {
+		id = t + ".report"
+	}
+	return strings.Join([]string{
+		id, t + ".embassy", t + ".status", t + ".language", t + ".channel", t + ".assignee", t + ".needs",
+		nationalityKey(t), weekKey(t), t + ".created",
+		"coalesce(" + t + ".urgent = 1, 0) + 2 * coalesce(" + t + ".safety_risk_now = 1, 0) + 4 * coalesce(" + t + ".minors_present = 1, 0) + 8 * (" + t + ".created IS NULL)",
+	}, ", ")
+}
+
+// cubeRow is one row of a cubeColumns query: a report as it is (sign 1),
+// or as it was (-1).
+type cubeRow struct {
+	report  string
+	embassy uint32
+	cell    cubeCell
+	sign    int
+}
+
+// readCubeRows runs query (cubeColumns, then the sign) and
+// interns its rows.
+func (c *cube) readCubeRows(db dbx.Builder, query string, params dbx.Params) ([]cubeRow, error) {
+	rows, err := db.NewQuery(query).Bind(params).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cubeRow
+	var report, embassy, status, language, channel, assignee, needs, nationality, week, created sql.NullString
+	var flags sql.NullInt64
+	var sign int
+	for rows.Next() {
+		if err := rows.Scan(&report, &embassy, &status, &language, &channel, &assignee, &needs, &nationality, &week, &created, &flags, &sign); err != nil {
+			return nil, err
+		}
+		if !report.Valid {
+			// Logged before the log named its report (1764120820), so
+			// before any cube was loaded: the reports hold it already.
+			continue
+		}
+		out = append(out, cubeRow{report: report.String, embassy: c.names.id(embassy), sign: sign, cell: cubeCell{
+			status: c.names.id(status), language: c.names.id(language), channel: c.names.id(channel),
+			assignee: c.names.id(assignee), needs: c.names.id(needs),
+			nationality: c.names.id(nationality), week: c.names.id(week),
+			flags: uint8(flags.Int64), created: created.String,
+		}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, c.readNeeds(db, out)
+}
+
+// readNeeds asks SQLite what the needs values not seen before mean, all in
+// one statement: the tallies' need keys (the elements of a JSON array) and
+// the need facets (each distinct text value; a value that is not JSON is
+// one need), as the views of migration 1764120800 read them.
+func (c *cube) readNeeds(db dbx.Builder, rows []cubeRow) error {
+	c.names.mu.RLock()
+	var fresh []uint32
+	seen := map[uint32]bool{}
+	for _, r := range rows {
+		id := r.cell.needs
+		if _, ok := c.names.needs[id]; !ok && !seen[id] {
+			seen[id] = true
+			fresh = append(fresh, id)
+		}
+	}
+	values := make([]*string, len(fresh))
+	for i, id := range fresh {
+		if id != 0 {
+			text := c.names.texts[id]
+			values[i] = &text
+		}
+	}
+	c.names.mu.RUnlock()
+	if len(fresh) == 0 {
+		return nil
+	}
+	raw, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	var meanings []struct {
+		I      int    `db:"i"`
+		Keys   string `db:"keys"`
+		Facets string `db:"facets"`
+	}
+	err = db.NewQuery(`SELECT r.key AS i,
+			(SELECT json_group_array(CAST(j.value AS TEXT)) FROM json_each(CASE WHEN json_valid(r.value) AND json_type(r.value) = 'array' THEN r.value ELSE '[]' END) j) AS keys,
+			(SELECT json_group_array(v) FROM (SELECT DISTINCT n.value AS v FROM json_each(CASE WHEN json_valid(r.value) THEN r.value ELSE json_array(r.value) END) n WHERE n.type = 'text')) AS facets
+		FROM json_each({:raw}) r`).Bind(dbx.Params{"raw": string(raw)}).All(&meanings)
+	if err != nil {
+		return fmt.Errorf("read needs: %w", err)
+	}
+	got := make(map[uint32]cubeNeeds, len(meanings))
+	for _, m := range meanings {
+		var keys, facets []*string
+		if err := json.Unmarshal([]byte(m.Keys), &keys); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(m.Facets), &facets); err != nil {
+			return err
+		}
+		got[fresh[m.I]] = cubeNeeds{keys: c.nameIds(keys), facets: c.nameIds(facets)}
+	}
+	c.names.mu.Lock()
+	defer c.names.mu.Unlock()
+	for id, m := range got {
+		c.names.needs[id] = m
+	}
+	return nil
+}
+
+// nameIds interns texts, leaving NULLs out (they count under no key).
+func (c *cube) nameIds(texts []*string) []uint32 {
+	var ids []uint32
+	for _, s := range texts {
+		if s != nil {
+			ids = append(ids, c.names.id(sql.NullString{String: *s, Valid: true}))
+		}
+	}
+	return ids
+}
+
+// apply applies the tally log's rows, in the log's order, to the
+// reports: a report as it is now replaces it, as it was removes it. The
+// caller holds c.mu.
+func (c *cube) apply(rows []cubeRow) {
+	for _, r := range rows {
+		c.put(r, r.sign > 0)
+	}
+}
+
+// put sets (or, with set false, removes) r's report in its embassy.
+func (c *cube) put(r cubeRow, set bool) {
+	reports := c.reports[r.embassy]
+	if !set {
+		delete(reports, r.report)
+		return
+	}
+	if reports == nil {
+		reports = map[string]cubeCell{}
+		c.reports[r.embassy] = reports
+	}
+	reports[r.report] = r.cell
+}
+
+// load fills the cube, if it is not yet, with the reports as they are.
+// The tally log's rows not yet folded are already in them; applying them
+// again (a count's, a fold's) changes nothing, since each row sets or
+// removes its report whole, in the log's order. The caller holds c.mu.
+func (c *cube) load(app core.App) error {
+	if c.loaded {
+		return nil
+	}
+	rows, err := c.readCubeRows(app.ConcurrentDB(), `SELECT `+cubeColumns("reports")+`, 1 FROM reports`, nil)
+	if err != nil {
+		return fmt.Errorf("load the count cube: %w", err)
+	}
+	c.reports = map[uint32]map[string]cubeCell{}
+	for _, r := range rows {
+		c.put(r, true)
+	}
+	c.loaded = true
+	return nil
+}
+
+// cubeTerm is one term of a filter the cube answers: a facet equal to a
+// value (facetOf), or created from ("created>=") or before ("created<") a
+// time.
+type cubeTerm struct {
+	facet, value string
+}
+
+// createdTerm is a bound of the console's date range: created >= or <
+// the start of a day, as an instant in UTC.
+var createdTerm = regexp.MustCompile(`^created (>=|<) "([0-9TZ:. -]+)"$`)
+
+// cubeTermsOf splits filter, as the console writes it (toFilter in
+// pb_public/staff/filters.js), into terms the cube answers: facets
+// (facetFilter) and the date range, joined by &&; an empty filter has
+// none. Any other filter is not the cube's.
+func cubeTermsOf(filter string) ([]cubeTerm, bool) {
+	var terms []cubeTerm
+	if strings.TrimSpace(filter) == "" {
+		return nil, true
+	}
+	needs := 0
+	for _, part := range strings.Split(filter, " && ") {
+		if m := createdTerm.FindStringSubmatch(strings.TrimSpace(part)); m != nil {
+			terms = append(terms, cubeTerm{"created" + m[1], m[2]})
+			continue
+		}
+		facet, value, ok := facetOf(part)
+		if !ok || facet == "" {
+			return nil, false
+		}
+		if facet == "need" && needs > 0 {
+			// PocketBase reads two needs:each terms as one element
+			// equal to both, so no report passes; the console sends one.
+			return nil, false
+		}
+		if facet == "need" {
+			needs++
+		}
+		terms = append(terms, cubeTerm{facet, value})
+	}
+	return terms, true
+}
+
+// count counts embassy's reports that pass every term and, unless hits
+// is nil, are among them, by the tallies' dimensions: the reports as the
+// last fold left them, with the tally log's rows not yet folded applied.
+func (c *cube) count(app core.App, embassy string, terms []cubeTerm, hits []string) ([]tally, error) {
+	c.mu.RLock()
+	if !c.loaded {
+		c.mu.RUnlock()
+		c.mu.Lock()
+		err := c.load(app)
+		c.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		c.mu.RLock()
+	}
+	defer c.mu.RUnlock()
+	logged, err := c.readCubeRows(app.ConcurrentDB(), `SELECT `+cubeColumns("report_tally_log")+`, report_tally_log.sign
+		FROM report_tally_log WHERE report_tally_log.embassy = {:embassy} ORDER BY report_tally_log.seq`, dbx.Params{"embassy": embassy})
+	if err != nil {
+		return nil, fmt.Errorf("read the tally log: %w", err)
+	}
+	// The embassy's reports written since the last fold: as they are now,
+	// or gone (nil).
+	since := make(map[string]*cubeCell, len(logged))
+	for _, r := range logged {
+		if r.sign > 0 {
+			since[r.report] = &r.cell
+		} else {
+			since[r.report] = nil
+		}
+	}
+	pass, ok := c.filter(terms)
+	if !ok {
+		return nil, nil
+	}
+	c.names.mu.RLock()
+	needs := c.names.needs
+	var sums [4][]int // status, nationality, week, need: name id → reports
+	for d := range sums {
+		sums[d] = make([]int, len(c.names.texts))
+	}
+	add := func(cell *cubeCell) {
+		if cell == nil || !pass(*cell, needs) {
+			return
+		}
+		sums[0][cell.status]++
+		sums[1][cell.nationality]++
+		sums[2][cell.week]++
+		for _, k := range needs[cell.needs].keys {
+			sums[3][k]++
+		}
+	}
+	reports := c.reports[c.names.ids[embassy]]
+	if hits != nil {
+		for _, id := range hits {
+			if cell, ok := since[id]; ok {
+				add(cell)
+			} else if cell, ok := reports[id]; ok {
+				add(&cell)
+			}
+		}
+	} else {
+		for id, cell := range reports {
+			if _, ok := since[id]; !ok {
+				add(&cell)
+			}
+		}
+		for _, cell := range since {
+			add(cell)
+		}
+	}
+	c.names.mu.RUnlock()
+	dimensions := [...]string{"status", "nationality", "week", "need"}
+	var tallies []tally
+	for d, counts := range sums {
+		for id, n := range counts {
+			// A NULL (id 0) counts under no key, as the SQL leaves it out.
+			if n != 0 && id != 0 {
+				tallies = append(tallies, tally{Dimension: dimensions[d], Key: c.names.text(uint32(id)), Reports: n})
+			}
+		}
+	}
+	return tallies, nil
+}
+
+// filter compiles terms into a test of a cell, as the views of migration
+// 1764120800 give a report its facets and as PocketBase compares created
+// (as text). ok is false when a term's value is in no cell: nothing passes.
+func (c *cube) filter(terms []cubeTerm) (pass func(cubeCell, map[uint32]cubeNeeds) bool, ok bool) {
+	tests := make([]func(cubeCell, map[uint32]cubeNeeds) bool, 0, len(terms))
+	for _, t := range terms {
+		var id uint32
+		switch t.facet {
+		case "status", "language", "channel", "assignee", "need":
+			if id, ok = c.names.lookup(t.value); !ok {
+				return nil, false
+			}
+		}
+		var test func(cubeCell, map[uint32]cubeNeeds) bool
+		switch t.facet {
+		case "status":
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool { return cell.status == id }
+		case "language":
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool { return cell.language == id }
+		case "channel":
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool { return cell.channel == id }
+		case "assignee":
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool { return cell.assignee == id }
+		case "need":
+			test = func(cell cubeCell, needs map[uint32]cubeNeeds) bool {
+				for _, f := range needs[cell.needs].facets {
+					if f == id {
+						return true
+					}
+				}
+				return false
+			}
+		case "urgent", "safety_risk_now", "minors_present":
+			flag := map[string]uint8{"urgent": cubeUrgent, "safety_risk_now": cubeSafety, "minors_present": cubeMinors}[t.facet]
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool { return cell.flags&flag != 0 }
+		case "created>=":
+			from := t.value
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool {
+				return cell.flags&cubeNoCreated == 0 && cell.created >= from
+			}
+		case "created<":
+			before := t.value
+			test = func(cell cubeCell, _ map[uint32]cubeNeeds) bool {
+				return cell.flags&cubeNoCreated == 0 && cell.created < before
+			}
+		default:
+			return nil, false
+		}
+		tests = append(tests, test)
+	}
+	return func(cell cubeCell, needs map[uint32]cubeNeeds) bool {
+		for _, test := range tests {
+			if !test(cell, needs) {
+				return false
+			}
+		}
+		return true
+	}, true
+}
