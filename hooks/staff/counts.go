@@ -142,10 +142,19 @@ func countInCube(e *core.RequestEvent, terms []cubeTerm, needle string) ([]tally
 		if err != nil {
 			return nil, err
 		}
+		// The trigram index's matches drive, joined one by one to their
+		// embassy and text (as countMatches does): 80 ms for a word in a
+		// third of 110,000 reports, where testing the embassy's every
+		// index row for a match took 200.
+		sql := `SELECT report FROM ` + searchHits(search)
+		if search.match != "" {
+			sql = `SELECT sr.report FROM report_search
+				CROSS JOIN report_search_rows sr ON sr.n = report_search.rowid
+				JOIN report_search_content sc ON sc.id = sr.n
+				WHERE report_search MATCH {:match} AND sr.embassy = {:searchEmbassy} AND ` + contentHas
+		}
 		hits = []string{}
-		err = e.App.ConcurrentDB().NewQuery(`SELECT search_hits.report FROM ` + searchHits(search) + ` AS search_hits
-			WHERE EXISTS (SELECT 1 FROM report_search_rows sr JOIN report_search_content sc ON sc.id = sr.n
-				WHERE sr.report = search_hits.report AND ` + contentHas + `)`).
+		err = e.App.ConcurrentDB().NewQuery(sql).
 			Bind(dbx.Params{"needle": search.needle, "match": search.match, "searchEmbassy": embassyOf(e)}).Column(&hits)
 		if err != nil {
 			return nil, fmt.Errorf("read the search's matches: %w", err)

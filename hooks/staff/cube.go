@@ -29,9 +29,9 @@ import (
 // 1764120820), whose rows set or remove a report whole: it is loaded once
 // from the reports, FoldTallies applies to it the rows it folds, and a
 // count applies the rows still in the log, read when it counts. Every
-// write path appends to the log, so every write is counted, once. Its
-// memory is some 120 bytes a report (13 MB for the 110,000 reports of the
-// benchmark's flood).
+// write path appends to the log, so every write is counted, once. It
+// takes about 150 bytes of memory a report (16 MB for the 110,000 reports
+// of the benchmark's flood).
 
 // cubeStoreKey is where an app keeps its cube (core.App.Store).
 const cubeStoreKey = "homeward.staff.cube"
