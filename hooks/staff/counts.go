@@ -78,10 +78,10 @@ func countsHandler(e *core.RequestEvent) error {
 // With no search, and no filter or a filter of one facet as the console
 // writes it (facetOf), it reads the running tallies, which are kept in
 // step with every write (readFacetTallies): a few hundred rows however
-// many reports the embassy has. A filter of several facets or a date range
-// is counted in the cube (cube.go), kept in step the same way. Any other
-// filter, or a search, counts the matching reports' keys with the same
-// expressions the tallies use.
+// many reports the embassy has. A filter of several facets or a date
+// range, and a search with such a filter or none, are counted in the cube
+// (cube.go), kept in step the same way. Any other filter counts the
+// matching reports' keys with the same expressions the tallies use.
 func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 	if facet, value, ok := facetOf(filter); ok && needle == "" {
 		return readFacetTallies(e, facet, value)
