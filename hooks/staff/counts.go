@@ -129,38 +129,21 @@ func readTallies(e *core.RequestEvent, filter, needle string) ([]tally, error) {
 // countInCube counts the caller's reports that pass terms and, when
 // needle is not empty, the search for it, in the cube (cube.go). The list
 // rule still decides (seesEmbassysReports); a search's matches are read
-// from its index, tested on their folded text as the list's are
-// (searchExp).
+// from its index (cube.matches).
 func countInCube(e *core.RequestEvent, terms []cubeTerm, needle string) ([]tally, error) {
 	sees, err := seesEmbassysReports(e)
 	if err != nil || !sees {
 		return nil, err
 	}
-	var hits []string
+	var search *textSearch
 	if needle != "" {
-		search, err := newTextSearch(e.App, needle)
+		s, err := newTextSearch(e.App, needle)
 		if err != nil {
 			return nil, err
 		}
-		// The trigram index's matches drive, joined one by one to their
-		// embassy and text (as countMatches does): 80 ms for a word in a
-		// third of 110,000 reports, where testing the embassy's every
-		// index row for a match took 200.
-		sql := `SELECT report FROM ` + searchHits(search)
-		if search.match != "" {
-			sql = `SELECT sr.report FROM report_search
-				CROSS JOIN report_search_rows sr ON sr.n = report_search.rowid
-				JOIN report_search_content sc ON sc.id = sr.n
-				WHERE report_search MATCH {:match} AND sr.embassy = {:searchEmbassy} AND ` + contentHas
-		}
-		hits = []string{}
-		err = e.App.ConcurrentDB().NewQuery(sql).
-			Bind(dbx.Params{"needle": search.needle, "match": search.match, "searchEmbassy": embassyOf(e)}).Column(&hits)
-		if err != nil {
-			return nil, fmt.Errorf("read the search's matches: %w", err)
-		}
+		search = &s
 	}
-	return cubeOf(e.App).count(e.App, embassyOf(e), terms, hits)
+	return cubeOf(e.App).count(e.App, embassyOf(e), terms, search)
 }
 
 // facetFilter is a filter of one facet of report_facet_tallies (migration

@@ -43,8 +43,10 @@ type cube struct {
 	mu      sync.RWMutex
 	loaded  bool
 	reports map[uint32]map[string]cubeCell // embassy's name id → report id → its cell
+	where   map[string]uint32              // report id → its embassy's name id
 
 	names cubeNames
+	rows  searchRows
 }
 
 // cubeCell is a report's counted columns. Text columns are ids in
@@ -266,6 +268,9 @@ func (c *cube) put(r cubeRow, set bool) {
 	reports := c.reports[r.embassy]
 	if !set {
 		delete(reports, r.report)
+		if c.where[r.report] == r.embassy {
+			delete(c.where, r.report)
+		}
 		return
 	}
 	if reports == nil {
@@ -273,6 +278,7 @@ func (c *cube) put(r cubeRow, set bool) {
 		c.reports[r.embassy] = reports
 	}
 	reports[r.report] = r.cell
+	c.where[r.report] = r.embassy
 }
 
 // load fills the cube, if it is not yet, with the reports as they are.
@@ -288,6 +294,7 @@ func (c *cube) load(app core.App) error {
 		return fmt.Errorf("load the count cube: %w", err)
 	}
 	c.reports = map[uint32]map[string]cubeCell{}
+	c.where = map[string]uint32{}
 	for _, r := range rows {
 		c.put(r, true)
 	}
@@ -338,10 +345,10 @@ func cubeTermsOf(filter string) ([]cubeTerm, bool) {
 	return terms, true
 }
 
-// count counts embassy's reports that pass every term and, unless hits
-// is nil, are among them, by the tallies' dimensions: the reports as the
+// count counts embassy's reports that pass every term and, unless search
+// is nil, contain its text, by the tallies' dimensions: the reports as the
 // last fold left them, with the tally log's rows not yet folded applied.
-func (c *cube) count(app core.App, embassy string, terms []cubeTerm, hits []string) ([]tally, error) {
+func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *textSearch) ([]tally, error) {
 	c.mu.RLock()
 	if !c.loaded {
 		c.mu.RUnlock()
@@ -369,6 +376,19 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, hits []stri
 			since[r.report] = nil
 		}
 	}
+	var hits []string
+	if search != nil {
+		live := func(id string) bool {
+			if cell, ok := since[id]; ok {
+				return cell != nil
+			}
+			_, ok := c.where[id]
+			return ok
+		}
+		if hits, err = c.matches(app, embassy, *search, live); err != nil {
+			return nil, err
+		}
+	}
 	pass, ok := c.filter(terms)
 	if !ok {
 		return nil, nil
@@ -391,7 +411,7 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, hits []stri
 		}
 	}
 	reports := c.reports[c.names.ids[embassy]]
-	if hits != nil {
+	if search != nil {
 		for _, id := range hits {
 			if cell, ok := since[id]; ok {
 				add(cell)
@@ -421,6 +441,94 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, hits []stri
 		}
 	}
 	return tallies, nil
+}
+
+// searchRows maps the trigram index's rowids (report_search_rows.n) to
+// their reports. A row keeps its number while its report lives; SQLite
+// gives the number of the last row again only once that row is deleted,
+// and a report whose id changes keeps its row under the new id, so a
+// number whose report is no longer live is read again.
+type searchRows struct {
+	mu      sync.Mutex
+	reports map[int64]string
+}
+
+// matches are the ids of the reports that contain s's text: for a search
+// the trigram index answers (s.match), its matches' rowids, mapped to
+// their reports in c.rows; otherwise the reports of embassy searchHits
+// finds, each tested on its folded text.
+//
+// A match of the index is not tested on the folded text again, as the
+// list tests the reports it shows (searchExp): the index holds the folded
+// text (internal/fold, full Unicode case folding), and a trigram phrase
+// matches exactly the texts that contain it, in one field (each ends with
+// fold.EndMark, which no needle holds). Testing 34,000 matches' texts took
+// 13 ms more at 100,000 reports, and joining each to its report 37 ms
+// more than the index's 30 (docs/BENCHMARKS.md).
+// TestTwoCharacterSearchFindsWhatTheTextHas holds both to what the texts
+// hold.
+func (c *cube) matches(app core.App, embassy string, s textSearch, live func(string) bool) ([]string, error) {
+	db := app.ConcurrentDB()
+	params := dbx.Params{"needle": s.needle, "match": s.match, "searchEmbassy": embassy}
+	ids := []string{}
+	if s.match == "" {
+		if err := db.NewQuery(`SELECT report FROM ` + searchHits(s)).Bind(params).Column(&ids); err != nil {
+			return nil, fmt.Errorf("read the search's matches: %w", err)
+		}
+		return ids, nil
+	}
+	var rowids []int64
+	if err := db.NewQuery(`SELECT rowid FROM report_search WHERE report_search MATCH {:match}`).Bind(params).Column(&rowids); err != nil {
+		return nil, fmt.Errorf("read the search's matches: %w", err)
+	}
+	rows := &c.rows
+	rows.mu.Lock()
+	defer rows.mu.Unlock()
+	if rows.reports == nil {
+		var all []struct {
+			N      int64  `db:"n"`
+			Report string `db:"report"`
+		}
+		if err := db.NewQuery(`SELECT n, report FROM report_search_rows`).All(&all); err != nil {
+			return nil, fmt.Errorf("read the search index's rows: %w", err)
+		}
+		rows.reports = make(map[int64]string, len(all))
+		for _, r := range all {
+			rows.reports[r.N] = r.Report
+		}
+	}
+	var unknown []int64
+	for _, n := range rowids {
+		if id, ok := rows.reports[n]; ok && live(id) {
+			ids = append(ids, id)
+		} else {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) == 0 {
+		return ids, nil
+	}
+	list, err := json.Marshal(unknown)
+	if err != nil {
+		return nil, err
+	}
+	var found []struct {
+		N      int64  `db:"n"`
+		Report string `db:"report"`
+	}
+	err = db.NewQuery(`SELECT n, report FROM report_search_rows WHERE n IN (SELECT value FROM json_each({:ns}))`).
+		Bind(dbx.Params{"ns": string(list)}).All(&found)
+	if err != nil {
+		return nil, fmt.Errorf("read the search index's rows: %w", err)
+	}
+	for _, n := range unknown {
+		delete(rows.reports, n)
+	}
+	for _, r := range found {
+		rows.reports[r.N] = r.Report
+		ids = append(ids, r.Report)
+	}
+	return ids, nil
 }
 
 // filter compiles terms into a test of a cell, as the views of migration

@@ -101,7 +101,9 @@ func getJSON(t testing.TB, url, token string, out any) {
 // two characters of some report's text, and some of none, the list, its
 // count and the counts find exactly the embassy's reports whose folded
 // text holds them, at the start, the middle or the end of a field, in a
-// field of two characters, in any script, typed in capitals or not.
+// field of two characters, in any script, typed in capitals or not. So do
+// three and four characters, which the counts take from the index's
+// matches without testing the text again (cube.matches).
 func TestTwoCharacterSearchFindsWhatTheTextHas(t *testing.T) {
 	t.Parallel()
 	app := newApp(t)
@@ -140,6 +142,12 @@ func TestTwoCharacterSearchFindsWhatTheTextHas(t *testing.T) {
 			r := []rune(text)
 			for i := 0; i+2 <= len(r); i++ {
 				needles[string(r[i:i+2])] = true
+			}
+			// Three and four characters: the index's phrases, which
+			// the counts take without testing the text again.
+			for i := 0; i+4 <= len(r); i += 2 {
+				needles[string(r[i:i+3])] = true
+				needles[string(r[i:i+4])] = true
 			}
 		}
 	}
