@@ -21,17 +21,17 @@ import (
 // week as the tallies compute them). A count tests the embassy's reports
 // there, a few nanoseconds each, or, for a search, the reports the search
 // index matches; counting the matching reports in SQLite read and sorted
-// each one's row (62 ms for new and urgent at 100,000 reports, 275 for
-// urgent with another field, 466 for a word in a third of the reports;
-// docs/BENCHMARKS.md).
+// each one's row (62 ms for new and urgent at 100,000 reports, where the
+// cube takes 4; 466 for a word in a third of the reports, where it takes
+// 65, most of it the trigram index's; docs/BENCHMARKS.md).
 //
 // It is kept in step by the tally log (migrations 1764120800 and
 // 1764120820), whose rows set or remove a report whole: it is loaded once
 // from the reports, FoldTallies applies to it the rows it folds, and a
 // count applies the rows still in the log, read when it counts. Every
 // write path appends to the log, so every write is counted, once. It
-// takes about 150 bytes of memory a report (16 MB for the 110,000 reports
-// of the benchmark's flood).
+// takes about 250 bytes of memory a report, 320 once a search has mapped
+// the search index's rows (10.5 MB for 33,000 reports; docs/BENCHMARKS.md).
 
 // cubeStoreKey is where an app keeps its cube (core.App.Store).
 const cubeStoreKey = "homeward.staff.cube"
