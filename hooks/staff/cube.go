@@ -27,7 +27,8 @@ import (
 //
 // It is kept in step by the tally log (migrations 1764120800 and
 // 1764120820), whose rows set or remove a report whole: it is loaded once
-// from the reports, FoldTallies applies to it the rows it folds, and a
+// from the reports (as the server starts, or at the first count that needs
+// it), FoldTallies applies to it the rows it folds, and a
 // count applies the rows still in the log, read when it counts. Every
 // write path appends to the log, so every write is counted, once. It
 // takes about 250 bytes of memory a report, 320 once a search has mapped
@@ -453,6 +454,41 @@ type searchRows struct {
 	reports map[int64]string
 }
 
+// load reads every row's report, if they are not read yet; the caller
+// holds r.mu.
+func (r *searchRows) load(db dbx.Builder) error {
+	if r.reports != nil {
+		return nil
+	}
+	var all []struct {
+		N      int64  `db:"n"`
+		Report string `db:"report"`
+	}
+	if err := db.NewQuery(`SELECT n, report FROM report_search_rows`).All(&all); err != nil {
+		return fmt.Errorf("read the search index's rows: %w", err)
+	}
+	r.reports = make(map[int64]string, len(all))
+	for _, row := range all {
+		r.reports[row.N] = row.Report
+	}
+	return nil
+}
+
+// warm loads the cube and its map of the search index's rows, so the
+// first count of several fields or of a search does not wait for them
+// (0.8 s at 110,000 reports). The server warms it as it starts.
+func (c *cube) warm(app core.App) error {
+	c.mu.Lock()
+	err := c.load(app)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	c.rows.mu.Lock()
+	defer c.rows.mu.Unlock()
+	return c.rows.load(app.ConcurrentDB())
+}
+
 // matches are the ids of the reports that contain s's text: for a search
 // the trigram index answers (s.match), its matches' rowids, mapped to
 // their reports in c.rows; otherwise the reports of embassy searchHits
@@ -484,18 +520,8 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, live func(str
 	rows := &c.rows
 	rows.mu.Lock()
 	defer rows.mu.Unlock()
-	if rows.reports == nil {
-		var all []struct {
-			N      int64  `db:"n"`
-			Report string `db:"report"`
-		}
-		if err := db.NewQuery(`SELECT n, report FROM report_search_rows`).All(&all); err != nil {
-			return nil, fmt.Errorf("read the search index's rows: %w", err)
-		}
-		rows.reports = make(map[int64]string, len(all))
-		for _, r := range all {
-			rows.reports[r.N] = r.Report
-		}
+	if err := rows.load(db); err != nil {
+		return nil, err
 	}
 	var unknown []int64
 	for _, n := range rowids {

@@ -133,8 +133,12 @@ func (f *folder) run() {
 	defer close(f.stopped)
 	tick := time.NewTicker(FoldEvery)
 	defer tick.Stop()
+	f.fold()
+	// Loaded now, the cube is ready for the first count that needs it.
+	if err := cubeOf(f.app).warm(f.app); err != nil {
+		f.app.Logger().Error("load the count cube", "error", err)
+	}
 	for {
-		f.fold()
 		select {
 		case <-f.stop:
 			return
@@ -146,6 +150,7 @@ func (f *folder) run() {
 			case <-time.After(FoldDelay):
 			}
 		}
+		f.fold()
 	}
 }
 

@@ -603,3 +603,22 @@ func TestTheServerFoldsTheTallyLog(t *testing.T) {
 			recountTallies(t, app)[tallyKey{embassyX, "need", "medical", true}].reports)
 	}
 }
+
+// TestTheServerWarmsTheCube: a serving app loads the count cube and its map
+// of the search index's rows with no request asking, so the first count of
+// several fields or of a search does not wait for them.
+func TestTheServerWarmsTheCube(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	if staff.CubeWarm(app) {
+		t.Fatal("the cube is loaded before the app serves")
+	}
+	testserver.Start(t, app)
+	deadline := time.Now().Add(30 * time.Second)
+	for !staff.CubeWarm(app) {
+		if time.Now().After(deadline) {
+			t.Fatal("the serving app has not loaded the cube 30 s after it started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
