@@ -345,8 +345,10 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 // needle of one character, or two that begin more terms than that (and
 // so are common, and fill a page from the newest reports at once), is
 // looked for with instr in the folded text the index keeps. Every report
-// a search lists, counts or exports is tested with instr the same way
-// (searchExp); the index only chooses which reports are tested.
+// a search lists or exports is tested with instr the same way
+// (searchExp); the index only chooses which reports are tested. The
+// counts of the cube take the index's phrase matches as they are, which
+// hold the same reports (cube.matches).
 
 // maxPairTerms bounds the trigrams a two-character search matches through
 // the index.
@@ -446,8 +448,8 @@ func searchParam(e *core.RequestEvent) (string, error) {
 	return q, nil
 }
 
-// searchExp is the search's meaning, for the list, the counts and the
-// export alike: the folded text (internal/fold) of message,
+// searchExp is the search's meaning, for the list, the export and the
+// counts not taken from the cube: the folded text (internal/fold) of message,
 // compound_location or current_location contains needle, itself folded,
 // taken literally (no wildcards). It reads the folded text the search
 // index keeps, the same the fold function gives, so no report is folded
