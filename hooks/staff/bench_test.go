@@ -114,6 +114,7 @@ func BenchmarkStaffList(b *testing.B) {
 		{"search, two characters, in a third of the reports", route + "&q=pa"},
 		{"counts, search, two characters, no match", "/api/staff/counts?q=zq"},
 		{"counts, search", "/api/staff/counts?q=passport"},
+		{"counts, search, a word in every report", "/api/staff/counts?q=compound"},
 		{"counts, search, report by report", "/api/staff/counts?q=passport&filter=" + url.QueryEscape(`status != "none"`)},
 		{"counts, search and urgent", "/api/staff/counts?q=passport&filter=" + url.QueryEscape(`urgent = true`)},
 		{"counts, search, no match", "/api/staff/counts?q=embassy"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,11 +44,22 @@ const cubeStoreKey = "homeward.staff.cube"
 type cube struct {
 	mu      sync.RWMutex
 	loaded  bool
-	reports map[uint32]map[string]cubeCell // embassy's name id → report id → its cell
-	where   map[string]uint32              // report id → its embassy's name id
+	reports map[uint32]map[string]*cubeReport // embassy's name id → report id → the report
+	where   map[string]*cubeReport            // report id → the report
 
 	names cubeNames
 	rows  searchRows
+}
+
+// cubeReport is one report in the cube. A report keeps its entry while it
+// lives, whatever is written to it, so the map of the search index's rows
+// can point at it; a removed report's entry is gone, and a row that still
+// points at it is read again.
+type cubeReport struct {
+	id      string
+	embassy uint32 // its embassy's name id
+	cell    cubeCell
+	gone    bool
 }
 
 // cubeCell is a report's counted columns. Text columns are ids in
@@ -264,22 +276,33 @@ func (c *cube) apply(rows []cubeRow) {
 	}
 }
 
-// put sets (or, with set false, removes) r's report in its embassy.
+// put sets (or, with set false, removes) r's report in its embassy. A
+// report that moves to another embassy is set in the new one before or
+// after it is removed from the old (the log's rows of one update come in
+// either order); its removal from an embassy it has left changes nothing.
 func (c *cube) put(r cubeRow, set bool) {
-	reports := c.reports[r.embassy]
+	e := c.where[r.report]
 	if !set {
-		delete(reports, r.report)
-		if c.where[r.report] == r.embassy {
-			delete(c.where, r.report)
+		if e != nil && e.embassy == r.embassy {
+			delete(c.reports[e.embassy], e.id)
+			delete(c.where, e.id)
+			e.gone = true
 		}
 		return
 	}
+	if e == nil {
+		e = &cubeReport{id: r.report}
+		c.where[r.report] = e
+	} else if e.embassy != r.embassy {
+		delete(c.reports[e.embassy], e.id)
+	}
+	reports := c.reports[r.embassy]
 	if reports == nil {
-		reports = map[string]cubeCell{}
+		reports = map[string]*cubeReport{}
 		c.reports[r.embassy] = reports
 	}
-	reports[r.report] = r.cell
-	c.where[r.report] = r.embassy
+	e.embassy, e.cell = r.embassy, r.cell
+	reports[e.id] = e
 }
 
 // load fills the cube, if it is not yet, with the reports as they are.
@@ -294,8 +317,8 @@ func (c *cube) load(app core.App) error {
 	if err != nil {
 		return fmt.Errorf("load the count cube: %w", err)
 	}
-	c.reports = map[uint32]map[string]cubeCell{}
-	c.where = map[string]uint32{}
+	c.reports = map[uint32]map[string]*cubeReport{}
+	c.where = map[string]*cubeReport{}
 	for _, r := range rows {
 		c.put(r, true)
 	}
@@ -377,16 +400,9 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *tex
 			since[r.report] = nil
 		}
 	}
-	var hits []string
+	var hits []*cubeCell
 	if search != nil {
-		live := func(id string) bool {
-			if cell, ok := since[id]; ok {
-				return cell != nil
-			}
-			_, ok := c.where[id]
-			return ok
-		}
-		if hits, err = c.matches(app, embassy, *search, live); err != nil {
+		if hits, err = c.matches(app, embassy, *search, since); err != nil {
 			return nil, err
 		}
 	}
@@ -411,19 +427,14 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *tex
 			sums[3][k]++
 		}
 	}
-	reports := c.reports[c.names.ids[embassy]]
 	if search != nil {
-		for _, id := range hits {
-			if cell, ok := since[id]; ok {
-				add(cell)
-			} else if cell, ok := reports[id]; ok {
-				add(&cell)
-			}
+		for _, cell := range hits {
+			add(cell)
 		}
 	} else {
-		for id, cell := range reports {
+		for id, e := range c.reports[c.names.ids[embassy]] {
 			if _, ok := since[id]; !ok {
-				add(&cell)
+				add(&e.cell)
 			}
 		}
 		for _, cell := range since {
@@ -445,18 +456,20 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *tex
 }
 
 // searchRows maps the trigram index's rowids (report_search_rows.n) to
-// their reports. A row keeps its number while its report lives; SQLite
-// gives the number of the last row again only once that row is deleted,
-// and a report whose id changes keeps its row under the new id, so a
-// number whose report is no longer live is read again.
+// their reports' entries in the cube. A row keeps its number while its
+// report lives; SQLite gives the number of the last row again only once
+// that row is deleted, and a report whose id changes keeps its row under
+// the new id, so a number whose report is gone, or written since the last
+// fold, is read again.
 type searchRows struct {
 	mu      sync.Mutex
-	reports map[int64]string
+	reports map[int64]*cubeReport
 }
 
 // load reads every row's report, if they are not read yet; the caller
-// holds r.mu.
-func (r *searchRows) load(db dbx.Builder) error {
+// holds r.mu and c.mu. A row whose report is not in the cube yet is read
+// when a search matches it.
+func (r *searchRows) load(db dbx.Builder, c *cube) error {
 	if r.reports != nil {
 		return nil
 	}
@@ -467,9 +480,11 @@ func (r *searchRows) load(db dbx.Builder) error {
 	if err := db.NewQuery(`SELECT n, report FROM report_search_rows`).All(&all); err != nil {
 		return fmt.Errorf("read the search index's rows: %w", err)
 	}
-	r.reports = make(map[int64]string, len(all))
+	r.reports = make(map[int64]*cubeReport, len(all))
 	for _, row := range all {
-		r.reports[row.N] = row.Report
+		if e := c.where[row.Report]; e != nil {
+			r.reports[row.N] = e
+		}
 	}
 	return nil
 }
@@ -479,20 +494,21 @@ func (r *searchRows) load(db dbx.Builder) error {
 // (0.8 s at 110,000 reports). The server warms it as it starts.
 func (c *cube) warm(app core.App) error {
 	c.mu.Lock()
-	err := c.load(app)
-	c.mu.Unlock()
-	if err != nil {
+	defer c.mu.Unlock()
+	if err := c.load(app); err != nil {
 		return err
 	}
 	c.rows.mu.Lock()
 	defer c.rows.mu.Unlock()
-	return c.rows.load(app.ConcurrentDB())
+	return c.rows.load(app.ConcurrentDB(), c)
 }
 
-// matches are the ids of the reports that contain s's text: for a search
-// the trigram index answers (s.match), its matches' rowids, mapped to
-// their reports in c.rows; otherwise the reports of embassy searchHits
-// finds, each tested on its folded text.
+// matches are the cells of embassy's reports that contain s's text, as
+// they are now: since holds the embassy's reports written since the last
+// fold, as count reads them. For a search the trigram index answers
+// (s.match), they are its matches' rowids, mapped to their reports in
+// c.rows; otherwise the reports searchHits finds, each tested on its
+// folded text. The caller holds c.mu (RLock, at least).
 //
 // A match of the index is not tested on the folded text again, as the
 // list tests the reports it shows (searchExp): the index holds the folded
@@ -503,38 +519,83 @@ func (c *cube) warm(app core.App) error {
 // more than the index's 30 (docs/BENCHMARKS.md).
 // TestTwoCharacterSearchFindsWhatTheTextHas holds both to what the texts
 // hold.
-func (c *cube) matches(app core.App, embassy string, s textSearch, live func(string) bool) ([]string, error) {
+func (c *cube) matches(app core.App, embassy string, s textSearch, since map[string]*cubeCell) ([]*cubeCell, error) {
 	db := app.ConcurrentDB()
+	emb := c.names.ids[embassy]
+	// cellOf is the report's cell in embassy, as it is now, or nil.
+	cellOf := func(id string) *cubeCell {
+		if cell, ok := since[id]; ok {
+			return cell
+		}
+		if e := c.where[id]; e != nil && e.embassy == emb {
+			return &e.cell
+		}
+		return nil
+	}
+	var cells []*cubeCell
 	params := dbx.Params{"needle": s.needle, "match": s.match, "searchEmbassy": embassy}
-	ids := []string{}
 	if s.match == "" {
+		var ids []string
 		if err := db.NewQuery(`SELECT report FROM ` + searchHits(s)).Bind(params).Column(&ids); err != nil {
 			return nil, fmt.Errorf("read the search's matches: %w", err)
 		}
-		return ids, nil
+		for _, id := range ids {
+			if cell := cellOf(id); cell != nil {
+				cells = append(cells, cell)
+			}
+		}
+		return cells, nil
 	}
-	var rowids []int64
-	if err := db.NewQuery(`SELECT rowid FROM report_search WHERE report_search MATCH {:match}`).Bind(params).Column(&rowids); err != nil {
+	// The rowids come as one text: read row by row, 38,000 of them took
+	// 10 ms more (docs/BENCHMARKS.md).
+	var list sql.NullString
+	if err := db.NewQuery(`SELECT group_concat(rowid) FROM report_search WHERE report_search MATCH {:match}`).Bind(params).Row(&list); err != nil {
 		return nil, fmt.Errorf("read the search's matches: %w", err)
+	}
+	// A report written since the last fold, in any embassy, may have a
+	// row its entry does not know yet: its rows are read again.
+	var written []string
+	if err := db.NewQuery(`SELECT report FROM report_tally_log WHERE report IS NOT NULL`).Column(&written); err != nil {
+		return nil, fmt.Errorf("read the tally log: %w", err)
+	}
+	unsure := make(map[*cubeReport]bool, len(written))
+	for _, id := range written {
+		if e := c.where[id]; e != nil {
+			unsure[e] = true
+		}
 	}
 	rows := &c.rows
 	rows.mu.Lock()
 	defer rows.mu.Unlock()
-	if err := rows.load(db); err != nil {
+	if err := rows.load(db, c); err != nil {
 		return nil, err
 	}
 	var unknown []int64
-	for _, n := range rowids {
-		if id, ok := rows.reports[n]; ok && live(id) {
-			ids = append(ids, id)
+	for text := list.String; text != ""; {
+		var n int64
+		var err error
+		if i := strings.IndexByte(text, ','); i >= 0 {
+			n, err = strconv.ParseInt(text[:i], 10, 64)
+			text = text[i+1:]
 		} else {
+			n, err = strconv.ParseInt(text, 10, 64)
+			text = ""
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the search's matches: %w", err)
+		}
+		e := rows.reports[n]
+		switch {
+		case e == nil || e.gone || unsure[e]:
 			unknown = append(unknown, n)
+		case e.embassy == emb:
+			cells = append(cells, &e.cell)
 		}
 	}
 	if len(unknown) == 0 {
-		return ids, nil
+		return cells, nil
 	}
-	list, err := json.Marshal(unknown)
+	raw, err := json.Marshal(unknown)
 	if err != nil {
 		return nil, err
 	}
@@ -543,7 +604,7 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, live func(str
 		Report string `db:"report"`
 	}
 	err = db.NewQuery(`SELECT n, report FROM report_search_rows WHERE n IN (SELECT value FROM json_each({:ns}))`).
-		Bind(dbx.Params{"ns": string(list)}).All(&found)
+		Bind(dbx.Params{"ns": string(raw)}).All(&found)
 	if err != nil {
 		return nil, fmt.Errorf("read the search index's rows: %w", err)
 	}
@@ -551,10 +612,14 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, live func(str
 		delete(rows.reports, n)
 	}
 	for _, r := range found {
-		rows.reports[r.N] = r.Report
-		ids = append(ids, r.Report)
+		if e := c.where[r.Report]; e != nil {
+			rows.reports[r.N] = e
+		}
+		if cell := cellOf(r.Report); cell != nil {
+			cells = append(cells, cell)
+		}
 	}
-	return ids, nil
+	return cells, nil
 }
 
 // filter compiles terms into a test of a cell, as the views of migration
