@@ -22,18 +22,18 @@ import (
 // week as the tallies compute them). A count tests the embassy's reports
 // there, a few nanoseconds each, or, for a search, the reports the search
 // index matches; counting the matching reports in SQLite read and sorted
-// each one's row (62 ms for new and urgent at 100,000 reports, where the
-// cube takes 4; 466 for a word in a third of the reports, where it takes
-// 65, most of it the trigram index's; docs/BENCHMARKS.md).
+// each one's row (55–76 ms for new and urgent at 100,000 reports, where
+// the cube takes 2.5; 490–540 for a word in a third of the reports, where
+// it takes 38–41, most of it the trigram index's; docs/BENCHMARKS.md).
 //
 // It is kept in step by the tally log (migrations 1764120800 and
 // 1764120820), whose rows set or remove a report whole: it is loaded once
 // from the reports (as the server starts, or at the first count that needs
 // it), FoldTallies applies to it the rows it folds, and a
 // count applies the rows still in the log, read when it counts. Every
-// write path appends to the log, so every write is counted, once. It
-// takes about 250 bytes of memory a report, 320 once a search has mapped
-// the search index's rows (10.5 MB for 33,000 reports; docs/BENCHMARKS.md).
+// write path appends to the log, so every write is counted, once. With
+// the map of the search index's rows, it takes about 220 bytes of memory
+// a report (23.5 MB for 110,000; docs/BENCHMARKS.md).
 
 // cubeStoreKey is where an app keeps its cube (core.App.Store).
 const cubeStoreKey = "homeward.staff.cube"
@@ -44,8 +44,8 @@ const cubeStoreKey = "homeward.staff.cube"
 type cube struct {
 	mu      sync.RWMutex
 	loaded  bool
-	reports map[uint32]map[string]*cubeReport // embassy's name id → report id → the report
-	where   map[string]*cubeReport            // report id → the report
+	reports map[uint32][]*cubeReport // embassy's name id → its reports, in no order
+	where   map[string]*cubeReport   // report id → the report
 
 	names cubeNames
 	rows  searchRows
@@ -58,6 +58,7 @@ type cube struct {
 type cubeReport struct {
 	id      string
 	embassy uint32 // its embassy's name id
+	at      int    // its place in c.reports[embassy]
 	cell    cubeCell
 	gone    bool
 }
@@ -280,29 +281,42 @@ func (c *cube) apply(rows []cubeRow) {
 // report that moves to another embassy is set in the new one before or
 // after it is removed from the old (the log's rows of one update come in
 // either order); its removal from an embassy it has left changes nothing.
+//
+// An embassy's reports are a slice, which a count reads in the order the
+// reports were loaded, their entries near each other in memory: from a
+// map of the entries, counts of several fields took twice as long at
+// 100,000 reports (docs/BENCHMARKS.md).
 func (c *cube) put(r cubeRow, set bool) {
 	e := c.where[r.report]
 	if !set {
 		if e != nil && e.embassy == r.embassy {
-			delete(c.reports[e.embassy], e.id)
+			c.leave(e)
 			delete(c.where, e.id)
 			e.gone = true
 		}
 		return
 	}
 	if e == nil {
-		e = &cubeReport{id: r.report}
+		e = &cubeReport{id: r.report, embassy: r.embassy, at: -1}
 		c.where[r.report] = e
 	} else if e.embassy != r.embassy {
-		delete(c.reports[e.embassy], e.id)
-	}
-	reports := c.reports[r.embassy]
-	if reports == nil {
-		reports = map[string]*cubeReport{}
-		c.reports[r.embassy] = reports
+		c.leave(e)
 	}
 	e.embassy, e.cell = r.embassy, r.cell
-	reports[e.id] = e
+	if e.at < 0 {
+		e.at = len(c.reports[e.embassy])
+		c.reports[e.embassy] = append(c.reports[e.embassy], e)
+	}
+}
+
+// leave takes e out of its embassy's reports; the last one takes its place.
+func (c *cube) leave(e *cubeReport) {
+	reports := c.reports[e.embassy]
+	last := reports[len(reports)-1]
+	reports[e.at], last.at = last, e.at
+	reports[len(reports)-1] = nil
+	c.reports[e.embassy] = reports[:len(reports)-1]
+	e.at = -1
 }
 
 // load fills the cube, if it is not yet, with the reports as they are.
@@ -317,7 +331,7 @@ func (c *cube) load(app core.App) error {
 	if err != nil {
 		return fmt.Errorf("load the count cube: %w", err)
 	}
-	c.reports = map[uint32]map[string]*cubeReport{}
+	c.reports = map[uint32][]*cubeReport{}
 	c.where = map[string]*cubeReport{}
 	for _, r := range rows {
 		c.put(r, true)
@@ -432,8 +446,8 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *tex
 			add(cell)
 		}
 	} else {
-		for id, e := range c.reports[c.names.ids[embassy]] {
-			if _, ok := since[id]; !ok {
+		for _, e := range c.reports[c.names.ids[embassy]] {
+			if _, ok := since[e.id]; !ok {
 				add(&e.cell)
 			}
 		}
@@ -516,7 +530,8 @@ func (c *cube) warm(app core.App) error {
 // matches exactly the texts that contain it, in one field (each ends with
 // fold.EndMark, which no needle holds). Testing 34,000 matches' texts took
 // 13 ms more at 100,000 reports, and joining each to its report 37 ms
-// more than the index's 30 (docs/BENCHMARKS.md).
+// more than the index's 30, where the map takes a few
+// (docs/BENCHMARKS.md).
 // TestTwoCharacterSearchFindsWhatTheTextHas holds both to what the texts
 // hold.
 func (c *cube) matches(app core.App, embassy string, s textSearch, since map[string]*cubeCell) ([]*cubeCell, error) {
@@ -547,7 +562,7 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, since map[str
 		return cells, nil
 	}
 	// The rowids come as one text: read row by row, 38,000 of them took
-	// 10 ms more (docs/BENCHMARKS.md).
+	// 9 ms more (docs/BENCHMARKS.md).
 	var list sql.NullString
 	if err := db.NewQuery(`SELECT group_concat(rowid) FROM report_search WHERE report_search MATCH {:match}`).Bind(params).Row(&list); err != nil {
 		return nil, fmt.Errorf("read the search's matches: %w", err)
