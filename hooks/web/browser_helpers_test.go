@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,6 +40,28 @@ type liveServer struct {
 	tooLarge atomic.Int32 // pushes refused that way
 	largest  atomic.Int32 // most ops in a push let through
 	pulls    atomic.Int32 // pull requests seen
+	gate     atomic.Pointer[gate]
+}
+
+// gate holds each request for one path at the door until it is opened; a
+// request that arrives says so on entered.
+type gate struct {
+	path    string
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+// open lets the requests held, and every one after them, through.
+func (g *gate) open() { g.once.Do(func() { close(g.release) }) }
+
+// hold holds every request for path from now on, before the app reads it,
+// until the test opens the gate (or ends).
+func (s *liveServer) hold(path string) *gate {
+	g := &gate{path: path, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	s.gate.Store(g)
+	s.t.Cleanup(g.open)
+	return g
 }
 
 func startLive(t *testing.T) *liveServer {
@@ -75,6 +98,13 @@ func (s *liveServer) serve(ln net.Listener) {
 func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api/sync/pull" {
 		s.pulls.Add(1)
+	}
+	if g := s.gate.Load(); g != nil && r.URL.Path == g.path {
+		select {
+		case g.entered <- struct{}{}:
+		default:
+		}
+		<-g.release
 	}
 	if limit := s.maxOps.Load(); limit > 0 && r.URL.Path == "/api/sync/push" && !s.withinOps(r, int(limit)) {
 		w.Header().Set("Content-Type", "application/json")
