@@ -49,6 +49,7 @@ type cube struct {
 
 	names cubeNames
 	rows  searchRows
+	chunk int // when not 0, how many of a search's matches to read at once (the tests')
 }
 
 // cubeReport is one report in the cube. A report keeps its entry while it
@@ -387,52 +388,12 @@ func cubeTermsOf(filter string) ([]cubeTerm, bool) {
 // is nil, contain its text, by the tallies' dimensions: the reports as the
 // last fold left them, with the tally log's rows not yet folded applied.
 func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *textSearch) ([]tally, error) {
-	c.mu.RLock()
-	if !c.loaded {
-		c.mu.RUnlock()
-		c.mu.Lock()
-		err := c.load(app)
-		c.mu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		c.mu.RLock()
-	}
-	defer c.mu.RUnlock()
-	logged, err := c.readCubeRows(app.ConcurrentDB(), `SELECT `+cubeColumns("report_tally_log")+`, report_tally_log.sign
-		FROM report_tally_log WHERE report_tally_log.embassy = {:embassy} ORDER BY report_tally_log.seq`, dbx.Params{"embassy": embassy})
-	if err != nil {
-		return nil, fmt.Errorf("read the tally log: %w", err)
-	}
-	// The embassy's reports written since the last fold: as they are now,
-	// or gone (nil).
-	since := make(map[string]*cubeCell, len(logged))
-	for _, r := range logged {
-		if r.sign > 0 {
-			since[r.report] = &r.cell
-		} else {
-			since[r.report] = nil
-		}
-	}
-	var hits []*cubeCell
-	if search != nil {
-		if hits, err = c.matches(app, embassy, *search, since); err != nil {
-			return nil, err
-		}
-	}
-	pass, ok := c.filter(terms)
-	if !ok {
-		return nil, nil
-	}
-	c.names.mu.RLock()
-	needs := c.names.needs
 	var sums [4][]int // status, nationality, week, need: name id → reports
-	for d := range sums {
-		sums[d] = make([]int, len(c.names.texts))
-	}
-	add := func(cell *cubeCell) {
-		if cell == nil || !pass(*cell, needs) {
-			return
+	err := c.each(app, embassy, terms, search, 0, func(cell *cubeCell, needs map[uint32]cubeNeeds) bool {
+		if sums[0] == nil {
+			for d := range sums {
+				sums[d] = make([]int, len(c.names.texts))
+			}
 		}
 		sums[0][cell.status]++
 		sums[1][cell.nationality]++
@@ -440,22 +401,11 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *tex
 		for _, k := range needs[cell.needs].keys {
 			sums[3][k]++
 		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
-	if search != nil {
-		for _, cell := range hits {
-			add(cell)
-		}
-	} else {
-		for _, e := range c.reports[c.names.ids[embassy]] {
-			if _, ok := since[e.id]; !ok {
-				add(&e.cell)
-			}
-		}
-		for _, cell := range since {
-			add(cell)
-		}
-	}
-	c.names.mu.RUnlock()
 	dimensions := [...]string{"status", "nationality", "week", "need"}
 	var tallies []tally
 	for d, counts := range sums {
@@ -467,6 +417,83 @@ func (c *cube) count(app core.App, embassy string, terms []cubeTerm, search *tex
 		}
 	}
 	return tallies, nil
+}
+
+// total counts embassy's reports that pass every term and, unless search
+// is nil, contain its text, as count does, in one number, up to limit+1:
+// a search reads limit+1 of its matches first, more if it must, and stops
+// there.
+func (c *cube) total(app core.App, embassy string, terms []cubeTerm, search *textSearch, limit int) (int, error) {
+	n := 0
+	err := c.each(app, embassy, terms, search, limit+1, func(*cubeCell, map[uint32]cubeNeeds) bool {
+		n++
+		return n <= limit
+	})
+	return n, err
+}
+
+// each calls visit with each of embassy's reports that pass every term
+// and, unless search is nil, contain its text, until visit returns false:
+// the reports as the last fold left them, with the tally log's rows not
+// yet folded applied. visit runs with c.names read-locked, and gets what
+// the needs values mean. A search reads first of its matches at once,
+// unless first is 0, as matches does.
+func (c *cube) each(app core.App, embassy string, terms []cubeTerm, search *textSearch, first int, visit func(*cubeCell, map[uint32]cubeNeeds) bool) error {
+	c.mu.RLock()
+	if !c.loaded {
+		c.mu.RUnlock()
+		c.mu.Lock()
+		err := c.load(app)
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		c.mu.RLock()
+	}
+	defer c.mu.RUnlock()
+	logged, err := c.readCubeRows(app.ConcurrentDB(), `SELECT `+cubeColumns("report_tally_log")+`, report_tally_log.sign
+		FROM report_tally_log WHERE report_tally_log.embassy = {:embassy} ORDER BY report_tally_log.seq`, dbx.Params{"embassy": embassy})
+	if err != nil {
+		return fmt.Errorf("read the tally log: %w", err)
+	}
+	// The embassy's reports written since the last fold: as they are now,
+	// or gone (nil).
+	since := make(map[string]*cubeCell, len(logged))
+	for _, r := range logged {
+		if r.sign > 0 {
+			since[r.report] = &r.cell
+		} else {
+			since[r.report] = nil
+		}
+	}
+	pass, ok := c.filter(terms)
+	if !ok {
+		return nil
+	}
+	c.names.mu.RLock()
+	defer c.names.mu.RUnlock()
+	emb := c.names.ids[embassy]
+	needs := c.names.needs
+	add := func(cell *cubeCell) bool {
+		if cell != nil && pass(*cell, needs) {
+			return visit(cell, needs)
+		}
+		return true
+	}
+	if search != nil {
+		return c.matches(app, emb, embassy, *search, since, first, add)
+	}
+	for _, e := range c.reports[emb] {
+		if _, ok := since[e.id]; !ok && !add(&e.cell) {
+			return nil
+		}
+	}
+	for _, cell := range since {
+		if !add(cell) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // searchRows maps the trigram index's rowids (report_search_rows.n) to
@@ -517,12 +544,14 @@ func (c *cube) warm(app core.App) error {
 	return c.rows.load(app.ConcurrentDB(), c)
 }
 
-// matches are the cells of embassy's reports that contain s's text, as
-// they are now: since holds the embassy's reports written since the last
-// fold, as count reads them. For a search the trigram index answers
-// (s.match), they are its matches' rowids, mapped to their reports in
-// c.rows; otherwise the reports searchHits finds, each tested on its
-// folded text. The caller holds c.mu (RLock, at least).
+// matches calls yield with the cells of the reports of embassy (whose
+// name id is emb) that contain s's text, as they are now, until yield
+// returns false: since holds the embassy's reports written since the last
+// fold, as each reads them. For a search the trigram index answers
+// (s.match), they are its matches' rowids, in their order, mapped to
+// their reports in c.rows; otherwise the reports searchHits finds, each
+// tested on its folded text. The caller holds c.mu (RLock, at least) and
+// c.names (RLock).
 //
 // A match of the index is not tested on the folded text again, as the
 // list tests the reports it shows (searchExp): the index holds the folded
@@ -534,9 +563,8 @@ func (c *cube) warm(app core.App) error {
 // (docs/BENCHMARKS.md).
 // TestTwoCharacterSearchFindsWhatTheTextHas holds both to what the texts
 // hold.
-func (c *cube) matches(app core.App, embassy string, s textSearch, since map[string]*cubeCell) ([]*cubeCell, error) {
+func (c *cube) matches(app core.App, emb uint32, embassy string, s textSearch, since map[string]*cubeCell, first int, yield func(*cubeCell) bool) error {
 	db := app.ConcurrentDB()
-	emb := c.names.ids[embassy]
 	// cellOf is the report's cell in embassy, as it is now, or nil.
 	cellOf := func(id string) *cubeCell {
 		if cell, ok := since[id]; ok {
@@ -547,31 +575,24 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, since map[str
 		}
 		return nil
 	}
-	var cells []*cubeCell
 	params := dbx.Params{"needle": s.needle, "match": s.match, "searchEmbassy": embassy}
 	if s.match == "" {
 		var ids []string
 		if err := db.NewQuery(`SELECT report FROM ` + searchHits(s)).Bind(params).Column(&ids); err != nil {
-			return nil, fmt.Errorf("read the search's matches: %w", err)
+			return fmt.Errorf("read the search's matches: %w", err)
 		}
 		for _, id := range ids {
-			if cell := cellOf(id); cell != nil {
-				cells = append(cells, cell)
+			if cell := cellOf(id); cell != nil && !yield(cell) {
+				return nil
 			}
 		}
-		return cells, nil
-	}
-	// The rowids come as one text: read row by row, 38,000 of them took
-	// 9 ms more (docs/BENCHMARKS.md).
-	var list sql.NullString
-	if err := db.NewQuery(`SELECT group_concat(rowid) FROM report_search WHERE report_search MATCH {:match}`).Bind(params).Row(&list); err != nil {
-		return nil, fmt.Errorf("read the search's matches: %w", err)
+		return nil
 	}
 	// A report written since the last fold, in any embassy, may have a
 	// row its entry does not know yet: its rows are read again.
 	var written []string
 	if err := db.NewQuery(`SELECT report FROM report_tally_log WHERE report IS NOT NULL`).Column(&written); err != nil {
-		return nil, fmt.Errorf("read the tally log: %w", err)
+		return fmt.Errorf("read the tally log: %w", err)
 	}
 	unsure := make(map[*cubeReport]bool, len(written))
 	for _, id := range written {
@@ -583,34 +604,84 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, since map[str
 	rows.mu.Lock()
 	defer rows.mu.Unlock()
 	if err := rows.load(db, c); err != nil {
-		return nil, err
+		return err
 	}
-	var unknown []int64
-	for text := list.String; text != ""; {
-		var n int64
-		var err error
-		if i := strings.IndexByte(text, ','); i >= 0 {
-			n, err = strconv.ParseInt(text[:i], 10, 64)
-			text = text[i+1:]
-		} else {
-			n, err = strconv.ParseInt(text, 10, 64)
-			text = ""
-		}
+	// The rowids come as one text (read row by row, 38,000 of them took
+	// 9 ms more; docs/BENCHMARKS.md): all at once, or, when first is not
+	// 0, first, then twice as many as the last time, until yield stops.
+	// Each read costs some 6 ms before its first row, for a word in
+	// every report, so a count reads once.
+	chunk := int64(first)
+	if c.chunk > 0 {
+		chunk = int64(c.chunk)
+	} else if chunk <= 0 {
+		chunk = -1 // no limit
+	}
+	params["after"] = int64(0)
+	for {
+		last := params["after"].(int64)
+		params["chunk"] = chunk
+		var list sql.NullString
+		err := db.NewQuery(`SELECT group_concat(rowid) FROM (SELECT rowid FROM report_search
+			WHERE report_search MATCH {:match} AND rowid > {:after} ORDER BY rowid LIMIT {:chunk})`).Bind(params).Row(&list)
 		if err != nil {
-			return nil, fmt.Errorf("read the search's matches: %w", err)
+			return fmt.Errorf("read the search's matches: %w", err)
 		}
-		e := rows.reports[n]
-		switch {
-		case e == nil || e.gone || unsure[e]:
-			unknown = append(unknown, n)
-		case e.embassy == emb:
-			cells = append(cells, &e.cell)
+		var unknown []int64
+		read := int64(0)
+		for text := list.String; text != ""; read++ {
+			var n int64
+			var err error
+			if i := strings.IndexByte(text, ','); i >= 0 {
+				n, err = strconv.ParseInt(text[:i], 10, 64)
+				text = text[i+1:]
+			} else {
+				n, err = strconv.ParseInt(text, 10, 64)
+				text = ""
+			}
+			if err != nil {
+				return fmt.Errorf("read the search's matches: %w", err)
+			}
+			if n > params["after"].(int64) {
+				params["after"] = n
+			}
+			e := rows.reports[n]
+			switch {
+			case e == nil || e.gone || unsure[e]:
+				unknown = append(unknown, n)
+			case e.embassy == emb:
+				if !yield(&e.cell) {
+					return nil
+				}
+			}
+		}
+		if len(unknown) > 0 {
+			ids, err := rows.reread(db, c, unknown)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if cell := cellOf(id); cell != nil && !yield(cell) {
+					return nil
+				}
+			}
+		}
+		if chunk < 0 || read < chunk {
+			return nil
+		}
+		if params["after"].(int64) <= last {
+			return fmt.Errorf("read the search's matches: rowid %d again", last)
+		}
+		if c.chunk == 0 {
+			chunk *= 2
 		}
 	}
-	if len(unknown) == 0 {
-		return cells, nil
-	}
-	raw, err := json.Marshal(unknown)
+}
+
+// reread reads the reports of the rows ns again, and maps each row to its
+// report's entry, if the cube has it; the caller holds r.mu and c.mu.
+func (r *searchRows) reread(db dbx.Builder, c *cube, ns []int64) ([]string, error) {
+	raw, err := json.Marshal(ns)
 	if err != nil {
 		return nil, err
 	}
@@ -623,18 +694,17 @@ func (c *cube) matches(app core.App, embassy string, s textSearch, since map[str
 	if err != nil {
 		return nil, fmt.Errorf("read the search index's rows: %w", err)
 	}
-	for _, n := range unknown {
-		delete(rows.reports, n)
+	for _, n := range ns {
+		delete(r.reports, n)
 	}
-	for _, r := range found {
-		if e := c.where[r.Report]; e != nil {
-			rows.reports[r.N] = e
+	ids := make([]string, len(found))
+	for i, f := range found {
+		if e := c.where[f.Report]; e != nil {
+			r.reports[f.N] = e
 		}
-		if cell := cellOf(r.Report); cell != nil {
-			cells = append(cells, cell)
-		}
+		ids[i] = f.Report
 	}
-	return cells, nil
+	return ids, nil
 }
 
 // filter compiles terms into a test of a cell, as the views of migration

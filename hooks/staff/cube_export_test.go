@@ -1,6 +1,12 @@
 package staff
 
-import "github.com/pocketbase/pocketbase/core"
+import (
+	"fmt"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/fold"
+)
 
 // CubeWarm says whether app's cube and its map of the search index's rows
 // are loaded, for the tests of package staff_test.
@@ -12,4 +18,30 @@ func CubeWarm(app core.App) bool {
 	c.rows.mu.Lock()
 	defer c.rows.mu.Unlock()
 	return loaded && c.rows.reports != nil
+}
+
+// SetMatchChunk makes app's cube read n of a search's matches at once.
+func SetMatchChunk(app core.App, n int) {
+	c := cubeOf(app)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.chunk = n
+}
+
+// CubeTotal is the cube's total of embassy's reports that pass filter (as
+// the console writes it) and contain q, up to limit+1.
+func CubeTotal(app core.App, embassy, filter, q string, limit int) (int, error) {
+	terms, ok := cubeTermsOf(filter)
+	if !ok {
+		return 0, fmt.Errorf("not a filter of the cube: %q", filter)
+	}
+	var search *textSearch
+	if q != "" {
+		s, err := newTextSearch(app, fold.Fold(q))
+		if err != nil {
+			return 0, err
+		}
+		search = &s
+	}
+	return cubeOf(app).total(app, embassy, terms, search, limit)
 }

@@ -111,15 +111,17 @@ func listHandler(e *core.RequestEvent) error {
 		q.AndWhere(waitingExp(idle))
 	}
 	byMatches := false
+	var text *textSearch
 	if form.Q != "" {
 		// The test every report is held to; the matches counted below
 		// only choose which reports are tested.
-		search, err := newTextSearch(e.App, form.Q)
+		s, err := newTextSearch(e.App, form.Q)
 		if err != nil {
 			return e.InternalServerError("Failed to search.", err)
 		}
-		q.AndWhere(searchExp(search, embassyOf(e)))
-		n, err := countMatches(e.App, embassyOf(e), search)
+		text = &s
+		q.AndWhere(searchExp(s, embassyOf(e)))
+		n, err := countMatches(e.App, embassyOf(e), s)
 		if err != nil {
 			return e.BadRequestError("The search is not valid.", err)
 		}
@@ -128,7 +130,7 @@ func listHandler(e *core.RequestEvent) error {
 			// and their reports by id. CROSS JOIN keeps the matches as
 			// the outer loop; SQLite might otherwise read the embassy's
 			// reports newest first and probe each, reading them all.
-			q.From(searchHits(search) + " AS search_hits CROSS JOIN reports")
+			q.From(searchHits(s) + " AS search_hits CROSS JOIN reports")
 			q.AndWhere(dbx.NewExp("reports.id = search_hits.report"))
 			byMatches = true
 		}
@@ -162,6 +164,10 @@ func listHandler(e *core.RequestEvent) error {
 		// The whole list, or one facet of it: the running tallies know
 		// its size.
 		total, err = countTallied(e, facet, value)
+	case form.Total && !form.Waiting && !form.Unread && cubeCounts(form):
+		// Several fields, a date range or a search: counted in the cube,
+		// as the counts are.
+		total, err = countListInCube(e, form, text)
 	case form.Total:
 		total, err = countList(e.App, q)
 	}
@@ -248,6 +254,25 @@ func countList(app core.App, q *dbx.SelectQuery) (int, error) {
 	var n int
 	err := app.ConcurrentDB().NewQuery("SELECT count(*) FROM (" + inner.SQL() + ")").Bind(inner.Params()).Row(&n)
 	return n, err
+}
+
+// cubeCounts is true when the cube can count the list of form (its
+// waiting and unread aside): its filter is the cube's (cubeTermsOf), and
+// it has no need of its own, whose pages come from the need index.
+func cubeCounts(form *listForm) bool {
+	_, ok := cubeTermsOf(form.Filter)
+	return ok && form.Need == ""
+}
+
+// countListInCube counts the list of form in the cube (cube.go), the list
+// rule deciding first as for the counts (seesEmbassysReports).
+func countListInCube(e *core.RequestEvent, form *listForm, text *textSearch) (int, error) {
+	sees, err := seesEmbassysReports(e)
+	if err != nil || !sees {
+		return 0, err
+	}
+	terms, _ := cubeTermsOf(form.Filter)
+	return cubeOf(e.App).total(e.App, embassyOf(e), terms, text, maxCount)
 }
 
 // listFacet names the facet of the running tallies that counts the list

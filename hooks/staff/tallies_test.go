@@ -290,6 +290,11 @@ func checkCubeCounts(t *testing.T, base, tok, staff string, round int) {
 		if !strings.Contains(cubed, `"total":0`) {
 			found++
 		}
+		list := "/api/staff/reports?total=1&perPage=1&fields=id" + q + "&filter="
+		inCube, byRow := getBody(t, base+list+url.QueryEscape(f), tok), getBody(t, base+list+url.QueryEscape(f+` && status != "no such status"`), tok)
+		if totalItems(t, inCube) != totalItems(t, byRow) {
+			t.Fatalf("round %d, %s, %s%s: the list counts %s in the cube, %s report by report", round, staff, f, q, inCube, byRow)
+		}
 	}
 	if found == 0 {
 		t.Fatalf("round %d, %s: none of 30 filters of several fields found a report; the check checks nothing", round, staff)
@@ -332,6 +337,9 @@ func getBody(t *testing.T, addr, tok string) string {
 func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 	t.Parallel()
 	app := newApp(t)
+	// A search's matches, read three at a time: every search reads
+	// several chunks, as one of a common word does at 8,192.
+	staff.SetMatchChunk(app, 3)
 	srv := testserver.Start(t, app)
 	rng := rand.New(rand.NewPCG(7, 11))
 	col, err := app.FindCollectionByNameOrId(reports.CollectionReports)
@@ -359,6 +367,7 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		}
 	}
 	var ids []string
+	capsChecked := 0
 	for round := 0; round < 6; round++ {
 		for i := 0; i < 15; i++ {
 			r := core.NewRecord(col)
@@ -533,6 +542,21 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		compareCells(t, fmt.Sprintf("round %d, tallies", round), recountTallies(t, app), storedTallies(t, app))
 		compareCells(t, fmt.Sprintf("round %d, facet tallies", round), recountFacetTallies(t, app), storedFacetTallies(t, app))
 		checkFilteredCounts(t, app, srv.URL, round)
+		// A list's total stops once it passes its cap.
+		for _, emb := range embassies {
+			all, err := staff.CubeTotal(app, emb, "", "round", 1<<30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all >= 3 {
+				capsChecked++
+			}
+			for _, limit := range []int{0, 1, all - 1, all} {
+				if got, err := staff.CubeTotal(app, emb, "", "round", limit); err != nil || got != min(all, limit+1) {
+					t.Fatalf("round %d, %s: the total of round up to %d is %d (%v), want %d", round, emb, limit, got, err, min(all, limit+1))
+				}
+			}
+		}
 		// Folded, the tallies alone hold every count.
 		if _, err := staff.FoldTallies(app); err != nil {
 			t.Fatal(err)
@@ -542,6 +566,9 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		}
 		compareCells(t, fmt.Sprintf("round %d, tallies folded", round), recountTallies(t, app), storedTallies(t, app))
 		compareCells(t, fmt.Sprintf("round %d, facet tallies folded", round), recountFacetTallies(t, app), storedFacetTallies(t, app))
+	}
+	if capsChecked == 0 {
+		t.Fatal("no embassy had three reports saying round: the cap was never checked")
 	}
 }
 
