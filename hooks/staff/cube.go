@@ -472,7 +472,11 @@ func (c *cube) each(app core.App, embassy string, terms []cubeTerm, search *text
 	}
 	c.names.mu.RLock()
 	defer c.names.mu.RUnlock()
-	emb := c.names.ids[embassy]
+	emb, ok := c.names.ids[embassy]
+	if !ok {
+		// No report of the embassy, in the cube or in the log.
+		return nil
+	}
 	needs := c.names.needs
 	add := func(cell *cubeCell) bool {
 		if cell != nil && pass(*cell, needs) {
@@ -617,10 +621,10 @@ func (c *cube) matches(app core.App, emb uint32, embassy string, s textSearch, s
 	} else if chunk <= 0 {
 		chunk = -1 // no limit
 	}
-	params["after"] = int64(0)
+	after := int64(0)
 	for {
-		last := params["after"].(int64)
-		params["chunk"] = chunk
+		last := after
+		params["after"], params["chunk"] = after, chunk
 		var list sql.NullString
 		err := db.NewQuery(`SELECT group_concat(rowid) FROM (SELECT rowid FROM report_search
 			WHERE report_search MATCH {:match} AND rowid > {:after} ORDER BY rowid LIMIT {:chunk})`).Bind(params).Row(&list)
@@ -642,9 +646,7 @@ func (c *cube) matches(app core.App, emb uint32, embassy string, s textSearch, s
 			if err != nil {
 				return fmt.Errorf("read the search's matches: %w", err)
 			}
-			if n > params["after"].(int64) {
-				params["after"] = n
-			}
+			after = max(after, n)
 			e := rows.reports[n]
 			switch {
 			case e == nil || e.gone || unsure[e]:
@@ -669,7 +671,7 @@ func (c *cube) matches(app core.App, emb uint32, embassy string, s textSearch, s
 		if chunk < 0 || read < chunk {
 			return nil
 		}
-		if params["after"].(int64) <= last {
+		if after <= last {
 			return fmt.Errorf("read the search's matches: rowid %d again", last)
 		}
 		if c.chunk == 0 {

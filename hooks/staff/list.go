@@ -155,6 +155,7 @@ func listHandler(e *core.RequestEvent) error {
 	}
 	total, pages, capped := -1, -1, false
 	facet, value, tallied := listFacet(form)
+	terms, cubed := cubeTermsOf(form.Filter)
 	switch {
 	case form.Total && form.Waiting && !form.Unread && form.Filter == "" && form.Q == "" && form.Need == "":
 		// The waiting badge and the queue's pages: counted from the
@@ -164,10 +165,11 @@ func listHandler(e *core.RequestEvent) error {
 		// The whole list, or one facet of it: the running tallies know
 		// its size.
 		total, err = countTallied(e, facet, value)
-	case form.Total && !form.Waiting && !form.Unread && cubeCounts(form):
+	case form.Total && !form.Waiting && !form.Unread && form.Need == "" && cubed:
 		// Several fields, a date range or a search: counted in the cube,
-		// as the counts are.
-		total, err = countListInCube(e, form, text)
+		// as the counts are. A need of the list's own is left to SQL: its
+		// pages come from the need index.
+		total, err = countListInCube(e, terms, text)
 	case form.Total:
 		total, err = countList(e.App, q)
 	}
@@ -256,22 +258,14 @@ func countList(app core.App, q *dbx.SelectQuery) (int, error) {
 	return n, err
 }
 
-// cubeCounts is true when the cube can count the list of form (its
-// waiting and unread aside): its filter is the cube's (cubeTermsOf), and
-// it has no need of its own, whose pages come from the need index.
-func cubeCounts(form *listForm) bool {
-	_, ok := cubeTermsOf(form.Filter)
-	return ok && form.Need == ""
-}
-
-// countListInCube counts the list of form in the cube (cube.go), the list
-// rule deciding first as for the counts (seesEmbassysReports).
-func countListInCube(e *core.RequestEvent, form *listForm, text *textSearch) (int, error) {
+// countListInCube counts the reports that pass terms and, unless text is
+// nil, contain it, in the cube (cube.go), the list rule deciding first as
+// for the counts (seesEmbassysReports).
+func countListInCube(e *core.RequestEvent, terms []cubeTerm, text *textSearch) (int, error) {
 	sees, err := seesEmbassysReports(e)
 	if err != nil || !sees {
 		return 0, err
 	}
-	terms, _ := cubeTermsOf(form.Filter)
 	return cubeOf(e.App).total(e.App, embassyOf(e), terms, text, maxCount)
 }
 
