@@ -1,6 +1,7 @@
 package staff_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -92,6 +93,7 @@ func BenchmarkStaffList(b *testing.B) {
 	// The console's list route, which answers need and search from their
 	// own indexes.
 	route := "/api/staff/reports?perPage=50&fields=id,created,status,urgent,needs,people_count,nationality,message:excerpt(140,true)"
+	wide := "/api/staff/reports?perPage=500&fields=id,created,status,urgent,needs,people_count,nationality,message:excerpt(140,true)"
 	for _, c := range []struct{ name, path string }{
 		{"rule only, no embassy term", list},
 		{"first page", list + "&filter=" + url.QueryEscape(own)},
@@ -117,7 +119,9 @@ func BenchmarkStaffList(b *testing.B) {
 		{"search, counted report by report", route + "&total=1&q=passport&filter=" + url.QueryEscape(`status != "none"`)},
 		{"search, a word in every report, counted", route + "&total=1&q=compound"},
 		{"search, a word in every report, counted report by report", route + "&total=1&q=compound&filter=" + url.QueryEscape(`status != "none"`)},
+		{"search, report by report", route + "&q=passport&filter=" + url.QueryEscape(`status != "none"`)},
 		{"search, two words in 2 % of the reports", route + "&q=" + url.QueryEscape("passport river")},
+		{"search, two words in 2 % of the reports, report by report", route + "&q=" + url.QueryEscape("passport river") + "&filter=" + url.QueryEscape(`status != "none"`)},
 		{"search, two words in 2 % of the reports, counted", route + "&total=1&q=" + url.QueryEscape("passport river")},
 		{"search, two words in 2 % of the reports, counted report by report", route + "&total=1&q=" + url.QueryEscape("passport river") + "&filter=" + url.QueryEscape(`status != "none"`)},
 		{"counts, search, two words in 2 % of the reports", "/api/staff/counts?q=" + url.QueryEscape("passport river")},
@@ -129,11 +133,47 @@ func BenchmarkStaffList(b *testing.B) {
 		{"counts, search, report by report", "/api/staff/counts?q=passport&filter=" + url.QueryEscape(`status != "none"`)},
 		{"counts, search and urgent", "/api/staff/counts?q=passport&filter=" + url.QueryEscape(`urgent = true`)},
 		{"counts, search, no match", "/api/staff/counts?q=embassy"},
+		// What the console reads besides a search's matches in clear: the
+		// sealed reports, to open and search them itself (sealedsearch.js),
+		// here none; through their index, and as a filter.
+		{"a search's sealed reports, none", wide + "&sealed=1"},
+		{"a search's sealed reports, none, as a filter", wide + "&filter=" + url.QueryEscape("sealed != null")},
 		{"export CSV", "/api/staff/export.csv"},
 		{"counts", "/api/staff/counts"},
 		{"public stats", "/api/staff/stats"},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchGet(b, srv.URL+c.path, tok) })
+	}
+	// A search's first page as the console reads it (SearchPages in
+	// sealedsearch.js): the page of matches in clear with their total, and
+	// the sealed reports; and, side by side, its matches in clear 500 a
+	// request up to 5,000, as it read them all before showing a page.
+	for _, c := range []struct{ name, q string }{
+		{"a word in a third", "passport"},
+		{"two words in 2 % of the reports", "passport river"},
+	} {
+		b.Run("search's first page as the console reads it, "+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, path := range []string{route + "&total=1&q=" + url.QueryEscape(c.q), wide + "&sealed=1"} {
+					if err := getOK(srv.URL+path, tok); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run("search's first 5,000 matches, 500 a request, "+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for page, read := 1, 0; read < 5000; page++ {
+					n, err := getItems(fmt.Sprintf("%s%s&page=%d&q=%s", srv.URL, wide, page, url.QueryEscape(c.q)), tok)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if read += n; n < 500 {
+						break
+					}
+				}
+			}
+		})
 	}
 	// The export streams: the heap it needs above the idle server's should
 	// not grow with the number of reports exported.
@@ -148,6 +188,24 @@ func BenchmarkStaffList(b *testing.B) {
 		}
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	})
+}
+
+// getItems sends GET url as getOK does and returns how many items the
+// list answered.
+func getItems(url, tok string) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s: %s", url, res.Status)
+	}
+	var list struct{ Items []json.RawMessage }
+	err = json.NewDecoder(res.Body).Decode(&list)
+	return len(list.Items), err
 }
 
 // peakHeapDuring runs f and returns how far the heap in use rose above

@@ -33,11 +33,13 @@ const (
 	// minSearchRunes is the shortest search the trigram index can answer;
 	// a shorter one is tested on the embassy's reports, newest first.
 	minSearchRunes = 3
-	// searchDriveLimit is how many of an embassy's matches the search
-	// reads by id before it reads the embassy's reports newest first
-	// instead. In BenchmarkStaffList the ~3,400 matches of a common word
-	// took 50 ms read by id, a page filled newest first 8 ms; 1,000 is a
-	// round number between, not a tuned one.
+	// searchDriveLimit is how many of an embassy's matches a search the
+	// cube does not page (cube.pick: with a need, waiting, unread, sealed,
+	// by last activity, or a filter the cube cannot read) reads by id
+	// before it reads the embassy's reports in order instead. In
+	// BenchmarkStaffList the ~3,400 matches of a common word took 50 ms
+	// read by id, a page filled newest first 8 ms; 1,000 is a round
+	// number between, not a tuned one.
 	searchDriveLimit = 1000
 )
 
@@ -49,6 +51,7 @@ type listForm struct {
 	Sort    string `json:"sort"`    // one of listSorts; "-created" if not given
 	Waiting bool   `json:"waiting"` // only the waiting queue (waitingExp)
 	Unread  bool   `json:"unread"`  // only reports with reporter messages no one has read
+	Sealed  bool   `json:"sealed"`  // only reports sealed to the embassy's key (sealedExp)
 	Total   bool   `json:"total"`   // count the matches (totalItems)
 	Page    int    `json:"page"`    // from 1
 	PerPage int    `json:"perPage"` // defaultPerPage if not given
@@ -86,7 +89,7 @@ func (f *listForm) Validate() error {
 }
 
 // listHandler is the console's report list: the records API's list with
-// more filters, need, q, waiting and unread, each answered from its own
+// more filters, need, q, waiting, unread and sealed, each answered from its own
 // index (see pb_migrations/1764118100_report_search.go and
 // 1764120140_console_queue.go), which PocketBase's filter language cannot
 // reach. The embassy is the caller's, and the collection's list rule
@@ -110,7 +113,16 @@ func listHandler(e *core.RequestEvent) error {
 		}
 		q.AndWhere(waitingExp(idle))
 	}
+	if form.Sealed {
+		q.AndWhere(sealedExp)
+	}
+	terms, cubed := cubeTermsOf(form.Filter)
+	cubed = cubed && !form.Waiting && !form.Unread && !form.Sealed && form.Need == ""
 	byMatches := false
+	// picked is the page the cube found, when it did; counted says how many
+	// reports the list holds, when the cube counted them (maxCount+1 when
+	// there are more).
+	picked, counted := false, -1
 	var text *textSearch
 	if form.Q != "" {
 		// The test every report is held to; the matches counted below
@@ -121,11 +133,51 @@ func listHandler(e *core.RequestEvent) error {
 		}
 		text = &s
 		q.AndWhere(searchExp(s, embassyOf(e)))
-		n, err := countMatches(e.App, embassyOf(e), s)
-		if err != nil {
-			return e.BadRequestError("The search is not valid.", err)
+		// A search with a filter the cube reads, or none, in an order it
+		// knows, may find its page in the cube (cube.pick), which reads
+		// all its matches, up to maxCount, orders them and reads the
+		// page's reports by id: the total costs nothing more, and a page
+		// further on no more than the first. It does when the total is
+		// asked for, which reads those matches anyway, or for a later
+		// page when countMatches guesses there are not too many. A
+		// first page alone fills sooner from the index's first matches,
+		// or from the embassy's reports in order: for a phrase of common
+		// words, reading the index a second time cost more than testing
+		// the reports (docs/BENCHMARKS.md).
+		_, ordered := cubeSorts[form.Sort]
+		pickable := ordered && cubed
+		n := 0
+		if !pickable || !form.Total {
+			m, err := countMatches(e.App, embassyOf(e), s)
+			if err != nil {
+				return e.BadRequestError("The search is not valid.", err)
+			}
+			n = m.n
+			pickable = pickable && form.Page > 1 && m.estimate() <= maxCount
 		}
-		if n <= searchDriveLimit {
+		if pickable {
+			// With more matches than maxCount, the page fills from the
+			// embassy's reports in order, each tested, and many of them
+			// pass.
+			ids, all := []string(nil), false
+			ids, counted, all, err = pickInCube(e, terms, text, form)
+			if err != nil {
+				return e.BadRequestError("Failed to search.", err)
+			}
+			if all {
+				// CROSS JOIN reads the page's ids first, each report by
+				// its id, as for a search's few matches below.
+				raw, err := json.Marshal(ids)
+				if err != nil {
+					return e.InternalServerError("Failed to search.", err)
+				}
+				q.From("json_each({:picked}) AS picked CROSS JOIN reports")
+				q.AndWhere(dbx.NewExp("reports.id = picked.value", dbx.Params{"picked": string(raw)}))
+				picked = true
+			}
+			n = counted
+		}
+		if !picked && n <= searchDriveLimit {
 			// Few matches in this embassy: they are read from the index
 			// and their reports by id. CROSS JOIN keeps the matches as
 			// the outer loop; SQLite might otherwise read the embassy's
@@ -155,8 +207,14 @@ func listHandler(e *core.RequestEvent) error {
 	}
 	total, pages, capped := -1, -1, false
 	facet, value, tallied := listFacet(form)
-	terms, cubed := cubeTermsOf(form.Filter)
 	switch {
+	case form.Total && counted >= 0:
+		// Counted as the page was found.
+		total = counted
+	case form.Total && form.Sealed:
+		// Sealed reports are not tallied apart: counted one by one, from
+		// their index.
+		total, err = countList(e.App, q)
 	case form.Total && form.Waiting && !form.Unread && form.Filter == "" && form.Q == "" && form.Need == "":
 		// The waiting badge and the queue's pages: counted from the
 		// indexes of the queue's three parts.
@@ -165,7 +223,7 @@ func listHandler(e *core.RequestEvent) error {
 		// The whole list, or one facet of it: the running tallies know
 		// its size.
 		total, err = countTallied(e, facet, value)
-	case form.Total && !form.Waiting && !form.Unread && form.Need == "" && cubed:
+	case form.Total && cubed:
 		// Several fields, a date range or a search: counted in the cube,
 		// as the counts are. A need of the list's own is left to SQL: its
 		// pages come from the need index.
@@ -189,8 +247,12 @@ func listHandler(e *core.RequestEvent) error {
 	} else {
 		q.OrderBy(listSorts[form.Sort]...)
 	}
+	offset := (form.Page - 1) * form.PerPage
+	if picked {
+		offset = 0
+	}
 	records := []*core.Record{}
-	err = q.Offset(int64((form.Page - 1) * form.PerPage)).Limit(int64(form.PerPage)).All(&records)
+	err = q.Offset(int64(offset)).Limit(int64(form.PerPage)).All(&records)
 	if err != nil {
 		return e.BadRequestError("Failed to list the reports.", err)
 	}
@@ -208,6 +270,11 @@ func listHandler(e *core.RequestEvent) error {
 		TotalPages: pages,
 	}, capped)
 }
+
+// sealedExp keeps the reports sealed to the embassy's key, as the
+// sealing command tells them (hooks/sealing), read from their own index
+// (migration 1764120830).
+var sealedExp = dbx.NewExp("reports.sealed IS NOT NULL AND reports.sealed != '' AND reports.sealed != 'null'")
 
 // writeList answers with the records API's list shape, its items' fields
 // picked as e.JSON picks them (the fields parameter), and totalCapped, true
@@ -269,6 +336,18 @@ func countListInCube(e *core.RequestEvent, terms []cubeTerm, text *textSearch) (
 	return cubeOf(e.App).total(e.App, embassyOf(e), terms, text, maxCount)
 }
 
+// pickInCube finds the page of form's search in the cube (cube.pick), the
+// list rule deciding first as for the counts (seesEmbassysReports): the
+// page's ids, how many reports the list holds, up to maxCount+1, and
+// whether the cube read them all (at most maxCount).
+func pickInCube(e *core.RequestEvent, terms []cubeTerm, text *textSearch, form *listForm) ([]string, int, bool, error) {
+	sees, err := seesEmbassysReports(e)
+	if err != nil || !sees {
+		return nil, 0, err == nil, err
+	}
+	return cubeOf(e.App).pick(e.App, embassyOf(e), terms, text, form.Sort, (form.Page-1)*form.PerPage, form.PerPage, maxCount)
+}
+
 // listFacet names the facet of the running tallies that counts the list
 // of form (its search, waiting and unread aside): all reports (facet ""),
 // one facet of them (facetOf), or one need; ok is false when none does.
@@ -327,7 +406,7 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 	for _, p := range []struct {
 		name string
 		to   *bool
-	}{{"waiting", &form.Waiting}, {"unread", &form.Unread}, {"total", &form.Total}} {
+	}{{"waiting", &form.Waiting}, {"unread", &form.Unread}, {"sealed", &form.Sealed}, {"total", &form.Total}} {
 		if s := query.Get(p.name); s != "" {
 			b, err := strconv.ParseBool(s)
 			if err != nil {
@@ -429,26 +508,43 @@ func searchHits(s textSearch) string {
 // contentHas tests the folded text of the index's row sc for {:needle}.
 const contentHas = "(instr(sc.c0, {:needle}) > 0 OR instr(sc.c1, {:needle}) > 0 OR instr(sc.c2, {:needle}) > 0)"
 
+// searchCount is what countMatches found: n of an embassy's matches, up
+// to searchDriveLimit+1, the last of them the index's row number last, of
+// rows in all.
+type searchCount struct{ n, last, rows int }
+
+// estimate is how many matches the embassy has, guessed from the index's
+// rows countMatches read to find its n (they come in the order of their
+// numbers): n itself when it read them all, otherwise as many again for
+// each as many rows. The guess only chooses how the list reads a page.
+func (m searchCount) estimate() int {
+	if m.n <= searchDriveLimit || m.last <= 0 {
+		return m.n
+	}
+	return int(int64(m.n) * int64(m.rows) / int64(m.last))
+}
+
 // countMatches counts an embassy's matches for s, up to
 // searchDriveLimit+1: enough to choose the plan. The trigram index's
 // matches are joined one by one to their embassy, so counting stops at
 // the limit; an IN list would collect every match of every embassy first
 // (a third of 110,000 reports took 200 ms).
-func countMatches(app core.App, embassy string, s textSearch) (int, error) {
+func countMatches(app core.App, embassy string, s textSearch) (searchCount, error) {
+	var m searchCount
 	if s.none {
-		return 0, nil
+		return m, nil
 	}
-	sql := `SELECT count(*) FROM (SELECT 1 FROM report_search
+	sql := `SELECT count(*), coalesce(max(n), 0), (SELECT coalesce(max(n), 0) FROM report_search_rows) FROM (
+		SELECT report_search_rows.n AS n FROM report_search
 		CROSS JOIN report_search_rows ON report_search_rows.n = report_search.rowid
 		WHERE report_search MATCH {:match} AND report_search_rows.embassy = {:searchEmbassy} LIMIT {:limit})`
 	if s.match == "" {
-		sql = "SELECT count(*) FROM (SELECT 1 FROM " + searchHits(s) + " LIMIT {:limit})"
+		sql = "SELECT count(*), 0, 0 FROM (SELECT 1 FROM " + searchHits(s) + " LIMIT {:limit})"
 	}
-	var n int
 	err := app.ConcurrentDB().NewQuery(sql).
 		Bind(dbx.Params{"match": s.match, "needle": s.needle, "searchEmbassy": embassy, "limit": searchDriveLimit + 1}).
-		Row(&n)
-	return n, err
+		Row(&m.n, &m.last, &m.rows)
+	return m, err
 }
 
 // matchPhrase is an FTS5 query for s as one phrase: with the trigram

@@ -15,6 +15,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"homeward/internal/testserver"
 )
 
 // Reports for the list tests, beside reportX ("...the compound at the
@@ -220,6 +222,68 @@ func savePassports(t testing.TB, app *tests.TestApp, n int) {
 // by key, never scan reports. With both, the search drives (M is FTS5's
 // MATCH) and the need is checked by its primary key. A search with more
 // matches than searchDriveLimit reads the embassy's reports newest first.
+// TestListOfSealedReports: sealed=1 lists only the reports sealed to the
+// embassy's key, newest first, counted one by one, and only the caller's
+// embassy's; the rest of the query still applies.
+func TestListOfSealedReports(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	listReports(t, app, nil)
+	testserver.AddEmbassyKey(t, app, embassyX, nil)
+	sealed := []string{"sealedx0000000000002", "sealedx0000000000001"} // newest first
+	for i, id := range []string{sealed[1], sealed[0]} {
+		testserver.SaveRecord(t, app, "reports", map[string]any{
+			"id": id, "embassy": embassyX, "people_count": 1, "channel": "self", "message": "by the river",
+			"created": fmt.Sprintf("2026-11-2%d 10:00:00.000Z", i),
+		})
+	}
+	srv, tokX, tokY := startServer(t, app), token(t, app, staffX), token(t, app, staffY)
+	for _, c := range []struct {
+		query, tok string
+		want       []string
+	}{
+		{"sealed=1&total=1", tokX, sealed},
+		{"sealed=true&total=1&perPage=1&page=2", tokX, sealed[1:]},
+		{"sealed=1&total=1&filter=" + urlq(`status = "new"`), tokX, sealed},
+		{"sealed=1&total=1&filter=" + urlq(`status = "closed"`), tokX, nil},
+		// The server cannot read a sealed report's text.
+		{"sealed=1&total=1&q=river", tokX, nil},
+		{"sealed=0&total=1&q=river", tokX, []string{reportX, riverX}},
+		{"sealed=1&total=1", tokY, nil},
+	} {
+		res := get(t, srv+"/api/staff/reports?"+c.query, c.tok)
+		var body struct {
+			Items []struct {
+				Id     string          `json:"id"`
+				Sealed json.RawMessage `json:"sealed"`
+			} `json:"items"`
+			TotalItems int `json:"totalItems"`
+		}
+		err := json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s, %v", c.query, res.Status, err)
+		}
+		var got []string
+		for _, it := range body.Items {
+			got = append(got, it.Id)
+			if slices.Contains(sealed, it.Id) != (len(it.Sealed) > 4) {
+				t.Errorf("%s: %s has sealed %s", c.query, it.Id, it.Sealed)
+			}
+		}
+		want := len(c.want)
+		if strings.Contains(c.query, "page=2") {
+			want = len(sealed)
+		}
+		if !slices.Equal(got, c.want) || body.TotalItems != want {
+			t.Errorf("%s: lists %v of %d, want %v of %d", c.query, got, body.TotalItems, c.want, want)
+		}
+	}
+	if err := getOK(srv+"/api/staff/reports?sealed=maybe", tokX); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Errorf("sealed=maybe: %v, want 400", err)
+	}
+}
+
 func TestListQueriesUseTheirIndexes(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -227,9 +291,18 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		many         bool // more matches than the index reads by id
 	}{
 		{"need=medical", "idx_report_needs_embassy_need_created", false},
+		// With its total, or past its first page, the cube finds a
+		// search's page in the orders it knows, and its reports are read
+		// by id.
+		{"q=river&total=1", "SEARCH reports USING INDEX sqlite_autoindex_reports_1 (id=?)", false},
+		{"q=passport&sort=-urgent&page=2", "SEARCH reports USING INDEX sqlite_autoindex_reports_1 (id=?)", true},
+		// Otherwise few matches are read from the index, many tested in order.
 		{"q=river", "report_search VIRTUAL TABLE INDEX 0:M", false},
+		{"q=passport&sort=-urgent", "idx_reports_embassy_urgent", true},
+		{"q=river&sort=-last_activity&total=1", "report_search VIRTUAL TABLE INDEX 0:M", false},
 		{"need=medical&q=river", "report_search VIRTUAL TABLE INDEX 0:M", false},
-		{"q=passport", "idx_reports_embassy_created", true},
+		{"q=passport&sort=-last_activity", "idx_reports_embassy_activity", true},
+		{"sealed=1", "idx_reports_embassy_sealed", false},
 	} {
 		t.Run(c.query, func(t *testing.T) {
 			app := newApp(t)
@@ -238,7 +311,7 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 				savePassports(t, app, 1001)
 			}
 			all := listQueryPlan(t, app, c.query, func(sql string) bool {
-				return strings.Contains(sql, "`reports`.*") && (strings.Contains(sql, "instr(") || strings.Contains(sql, "report_needs"))
+				return strings.Contains(sql, "`reports`.*") && (strings.Contains(sql, "instr(") || strings.Contains(sql, "report_needs") || strings.Contains(sql, "sealed IS NOT NULL"))
 			})
 			if !strings.Contains(all, c.index) {
 				t.Errorf("the plan does not use %s", c.index)

@@ -1,6 +1,7 @@
 package staff_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -216,7 +217,8 @@ func facetFilters() []string {
 // tallies, equal to the same filter counted report by report (with a
 // term that keeps every report, which turns the tallies off), for the
 // staff of each embassy.
-func checkFilteredCounts(t *testing.T, app *tests.TestApp, base string, round int) {
+// It returns how many searches found more than a page of 3 (checkCubeCounts).
+func checkFilteredCounts(t *testing.T, app *tests.TestApp, base string, round int) (paged int) {
 	t.Helper()
 	for _, staff := range []string{staffX, staffY} {
 		tok := token(t, app, staff)
@@ -233,7 +235,7 @@ func checkFilteredCounts(t *testing.T, app *tests.TestApp, base string, round in
 				t.Fatalf("round %d, %s, %s: the list counts %s from the facet tallies, %s report by report", round, staff, f, list, listByRow)
 			}
 		}
-		checkCubeCounts(t, base, tok, staff, round)
+		paged += checkCubeCounts(t, base, tok, staff, round)
 		for _, n := range vocab.Needs {
 			need := getBody(t, base+"/api/staff/reports?total=1&perPage=1&fields=id&need="+n, tok)
 			// Counted report by report through the filter: the need index
@@ -245,12 +247,13 @@ func checkFilteredCounts(t *testing.T, app *tests.TestApp, base string, round in
 			}
 		}
 	}
+	return paged
 }
 
 // checkCubeCounts holds counts of a list filtered by two or three fields,
 // or a date range, or searched, as the cube gives them, equal to the same
 // filter counted report by report.
-func checkCubeCounts(t *testing.T, base, tok, staff string, round int) {
+func checkCubeCounts(t *testing.T, base, tok, staff string, round int) (paged int) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(uint64(round), 3))
 	facets := facetFilters()
@@ -295,10 +298,94 @@ func checkCubeCounts(t *testing.T, base, tok, staff string, round int) {
 		if totalItems(t, inCube) != totalItems(t, byRow) {
 			t.Fatalf("round %d, %s, %s%s: the list counts %s in the cube, %s report by report", round, staff, f, q, inCube, byRow)
 		}
+		if q != "" {
+			checkPickedPages(t, base, tok, f, q, []string{"-created", "created", "-urgent"}[rng.IntN(3)])
+		}
 	}
 	if found == 0 {
 		t.Fatalf("round %d, %s: none of 30 filters of several fields found a report; the check checks nothing", round, staff)
 	}
+	// And a search of all the embassy's reports, in each order.
+	for _, sort := range []string{"-created", "created", "-urgent"} {
+		for _, q := range []string{"round", "ro"} {
+			if checkPickedPages(t, base, tok, "", "&q="+q, sort) > 3 {
+				paged++
+			}
+		}
+	}
+	return paged
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// listedReport is a report as checkPickedPages reads it.
+type listedReport struct {
+	Id      string `json:"id"`
+	Created string `json:"created"`
+	Urgent  bool   `json:"urgent"`
+}
+
+// checkPickedPages holds the list of a search, whose pages the cube finds
+// (cube.pick), to the same list found report by report: the same reports,
+// in the order of sort, and a page further on holds the reports at its
+// place.
+func checkPickedPages(t *testing.T, base, tok, f, q, sort string) int {
+	t.Helper()
+	read := func(query string) []listedReport {
+		var list struct{ Items []listedReport }
+		if err := json.Unmarshal([]byte(getBody(t, base+"/api/staff/reports?fields=id,created,urgent&sort="+sort+q+query, tok)), &list); err != nil {
+			t.Fatal(err)
+		}
+		return list.Items
+	}
+	ids := func(list []listedReport) []string {
+		out := []string{}
+		for _, r := range list {
+			out = append(out, r.Id)
+		}
+		slices.Sort(out)
+		return out
+	}
+	// With its total, and past its first page, a search's page is the
+	// cube's.
+	picked := read("&perPage=500&total=1&filter=" + url.QueryEscape(f))
+	byRow := read("&perPage=500&filter=" + url.QueryEscape(strings.TrimPrefix(f+` && status != "no such status"`, " && ")))
+	if !slices.Equal(ids(picked), ids(byRow)) {
+		t.Fatalf("%s%s, sort %s: the cube's pages list %v, report by report %v", f, q, sort, ids(picked), ids(byRow))
+	}
+	for i := 1; i < len(picked); i++ {
+		a, b := picked[i-1], picked[i]
+		inOrder := map[string]bool{
+			"-created": a.Created >= b.Created,
+			"created":  a.Created <= b.Created,
+			"-urgent":  a.Urgent && !b.Urgent || a.Urgent == b.Urgent && a.Created >= b.Created,
+		}[sort]
+		if !inOrder {
+			t.Fatalf("%s%s: the cube's pages are not in the order %s: %v then %v", f, q, sort, a, b)
+		}
+	}
+	if len(picked) > 3 {
+		// Reports created at the same time may come in either order on
+		// one page; across pages, the one with the greater id first
+		// (created, the smaller first).
+		slices.SortStableFunc(picked, func(a, b listedReport) int {
+			if sort == "created" {
+				return cmp.Or(strings.Compare(a.Created, b.Created), strings.Compare(a.Id, b.Id))
+			}
+			return cmp.Or(-cmp.Compare(b2i(a.Urgent && sort == "-urgent"), b2i(b.Urgent && sort == "-urgent")),
+				-strings.Compare(a.Created, b.Created), -strings.Compare(a.Id, b.Id))
+		})
+		page := read("&perPage=3&page=2&filter=" + url.QueryEscape(f))
+		if want := picked[3:min(6, len(picked))]; !slices.Equal(ids(page), ids(want)) {
+			t.Fatalf("%s%s, sort %s: the second page of 3 lists %v, want %v", f, q, sort, ids(page), ids(want))
+		}
+	}
+	return len(picked)
 }
 
 func totalItems(t *testing.T, body string) int {
@@ -367,7 +454,7 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		}
 	}
 	var ids []string
-	capsChecked := 0
+	capsChecked, paged := 0, 0
 	for round := 0; round < 6; round++ {
 		for i := 0; i < 15; i++ {
 			r := core.NewRecord(col)
@@ -541,7 +628,7 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		})
 		compareCells(t, fmt.Sprintf("round %d, tallies", round), recountTallies(t, app), storedTallies(t, app))
 		compareCells(t, fmt.Sprintf("round %d, facet tallies", round), recountFacetTallies(t, app), storedFacetTallies(t, app))
-		checkFilteredCounts(t, app, srv.URL, round)
+		paged += checkFilteredCounts(t, app, srv.URL, round)
 		// A list's total stops once it passes its cap.
 		for _, emb := range embassies {
 			all, err := staff.CubeTotal(app, emb, "", "round", 1<<30)
@@ -566,6 +653,9 @@ func TestTalliesKeepStepWithEveryWrite(t *testing.T) {
 		}
 		compareCells(t, fmt.Sprintf("round %d, tallies folded", round), recountTallies(t, app), storedTallies(t, app))
 		compareCells(t, fmt.Sprintf("round %d, facet tallies folded", round), recountFacetTallies(t, app), storedFacetTallies(t, app))
+	}
+	if paged == 0 {
+		t.Fatal("no search found more than a page of 3: the pages the cube finds are not checked")
 	}
 	if capsChecked == 0 {
 		t.Fatal("no embassy had three reports saying round: the cap was never checked")

@@ -11,7 +11,7 @@
 
 import { request } from './api.js';
 import { unseal } from './vault.js';
-import { search } from './sealedsearch.js';
+import { SearchPages } from './sealedsearch.js';
 import { h, replace, when, announce } from './dom.js';
 import { label, nationality, urgencyReasons, say, age, needMark } from './labels.js';
 
@@ -96,7 +96,7 @@ export class ReportList {
    */
   async loadSearch(page) {
     this.page = Math.max(1, page);
-    const key = JSON.stringify(this.query);
+    const key = JSON.stringify([this.query, this.perPage]);
     const run = {};
     this.loading = run;
     this.state.textContent = say('list.loading');
@@ -107,24 +107,25 @@ export class ReportList {
           this.state.textContent = say('search.opening', { done, total });
           this.root.dataset.searchProgress = `${done}/${total}`;
         };
-        this.found = { key, ...(await search(this.query, this.vault, FIELDS, progress)) };
+        this.found = { key, pages: new SearchPages(this.query, this.vault, FIELDS, this.perPage, progress) };
       }
+      const found = await this.found.pages.page(this.page);
       if (this.loading !== run) return; // a newer load won
-      const found = this.found;
-      this.items = found.items.slice((this.page - 1) * this.perPage, this.page * this.perPage)
+      this.found.locked = found.locked;
+      this.items = found.items
         .map((r) => ({ ...r, message: r.seal === 'open' && (r.message || '').length > EXCERPT ? `${r.message.slice(0, EXCERPT - 3)}...` : r.message }));
-      this.total = found.items.length;
-      this.capped = found.clearCapped;
+      this.total = found.total;
+      this.capped = found.capped;
       const ids = new Set(this.items.map((r) => r.id));
       for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
       this.cursor = Math.min(this.cursor, this.items.length - 1);
       this.render();
       const notes = [say('search.sealed', { n: found.sealed })];
-      if (found.capped) notes.push(say('search.capped', { n: found.sealed }));
+      if (found.sealedCapped) notes.push(say('search.capped', { n: found.sealed }));
       if (found.locked) notes.push(say('search.locked', { n: found.locked }));
       this.state.textContent += ` · ${notes.join(' ')}`;
       this.root.dataset.searched = String(found.sealed);
-      this.root.dataset.searchCapped = String(found.capped);
+      this.root.dataset.searchCapped = String(found.sealedCapped);
     } catch (err) {
       if (this.loading !== run) return;
       this.state.textContent = say('list.failed', { error: err.message });

@@ -22,11 +22,6 @@ const BATCH = 50;
 /** SEARCHED are the fields a search looks in, as the server's index. */
 const SEARCHED = ['message', 'compound_location', 'current_location'];
 
-/** onlySealed narrows a list filter to sealed reports. */
-export function onlySealed(filter) {
-  return filter ? `(${filter}) && sealed != null` : 'sealed != null';
-}
-
 /**
  * readAll reads up to cap reports of the list route for query, page by
  * page, and says whether there were more.
@@ -83,7 +78,8 @@ function cmp(a, b) {
 export async function sealedMatches(query, vault, fields, onProgress, cap = SEALED_CAP) {
   const needle = fold(query.q);
   const rest = { ...query, q: '' };
-  const sealed = await readAll({ ...rest, filter: onlySealed(rest.filter) }, fields, cap);
+  // sealed=1 reads them from their own index, however many are in clear.
+  const sealed = await readAll({ ...rest, sealed: 1 }, fields, cap);
   await openAll(vault, sealed.items, onProgress);
   return {
     items: sealed.items.filter((r) => r.seal === 'open' && contains(r, needle)),
@@ -94,7 +90,78 @@ export async function sealedMatches(query, vault, fields, onProgress, cap = SEAL
 }
 
 /**
- * search is the list's search over both kinds of report: the server's
+ * SearchPages pages the list's search over both kinds of report: the
+ * server's matches in clear, read a page at a time as the pages shown
+ * need them, with their total from the first; and the sealed reports the
+ * other filters keep, all opened here first (sealedMatches). Page p of
+ * the two in the list's order holds at most p pages of the clear ones, so
+ * reading those is enough: at 100,000 reports, reading the first 5,000
+ * clear matches before the first page showed took seconds
+ * (docs/BENCHMARKS.md).
+ */
+export class SearchPages {
+  constructor(query, vault, fields, perPage, onProgress) {
+    Object.assign(this, { query, vault, fields, perPage, onProgress });
+    this.clear = []; // the server's matches read so far, in its order
+    this.read = 0; // the server's pages read
+    this.more = true; // whether the server has more
+    this.clearTotal = 0;
+    this.clearCapped = false;
+    this.done = Promise.resolve(); // the last page asked for, read in turn
+  }
+
+  /** next reads the server's next page of matches in clear. */
+  async next() {
+    const page = this.read + 1;
+    const res = await request('/api/staff/reports', {
+      query: { ...this.query, page, perPage: this.perPage, fields: this.fields, total: page === 1 ? 1 : 0 },
+    });
+    this.read = page;
+    // A sealed report's text is not the server's to search; it is found below.
+    this.clear.push(...res.items.filter((r) => !r.sealed));
+    this.more = res.items.length === this.perPage;
+    if (this.read === 1) {
+      this.clearTotal = res.totalItems - (res.items.length - this.clear.length);
+      this.clearCapped = !!res.totalCapped;
+    }
+  }
+
+  /**
+   * page answers page p (from 1): {items, total: how many match in all,
+   * capped: whether the server stopped counting ("10,000+"), sealed,
+   * sealedCapped and locked as sealedMatches answers them}. Pages asked
+   * for at once are read in turn, so the server's pages stay in order.
+   */
+  page(p) {
+    const run = this.done.then(() => this.read_(p));
+    this.done = run.catch(() => {});
+    return run;
+  }
+
+  async read_(p) {
+    if (!this.sealed) {
+      [, this.sealed] = await Promise.all([
+        this.next(),
+        sealedMatches(this.query, this.vault, this.fields, this.onProgress),
+      ]);
+    }
+    while (this.more && this.read < p) await this.next();
+    const ids = new Set(this.clear.map((r) => r.id));
+    const items = [...this.clear, ...this.sealed.items.filter((r) => !ids.has(r.id))];
+    items.sort(ORDERS[this.query.sort] || ORDERS['-created']);
+    return {
+      items: items.slice((p - 1) * this.perPage, p * this.perPage),
+      total: this.clearTotal + this.sealed.items.length,
+      capped: this.clearCapped,
+      sealed: this.sealed.sealed,
+      sealedCapped: this.sealed.capped,
+      locked: this.sealed.locked,
+    };
+  }
+}
+
+/**
+ * search is the export's search over both kinds of report: the server's
  * answer for the reports in clear, and the sealed reports the other
  * filters keep, opened here and kept when their folded text holds the
  * folded term (sealedMatches); together, in the list's order. It answers

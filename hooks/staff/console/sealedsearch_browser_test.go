@@ -59,6 +59,19 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 	// Saved before the embassy has a key, so it stays in clear: the
 	// server seals what arrives in clear once there is one.
 	fixture.SaveReport(idClear, fixture.EmbassyX, map[string]any{"message": "zéphyrquill at the front desk", "channel": "self", "created": "2026-01-02 10:00:00.000Z"})(t, app, nil)
+	// A search of more than a page: 24 reports in clear newer than the
+	// sealed ones, and 6 older.
+	var ibisNew, ibisOld []string
+	for i := range 30 {
+		id, created := fmt.Sprintf("ibisnew%013d", i), fmt.Sprintf("2099-01-01 10:00:%02d.000Z", i)
+		if i >= 24 {
+			id, created = fmt.Sprintf("ibisold%013d", i), fmt.Sprintf("2025-01-01 10:00:%02d.000Z", i)
+			ibisOld = append([]string{id}, ibisOld...)
+		} else {
+			ibisNew = append([]string{id}, ibisNew...)
+		}
+		fixture.SaveReport(id, fixture.EmbassyX, map[string]any{"message": "an ibis at the pier", "channel": "self", "created": created})(t, app, nil)
+	}
 	k.makePersonal(passphraseX)
 	k.status("waiting")
 	k.click("create the embassy's key", "[data-embassy-create]")
@@ -128,6 +141,21 @@ func TestSealedSearchAndExportInTheBrowser(t *testing.T) {
 	if want := []string{idClear, idA, idB}; !slices.Equal(logged, want) { // sorted
 		t.Fatalf("the export event lists %v, want %v", logged, want)
 	}
+	// Page by page (the server's matches in clear read a page at a time),
+	// the sealed match falls in its place among them.
+	listedOn := func(page int) []string {
+		k.t.Helper()
+		k.open(fmt.Sprintf("search page %d", page), fmt.Sprintf("#/?queue=all&q=ibis&per=25&page=%d", page))
+		k.waitFor("the page shows", fmt.Sprintf(`document.querySelector('#list').dataset.total === '31' && document.querySelector('#list [data-page]')?.textContent.includes('%d of')`, page))
+		return evaluate[[]string](k, "read the list", `[...document.querySelectorAll('#list [data-id]')].map((el) => el.dataset.id)`)
+	}
+	if got, want := listedOn(1), append(slices.Clone(ibisNew), idC); !slices.Equal(got, want) {
+		t.Fatalf("the search's first page lists %v, want %v", got, want)
+	}
+	if got := listedOn(2); !slices.Equal(got, ibisOld) {
+		t.Fatalf("the search's second page lists %v, want %v", got, ibisOld)
+	}
+
 	for _, m := range []string{markerA, markerB, markerC, "ＺÉＰＨＹＲＱＵＩＬＬ", "+000 12 000 111"} {
 		testserver.NoFileHolds(t, srv.App.DataDir(), m)
 	}
