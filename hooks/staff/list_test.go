@@ -217,11 +217,39 @@ func savePassports(t testing.TB, app *tests.TestApp, n int) {
 	}
 }
 
-// TestListQueriesUseTheirIndexes runs the list's need and search queries
-// under EXPLAIN QUERY PLAN: each must read its own index and find reports
-// by key, never scan reports. With both, the search drives (M is FTS5's
-// MATCH) and the need is checked by its primary key. A search with more
-// matches than searchDriveLimit reads the embassy's reports newest first.
+// TestASearchWithMoreMatchesThanTheCubeOrders: a search with its total
+// and more matches than the cube orders (maxCount) says "10,000+", and its
+// pages, read from the reports in order once the cube has counted past
+// maxCount, are the same search's read report by report.
+func TestASearchWithMoreMatchesThanTheCubeOrders(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	savePassports(t, app, 10001)
+	srv, tok := startServer(t, app), token(t, app, staffX)
+	type list struct {
+		Items []struct {
+			Id string `json:"id"`
+		} `json:"items"`
+		TotalItems  int  `json:"totalItems"`
+		TotalCapped bool `json:"totalCapped"`
+	}
+	for _, sort := range []string{"-created", "-urgent", "created"} {
+		for _, page := range []int{1, 3} {
+			query := fmt.Sprintf("/api/staff/reports?q=passport&total=1&perPage=7&fields=id&sort=%s&page=%d", sort, page)
+			var got, want list
+			if err := json.Unmarshal([]byte(getBody(t, srv+query, tok)), &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(getBody(t, srv+query+"&filter="+urlq(`status != "none"`), tok)), &want); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Items) != 7 || !slices.Equal(got.Items, want.Items) || got.TotalItems != 10000 || !got.TotalCapped {
+				t.Errorf("%s: lists %v of %d (capped %v), report by report %v of %d", query, got.Items, got.TotalItems, got.TotalCapped, want.Items, want.TotalItems)
+			}
+		}
+	}
+}
+
 // TestListOfSealedReports: sealed=1 lists only the reports sealed to the
 // embassy's key, newest first, counted one by one, and only the caller's
 // embassy's; the rest of the query still applies.
@@ -284,6 +312,11 @@ func TestListOfSealedReports(t *testing.T) {
 	}
 }
 
+// TestListQueriesUseTheirIndexes runs the list's need and search queries
+// under EXPLAIN QUERY PLAN: each must read its own index and find reports
+// by key, never scan reports. With both, the search drives (M is FTS5's
+// MATCH) and the need is checked by its primary key. A search with more
+// matches than searchDriveLimit reads the embassy's reports newest first.
 func TestListQueriesUseTheirIndexes(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
