@@ -460,11 +460,9 @@ type cubePick struct {
 // cubeSorts), when there are at most limit such reports: the ids of the
 // page that skips offset of them and holds at most n, and how many there
 // are. all is false, and ids nil, when there are more than limit: pick
-// stops reading there, as total does. A search whose matches are a few
-// percent of the reports filled a page from the newest reports, each
-// tested, in 53–57 ms at 100,000 (a page needed 2,500 of them), where
-// its matches are read from the index, ordered here, and the page's 50
-// read by id (docs/BENCHMARKS.md).
+// stops reading there, as total does. At 100,000 reports, the page of a
+// search found in 2 % of them, with its total, took 24.7 ms so, and 392
+// read and counted report by report (docs/BENCHMARKS.md).
 func (c *cube) pick(app core.App, embassy string, terms []cubeTerm, search *textSearch, sort string, offset, n, limit int) (ids []string, total int, all bool, err error) {
 	order, ok := cubeSorts[sort]
 	if !ok {
@@ -485,8 +483,9 @@ func (c *cube) pick(app core.App, embassy string, terms []cubeTerm, search *text
 	return ids, len(picks), true, nil
 }
 
-// each calls visit with the id and cell of each of embassy's reports that pass every term
-// and, unless search is nil, contain its text, until visit returns false:
+// each calls visit with the id and cell of each of embassy's reports
+// that pass every term and, unless search is nil, contain its text, until
+// visit returns false:
 // the reports as the last fold left them, with the tally log's rows not
 // yet folded applied. visit runs with c.names read-locked, and gets what
 // the needs values mean. A search reads first of its matches at once,

@@ -133,12 +133,12 @@ export class SearchPages {
    * for at once are read in turn, so the server's pages stay in order.
    */
   page(p) {
-    const run = this.done.then(() => this.read_(p));
+    const run = this.done.then(() => this.readPage(p));
     this.done = run.catch(() => {});
     return run;
   }
 
-  async read_(p) {
+  async readPage(p) {
     if (!this.sealed) {
       [, this.sealed] = await Promise.all([
         this.next(),
