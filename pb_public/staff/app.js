@@ -189,6 +189,7 @@ let waitingTimer = 0;
 function refreshWaiting(delay = 300) {
   clearTimeout(waitingTimer);
   waitingTimer = setTimeout(async () => {
+    if (!signedIn) return; // signed out since: nothing is asked without a token
     try {
       const res = await request('/api/staff/reports', { query: { waiting: 1, total: 1, perPage: 1, fields: 'id' } });
       waiting = res.totalCapped ? say('list.more', { n: res.totalItems }) : res.totalItems;
@@ -291,6 +292,7 @@ async function startSession(record) {
  */
 function endSession(why = '') {
   signedIn = false;
+  clearTimeout(waitingTimer);
   idle.stop();
   if (realtime) realtime.stop();
   realtime = null;

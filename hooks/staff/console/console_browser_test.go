@@ -201,7 +201,8 @@ func watchConsole(ctx context.Context) func() []string {
 			}
 			if m.IsException() || m.Type == "error" || strings.Contains(m.Text, "Content Security Policy") {
 				mu.Lock()
-				got = append(got, m.String())
+				// Where it came from too: a failed request's address.
+				got = append(got, strings.TrimSpace(m.String()+" "+m.URL))
 				mu.Unlock()
 			}
 		}

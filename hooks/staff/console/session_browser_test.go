@@ -14,8 +14,8 @@ import (
 
 // TestOneSignInPerBrowser drives two tabs of one real headless Chromium
 // against the whole app: a second tab opens signed in, a reload stays
-// signed in, signing out in one tab signs out the other and drops the
-// token, signing in again in one signs in both, and once the embassy's
+// signed in, signing out in one tab signs out the other, drops the token
+// and sends nothing more, signing in again in one signs in both, and once the embassy's
 // idle time passes with no one using the console every tab signs out,
 // saying so, and the token is gone.
 func TestOneSignInPerBrowser(t *testing.T) {
@@ -54,7 +54,21 @@ func TestOneSignInPerBrowser(t *testing.T) {
 	})()`)); err != nil || !still {
 		t.Fatalf("a tab that sees the last use go before the sign-in signs out as idle (signed in: %v, %v)", still, err)
 	}
-	a.click("sign out in the first tab", "[data-logout]")
+	// A report arrives live just before the sign-out: the waiting count
+	// each tab asks for a moment later is not asked once it has signed out
+	// (it was, without a token, and refused: 401).
+	fixture.SaveReport("lastminute0000000001", fixture.EmbassyX, map[string]any{
+		"message": "just before", "channel": "self", "people_count": 1, "safety_risk_now": true,
+	})(t, app, nil)
+	a.do("sign out in the first tab as soon as it lists it", chromedp.Evaluate[chromedp.Void](`(async () => {
+		while (!document.querySelector('#list [data-id="lastminute0000000001"]')) await new Promise((ok) => setTimeout(ok, 5));
+		document.querySelector('[data-logout]').click();
+		// The waiting count waits 300 ms for more events before it asks.
+		await new Promise((ok) => setTimeout(ok, 600));
+	})()`, chromedp.EvalAwaitPromise))
+	if p := problemsA(); len(p) > 0 {
+		t.Fatalf("the first tab, once signed out: %v", p)
+	}
 	a.waitFor("the first tab shows the sign-in form", `document.body.dataset.page === 'login' && localStorage.getItem('homeward.staff.auth') === null`)
 	b.waitFor("the second tab is signed out too, and says why", `document.body.dataset.page === 'login' &&
 		document.querySelector('[data-signed-out]').dataset.signedOut === 'elsewhere' && !document.querySelector('[data-signed-out]').hidden`)
