@@ -193,18 +193,8 @@ func BenchmarkStaffList(b *testing.B) {
 // getItems sends GET url as getOK does and returns how many items the
 // list answered.
 func getItems(url, tok string) (int, error) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Authorization", tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s: %s", url, res.Status)
-	}
 	var list struct{ Items []json.RawMessage }
-	err = json.NewDecoder(res.Body).Decode(&list)
+	err := getRead(url, tok, func(body io.Reader) error { return json.NewDecoder(body).Decode(&list) })
 	return len(list.Items), err
 }
 
@@ -250,6 +240,15 @@ func benchGet(b *testing.B, url, tok string) {
 // getOK sends GET url with the Authorization header tok and reads the
 // whole answer, failing on anything but 200.
 func getOK(url, tok string) error {
+	return getRead(url, tok, func(body io.Reader) error {
+		_, err := io.Copy(io.Discard, body)
+		return err
+	})
+}
+
+// getRead sends GET url with the Authorization header tok, fails on
+// anything but 200, and hands the answer's body to read.
+func getRead(url, tok string, read func(io.Reader) error) error {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Authorization", tok)
 	res, err := http.DefaultClient.Do(req)
@@ -257,9 +256,8 @@ func getOK(url, tok string) error {
 		return err
 	}
 	defer res.Body.Close()
-	io.Copy(io.Discard, res.Body)
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", url, res.Status)
 	}
-	return nil
+	return read(res.Body)
 }

@@ -485,11 +485,10 @@ func (c *cube) pick(app core.App, embassy string, terms []cubeTerm, search *text
 
 // each calls visit with the id and cell of each of embassy's reports
 // that pass every term and, unless search is nil, contain its text, until
-// visit returns false:
-// the reports as the last fold left them, with the tally log's rows not
-// yet folded applied. visit runs with c.names read-locked, and gets what
-// the needs values mean. A search reads first of its matches at once,
-// unless first is 0, as matches does.
+// visit returns false: the reports as the last fold left them, with the
+// tally log's rows not yet folded applied. visit runs with c.names
+// read-locked, and gets what the needs values mean. A search reads first
+// of its matches at once, unless first is 0, as matches does.
 func (c *cube) each(app core.App, embassy string, terms []cubeTerm, search *textSearch, first int, visit func(string, *cubeCell, map[uint32]cubeNeeds) bool) error {
 	c.mu.RLock()
 	if !c.loaded {
@@ -600,9 +599,9 @@ func (c *cube) warm(app core.App) error {
 	return c.rows.load(app.ConcurrentDB(), c)
 }
 
-// matches calls yield with the ids and cells of the reports of embassy (whose
-// name id is emb) that contain s's text, as they are now, until yield
-// returns false: since holds the embassy's reports written since the last
+// matches calls yield with the ids and cells of the reports of embassy
+// (whose name id is emb) that contain s's text, as they are now, until
+// yield returns false: since holds the embassy's reports written since the last
 // fold, as each reads them. For a search the trigram index answers
 // (s.match), they are its matches' rowids, in their order, mapped to
 // their reports in c.rows; otherwise the reports searchHits finds, each

@@ -145,17 +145,17 @@ func listHandler(e *core.RequestEvent) error {
 		// words, reading the index a second time cost more than testing
 		// the reports (docs/BENCHMARKS.md).
 		_, ordered := cubeSorts[form.Sort]
-		pickable := ordered && cubed
+		pick := ordered && cubed && form.Total
 		n := 0
-		if !pickable || !form.Total {
+		if !pick {
 			m, err := countMatches(e.App, embassyOf(e), s)
 			if err != nil {
 				return e.BadRequestError("The search is not valid.", err)
 			}
 			n = m.n
-			pickable = pickable && form.Page > 1 && m.estimate() <= maxCount
+			pick = ordered && cubed && form.Page > 1 && m.estimate() <= maxCount
 		}
-		if pickable {
+		if pick {
 			// With more matches than maxCount, the page fills from the
 			// embassy's reports in order, each tested, and many of them
 			// pass.

@@ -358,28 +358,30 @@ func checkPickedPages(t *testing.T, base, tok, f, q, sort string) int {
 	if !slices.Equal(ids(picked), ids(byRow)) {
 		t.Fatalf("%s%s, sort %s: the cube's pages list %v, report by report %v", f, q, sort, ids(picked), ids(byRow))
 	}
+	// order compares two reports as sort orders them, those created at the
+	// same time by id when byId (the greater first, newest first).
+	order := func(a, b listedReport, byId bool) int {
+		at, id := strings.Compare(a.Created, b.Created), 0
+		if byId {
+			id = strings.Compare(a.Id, b.Id)
+		}
+		switch sort {
+		case "created":
+			return cmp.Or(at, id)
+		case "-urgent":
+			return cmp.Or(cmp.Compare(b2i(b.Urgent), b2i(a.Urgent)), -at, -id)
+		}
+		return cmp.Or(-at, -id)
+	}
 	for i := 1; i < len(picked); i++ {
-		a, b := picked[i-1], picked[i]
-		inOrder := map[string]bool{
-			"-created": a.Created >= b.Created,
-			"created":  a.Created <= b.Created,
-			"-urgent":  a.Urgent && !b.Urgent || a.Urgent == b.Urgent && a.Created >= b.Created,
-		}[sort]
-		if !inOrder {
+		if a, b := picked[i-1], picked[i]; order(a, b, false) > 0 {
 			t.Fatalf("%s%s: the cube's pages are not in the order %s: %v then %v", f, q, sort, a, b)
 		}
 	}
 	if len(picked) > 3 {
 		// Reports created at the same time may come in either order on
-		// one page; across pages, the one with the greater id first
-		// (created, the smaller first).
-		slices.SortStableFunc(picked, func(a, b listedReport) int {
-			if sort == "created" {
-				return cmp.Or(strings.Compare(a.Created, b.Created), strings.Compare(a.Id, b.Id))
-			}
-			return cmp.Or(-cmp.Compare(b2i(a.Urgent && sort == "-urgent"), b2i(b.Urgent && sort == "-urgent")),
-				-strings.Compare(a.Created, b.Created), -strings.Compare(a.Id, b.Id))
-		})
+		// one page, never across pages.
+		slices.SortStableFunc(picked, func(a, b listedReport) int { return order(a, b, true) })
 		page := read("&perPage=3&page=2&filter=" + url.QueryEscape(f))
 		if want := picked[3:min(6, len(picked))]; !slices.Equal(ids(page), ids(want)) {
 			t.Fatalf("%s%s, sort %s: the second page of 3 lists %v, want %v", f, q, sort, ids(page), ids(want))
