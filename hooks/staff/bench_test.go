@@ -175,6 +175,26 @@ func BenchmarkStaffList(b *testing.B) {
 			}
 		})
 	}
+	// The trigram index alone, in the same run: every match of each search
+	// above, read as the cube reads them, with no report, tally, rule or
+	// answer. No request that needs all of a search's matches (its counts,
+	// its total past the cap's reach) can cost less.
+	for _, c := range []struct{ name, q string }{
+		{"a word in a third", "passport"},
+		{"a word in every report", "compound"},
+		{"two words in 2 % of the reports", "passport river"},
+	} {
+		b.Run("the index alone, every match of "+c.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				var err error
+				if n, err = staff.ReadIndexMatches(app, c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "matches")
+		})
+	}
 	// The export streams: the heap it needs above the idle server's should
 	// not grow with the number of reports exported.
 	b.Run("export CSV, peak heap", func(b *testing.B) {

@@ -1,8 +1,11 @@
 package staff
 
 import (
+	"database/sql"
 	"fmt"
+	"strings"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/internal/fold"
@@ -44,4 +47,25 @@ func CubeTotal(app core.App, embassy, filter, q string, limit int) (int, error) 
 		search = &s
 	}
 	return cubeOf(app).total(app, embassy, terms, search, limit)
+}
+
+// ReadIndexMatches reads every match of q in the trigram index as
+// cube.matches reads them, in one text of rowids, and says how many there
+// are: the index's own cost, with no report, cube or answer, for the
+// benchmarks to set beside the requests that read it.
+func ReadIndexMatches(app core.App, q string) (int, error) {
+	s, err := newTextSearch(app, fold.Fold(q))
+	if err != nil {
+		return 0, err
+	}
+	if s.match == "" {
+		return 0, fmt.Errorf("the index does not answer %q", q)
+	}
+	var list sql.NullString
+	err = app.ConcurrentDB().NewQuery(`SELECT group_concat(rowid) FROM report_search WHERE report_search MATCH {:match}`).
+		Bind(dbx.Params{"match": s.match}).Row(&list)
+	if err != nil || !list.Valid {
+		return 0, err
+	}
+	return strings.Count(list.String, ",") + 1, nil
 }
