@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
 	"homeward/hooks"
@@ -55,7 +56,15 @@ func main() {
 	}
 
 	profileFromEnv(app)
-	if err := app.Start(); err != nil {
+	// What app.Start does, with the command line's failures watched: the
+	// system commands, then Execute.
+	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app))
+	app.RootCmd.AddCommand(cmd.NewServeCommand(app, true))
+	failed := watchFailures(app.RootCmd)
+	if err := app.Execute(); err != nil {
 		log.Fatal(err)
+	}
+	if failed() {
+		os.Exit(1)
 	}
 }

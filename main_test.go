@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -239,4 +240,42 @@ func smallPNG(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestACommandThatFailsExitsNonZero runs the README's first-accounts
+// commands, and commands that must fail, as a setup script would: each
+// failure (a refused value, a taken slug, an unknown command or flag, a
+// missing argument) exits 1 after printing why, and each success exits 0.
+func TestACommandThatFailsExitsNonZero(t *testing.T) {
+	bin := binarytest.Build(t)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"superuser", "upsert", "admin@homeward.example", "short"}, 1, "at least"},
+		{[]string{"superuser", "upsert", "admin@homeward.example", "a long passphrase of our own"}, 0, "saved superuser"},
+		{[]string{"embassy", "add", "testland", "--name", "Embassy of Testland", "--country", "Testland", "--hotline", "+000 23 000 000"}, 0, "Embassy testland added"},
+		{[]string{"embassy", "add", "testland", "--name", "Embassy of Testland", "--country", "Testland"}, 1, "testland"},
+		{[]string{"embassy", "add", "Bad_Slug", "--name", "x", "--country", "y"}, 1, "slug"},
+		{[]string{"embassy", "add"}, 1, "accepts 1 arg"},
+		{[]string{"staff", "add", "officer@embassy.example", "--embassy", "nowhere"}, 1, "nowhere"},
+		{[]string{"no-such-command"}, 1, `unknown command "no-such-command"`},
+		{[]string{"serve", "--no-such-flag"}, 1, "unknown flag"},
+		{[]string{}, 0, "Available Commands"},
+	} {
+		cmd := exec.Command(bin, append(c.args, "--dir", dir)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatalf("homeward %v: %v", c.args, err)
+		}
+		if code != c.code || !strings.Contains(string(out), c.says) {
+			t.Errorf("homeward %v exited %d, want %d, saying %q; it printed:\n%s", c.args, code, c.code, c.says, out)
+		}
+	}
 }
