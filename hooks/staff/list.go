@@ -83,9 +83,20 @@ func (f *listForm) Validate() error {
 		validation.Field(&f.Need, validation.In(needValues...)),
 		validation.Field(&f.Q, validation.RuneLength(0, maxSearchLength)),
 		validation.Field(&f.Sort, validation.In(sortValues...)),
-		validation.Field(&f.Page, validation.Min(1)),
-		validation.Field(&f.PerPage, validation.Min(1), validation.Max(maxPerPage)),
+		validation.Field(&f.Page, atLeast(1)),
+		validation.Field(&f.PerPage, atLeast(1), validation.Max(maxPerPage)),
 	)
+}
+
+// atLeast is validation.Min(n) for a number the caller gave: Min passes 0
+// as empty, and page=0 or perPage=0 is a value, refused with Min's error.
+func atLeast(n int) validation.Rule {
+	return validation.By(func(v any) error {
+		if v.(int) < n {
+			return validation.ErrMinGreaterEqualThanRequired.SetParams(map[string]any{"threshold": n})
+		}
+		return nil
+	})
 }
 
 // listHandler is the console's report list: the records API's list with

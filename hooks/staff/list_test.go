@@ -128,6 +128,23 @@ func TestListFiltersByNeedAndSearch(t *testing.T) {
 			ExpectedEvents:  map[string]int{"*": 0},
 		}),
 		as(staffX, tests.ApiScenario{
+			Name:            "page 0 is refused, as the page before the first",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?page=0",
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"page":{"code":"validation_min_greater_equal_than_required"`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			// It failed in counting the pages, by dividing by 0.
+			Name:            "a page of 0 reports is refused, with its total too",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?perPage=0&total=1",
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"perPage":{"code":"validation_min_greater_equal_than_required"`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
 			Name:            "a filter reaching another collection is refused",
 			Method:          http.MethodGet,
 			URL:             "/api/staff/reports?filter=" + urlq(`@collection.staff.id != ""`),
