@@ -214,7 +214,16 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 	if length > maxUploadSize {
 		return codedError(http.StatusRequestEntityTooLarge, CodeFileTooLarge, fmt.Sprintf("A file may be at most %d bytes.", maxUploadSize))
 	}
+	if c.role == roleGuest && e.Request.Header.Get(HeaderReceipt) == "" {
+		// As pull answers it: no proof at all is not a wrong receipt.
+		return codedError(http.StatusUnauthorized, CodeReceiptRequired, "Send the report's receipt in the X-Receipt header, or sign in.")
+	}
 	meta := parseMetadata(e.Request.Header.Get("Upload-Metadata"))
+	if meta["report"] == "" {
+		// Not a report the server has yet (409, retried): a request no
+		// retry can mend.
+		return e.BadRequestError("Upload-Metadata must name the report: the key report, then the report's id in base64.", nil)
+	}
 	sealed := meta["sealed"] == "1"
 	if sealed && !seal.FileLengthFits(length) {
 		// Refused before a phone spends its data on it.

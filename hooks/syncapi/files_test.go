@@ -168,7 +168,8 @@ func TestUploadRules(t *testing.T) {
 		want   int
 	}{
 		{"report not synced yet", receipt(rcpt), newId(), 10, 409},
-		{"guest without the receipt", nil, report, 10, 404},
+		{"guest without the receipt", nil, report, 10, 401},
+		{"no report named", receipt(rcpt), "", 10, 400},
 		{"guest with another receipt", receipt(newReceipt()), report, 10, 404},
 		{"volunteer B on A's report", device(tokB), volReport, 10, 403},
 		{"staff", bearer(f.staffTok[0]), report, 10, 403},
