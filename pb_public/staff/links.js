@@ -27,12 +27,14 @@ export class LinksView {
   /** open shows the embassy's links and the form to make one. */
   async open() {
     const embassyId = auth.record && auth.record.embassy;
-    let embassy = null;
-    try {
-      embassy = await request(`/api/collections/embassies/records/${encodeURIComponent(embassyId)}`);
-    } catch {
-      embassy = null; // the form still works; the language starts empty
-    }
+    const [embassy, checks] = await Promise.all([
+      // Without it the form still works; the language starts empty.
+      request(`/api/collections/embassies/records/${encodeURIComponent(embassyId)}`).catch(() => null),
+      request('/api/setup/checks').then((r) => r.checks || [], () => []),
+    ]);
+    // Until the server knows its official public address it refuses every
+    // poster and code (hooks/qr): a link made now prints once it is set.
+    this.printable = !checks.some((c) => c.code === 'public_url');
     // A poster speaks the language of the people the embassy serves: its
     // first listed language, never silently English.
     const first = embassy && Array.isArray(embassy.languages) && embassy.languages[0];
@@ -52,6 +54,7 @@ export class LinksView {
       h('p', {}, h('a', { href: '#/', class: 'back' }, say('links.back'))),
       h('h2', {}, say('links.title')),
       h('p', { class: 'muted' }, say('links.intro')),
+      !this.printable && h('p', { class: 'error', 'data-no-public-url': '' }, say('setup.check.public_url')),
       form,
       h('h3', {}, say('links.existing')),
       h('div', { 'data-links': '' }, say('list.loading')));
@@ -92,8 +95,8 @@ export class LinksView {
       h('td', { class: 'num' }, String(link.scans || 0)),
       h('td', {}, say(STATE_WORDS[state])),
       h('td', { class: 'link-actions' },
-        usable && h('button', { type: 'button', 'data-poster': link.id, onclick: () => this.openFile(link, 'poster') }, say('links.poster')),
-        usable && h('button', { type: 'button', 'data-png': link.id, onclick: () => this.openFile(link, 'png') }, say('links.png')),
+        usable && this.printable && h('button', { type: 'button', 'data-poster': link.id, onclick: () => this.openFile(link, 'poster') }, say('links.poster')),
+        usable && this.printable && h('button', { type: 'button', 'data-png': link.id, onclick: () => this.openFile(link, 'png') }, say('links.png')),
         usable && h('button', { type: 'button', 'data-revoke': link.id, onclick: () => this.revoke(link) }, say('links.revoke'))));
   }
 

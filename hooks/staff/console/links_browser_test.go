@@ -22,10 +22,12 @@ import (
 // screen in Chromium: make a link for a shelter in Khmer, open its A4
 // poster from the screen (a new tab, signed in by a file token), and read
 // the poster's code with zbarimg: it must be the embassy's genuine link.
-// Then revoke the link from the screen.
+// Then revoke the link from the screen. Before the server has its
+// official public address, the screen says why nothing prints and offers
+// no poster or code to open, which the server would refuse.
 func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 	app := fixture.NewApp(t)
-	app.Settings().Meta.AppURL = "https://homeward.example.org"
+	app.Settings().Meta.AppURL = ""
 	srv := testserver.Start(t, app)
 	ctx := browsertest.New(t, 120*time.Second)
 	problems := watchConsole(ctx)
@@ -39,7 +41,12 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 	s.fill("name the place", "#link-label", "Poipet shelter, front door")
 	s.fill("pick Khmer", "#link-language", "km")
 	s.click("make the link", `[data-link-form] button[type="submit"]`)
-	waitFor("the link is listed as active", `!!document.querySelector('tr[data-state="active"] [data-poster]')`)
+	waitFor("the link is listed as active, with nothing to print yet, and the screen says why",
+		`!!document.querySelector('tr[data-state="active"]') && !document.querySelector('[data-poster], [data-png]') &&
+		 !!document.querySelector('[data-no-public-url]')`)
+	app.Settings().Meta.AppURL = "https://homeward.example.org"
+	do("open the screen again once the address is set", chromedp.Reload())
+	waitFor("the link is listed as active, with its poster", `!!document.querySelector('tr[data-state="active"] [data-poster]') && !document.querySelector('[data-no-public-url]')`)
 	links, err := app.FindAllRecords("qr_links")
 	if err != nil || len(links) != 1 {
 		t.Fatalf("links on the server: %d (%v), want 1", len(links), err)
