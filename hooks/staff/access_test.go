@@ -352,3 +352,64 @@ func saveMessage(id, report string) func(testing.TB, *tests.TestApp, *core.Serve
 func urlq(s string) string {
 	return strings.NewReplacer(" ", "%20", `"`, "%22", "=", "%3D", "&", "%26", "|", "%7C", "~", "%7E", "@", "%40").Replace(s)
 }
+
+// TestStaffViewTheirEmbassyBeforeItIsPublic: a new embassy's staff sign
+// in before it is active, and the console reads its name and idle timeout
+// from its record; the public and other embassies' staff still find no
+// inactive embassy, and the public list stays the active embassies.
+func TestStaffViewTheirEmbassyBeforeItIsPublic(t *testing.T) {
+	t.Parallel()
+	inactive := func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		emb, err := app.FindRecordById("embassies", embassyX)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emb.Set("active", false)
+		emb.Set("staff_idle_minutes", 45)
+		if err := app.Save(emb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	view := "/api/collections/embassies/records/" + embassyX
+	for _, s := range []tests.ApiScenario{
+		as(staffX, tests.ApiScenario{
+			Name:            "its own staff view it, with the idle timeout",
+			Method:          http.MethodGet,
+			URL:             view,
+			BeforeTestFunc:  inactive,
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"id":"` + embassyX + `"`, `"staff_idle_minutes":45`},
+			ExpectedEvents:  map[string]int{"*": 0, "OnRecordViewRequest": 1, "OnRecordEnrich": 1},
+		}),
+		as(staffY, tests.ApiScenario{
+			Name:            "another embassy's staff find nothing",
+			Method:          http.MethodGet,
+			URL:             view,
+			BeforeTestFunc:  inactive,
+			ExpectedStatus:  http.StatusNotFound,
+			ExpectedContent: []string{`"data":{}`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as("", tests.ApiScenario{
+			Name:            "the public finds nothing",
+			Method:          http.MethodGet,
+			URL:             view,
+			BeforeTestFunc:  inactive,
+			ExpectedStatus:  http.StatusNotFound,
+			ExpectedContent: []string{`"data":{}`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:               "the list stays the public one, for its staff too",
+			Method:             http.MethodGet,
+			URL:                "/api/collections/embassies/records",
+			BeforeTestFunc:     inactive,
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{`"id":"` + embassyY + `"`},
+			NotExpectedContent: []string{`"id":"` + embassyX + `"`},
+			ExpectedEvents:     map[string]int{"*": 0, "OnRecordsListRequest": 1, "OnRecordEnrich": 1},
+		}),
+	} {
+		s.Test(t)
+	}
+}
