@@ -90,7 +90,10 @@ export class KeyringView {
       h('p', {}, h('a', { href: '#/', class: 'back' }, say('links.back'))),
       h('h2', {}, say('vault.title')),
       h('p', { class: 'muted' }, say('vault.intro')),
-      h('p', { class: 'notice', role: 'status', 'data-vault-status': v.status }, say(STATUS_WORDS[v.status])),
+      // Waiting for a grant of a key no one has made yet: the first member
+      // of staff makes it (the embassy's card, below).
+      h('p', { class: 'notice', role: 'status', 'data-vault-status': v.status },
+        say(v.status === 'waiting' && !v.newest ? 'vault.embassy.none' : STATUS_WORDS[v.status])),
       v.problem ? h('p', { class: 'error', role: 'alert' }, say('vault.grantBroken', { error: v.problem })) : null,
       h('p', { class: 'error', role: 'alert', 'data-vault-error': '', hidden: true }),
       this.personalCard(),

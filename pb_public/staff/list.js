@@ -42,7 +42,12 @@ export class ReportList {
     this.names = names;
     this.vault = vault;
     // Keys read or opened since a search may open reports it could not.
-    vault.onChange(() => (this.query.q && this.found && this.found.locked ? this.load() : this.unsealPage()));
+    vault.onChange(() => {
+      if (this.query.q && this.found && this.found.locked) return this.load();
+      // An empty list says whether the embassy has a key yet (render).
+      if (this.total === 0) this.render();
+      return this.unsealPage();
+    });
     this.query = {}; // see toListQuery
     this.page = 1;
     this.perPage = 50;
@@ -164,6 +169,10 @@ export class ReportList {
       : this.total >= 0
         ? say('list.showingOf', { from, to: from + n - 1, total: this.capped ? say('list.more', { n: this.total }) : this.total })
         : say('list.showing', { from, to: from + n - 1 });
+    if (n === 0 && this.page === 1 && this.vault.state && !this.vault.newest) {
+      // A new embassy's empty list: no report can come before its key.
+      this.state.append(' ', h('a', { href: '#/keys', 'data-no-embassy-key': '' }, say('vault.embassy.none')));
+    }
     replace(this.rows,
       this.layout === 'table' ? this.table() : h('ol', { class: 'reports' }, this.items.map((r, i) => this.card(r, i))),
       h('nav', { class: 'pager', 'aria-label': say('list.pages') },

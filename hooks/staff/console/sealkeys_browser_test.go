@@ -64,6 +64,13 @@ func keyedConsole(t *testing.T, timeout time.Duration) (*tests.TestApp, *testser
 	a.signIn("x@example.org")
 	a.makePersonal(passphraseX)
 	a.status("waiting")
+	// No colleague can grant a key no one has made: the first member of
+	// staff is told the embassy has none, and its empty list says so too.
+	a.waitFor("the keys screen says the embassy has no key yet", `document.querySelector('#keys [data-vault-status]').textContent.startsWith('Your embassy has no key yet')`)
+	a.open("open a list with no report", "#/?queue=all&status=closed")
+	a.waitFor("the empty list says the embassy has no key yet", `!!document.querySelector('#list [data-state] a[data-no-embassy-key][href="#/keys"]')`)
+	a.open("open the keys screen again", "#/keys")
+	a.status("waiting")
 	a.click("create the embassy's key", "[data-embassy-create]")
 	a.status("unlocked")
 	return app, srv, ctx, a
