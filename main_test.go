@@ -85,6 +85,11 @@ func TestDemoFlagLoadsMarkedDemoData(t *testing.T) {
 	if !strings.Contains(s.Output(), "DEMO superuser") {
 		t.Errorf("the demo superuser's login should be printed; output:\n%s", s.Output())
 	}
+	// The start banner's checks come after the demo data is loaded, on
+	// the first start too, as the console's checks do.
+	if !strings.Contains(s.Output(), "Demo embassies are loaded") {
+		t.Errorf("the start banner should say demo data is loaded; output:\n%s", s.Output())
+	}
 	s.Stop()
 }
 

@@ -37,7 +37,7 @@ func Register(app core.App, enabled bool) error {
 			}
 		} else if n, _ := se.App.CountRecords(core.CollectionNameSuperusers); n == 0 {
 			fmt.Println("No superuser yet. Create one with:  go run . superuser upsert EMAIL PASSWORD")
-			fmt.Println("or start with demo data:            go run . serve --demo")
+			fmt.Println("or try demo data, in a data dir of its own: go run . serve --demo --dir pb_demo")
 		}
 		return se.Next()
 	})

@@ -59,16 +59,20 @@ func Register(app core.App, cfg Config) error {
 		// upsert); PocketBase's installer would print a second one, a
 		// sign-up link that works for anyone who sees the console.
 		se.InstallerFunc = nil
+		se.UIExtensions = append(se.UIExtensions, core.UIExtension{Name: "homeward-setup", FS: dashboardExtension})
+		se.Router.BindFunc(watchProxies)
+		se.Router.GET("/api/setup/checks", checksHandler).Bind(apis.RequireAuth(core.CollectionNameSuperusers, "staff"))
+		if err := se.Next(); err != nil {
+			return err
+		}
+		// Printed once every start-up hook has run (the demo data among
+		// them), so it says what the console's checks say.
 		out := cfg.Out
 		if out == nil {
 			out = os.Stdout
 		}
 		printChecks(out, se.App)
-
-		se.UIExtensions = append(se.UIExtensions, core.UIExtension{Name: "homeward-setup", FS: dashboardExtension})
-		se.Router.BindFunc(watchProxies)
-		se.Router.GET("/api/setup/checks", checksHandler).Bind(apis.RequireAuth(core.CollectionNameSuperusers, "staff"))
-		return se.Next()
+		return nil
 	})
 	return nil
 }
