@@ -145,6 +145,25 @@ func TestScanPages(t *testing.T) {
 			notContent: []string{"Closed mission"},
 		},
 		{
+			// Hidden, it left a reporter without the number; shown, it can
+			// still be read out or copied by hand.
+			name: "a hotline that is no phone number is shown as written, not hidden",
+			url: func(t *testing.T, f *fixture) string {
+				emb, err := f.app.FindFirstRecordByData("embassies", "slug", "kh-vietnam")
+				if err != nil {
+					t.Fatal(err)
+				}
+				emb.Set("hotline", "DEMO: not a real number")
+				if err := f.app.Save(emb); err != nil {
+					t.Fatal(err)
+				}
+				return "/e/kh-vietnam?lang=en"
+			},
+			status:     http.StatusOK,
+			content:    []string{`<p class="button call"><span lang="en">Call the hotline</span>`, `<span class="number">DEMO: not a real number</span>`},
+			notContent: []string{`href="tel:`},
+		},
+		{
 			name:    "the embassy list shows the listed embassies",
 			url:     func(*testing.T, *fixture) string { return "/e" },
 			status:  http.StatusOK,
