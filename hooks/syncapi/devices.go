@@ -30,8 +30,12 @@ func (f deviceForm) Validate() error {
 // credential. Only its hash is stored; the credential itself is in this
 // answer and nowhere else.
 func (a *api) registerDevice(e *core.RequestEvent) error {
-	if e.Auth == nil || e.Auth.Collection().Name != collVolunteers {
+	if e.Auth == nil {
 		return e.UnauthorizedError("Sign in with a volunteer account to register a device.", nil)
+	}
+	if e.Auth.Collection().Name != collVolunteers {
+		// Signed in, as someone who may not: signing in again will not help.
+		return e.ForbiddenError("Only volunteers register devices: sign in with a volunteer account.", nil)
 	}
 	if !e.Auth.GetBool("approved") {
 		return codedError(http.StatusForbidden, CodeNotApproved, "This volunteer account is not approved yet.")

@@ -92,7 +92,7 @@ func TestOnlyApprovedVolunteersRegisterDevices(t *testing.T) {
 		want int
 	}{
 		{"guest", nil, 401},
-		{"staff", bearer(f.staffTok[0]), 401},
+		{"staff: signed in, but may not", bearer(f.staffTok[0]), 403},
 		{"unapproved volunteer", bearer(f.volToken[1]), 403},
 	}
 	for _, tc := range cases {
