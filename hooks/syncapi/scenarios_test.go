@@ -280,8 +280,8 @@ func TestDeviceScenarios(t *testing.T) {
 			Body:            strings.NewReader(`{"label":"x"}`),
 			Headers:         map[string]string{"Authorization": seeded.StaffTokens[0]},
 			TestAppFactory:  factory,
-			ExpectedStatus:  http.StatusUnauthorized,
-			ExpectedContent: []string{`"status":401`},
+			ExpectedStatus:  http.StatusForbidden,
+			ExpectedContent: []string{`"status":403`},
 			ExpectedEvents:  nothingFired,
 		},
 		{
