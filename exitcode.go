@@ -30,9 +30,8 @@ func watchFailures(root *cobra.Command) (failed func() bool) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd(os.Args[1:]...)
 	if len(os.Args) < 2 || (os.Args[1] != cobra.ShellCompRequestCmd && os.Args[1] != cobra.ShellCompNoDescRequestCmd) {
-		if _, _, err := root.Find(os.Args[1:]); err != nil {
-			note(err)
-		}
+		_, _, err := root.Find(os.Args[1:])
+		note(err)
 	}
 	flagError := root.FlagErrorFunc()
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return note(flagError(c, err)) })

@@ -215,8 +215,8 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 		return codedError(http.StatusRequestEntityTooLarge, CodeFileTooLarge, fmt.Sprintf("A file may be at most %d bytes.", maxUploadSize))
 	}
 	if c.role == roleGuest && e.Request.Header.Get(HeaderReceipt) == "" {
-		// As pull answers it: no proof at all is not a wrong receipt.
-		return codedError(http.StatusUnauthorized, CodeReceiptRequired, "Send the report's receipt in the X-Receipt header, or sign in.")
+		// As pull answers it, before the report is looked for.
+		return receiptRequiredError()
 	}
 	meta := parseMetadata(e.Request.Header.Get("Upload-Metadata"))
 	if meta["report"] == "" {

@@ -124,7 +124,7 @@ func (a *api) pullScope(e *core.RequestEvent, c caller) (dbx.Expression, error) 
 	}
 	code := e.Request.Header.Get(HeaderReceipt)
 	if code == "" {
-		return nil, codedError(http.StatusUnauthorized, CodeReceiptRequired, "Send the report's receipt in the X-Receipt header, or sign in.")
+		return nil, receiptRequiredError()
 	}
 	ids, err := a.receiptReports(e, code)
 	if err != nil {

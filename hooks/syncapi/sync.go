@@ -46,7 +46,7 @@ const (
 	CodeDeviceRevoked     = "device_revoked"       // 401: log in and register the device again; keep the outbox
 	CodeDeviceExpired     = "device_expired"       // 401: log in and register the device again; keep the outbox
 	CodeNotApproved       = "volunteer_not_approved"
-	CodeReceiptRequired   = "receipt_required"     // 401: pull needs X-Receipt, a device credential or a login
+	CodeReceiptRequired   = "receipt_required"     // 401: pull and upload creation need X-Receipt, a device credential or a login
 	CodeReceiptUnknown    = "receipt_unknown"      // 404: no report has this receipt (yet)
 	CodeReceiptLimited    = "receipt_rate_limited" // 429: too many wrong receipts from this network
 	CodeReceiptMalformed  = "receipt_malformed"    // 400: not a receipt at all (a typing mistake, not counted as a guess)
@@ -152,6 +152,12 @@ func Register(app core.App) error {
 // machine-readable code.
 func codedError(status int, code, message string) *router.ApiError {
 	return &router.ApiError{Status: status, Message: message, Data: map[string]any{"code": code}}
+}
+
+// receiptRequiredError answers a reporter who sent no X-Receipt at all:
+// no proof is not a wrong receipt, and is not counted as one.
+func receiptRequiredError() *router.ApiError {
+	return codedError(http.StatusUnauthorized, CodeReceiptRequired, "Send the report's receipt in the X-Receipt header, or sign in.")
 }
 
 func tooManyOpsError() *router.ApiError {
