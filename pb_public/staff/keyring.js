@@ -93,7 +93,7 @@ export class KeyringView {
       // Waiting for a grant of a key no one has made yet: the first member
       // of staff makes it (the embassy's card, below).
       h('p', { class: 'notice', role: 'status', 'data-vault-status': v.status },
-        say(v.status === 'waiting' && !v.newest ? 'vault.embassy.none' : STATUS_WORDS[v.status])),
+        say(v.status === 'waiting' && v.keyless ? 'vault.embassy.none' : STATUS_WORDS[v.status])),
       v.problem ? h('p', { class: 'error', role: 'alert' }, say('vault.grantBroken', { error: v.problem })) : null,
       h('p', { class: 'error', role: 'alert', 'data-vault-error': '', hidden: true }),
       this.personalCard(),

@@ -8,6 +8,7 @@
 import { request, auth, list, create, update, fileToken } from './api.js';
 import { h, replace, when, announce } from './dom.js';
 import { label, say, LANGUAGES } from './labels.js';
+import { readSetupChecks } from './setup.js';
 
 // STATE_WORDS names each state of a link.
 const STATE_WORDS = { active: 'links.state.active', revoked: 'links.state.revoked', expired: 'links.state.expired' };
@@ -30,11 +31,11 @@ export class LinksView {
     const [embassy, checks] = await Promise.all([
       // Without it the form still works; the language starts empty.
       request(`/api/collections/embassies/records/${encodeURIComponent(embassyId)}`).catch(() => null),
-      request('/api/setup/checks').then((r) => r.checks || [], () => []),
+      readSetupChecks(),
     ]);
     // Until the server knows its official public address it refuses every
     // poster and code (hooks/qr): a link made now prints once it is set.
-    this.printable = !checks.some((c) => c.code === 'public_url');
+    this.printable = !(checks || []).some((c) => c.code === 'public_url');
     // A poster speaks the language of the people the embassy serves: its
     // first listed language, never silently English.
     const first = embassy && Array.isArray(embassy.languages) && embassy.languages[0];

@@ -169,7 +169,7 @@ export class ReportList {
       : this.total >= 0
         ? say('list.showingOf', { from, to: from + n - 1, total: this.capped ? say('list.more', { n: this.total }) : this.total })
         : say('list.showing', { from, to: from + n - 1 });
-    if (n === 0 && this.page === 1 && this.vault.state && !this.vault.newest) {
+    if (n === 0 && this.page === 1 && this.vault.keyless) {
       // A new embassy's empty list: no report can come before its key.
       this.state.append(' ', h('a', { href: '#/keys', 'data-no-embassy-key': '' }, say('vault.embassy.none')));
     }

@@ -18,12 +18,8 @@ const CHECKS = {
  * next to "On duty" when no e-mail can leave. It returns the checks.
  */
 export async function showSetupChecks(el, dutyLabel) {
-  let checks = [];
-  try {
-    checks = (await request('/api/setup/checks')).checks || [];
-  } catch {
-    return [];
-  }
+  const checks = await readSetupChecks();
+  if (checks === null) return [];
   el.hidden = checks.length === 0;
   replace(el,
     h('p', { class: 'setup-title' }, say('setup.title')),
@@ -37,4 +33,13 @@ export async function showSetupChecks(el, dutyLabel) {
   dutyLabel.title = say(noMail ? 'duty.noMailTitle' : 'duty.title');
   dutyLabel.dataset.noMailText = say('duty.noMail');
   return checks;
+}
+
+/** readSetupChecks reads the server's checks now, or null when it cannot. */
+export async function readSetupChecks() {
+  try {
+    return (await request('/api/setup/checks')).checks || [];
+  } catch {
+    return null;
+  }
 }

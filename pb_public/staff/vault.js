@@ -314,6 +314,11 @@ export class Vault {
     return all.length ? all[all.length - 1] : null;
   }
 
+  /** keyless is true once the server's state is read and the embassy has no key yet. */
+  get keyless() {
+    return !!this.state && !this.newest;
+  }
+
   /** holds reports whether this browser holds epoch n. */
   holds(n) {
     return !!this.state && this.state.grants.some((g) => g.epoch === n) && this.keys.has(this.epoch(n).kid);
