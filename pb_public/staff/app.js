@@ -109,6 +109,8 @@ function route() {
   const hash = location.hash || '#/';
   const m = hash.match(/^#\/report\/([a-z0-9]{20})$/);
   if (document.body.dataset.page === 'reports') scrolls.set(listAddress, window.scrollY);
+  // A report left is closed: it no longer acts on live events.
+  if (!m) reportView.close();
   if (m) {
     showPage('report');
     list.follow(m[1]);
@@ -297,6 +299,10 @@ function endSession(why = '') {
   if (realtime) realtime.stop();
   realtime = null;
   vault.forget();
+  // Nothing of the reports stays in the page, hidden or not.
+  reportView.close();
+  replace($('#report'));
+  list.clear();
   $('[data-setup-checks]').hidden = true;
   // The other tabs learn why from this, written before the sign-in goes.
   if (why !== 'elsewhere') localStorage.setItem(WHY_KEY, why === 'idle' ? 'idle' : 'elsewhere');

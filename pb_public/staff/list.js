@@ -160,6 +160,21 @@ export class ReportList {
     return r.message || say('report.noMessage');
   }
 
+  /** clear empties the list on sign-out; a load still under way is dropped. */
+  clear() {
+    this.loading = null;
+    this.found = null;
+    this.items = [];
+    this.total = -1;
+    this.trail = null;
+    this.cursor = -1;
+    this.selected.clear();
+    this.fresh.clear();
+    replace(this.rows);
+    this.state.textContent = '';
+    this.onSelect(this.selected);
+  }
+
   render() {
     const n = this.items.length;
     const from = (this.page - 1) * this.perPage + 1;

@@ -86,6 +86,21 @@ export class ReportView {
     });
   }
 
+  /**
+   * close forgets the report when the console leaves it. A report no one
+   * is looking at must not act on live events: its messages shown here
+   * count as read by staff (loadMessages), and a reporter's message that
+   * arrives while staff are on the list must stay unread and waiting.
+   */
+  close() {
+    this.opening = null;
+    this.report = null;
+    this.seal = '';
+    this.filesWaiting = false;
+    this.dupsWaiting = false;
+    for (const u of this.blobs.splice(0)) URL.revokeObjectURL(u);
+  }
+
   /** take shows record, its sealed fields opened if this browser can. */
   async take(record) {
     this.report = record;
@@ -108,16 +123,23 @@ export class ReportView {
   }
 
   async open(id) {
-    this.report = null;
+    this.close();
+    const run = {};
+    this.opening = run;
     replace(this.root, h('p', { class: 'muted' }, say('report.loading')));
+    let record;
     try {
-      await this.take(await view('reports', id));
+      record = await view('reports', id);
     } catch (err) {
+      if (this.opening !== run) return; // left or another opened since
       replace(this.root, h('p', { class: 'error' }, err.status === 404
         ? say('report.notFound')
         : say('report.failed', { error: err.message })));
       return;
     }
+    if (this.opening !== run) return;
+    await this.take(record);
+    if (this.opening !== run) return;
     this.render();
     await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
   }
@@ -290,15 +312,16 @@ export class ReportView {
 
   async loadMessages() {
     const box = this.root.querySelector('[data-messages]');
+    const report = this.report;
     try {
-      const res = await list('messages', { filter: `report = ${quote(this.report.id)}`, sort: 'created', perPage: 200, skipTotal: 1, expand: 'author' });
+      const res = await list('messages', { filter: `report = ${quote(report.id)}`, sort: 'created', perPage: 200, skipTotal: 1, expand: 'author' });
       if (!res.items.length) {
         replace(box, h('li', { class: 'muted' }, say('report.noMessages')));
         return;
       }
       // Sealed messages are opened here: a reporter's with the embassy
       // key, a reply with the report's reply key (vault.js).
-      const texts = await Promise.all(res.items.map((m) => messageText(this.ctx.vault, this.report, m)));
+      const texts = await Promise.all(res.items.map((m) => messageText(this.ctx.vault, report, m)));
       replace(box, res.items.map((m, i) => h('li', { class: `bubble from-${m.direction}` },
         h('span', { class: 'who' }, m.direction === 'staff'
           ? `${(m.expand && m.expand.author && m.expand.author.name) || say('report.staff')}`
@@ -306,7 +329,9 @@ export class ReportView {
         h('time', { datetime: m.created }, when(m.created)),
         sealedText(texts[i]),
         m.direction === 'staff' ? h('span', { class: 'muted small' }, m.read_by_reporter ? say('report.read') : say('report.unread')) : null)));
-      // Reporter messages shown here count as read by staff.
+      // Reporter messages shown here count as read by staff, and only if
+      // the report is still the one open.
+      if (this.report === null || this.report.id !== report.id) return;
       for (const m of res.items) {
         if (m.direction === 'reporter' && !m.read_by_staff) update('messages', m.id, { read_by_staff: true }).catch(() => {});
       }

@@ -183,6 +183,13 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("the list shows on a phone", `document.querySelectorAll('#list li[data-id]').length === 4`)
 	shot("staff-list-phone")
 
+	// The report was left before the reporter wrote: no one has read the
+	// message, so it still waits. (The report left behind once marked it
+	// read on the live event, and the list's flag came and went.)
+	if got, err := app.FindRecordById("messages", answer.Id); err != nil || got.GetBool("read_by_staff") {
+		t.Fatalf("the reporter's message written while staff were on the list was marked read by staff (%v)", err)
+	}
+
 	if p := problems(); len(p) > 0 {
 		t.Fatalf("the page logged errors (CSP or script): %v", p)
 	}

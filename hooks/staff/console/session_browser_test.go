@@ -40,6 +40,8 @@ func TestOneSignInPerBrowser(t *testing.T) {
 		document.querySelector('[data-me]').textContent === 'Staff X' && document.querySelectorAll('#list [data-id]').length === 1`)
 	b.do("reload the second tab", chromedp.Reload())
 	b.waitFor("still signed in after a reload", `document.body.dataset.page === 'reports' && document.querySelector('[data-me]').textContent === 'Staff X'`)
+	b.click("open the listed report in the second tab", `#list a.report-link`)
+	b.waitFor("the report shows", `document.body.dataset.page === 'report' && !!document.querySelector('#report .report-head')`)
 
 	// Another tab signing out removes the last use and the sign-in; a tab
 	// that hears of the first before the second still says "elsewhere",
@@ -48,7 +50,7 @@ func TestOneSignInPerBrowser(t *testing.T) {
 		const last = localStorage.getItem('homeward.staff.active');
 		localStorage.removeItem('homeward.staff.active');
 		window.dispatchEvent(new StorageEvent('storage', { key: 'homeward.staff.active', oldValue: last, newValue: null }));
-		const signedIn = document.body.dataset.page === 'reports';
+		const signedIn = document.body.dataset.page === 'report';
 		localStorage.setItem('homeward.staff.active', last);
 		return signedIn;
 	})()`)); err != nil || !still {
@@ -72,6 +74,10 @@ func TestOneSignInPerBrowser(t *testing.T) {
 	a.waitFor("the first tab shows the sign-in form", `document.body.dataset.page === 'login' && localStorage.getItem('homeward.staff.auth') === null`)
 	b.waitFor("the second tab is signed out too, and says why", `document.body.dataset.page === 'login' &&
 		document.querySelector('[data-signed-out]').dataset.signedOut === 'elsewhere' && !document.querySelector('[data-signed-out]').hidden`)
+	// Nothing of the reports stays in a signed-out page, even hidden.
+	for _, s := range []steps{a, b} {
+		s.waitFor("the signed-out page holds no report", `document.querySelector('#report').textContent === '' && !document.querySelector('#list [data-id]')`)
+	}
 
 	a.signIn("x@example.org")
 	b.waitFor("signing in in one tab signs in the other", `document.body.dataset.page === 'reports' && document.querySelector('[data-me]').textContent === 'Staff X'`)
