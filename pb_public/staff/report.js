@@ -329,15 +329,22 @@ export class ReportView {
         h('time', { datetime: m.created }, when(m.created)),
         sealedText(texts[i]),
         m.direction === 'staff' ? h('span', { class: 'muted small' }, m.read_by_reporter ? say('report.read') : say('report.unread')) : null)));
-      // Reporter messages shown here count as read by staff, and only if
-      // the report is still the one open.
-      if (this.report === null || this.report.id !== report.id) return;
-      for (const m of res.items) {
-        if (m.direction === 'reporter' && !m.read_by_staff) update('messages', m.id, { read_by_staff: true }).catch(() => {});
-      }
+      // A reporter's message shown here counts as read by staff once it is
+      // seen: its text was shown (not one still sealed to keys this
+      // browser has not opened), the page is in view, and the report is
+      // still the one open. Until then it keeps the report waiting.
+      const shown = res.items.filter((m, i) => m.direction === 'reporter' && !m.read_by_staff && SEEN.has(texts[i].state));
+      if (shown.length) this.markRead(report.id, shown);
     } catch (err) {
       replace(box, h('li', { class: 'error' }, say('report.messagesFailed', { error: err.message })));
     }
+  }
+
+  /** markRead marks a report's messages read by staff once the page is in view. */
+  async markRead(id, messages) {
+    await inView();
+    if (this.report === null || this.report.id !== id) return;
+    for (const m of messages) update('messages', m.id, { read_by_staff: true }).catch(() => {});
   }
 
   /**
@@ -542,6 +549,23 @@ export function size(bytes) {
  * sealedText shows a message's or note's text as vault.js's messageText or
  * noteText gave it: the words, or why a sealed one cannot be shown.
  */
+// SEEN are the states of a message's text (vault.js messageText) that
+// show staff all there is to read: in clear, opened, or broken for good.
+const SEEN = new Set(['', 'open', 'broken']);
+
+/** inView resolves once the page is in view (not a tab in the background). */
+function inView() {
+  if (document.visibilityState === 'visible') return Promise.resolve();
+  return new Promise((resolve) => {
+    const seen = () => {
+      if (document.visibilityState !== 'visible') return;
+      document.removeEventListener('visibilitychange', seen);
+      resolve();
+    };
+    document.addEventListener('visibilitychange', seen);
+  });
+}
+
 export function sealedText(t, cls = '') {
   if (t.state === 'open' || t.state === '') return h('p', { class: cls }, t.text);
   return h('p', { class: `${cls} muted`, dataset: { seal: t.state } }, say(`sealed.${t.state}`));

@@ -268,6 +268,19 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	b.waitFor("X2 cannot open the new report", `!!document.querySelector('#list [data-id="sealedr0000000000003"] [data-seal="locked"]')`)
 	b.waitFor("nor the old ones", `!!document.querySelector('#list [data-id="sealedr0000000000001"] [data-seal="locked"]')`)
 	b.waitFor("and nothing sealed shows", `!document.querySelector('#list').textContent.includes('Sealed marker')`)
+	// The reporter writes again, sealed to epoch 2. X2 sees that a message
+	// came but cannot read it: it is not marked read, and the report waits.
+	const lockedMsg = "lockedmsg000001"
+	env := fixture.SealToX(t, app, 2, lockedMsg, []seal.Field{{Name: "report", Value: "sealedr0000000000003"}, {Name: "direction", Value: "reporter"}},
+		seal.MessageBody{Body: "Sealed marker four."})
+	testserver.SaveRecord(t, app, "messages", map[string]any{"id": lockedMsg, "report": "sealedr0000000000003", "direction": "reporter", "sealed": env})
+	b.do("watch what X2 marks read", chromedp.Evaluate[chromedp.Void](watchMarks))
+	b.open("X2 opens the report", "#/report/sealedr0000000000003")
+	b.waitFor("the message shows, locked", `!!document.querySelector('#report [data-messages] .from-reporter [data-seal="locked"]')`)
+	b.waitFor("and is not marked read", `window.marked.length === 0`)
+	if m, err := app.FindRecordById("messages", lockedMsg); err != nil || m.GetBool("read_by_staff") {
+		t.Fatalf("a message X2 could not open was marked read by staff (%v)", err)
+	}
 
 	// A fresh browser: X restores the personal key with the passphrase.
 	ctxC := browsertest.New(t, 5*time.Minute)
