@@ -128,6 +128,47 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+
+	// A reply that arrives while the phone is locked is drawn on the
+	// follow-up screen but not seen: it is not marked read, nor after the
+	// reporter goes back to the home screen. It is once the follow-up
+	// screen is on a screen in view.
+	const laterId = "replybrowser002"
+	testserver.SaveRecord(t, srv.App, "messages", map[string]any{"id": laterId, "report": reportId, "direction": "staff", "body": "Come at nine."})
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+		document.dispatchEvent(new Event('visibilitychange'));
+		document.querySelector('#follow-form button[type="submit"]').click();`))
+	waitFor(t, ctx, "the later reply drawn while the page is hidden", `document.getElementById('fu-messages').textContent.includes('Come at nine.')`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#follow [data-go="home"]`)), chromedp.WaitVisible(chromedp.ID("home")),
+		chromedp.Evaluate[chromedp.Void](`
+		Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+		document.dispatchEvent(new Event('visibilitychange'));`))
+	waitFor(t, ctx, "the phone has synced since", `self.homeward.db.all('outbox').then((o) => o.length === 0)`)
+	queued := eval[bool](t, ctx, `self.homeward.db.all('outbox').then((o) => o.some((e) => e.id === '`+laterId+`'))`)
+	if rec, err := srv.App.FindRecordById("messages", laterId); err != nil || rec.GetBool("read_by_reporter") || queued {
+		t.Fatalf("a reply drawn while the page was hidden was marked read (queued %v, %v)", queued, err)
+	}
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`#home [data-go="follow"]`)),
+		chromedp.WaitVisible(chromedp.ID("fu-code")),
+		chromedp.SetValue(chromedp.ID("fu-code"), code),
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)),
+	)
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		rec, err := srv.App.FindRecordById("messages", laterId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.GetBool("read_by_reporter") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the later reply, seen on the follow-up screen, is still unread on the server")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // waitForRecord waits until a report matching the SQL condition is stored.

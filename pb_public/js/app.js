@@ -606,10 +606,16 @@ function renderFollow(reps, msgs) {
 }
 
 // markShown tells the embassy, through the outbox, that the replies now on
-// the screen were shown: each staff reply is marked once.
+// the screen were shown: each staff reply is marked once. On the screen
+// means the follow-up screen of this receipt, in a page in view: a reply
+// that a sync brings while the phone is locked, or while another screen
+// is open, is marked when it is seen.
 const marking = new Set(); // reply ids being queued, against two renders at once
 
 async function markShown(r, list) {
+  const code = state.following;
+  await inView();
+  if (state.following !== code || $('follow').hidden) return;
   const auth = r.channel === 'volunteer' ? 'volunteer' : 'self';
   // A sealed reply counts as shown once it is open on the screen.
   const shown = (m) => m.body || !m.sealed || (keysNow && keysNow.opened(m));
@@ -622,6 +628,19 @@ async function markShown(r, list) {
   ]));
   askBackgroundSync();
   trySync();
+}
+
+// inView resolves once the page is in view (not locked or in the background).
+function inView() {
+  if (document.visibilityState === 'visible') return Promise.resolve();
+  return new Promise((resolve) => {
+    const seen = () => {
+      if (document.visibilityState !== 'visible') return;
+      document.removeEventListener('visibilitychange', seen);
+      resolve();
+    };
+    document.addEventListener('visibilitychange', seen);
+  });
 }
 
 async function reply(ev) {
