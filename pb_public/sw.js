@@ -4,7 +4,8 @@
 // cached (reports and replies live in IndexedDB instead). Bump VERSION when
 // the list of shell files changes, or when scripts change that only work
 // together (v10: seal.js inflates with vendor/fflate.js's unzlibSync; the
-// reply sealed to the embassy's key, in app.js and the languages).
+// reply sealed to the embassy's key, in app.js and the languages; v11:
+// app.js imports inview.js).
 //
 // It also sends the outbox when Background Sync says the network is back
 // and no page is open, with the very code the pages use: db.js, ids.js,
@@ -12,11 +13,11 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v10';
+const VERSION = 'homeward-v11';
 const SHELL = [
   '/',
   '/css/app.css',
-  '/js/app.js', '/js/zawgyi-check.js', '/js/vendor/myanmar-tools/zawgyi.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js',
+  '/js/app.js', '/js/zawgyi-check.js', '/js/vendor/myanmar-tools/zawgyi.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js', '/js/inview.js',
   // Sealing, loaded after the first screen (app.js imports keys.js).
   '/js/keys.js', '/js/seal.js', '/js/vendor/hpke.js', '/js/vendor/fflate.js',
   '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json', '/i18n/countries.json',

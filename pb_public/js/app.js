@@ -5,6 +5,7 @@
 import * as i18n from './i18n.js';
 import * as media from './media.js';
 import { NEEDS, NATIONALITY_OTHER } from './vocabulary.js';
+import { inView } from './inview.js';
 
 // The store, the queue and the sender are classic scripts the service
 // worker shares (see db.js); index.html loads them before this module.
@@ -628,19 +629,6 @@ async function markShown(r, list) {
   ]));
   askBackgroundSync();
   trySync();
-}
-
-// inView resolves once the page is in view (not locked or in the background).
-function inView() {
-  if (document.visibilityState === 'visible') return Promise.resolve();
-  return new Promise((resolve) => {
-    const seen = () => {
-      if (document.visibilityState !== 'visible') return;
-      document.removeEventListener('visibilitychange', seen);
-      resolve();
-    };
-    document.addEventListener('visibilitychange', seen);
-  });
 }
 
 async function reply(ev) {

@@ -12,6 +12,7 @@ import { suggest as suggestDuplicates, reasonKey } from './duplicates.js';
 import { routeCard } from './route.js';
 import { h, replace, when, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
+import { inView } from '/js/inview.js';
 
 /** SECTIONS groups the report's fields as a caseworker reads them. */
 export const SECTIONS = [
@@ -545,27 +546,14 @@ export function size(bytes) {
   return say('size.mb', { n: (bytes / 1024 / 1024).toFixed(1) });
 }
 
-/**
- * sealedText shows a message's or note's text as vault.js's messageText or
- * noteText gave it: the words, or why a sealed one cannot be shown.
- */
 // SEEN are the states of a message's text (vault.js messageText) that
 // show staff all there is to read: in clear, opened, or broken for good.
 const SEEN = new Set(['', 'open', 'broken']);
 
-/** inView resolves once the page is in view (not a tab in the background). */
-function inView() {
-  if (document.visibilityState === 'visible') return Promise.resolve();
-  return new Promise((resolve) => {
-    const seen = () => {
-      if (document.visibilityState !== 'visible') return;
-      document.removeEventListener('visibilitychange', seen);
-      resolve();
-    };
-    document.addEventListener('visibilitychange', seen);
-  });
-}
-
+/**
+ * sealedText shows a message's or note's text as vault.js's messageText or
+ * noteText gave it: the words, or why a sealed one cannot be shown.
+ */
 export function sealedText(t, cls = '') {
   if (t.state === 'open' || t.state === '') return h('p', { class: cls }, t.text);
   return h('p', { class: `${cls} muted`, dataset: { seal: t.state } }, say(`sealed.${t.state}`));
