@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -101,21 +102,8 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		t.Errorf("the typed code is shown back as %q", v)
 	}
 
+	waitReadByReporter(t, ctx, srv.App, replyId)
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		rec, err := srv.App.FindRecordById("messages", replyId)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rec.GetBool("read_by_reporter") {
-			break
-		}
-		if time.Now().After(deadline) {
-			page := eval[string](t, ctx, `self.homeward.db.all('outbox').then((o) => JSON.stringify(o))`)
-			t.Fatalf("the reply shown on the phone is still unread on the server; outbox: %s", page)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 	// The server has the mark; the phone empties its outbox once it has
 	// read the push's answer, a moment later.
 	for {
@@ -155,17 +143,25 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("fu-code"), code),
 		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)),
 	)
-	deadline = time.Now().Add(60 * time.Second)
+	waitReadByReporter(t, ctx, srv.App, laterId)
+}
+
+// waitReadByReporter waits until the server holds the staff reply id as
+// read by the reporter, the mark the phone sends through its outbox.
+func waitReadByReporter(t *testing.T, ctx context.Context, app core.App, id string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
 	for {
-		rec, err := srv.App.FindRecordById("messages", laterId)
+		rec, err := app.FindRecordById("messages", id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rec.GetBool("read_by_reporter") {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the later reply, seen on the follow-up screen, is still unread on the server")
+			page := eval[string](t, ctx, `self.homeward.db.all('outbox').then((o) => JSON.stringify(o))`)
+			t.Fatalf("the reply %s shown on the phone is still unread on the server; outbox: %s", id, page)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
