@@ -266,6 +266,8 @@ func TestACommandThatFailsExitsNonZero(t *testing.T) {
 		{[]string{"embassy", "add", "Bad_Slug", "--name", "x", "--country", "y"}, 1, "slug"},
 		{[]string{"embassy", "add"}, 1, "accepts 1 arg"},
 		{[]string{"staff", "add", "officer@embassy.example", "--embassy", "nowhere"}, 1, "nowhere"},
+		// Demo data is never loaded beside real data.
+		{[]string{"serve", "--demo", "--http", "127.0.0.1:0"}, 1, "--demo refused: this data dir holds real data"},
 		{[]string{"no-such-command"}, 1, `unknown command "no-such-command"`},
 		{[]string{"serve", "--no-such-flag"}, 1, "unknown flag"},
 		{[]string{}, 0, "Available Commands"},

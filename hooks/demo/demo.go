@@ -6,6 +6,9 @@ package demo
 import (
 	"crypto/rand"
 	"fmt"
+	"strings"
+
+	"github.com/pocketbase/dbx"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -45,8 +48,12 @@ func Register(app core.App, enabled bool) error {
 }
 
 // Load upserts the demo embassies and a demo superuser with a new random
-// password, printed on the console.
+// password, printed on the console. It refuses, writing nothing, a data dir
+// that holds real data (see RefuseRealData).
 func Load(app core.App) error {
+	if err := RefuseRealData(app); err != nil {
+		return err
+	}
 	col, err := app.FindCollectionByNameOrId("embassies")
 	if err != nil {
 		return err
@@ -115,4 +122,31 @@ func Load(app core.App) error {
 	fmt.Printf("DEMO key passphrase of every demo staff member (Keys screen, \"restore\"):  %s\n", passphrase)
 	fmt.Printf("  (demo keys are not secret: the passphrase is kept in %s)\n", DemoPassphraseFile)
 	return nil
+}
+
+// RefuseRealData answers an error when the data dir holds an embassy not
+// marked demo, or a superuser other than the demo one: demo data there
+// would list four active embassies reporters could pick, and print a
+// working superuser password into the operator's console or journal.
+func RefuseRealData(app core.App) error {
+	var why []string
+	var real []string
+	err := app.RecordQuery("embassies").Select("slug").AndWhere(dbx.HashExp{"demo": false}).OrderBy("slug").Limit(3).Column(&real)
+	if err != nil {
+		return err
+	}
+	if len(real) > 0 {
+		why = append(why, "embassies not marked demo ("+strings.Join(real, ", ")+")")
+	}
+	n, err := app.CountRecords(core.CollectionNameSuperusers, dbx.Not(dbx.HashExp{"email": SuperuserEmail}))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		why = append(why, fmt.Sprintf("%d superuser(s) of its own", n))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("--demo refused: this data dir holds real data: %s. Demo data would add four active demo embassies reporters could pick, and a demo superuser. Try the demo in a data dir of its own: serve --demo --dir pb_demo", strings.Join(why, " and "))
 }
