@@ -255,12 +255,17 @@ type Device struct {
 }
 
 // StartForDevice starts the binary over a fresh data dir with the demo
-// embassies and rate limits off (a test sends from one address faster
+// embassies (later starts are without --demo) and rate limits off (a test sends from one address faster
 // than a phone), with a volunteer (email) who has registered one device
 // (label), as the "volunteer add" command and the sync API make them.
 func StartForDevice(t testing.TB, email, label string) (*Server, Device) {
 	t.Helper()
+	// The demo embassies first, on a data dir of their own (--demo refuses
+	// one with a superuser of its own); later starts keep them.
 	b := New(t, t.TempDir(), "--demo")
+	b.Start()
+	b.Stop()
+	b.args = nil
 	b.Run("superuser", "upsert", Superuser, SuperuserPassword)
 	b.Start()
 	su := b.SignIn("_superusers", Superuser, SuperuserPassword)
