@@ -17,6 +17,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
@@ -599,13 +600,21 @@ func (p *pushRun) buildMessage(rec *core.Record, data map[string]any, receiptHas
 	return nil
 }
 
-// setFields copies data into rec, refusing any field not in allowed with a
-// field error rather than dropping it silently.
+// setFields copies data into rec, refusing any field not in allowed, and
+// any value not of its field's JSON type, with a field error rather than
+// dropping or coercing it silently (PocketBase's Record.Set would store
+// "three" as 0 and "yes" as false).
 func setFields(rec *core.Record, data map[string]any, allowed []string) *router.ApiError {
 	errs := validation.Errors{}
+	message := "The operation sets fields to values of the wrong type."
 	for k, v := range data {
 		if !slices.Contains(allowed, k) {
 			errs[k] = validation.NewError("validation_field_not_allowed", "This field cannot be set here.")
+			message = "The operation sets fields it may not set."
+			continue
+		}
+		if err := checkType(rec.Collection().Fields.GetByName(k), v); err != nil {
+			errs[k] = err
 			continue
 		}
 		if n, ok := v.(json.Number); ok {
@@ -614,7 +623,74 @@ func setFields(rec *core.Record, data map[string]any, allowed []string) *router.
 		rec.Set(k, v)
 	}
 	if len(errs) > 0 {
-		return router.NewBadRequestError("The operation sets fields it may not set.", errs)
+		return router.NewBadRequestError(message, errs)
+	}
+	return nil
+}
+
+// checkType refuses v when it is not of field f's JSON type: a number for
+// a number field, true or false for a bool, a string for text, a date
+// string PocketBase reads ("2026-11-20 00:00:00.000Z", RFC 3339) or ""
+// for a date, a list of strings for a select or relation of several
+// values and a string for one of one. null clears any field.
+func checkType(f core.Field, v any) error {
+	if f == nil || v == nil {
+		return nil
+	}
+	wrong := func(want string) error {
+		return validation.NewError("validation_invalid_type", "Must be "+want+".")
+	}
+	str := func() error {
+		if _, ok := v.(string); !ok {
+			return wrong("a string")
+		}
+		return nil
+	}
+	list := func() error {
+		items, ok := v.([]any)
+		if !ok {
+			return wrong("a list of strings")
+		}
+		for _, it := range items {
+			if _, ok := it.(string); !ok {
+				return wrong("a list of strings")
+			}
+		}
+		return nil
+	}
+	switch f := f.(type) {
+	case *core.NumberField:
+		if _, ok := v.(json.Number); !ok {
+			return wrong("a number")
+		}
+	case *core.BoolField:
+		if _, ok := v.(bool); !ok {
+			return wrong("true or false")
+		}
+	case *core.TextField, *core.EmailField, *core.URLField, *core.EditorField:
+		return str()
+	case *core.DateField:
+		s, ok := v.(string)
+		if !ok {
+			return wrong("a date")
+		}
+		if d, _ := types.ParseDateTime(s); s != "" && d.IsZero() {
+			return validation.NewError("validation_invalid_date", "Must be a date, as 2026-11-20 00:00:00.000Z.")
+		}
+	case *core.SelectField:
+		if f.IsMultiple() {
+			return list()
+		}
+		return str()
+	case *core.RelationField:
+		if f.IsMultiple() {
+			return list()
+		}
+		return str()
+	case *core.GeoPointField:
+		if _, ok := v.(map[string]any); !ok {
+			return wrong(`an object {"lon": …, "lat": …}`)
+		}
 	}
 	return nil
 }

@@ -438,3 +438,64 @@ func TestDuplicateMarksAreCheckedOnEveryPath(t *testing.T) {
 		t.Errorf("app.Save with another embassy's report as duplicate_of: %v, want the model's refusal", err)
 	}
 }
+
+// TestPushRefusesValuesOfTheWrongType: a value not of its field's JSON type
+// is a field error naming the field, never coerced (PocketBase would store
+// "three" people as 0 and "yes" minors as false, losing the urgency), and
+// nothing of the op is stored. Values of the right type, dates in either
+// layout PocketBase reads, and null, are applied.
+func TestPushRefusesValuesOfTheWrongType(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	rcpt := newReceipt()
+	for i, c := range []struct {
+		field string
+		value any
+		code  string
+	}{
+		{"people_count", "three", "validation_invalid_type"},
+		{"minors_present", "yes", "validation_invalid_type"},
+		{"safety_risk_now", 1, "validation_invalid_type"},
+		{"device_created", "yesterday", "validation_invalid_date"},
+		{"left_on", 20261120, "validation_invalid_type"},
+		{"needs", "medical", "validation_invalid_type"},
+		{"needs", []any{"medical", 3}, "validation_invalid_type"},
+		{"message", 42, "validation_invalid_type"},
+		{"passport_held", true, "validation_invalid_type"},
+		{"embassy", []any{f.embassy[0]}, "validation_invalid_type"},
+	} {
+		res := f.push(nil, "phone", []op{reportCreate(fmt.Sprint("w", i), newId(), f.embassy[0], rcpt, map[string]any{c.field: c.value})})
+		r := res.Results[0]
+		fields, _ := r.Error["data"].(map[string]any)
+		got, _ := fields[c.field].(map[string]any)
+		if r.Status != "rejected" || got["code"] != c.code || len(fields) != 1 {
+			t.Errorf("%s = %#v: %+v, want rejected with %s on %s alone", c.field, c.value, r, c.code, c.field)
+		}
+	}
+	if n := f.count("reports"); n != 0 {
+		t.Fatalf("%d reports stored from refused ops", n)
+	}
+
+	id := newId()
+	res := f.push(nil, "phone", []op{reportCreate("ok", id, f.embassy[0], rcpt, map[string]any{
+		"people_count": 3, "minors_present": true, "left_on": "2026-11-20 00:00:00.000Z",
+		"device_created": "2026-11-29T08:15:00Z", "needs": []any{"medical"}, "contact_name": nil,
+	})})
+	if r := res.Results[0]; r.Status != "applied" {
+		t.Fatalf("a create of the right types: %+v", r)
+	}
+	rec, err := f.app.FindRecordById("reports", id)
+	if err != nil || rec.GetInt("people_count") != 3 || !rec.GetBool("minors_present") || !rec.GetBool("urgent") ||
+		rec.GetDateTime("left_on").String() != "2026-11-20 00:00:00.000Z" || rec.GetDateTime("device_created").String() != "2026-11-29 08:15:00.000Z" {
+		t.Fatalf("stored %v (%v)", rec, err)
+	}
+
+	// A message and a staff update are held to the same types.
+	if r := f.push(receipt(rcpt), "phone", []op{{"op": "m", "kind": "create", "collection": "messages", "id": newId(), "data": map[string]any{"report": id, "body": 5}}}).Results[0]; r.Status != "rejected" {
+		t.Errorf("a message with a number for its body: %+v", r)
+	}
+	upd := op{"op": "s", "kind": "update", "collection": "reports", "id": id, "base": 1, "data": map[string]any{"status": 2}}
+	if r := f.push(bearer(f.staffTok[0]), "desk", []op{upd}).Results[0]; r.Status != "rejected" {
+		t.Errorf("a status given as a number: %+v", r)
+	}
+}
