@@ -266,7 +266,7 @@ func (a *api) versionTaken(app core.App, version string) (bool, error) {
 	if version == "" {
 		return false, nil
 	}
-	embassies, err := activeEmbassies(app)
+	embassies, err := receivingEmbassies(app)
 	if err != nil {
 		return false, err
 	}
@@ -409,14 +409,51 @@ func saveError(err error) error {
 	case errors.As(err, &verrs):
 		names := make([]string, 0, len(verrs))
 		for k := range verrs {
-			names = append(names, k)
+			if k != "embassy" {
+				names = append(names, k)
+			}
 		}
 		slices.Sort(names)
-		return refuse(http.StatusBadRequest, "The report was refused: check %s.", strings.Join(names, ", "))
+		if verrs["embassy"] == nil {
+			return refuse(http.StatusBadRequest, "The report was refused: check %s.", strings.Join(names, ", "))
+		}
+		message := embassyRefusal(verrs["embassy"])
+		if len(names) > 0 {
+			message += fmt.Sprintf(" Check %s too.", strings.Join(names, ", "))
+		}
+		return refuse(http.StatusBadRequest, "%s", message)
 	case errors.As(err, &apiErr) && apiErr.Status < 500:
 		return refuse(apiErr.Status, "The report was refused: %s", apiErr.Message)
 	}
 	return err
+}
+
+// codeMissingRecord is PocketBase's field error of a relation to a record
+// that does not exist (core.RelationField).
+const codeMissingRecord = "validation_missing_rel_records"
+
+// embassyRefusal is the answer to a report the write path refused for its
+// embassy, by the field error's code: Collect shows it to the volunteer,
+// who must know whether to wait for the embassy or get the form again.
+// Each is a 400: Collect keeps the form as not sent, for the volunteer to
+// send again.
+func embassyRefusal(err error) string {
+	var verr validation.Error
+	code := ""
+	if errors.As(err, &verr) {
+		code = verr.Code()
+	}
+	switch code {
+	case sealing.CodeNoKey:
+		return "This embassy cannot receive reports yet: it has no sealing key, so nothing sent to it could be kept sealed. " +
+			"Nothing was stored. Keep this form and send it again once the embassy's staff have made its key; meanwhile, call or message the embassy."
+	case codeMissingRecord:
+		return "The embassy chosen in this form is not on this server. Nothing was stored. " +
+			"Get the blank form again and fill in a new one with an embassy from its list."
+	case validation.ErrRequired.Code():
+		return "The form names no embassy. Nothing was stored. Get the blank form again and choose an embassy."
+	}
+	return "The report was refused: check embassy."
 }
 
 // refused answers a refusal with its status and message, or any other

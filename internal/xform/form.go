@@ -38,7 +38,9 @@ type Embassy struct {
 
 // Input is what the form is built from.
 type Input struct {
-	// Embassies are the active embassies, in the order the list shows them.
+	// Embassies are the embassy question's choices, in the order the list
+	// shows them: the embassies a report can be sent to now (the server
+	// leaves out one with no sealing key yet). The version hashes them.
 	Embassies []Embassy
 	// Labels are the web app's strings, by language then key
 	// (pb_public/i18n/<lang>.json).
