@@ -80,8 +80,8 @@ func UploadWork() int { return max(1, runtime.NumCPU()/2) }
 // CodeUploadsBusy is data.code of the 503 when MaxUploads are running.
 const CodeUploadsBusy = "uploads_busy"
 
-// Register sets the server's timeouts and binds the body-rate rule and
-// the upload cap.
+// Register sets the server's timeouts and binds the body-rate rule, the
+// answer to rate-limited requests and the upload cap.
 func Register(app core.App) error {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if se.Server != nil { // nil when a test triggers OnServe itself
@@ -91,6 +91,11 @@ func Register(app core.App) error {
 			Id:       "homewardBodyRate",
 			Func:     bodyRate,
 			Priority: apis.DefaultWWWRedirectMiddlewarePriority + 1, // before anything reads a body
+		})
+		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "homewardRateLimitAnswer",
+			Func:     rateLimitAnswer,
+			Priority: apis.DefaultRateLimitMiddlewarePriority - 1, // around the rate limiter
 		})
 		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
 			Id:       "homewardUploadCap",
