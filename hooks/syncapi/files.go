@@ -178,11 +178,29 @@ func tusHeaders(e *core.RequestEvent) error {
 }
 
 func (a *api) filesOptions(e *core.RequestEvent) error {
-	h := e.Response.Header()
+	setTusDiscovery(e.Response.Header())
+	return e.NoContent(http.StatusNoContent)
+}
+
+// setTusDiscovery sets what a tus server announces to OPTIONS (tus 1.0.0,
+// "OPTIONS"): the versions and extensions it supports and its largest
+// upload.
+func setTusDiscovery(h http.Header) {
+	h.Set("Tus-Resumable", tusVersion)
 	h.Set("Tus-Version", tusVersion)
 	h.Set("Tus-Extension", tusExtensions)
 	h.Set("Tus-Max-Size", strconv.Itoa(maxUploadSize))
-	return e.NoContent(http.StatusNoContent)
+}
+
+// tusOptionsBeforeCORS sets the tus discovery headers on an OPTIONS
+// request to the upload endpoint before PocketBase's CORS middleware
+// answers it (204, with no route reached), so a tus client's discovery,
+// and a browser's preflight, see them.
+func tusOptionsBeforeCORS(e *core.RequestEvent) error {
+	if e.Request.Method == http.MethodOptions && strings.HasPrefix(e.Request.URL.Path, "/api/sync/files/") {
+		setTusDiscovery(e.Response.Header())
+	}
+	return e.Next()
 }
 
 // parseMetadata reads tus Upload-Metadata: "key base64,key base64".

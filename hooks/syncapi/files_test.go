@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"homeward/internal/media/mediatest"
+	"homeward/internal/binarytest"
 	"homeward/internal/testserver"
 )
 
@@ -253,5 +254,33 @@ func TestVoiceNotesInPhoneContainersAreStored(t *testing.T) {
 				t.Fatal("the MP3's ID3 tag was kept")
 			}
 		})
+	}
+}
+
+// TestTusDiscoveryOnTheRealServer: the binary, where PocketBase's CORS
+// middleware answers every OPTIONS request before any route, announces tus
+// to OPTIONS on the upload endpoint (tus 1.0.0: Tus-Version on a
+// successful OPTIONS), to a tus client and to a browser's preflight alike.
+func TestTusDiscoveryOnTheRealServer(t *testing.T) {
+	b := binarytest.Start(t, t.TempDir())
+	for _, origin := range []string{"", "https://volunteer.example"} {
+		req, err := http.NewRequest(http.MethodOptions, b.URL+"/api/sync/files/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		h := res.Header
+		if res.StatusCode/100 != 2 || h.Get("Tus-Version") != "1.0.0" || h.Get("Tus-Resumable") != "1.0.0" ||
+			h.Get("Tus-Extension") != "creation" || h.Get("Tus-Max-Size") == "" {
+			t.Errorf("OPTIONS (origin %q): %d %v", origin, res.StatusCode, h)
+		}
 	}
 }

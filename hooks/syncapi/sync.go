@@ -19,6 +19,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"homeward/internal/addrlimit"
@@ -143,6 +144,13 @@ func Register(app core.App) error {
 		g.GET("/pull", a.pull).Bind(gz)
 		g.POST("/devices", a.registerDevice)
 		bindFilesApi(a, g)
+		// PocketBase's CORS middleware answers every OPTIONS request itself,
+		// before any route: the tus discovery headers are set ahead of it.
+		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "homewardTusOptions",
+			Func:     tusOptionsBeforeCORS,
+			Priority: apis.DefaultCorsMiddlewarePriority - 1,
+		})
 		return se.Next()
 	})
 	return nil
