@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"homeward/internal/media/mediatest"
 	"homeward/internal/binarytest"
+	"homeward/internal/media/mediatest"
 	"homeward/internal/testserver"
 )
 
