@@ -5,12 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // Pull page sizes: the default suits a 2G link (a page is a few KB), the
@@ -97,10 +100,12 @@ func (a *api) pull(e *core.RequestEvent) error {
 	limit := defaultPullLimit
 	if s := e.Request.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return e.BadRequestError("The limit must be a positive number.", err)
+		if err != nil || n < 1 || n > maxPullLimit {
+			return router.NewBadRequestError("The pull query is not valid.", validation.Errors{
+				"limit": validation.NewError("validation_out_of_range", fmt.Sprintf("Must be a whole number from 1 to %d.", maxPullLimit)),
+			})
 		}
-		limit = min(n, maxPullLimit)
+		limit = n
 	}
 
 	scope, err := a.pullScope(e, c)

@@ -113,6 +113,16 @@ func TestPullRefusesWithoutProof(t *testing.T) {
 	if status := s.call(http.MethodGet, "/api/sync/pull", bearer("not-a-token"), nil, &out); status != 401 {
 		t.Fatalf("broken login: %d, want 401 (never an anonymous answer)", status)
 	}
+	// A limit outside 1..1000 is a field error, never clamped.
+	for _, limit := range []string{"0", "-1", "abc", "1001", "99999999999999999999"} {
+		var bad struct{ Data map[string]map[string]any }
+		if status := s.call(http.MethodGet, "/api/sync/pull?limit="+limit, bearer(s.staffTok[0]), nil, &bad); status != 400 || bad.Data["limit"]["code"] != "validation_out_of_range" {
+			t.Errorf("limit=%s: %d %v, want 400 with validation_out_of_range on limit", limit, status, bad.Data)
+		}
+	}
+	if status := s.call(http.MethodGet, "/api/sync/pull?limit=1000", bearer(s.staffTok[0]), nil, nil); status != 200 {
+		t.Errorf("limit=1000: %d, want 200", status)
+	}
 }
 
 func TestWrongReceiptsAreRateLimitedButTheRightOneStillWorks(t *testing.T) {
