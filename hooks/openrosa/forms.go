@@ -52,16 +52,9 @@ func loadLabels(public fs.FS) (labels, error) {
 }
 
 // receivingSQL selects the embassy question's choices: the active
-// embassies that take a plaintext report. Collect sends plaintext, and the
-// write path refuses it for an embassy with no sealing key unless the
-// embassy takes reports in clear until it has one (hooks/sealing,
-// checkKeyless, CodeNoKey). That rule is unexported there, and a record
-// validation run to ask it would fire the report hooks on every form list,
-// so it is written here as a query: TestTheFormOffersOnlyEmbassiesThatTakeItsReports
-// sends a form for each kind of embassy and holds the two to the same answer.
-const receivingSQL = "SELECT [[id]], [[name]] FROM {{embassies}} WHERE [[active]] = TRUE AND " +
-	"([[clear_until_keyed]] = TRUE OR [[id]] IN (SELECT [[embassy]] FROM {{" + sealing.CollectionKeys + "}})) " +
-	"ORDER BY [[name]], [[id]]"
+// embassies that take a plaintext report, which is what Collect sends, by
+// the write path's one rule (sealing.TakesPlainReportsSQL).
+const receivingSQL = "SELECT id, name FROM embassies WHERE active = TRUE AND " + sealing.TakesPlainReportsSQL + " ORDER BY name, id"
 
 // receivingEmbassies are the embassy question's choices, by name: the
 // active embassies that can receive a report from the form. An embassy

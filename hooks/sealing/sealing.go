@@ -241,6 +241,14 @@ func checkSealed(e *core.RecordEvent) error {
 // and sends it, sealed, once the embassy has a key.
 const CodeNoKey = "validation_embassy_no_key"
 
+// TakesPlainReportsSQL is the one rule of which embassies take a report or
+// reporter's message sent in plaintext, as an SQL condition on the
+// embassies table: one with a sealing key (the write path seals it there)
+// or one that takes reports in clear until it has a key. checkKeyless
+// refuses the others on every write path; clients that send plaintext
+// (OpenRosa's form) offer only these.
+const TakesPlainReportsSQL = "(embassies.clear_until_keyed = TRUE OR embassies.id IN (SELECT embassy FROM " + CollectionKeys + "))"
+
 // checkKeyless refuses a plaintext record that would be stored in clear
 // for an embassy with no key: a new report or reporter's message, or a
 // report routed to such an embassy, unless the embassy takes reports in
@@ -261,10 +269,9 @@ func checkKeyless(app core.App, k kind, r *core.Record) error {
 		return err // an unknown report or embassy: its relation's own validation refuses it
 	}
 	var row struct {
-		Clear bool `db:"clear_until_keyed"`
-		Keys  int  `db:"keys"`
+		Takes bool `db:"takes"`
 	}
-	err = app.DB().NewQuery("SELECT clear_until_keyed, (SELECT count(*) FROM " + CollectionKeys + " WHERE embassy = {:e}) AS keys FROM embassies WHERE id = {:e}").
+	err = app.DB().NewQuery("SELECT " + TakesPlainReportsSQL + " AS takes FROM embassies WHERE id = {:e}").
 		Bind(dbx.Params{"e": embassy}).One(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -272,7 +279,7 @@ func checkKeyless(app core.App, k kind, r *core.Record) error {
 	if err != nil {
 		return fmt.Errorf("sealing: find the embassy: %w", err)
 	}
-	if row.Keys > 0 || row.Clear {
+	if row.Takes {
 		return nil
 	}
 	return validation.Errors{field: validation.NewError(CodeNoKey,
