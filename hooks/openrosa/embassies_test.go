@@ -236,8 +236,40 @@ func TestTheFormOffersOnlyEmbassiesThatTakeItsReports(t *testing.T) {
 			ExpectedEvents:     refusedEvents,
 			AfterTestFunc:      protocolHeaders(nil, nothingStored),
 		},
+		{
+			Name: "no embassy can receive yet: the form list is empty", Method: http.MethodGet,
+			URL: "/openrosa/formList", Headers: map[string]string{"Authorization": w.basic(0)}, TestAppFactory: w.factory, BeforeTestFunc: noneReceives,
+			ExpectedStatus:     http.StatusOK,
+			ExpectedContent:    []string{`<xforms xmlns="http://openrosa.org/xforms/xformsList"></xforms>`},
+			NotExpectedContent: []string{"<xform>"},
+			ExpectedEvents:     map[string]int{"*": 0},
+			AfterTestFunc:      protocolHeaders(nil),
+		},
+		{
+			Name: "no embassy can receive yet: no form to download, and why", Method: http.MethodGet,
+			URL: "/openrosa/forms/homeward_report.xml", Headers: map[string]string{"Authorization": w.basic(0)}, TestAppFactory: w.factory, BeforeTestFunc: noneReceives,
+			ExpectedStatus:  http.StatusNotFound,
+			ExpectedContent: []string{orError + "No embassy can receive reports here yet"},
+			ExpectedEvents:  map[string]int{"*": 0},
+			AfterTestFunc:   protocolHeaders(nil),
+		},
 	}
 	for _, s := range scenarios {
 		s.Test(t)
+	}
+}
+
+// noneReceives leaves keyWorld with no embassy a form's report can go to,
+// as a new server before any embassy's staff have made its key: X stops
+// taking reports in clear, Z (with a key) is made inactive.
+func noneReceives(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+	fromLoopback(e)
+	for _, q := range []string{
+		"UPDATE embassies SET clear_until_keyed = FALSE WHERE id = '" + embassyX + "'",
+		"UPDATE embassies SET active = FALSE WHERE id = '" + embassyZ + "'",
+	} {
+		if _, err := app.DB().NewQuery(q).Execute(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

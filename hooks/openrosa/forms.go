@@ -69,11 +69,19 @@ func receivingEmbassies(app core.App) ([]xform.Embassy, error) {
 	return embassies, nil
 }
 
-// currentForm builds the form for the embassies as they are now.
+// errNoEmbassy: no embassy can receive the form's report yet, so the form,
+// whose embassy question is required, could not be finished.
+var errNoEmbassy = errors.New("no embassy takes a report from the form yet")
+
+// currentForm builds the form for the embassies as they are now, or
+// answers errNoEmbassy.
 func (a *api) currentForm(app core.App) (xform.Form, error) {
 	embassies, err := receivingEmbassies(app)
 	if err != nil {
 		return xform.Form{}, err
+	}
+	if len(embassies) == 0 {
+		return xform.Form{}, errNoEmbassy
 	}
 	return xform.Build(xform.Input{Embassies: embassies, Labels: a.labels.strings, Countries: a.labels.countries})
 }
@@ -123,6 +131,11 @@ const formDescription = "A report to an embassy for a person released from a sca
 // current embassy list.
 func (a *api) formList(e *core.RequestEvent, _ caller) error {
 	form, err := a.currentForm(e.App)
+	if errors.Is(err, errNoEmbassy) {
+		// Nothing to fill in yet: an empty list, not a form that cannot be
+		// finished.
+		return writeXML(e, http.StatusOK, xformsList{})
+	}
 	if err == nil {
 		err = handedOut(e.App, form.Version)
 	}
@@ -146,6 +159,9 @@ func (a *api) formList(e *core.RequestEvent, _ caller) error {
 	return writeXML(e, http.StatusOK, list)
 }
 
+// noEmbassyYet says why there is no form to download.
+const noEmbassyYet = "No embassy can receive reports here yet: each needs its sealing key, made by its staff. Get the list of forms again later."
+
 // formFailed answers a request for the form when it could not be made.
 func formFailed(e *core.RequestEvent, err error) error {
 	e.App.Logger().Error("openrosa: make the form", "error", err)
@@ -163,6 +179,9 @@ func (a *api) formDownload(e *core.RequestEvent, _ caller) error {
 		return respond(e, http.StatusNotFound, natureError, "There is no such form here. Get the list of forms again.")
 	}
 	form, err := a.currentForm(e.App)
+	if errors.Is(err, errNoEmbassy) {
+		return respond(e, http.StatusNotFound, natureError, noEmbassyYet)
+	}
 	if err == nil {
 		err = handedOut(e.App, form.Version)
 	}
