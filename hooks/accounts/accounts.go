@@ -18,6 +18,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+
+	"homeward/internal/fielderr"
 )
 
 // Account errors, checked with errors.Is by the tests.
@@ -86,7 +88,7 @@ func embassyAddCommand(app core.App) *cobra.Command {
 				"clear_until_keyed": e.clearUntilKeyed,
 			})
 			if err := app.Save(rec); err != nil {
-				return fmt.Errorf("save embassy %s: %w", slug, err)
+				return fmt.Errorf("save embassy %s: %w", slug, fielderr.Wrap(err))
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Embassy %s added (id %s).\n", slug, rec.Id)
@@ -196,7 +198,7 @@ func addAccount(app core.App, out io.Writer, collection, email string, data map[
 	password := rand.Text()
 	rec.SetPassword(password)
 	if err := app.Save(rec); err != nil {
-		return fmt.Errorf("save %s account %s: %w", collection, email, err)
+		return fmt.Errorf("save %s account %s: %w", collection, email, fielderr.Wrap(err))
 	}
 	fmt.Fprintf(out, "Account %s added to %s.\nPassword (shown once, hand it over privately): %s\n%s\n", email, collection, password, next)
 	return nil

@@ -208,11 +208,11 @@ func (a *api) submit(e *core.RequestEvent, c caller) error {
 		}
 		att, err := syncapi.CleanAttachment(s.files[name])
 		if err != nil {
-			reason := "it cannot be read"
+			reason := "It cannot be read."
 			if r := syncapi.RefusedFile(err); r != nil {
 				reason = r.Message
 			}
-			return refused(e, refuse(http.StatusUnsupportedMediaType, "The file %s was refused: %s", name, reason))
+			return refused(e, refuse(http.StatusUnsupportedMediaType, "The file %s was refused. %s", name, reason))
 		}
 		files[name] = att
 	}
@@ -372,7 +372,7 @@ func (w *writer) file(name string, att syncapi.Attachment, out *outcome) error {
 	}
 	id, created, err := syncapi.StoreAttachment(w.tx, w.rec.Id, att)
 	if refusedErr := syncapi.RefusedFile(err); refusedErr != nil {
-		return refuse(http.StatusUnsupportedMediaType, "The file %s was refused: %s", name, refusedErr.Message)
+		return refuse(http.StatusUnsupportedMediaType, "The file %s was refused. %s", name, refusedErr.Message)
 	}
 	if err != nil {
 		return err
@@ -423,7 +423,7 @@ func saveError(err error) error {
 		}
 		return refuse(http.StatusBadRequest, "%s", message)
 	case errors.As(err, &apiErr) && apiErr.Status < 500:
-		return refuse(apiErr.Status, "The report was refused: %s", apiErr.Message)
+		return refuse(apiErr.Status, "The report was refused. %s", apiErr.Message)
 	}
 	return err
 }

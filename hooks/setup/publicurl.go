@@ -113,8 +113,12 @@ func PublicURL(app core.App) (string, error) {
 // PublicURLError is the API error for a route that would hand out the
 // public address while none is set: 503, with the one step that fixes it.
 func PublicURLError(e *core.RequestEvent, err error) error {
-	return e.Error(http.StatusServiceUnavailable, "QR codes, posters and contact links are not available until the official public address is set: "+
-		err.Error()+". "+HowToSetPublicURL, nil)
+	why := "."
+	if !errors.Is(err, ErrNoPublicURL) {
+		why = ": " + err.Error() + "."
+	}
+	return e.Error(http.StatusServiceUnavailable, "QR codes, posters and contact links are not available until the official public address is set"+
+		why+" "+HowToSetPublicURL, nil)
 }
 
 // checkFlag checks a --public-url value. PocketBase's default address

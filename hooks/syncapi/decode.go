@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
+
+	"homeward/internal/fielderr"
 )
 
 // Push limits. A volunteer's phone may hold a few hundred reports after
@@ -94,7 +97,7 @@ func decodePush(body io.Reader, gzipped bool) (pushRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return req, fmt.Errorf("invalid push JSON: %w", err)
+		return req, fmt.Errorf("invalid push JSON: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return req, errTrailingOps
@@ -126,7 +129,7 @@ type opShapeError struct {
 }
 
 func (e *opShapeError) Error() string {
-	return fmt.Sprintf("ops[%d]: %v", e.index, e.err)
+	return fmt.Sprintf("ops[%d]: %s", e.index, fielderr.Describe(e.err))
 }
 
 func (e *opShapeError) Unwrap() error { return e.err }
@@ -178,4 +181,51 @@ func (op pushOp) fields() (map[string]any, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// jsonProblem words a decoding error of a push body for the client's
+// developer, in JSON's terms rather than Go's ("ops must be a list, not
+// object", where encoding/json says "cannot unmarshal object into Go
+// struct field pushRequest.ops of type []syncapi.pushOp").
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "the push"
+		}
+		return fmt.Sprintf("%s must be %s, not %s", field, jsonKind(typeErr.Type), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("not JSON at byte %d: %s", syntaxErr.Offset, strings.TrimPrefix(syntaxErr.Error(), "json: "))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body ends before the push does"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// jsonKind names the JSON value a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a value" // json.RawMessage
+		}
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
 }

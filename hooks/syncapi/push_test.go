@@ -279,6 +279,21 @@ func TestMalformedAndOversizePushesChangeNothing(t *testing.T) {
 	if n := f.count("reports"); n != 0 {
 		t.Fatalf("%d reports after refused pushes, want 0", n)
 	}
+	// The reason speaks JSON, not Go, and each sentence ends once.
+	for body, want := range map[string]string{
+		`{"device":"x","ops":"create"}`: "invalid push JSON: ops must be a list, not string",
+		`{"device":"x","ops":[{"op":"1","kind":"create","collection":"reports","id":"abcdefghijklmno","data":{},"base":"one"}]}`: "invalid push JSON: ops.base must be a whole number, not string",
+		`{"device":`: "invalid push JSON: the body ends before the push does",
+		`{"device":"x","ops":[{"op":"1","kind":"update","collection":"reports","id":"abcdefghijklmno","data":{}}]}`: "ops[0]: base: An update must carry the version it was based on.",
+	} {
+		var out struct {
+			Data map[string]any `json:"data"`
+		}
+		f.call(http.MethodPost, "/api/sync/push", nil, []byte(body), &out)
+		if out.Data["reason"] != want {
+			t.Errorf("%s: reason %q, want %q", body, out.Data["reason"], want)
+		}
+	}
 
 	// A gzipped push that is fine is applied.
 	status := f.call(http.MethodPost, "/api/sync/push", header{"Content-Encoding": "gzip"},
