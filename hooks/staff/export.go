@@ -42,7 +42,10 @@ var contactColumns = []string{"contact_name", "contact_phone", "contact_app"}
 // the record.
 func exportHandler(e *core.RequestEvent) error {
 	filter := e.Request.URL.Query().Get("filter")
-	withContact := isTrue(e.Request.URL.Query().Get("contact"))
+	withContact := false
+	if err := queryBool(e.Request.URL.Query(), "contact", &withContact); err != nil {
+		return e.BadRequestError("The export query is not valid.", err)
+	}
 	needle, err := searchParam(e)
 	if err != nil {
 		return e.BadRequestError("The search is not valid.", err)
@@ -201,11 +204,6 @@ func isFormulaStart(r rune) bool {
 		return true
 	}
 	return false
-}
-
-func isTrue(s string) bool {
-	b, _ := strconv.ParseBool(s)
-	return b
 }
 
 func truncate(s string, n int) string {

@@ -80,6 +80,16 @@ func TestExport(t *testing.T) {
 			ExpectedContent: []string{`"message":"The filter is not valid."`},
 			ExpectedEvents:  map[string]int{"*": 0},
 		}),
+		as(staffX, tests.ApiScenario{
+			// It exported without the contact columns, as if not asked.
+			Name:               "a contact that is not yes or no is refused and not logged",
+			Method:             http.MethodGet,
+			URL:                "/api/staff/export.csv?contact=yes",
+			ExpectedStatus:     http.StatusBadRequest,
+			ExpectedContent:    []string{`"contact":{"code":"validation_invalid_bool","message":"Must be 1, 0, true or false."}`},
+			NotExpectedContent: []string{reportX},
+			ExpectedEvents:     map[string]int{"*": 0},
+		}),
 	}
 	for _, s := range scenarios {
 		s.Test(t)

@@ -3,9 +3,11 @@ package staff
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -94,24 +96,25 @@ type htcdsRow struct {
 	Report *core.Record `json:"report"`
 }
 
-// htcdsRowsHandler answers a page (?page=, from 1; exportPage rows, newest
-// first, up to maxExportRows in all) of the reports the HTCDS export
-// holds, each as its row (formula-guarded) with the columns filled from
-// private fields empty for a sealed report, beside the report itself, and
-// the columns and the table the console fills a sealed report's private
-// columns by once it has opened it (htcds.SealedCells). Nothing is logged
-// here: the console tells the server which reports its file holds (POST
-// /api/staff/exports, format "htcds"), as for its CSV export.
+// htcdsRowsHandler answers a page (?page= from 1, ?perPage= up to and by
+// default exportPage rows; newest first, up to maxExportRows in all) of
+// the reports the HTCDS export holds, each as its row (formula-guarded)
+// with the columns filled from private fields empty for a sealed report,
+// beside the report itself, and the columns and the table the console
+// fills a sealed report's private columns by once it has opened it
+// (htcds.SealedCells). Nothing is logged here: the console tells the
+// server which reports its file holds (POST /api/staff/exports, format
+// "htcds"), as for its CSV export.
 func htcdsRowsHandler(e *core.RequestEvent) error {
 	embassy, err := e.App.FindRecordById("embassies", embassyOf(e))
 	if err != nil {
 		return e.ForbiddenError("Your account has no embassy.", err)
 	}
-	page, err := strconv.Atoi(e.Request.URL.Query().Get("page"))
-	if err != nil || page < 1 {
-		page = 1
+	page, err := readHTCDSPage(e.Request.URL.Query())
+	if err != nil {
+		return e.BadRequestError("The page is not valid.", err)
 	}
-	offset := (page - 1) * exportPage
+	offset := page.offset()
 	items := []htcdsRow{}
 	if offset < maxExportRows {
 		q, err := scopedReports(e, sharedFilter)
@@ -119,7 +122,7 @@ func htcdsRowsHandler(e *core.RequestEvent) error {
 			return e.InternalServerError("Failed to read the reports.", err)
 		}
 		var recs []*core.Record
-		err = q.OrderBy("reports.created DESC").Offset(int64(offset)).Limit(int64(min(exportPage, maxExportRows-offset))).All(&recs)
+		err = q.OrderBy("reports.created DESC").Offset(int64(offset)).Limit(int64(min(page.PerPage, maxExportRows-offset))).All(&recs)
 		if err != nil {
 			return e.InternalServerError("Failed to read the reports.", err)
 		}
@@ -133,8 +136,18 @@ func htcdsRowsHandler(e *core.RequestEvent) error {
 	}
 	return e.JSON(http.StatusOK, map[string]any{
 		"columns": htcds.Columns, "sealed_cells": htcds.SealedCells,
-		"page": page, "perPage": exportPage, "maxRows": maxExportRows, "items": items,
+		"page": page.Page, "perPage": page.PerPage, "maxRows": maxExportRows, "items": items,
 	})
+}
+
+// readHTCDSPage reads the page of GET /api/staff/htcds-rows by the
+// paging rules the report list follows.
+func readHTCDSPage(query url.Values) (paging, error) {
+	p := newPaging(exportPage)
+	if err := p.read(query); err != nil {
+		return p, err
+	}
+	return p, validation.ValidateStruct(&p, p.rules(exportPage)...)
 }
 
 // htcdsAggregateHandler counts people by HTCDS field and value over all

@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -236,6 +237,61 @@ func TestTheServersHTCDSExportSaysWhatIsSealed(t *testing.T) {
 			ExpectedStatus:  http.StatusForbidden,
 			ExpectedContent: []string{"not yours to export"},
 			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// TestHTCDSRowsArePagedAsTheListIs: GET /api/staff/htcds-rows takes page
+// and perPage by the report list's rules; a bad one is refused by name,
+// never read as page 1.
+func TestHTCDSRowsArePagedAsTheListIs(t *testing.T) {
+	t.Parallel()
+	refused := func(name, query string, content ...string) tests.ApiScenario {
+		return as(staffX, tests.ApiScenario{
+			Name:   name,
+			Method: http.MethodGet, URL: "/api/staff/htcds-rows?" + query, BeforeTestFunc: htcdsWorld,
+			ExpectedStatus:     http.StatusBadRequest,
+			ExpectedContent:    append(content, `"message":"The page is not valid."`),
+			NotExpectedContent: []string{sharedX},
+			ExpectedEvents:     map[string]int{"*": 0},
+		})
+	}
+	scenarios := []tests.ApiScenario{
+		refused("page 0 is refused, as the page before the first", "page=0",
+			`"page":{"code":"validation_min_greater_equal_than_required"`),
+		refused("a page that is not a whole number is refused", "page=abc",
+			`"page":{"code":"validation_invalid_int","message":"Must be a whole number."}`),
+		refused("a page past the highest is refused", "page=9223372036854775807",
+			`"page":{"code":"validation_max_less_equal_than_required"`),
+		refused("a page larger than the export's pages is refused", "perPage=501",
+			`"perPage":{"code":"validation_max_less_equal_than_required"`),
+		refused("a page of 0 rows is refused", "perPage=0",
+			`"perPage":{"code":"validation_min_greater_equal_than_required"`),
+		as(staffX, tests.ApiScenario{
+			Name:   "perPage sets the rows a page holds",
+			Method: http.MethodGet, URL: "/api/staff/htcds-rows?page=2&perPage=1", BeforeTestFunc: sealedHTCDSWorld,
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"page":2`, `"perPage":1`},
+			ExpectedEvents:  map[string]int{"*": 0},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				var body struct {
+					Items []struct {
+						Report struct {
+							Id string `json:"id"`
+						} `json:"report"`
+					} `json:"items"`
+				}
+				if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+					t.Fatal(err)
+				}
+				// Two reports are shared: page 2 holds one of them.
+				if len(body.Items) != 1 || (body.Items[0].Report.Id != sharedX && body.Items[0].Report.Id != sealedShared) {
+					t.Errorf("page 2 of 1 row holds %+v, want one shared report", body.Items)
+				}
+			},
 		}),
 	}
 	for _, s := range scenarios {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -53,8 +52,7 @@ type listForm struct {
 	Unread  bool   `json:"unread"`  // only reports with reporter messages no one has read
 	Sealed  bool   `json:"sealed"`  // only reports sealed to the embassy's key (sealedExp)
 	Total   bool   `json:"total"`   // count the matches (totalItems)
-	Page    int    `json:"page"`    // from 1
-	PerPage int    `json:"perPage"` // defaultPerPage if not given
+	paging         // page and perPage, defaultPerPage a page if not given
 }
 
 // listSorts are the list's orders, by the sort parameter: newest or
@@ -79,24 +77,11 @@ var sortValues = func() []any {
 // Validate checks the need, the sort, the page and the lengths; the filter
 // is checked when it is parsed.
 func (f *listForm) Validate() error {
-	return validation.ValidateStruct(f,
+	return validation.ValidateStruct(f, append(f.paging.rules(maxPerPage),
 		validation.Field(&f.Need, validation.In(needValues...)),
 		validation.Field(&f.Q, validation.RuneLength(0, maxSearchLength)),
 		validation.Field(&f.Sort, validation.In(sortValues...)),
-		validation.Field(&f.Page, atLeast(1)),
-		validation.Field(&f.PerPage, atLeast(1), validation.Max(maxPerPage)),
-	)
-}
-
-// atLeast is validation.Min(n) for a number the caller gave: Min passes 0
-// as empty, and page=0 or perPage=0 is a value, refused with Min's error.
-func atLeast(n int) validation.Rule {
-	return validation.By(func(v any) error {
-		if v.(int) < n {
-			return validation.ErrMinGreaterEqualThanRequired.SetParams(map[string]any{"threshold": n})
-		}
-		return nil
-	})
+	)...)
 }
 
 // listHandler is the console's report list: the records API's list with
@@ -258,7 +243,7 @@ func listHandler(e *core.RequestEvent) error {
 	} else {
 		q.OrderBy(listSorts[form.Sort]...)
 	}
-	offset := (form.Page - 1) * form.PerPage
+	offset := form.offset()
 	if picked {
 		offset = 0
 	}
@@ -356,7 +341,7 @@ func pickInCube(e *core.RequestEvent, terms []cubeTerm, text *textSearch, form *
 	if err != nil || !sees {
 		return nil, 0, err == nil, err
 	}
-	return cubeOf(e.App).pick(e.App, embassyOf(e), terms, text, form.Sort, (form.Page-1)*form.PerPage, form.PerPage, maxCount)
+	return cubeOf(e.App).pick(e.App, embassyOf(e), terms, text, form.Sort, form.offset(), form.PerPage, maxCount)
 }
 
 // listFacet names the facet of the running tallies that counts the list
@@ -404,12 +389,11 @@ var needValues = func() []any {
 func readListForm(e *core.RequestEvent) (*listForm, error) {
 	query := e.Request.URL.Query()
 	form := &listForm{
-		Filter:  query.Get("filter"),
-		Need:    query.Get("need"),
-		Q:       fold.Fold(query.Get("q")),
-		Sort:    query.Get("sort"),
-		Page:    1,
-		PerPage: defaultPerPage,
+		Filter: query.Get("filter"),
+		Need:   query.Get("need"),
+		Q:      fold.Fold(query.Get("q")),
+		Sort:   query.Get("sort"),
+		paging: newPaging(defaultPerPage),
 	}
 	if form.Sort == "" {
 		form.Sort = "-created"
@@ -418,25 +402,12 @@ func readListForm(e *core.RequestEvent) (*listForm, error) {
 		name string
 		to   *bool
 	}{{"waiting", &form.Waiting}, {"unread", &form.Unread}, {"sealed", &form.Sealed}, {"total", &form.Total}} {
-		if s := query.Get(p.name); s != "" {
-			b, err := strconv.ParseBool(s)
-			if err != nil {
-				return nil, validation.Errors{p.name: validation.NewError("validation_invalid_bool", "Must be 1, 0, true or false.")}
-			}
-			*p.to = b
+		if err := queryBool(query, p.name, p.to); err != nil {
+			return nil, err
 		}
 	}
-	for _, p := range []struct {
-		name string
-		to   *int
-	}{{"page", &form.Page}, {"perPage", &form.PerPage}} {
-		if s := query.Get(p.name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				return nil, validation.Errors{p.name: err}
-			}
-			*p.to = n
-		}
+	if err := form.paging.read(query); err != nil {
+		return nil, err
 	}
 	return form, form.Validate()
 }

@@ -136,6 +136,32 @@ func TestListFiltersByNeedAndSearch(t *testing.T) {
 			ExpectedEvents:  map[string]int{"*": 0},
 		}),
 		as(staffX, tests.ApiScenario{
+			// Its offset overflowed, and the answer was page 1's reports.
+			Name:            "a page past the highest is refused, not answered with another page",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?page=9223372036854775807&perPage=500&fields=id",
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"page":{"code":"validation_max_less_equal_than_required"`, `"threshold":1000000000`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
+			Name:            "a page number too large for any integer is refused the same way",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?page=99999999999999999999999",
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"page":{"code":"validation_max_less_equal_than_required"`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		list(staffX, "the highest page is past the end, and empty", "page=1000000000&perPage=500", nil...),
+		as(staffX, tests.ApiScenario{
+			Name:            "a page that is not a whole number is refused by name",
+			Method:          http.MethodGet,
+			URL:             "/api/staff/reports?page=abc",
+			ExpectedStatus:  http.StatusBadRequest,
+			ExpectedContent: []string{`"page":{"code":"validation_invalid_int","message":"Must be a whole number."}`},
+			ExpectedEvents:  map[string]int{"*": 0},
+		}),
+		as(staffX, tests.ApiScenario{
 			// It failed in counting the pages, by dividing by 0.
 			Name:            "a page of 0 reports is refused, with its total too",
 			Method:          http.MethodGet,
