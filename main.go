@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
 	"homeward/hooks"
+	"homeward/hooks/sealkeys"
 	"homeward/internal/sqlitedb"
 	_ "homeward/pb_migrations"
 )
@@ -21,6 +22,17 @@ import (
 var embedded embed.FS
 
 func main() {
+	// Making an escrow key pair happens on the escrow holder's offline
+	// machine and needs no app: opening one would leave a data dir there.
+	if len(os.Args) > 2 && os.Args[1] == "escrow" && os.Args[2] == "keygen" {
+		keygen := sealkeys.EscrowKeygenCommand()
+		keygen.SetArgs(os.Args[3:])
+		if err := keygen.Execute(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+
 	// Dev mode is off unless --dev is given: PocketBase would otherwise turn
 	// it on by itself under `go run`, the README's command, and print every
 	// SQL statement with its values.

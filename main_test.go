@@ -286,3 +286,33 @@ func TestACommandThatFailsExitsNonZero(t *testing.T) {
 		}
 	}
 }
+
+// TestEscrowKeygenLeavesOnlyTheKey: on the escrow holder's offline
+// machine, "escrow keygen" writes the private key (mode 0600) and prints
+// the public key, and leaves nothing else: no data dir is opened for it.
+func TestEscrowKeygenLeavesOnlyTheKey(t *testing.T) {
+	bin := binarytest.Build(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "escrow", "keygen", "--out", "escrow.pem")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Public key") {
+		t.Fatalf("escrow keygen: %v\n%s", err, out)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "escrow.pem" {
+		t.Fatalf("the directory holds %v, want escrow.pem alone", entries)
+	}
+	if info, err := entries[0].Info(); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("escrow.pem: %v %v, want mode 0600", info.Mode(), err)
+	}
+	// A second run refuses to overwrite the key, and says why.
+	again := exec.Command(bin, "escrow", "keygen", "--out", "escrow.pem")
+	again.Dir = dir
+	if out, err := again.CombinedOutput(); err == nil || !strings.Contains(string(out), "exists") {
+		t.Fatalf("a second keygen over the key: %v\n%s", err, out)
+	}
+}

@@ -32,11 +32,14 @@ read every report, message, note and attachment sealed to those epochs. Every me
 embassy's staff sees it, with its fingerprint and holder, on the console's Keys screen.
 See docs/SECURITY.md, "Escrow key".`,
 	}
-	cmd.AddCommand(escrowKeygenCommand(), escrowSetCommand(app), escrowClearCommand(app), escrowShowCommand(app), escrowOpenCommand(app))
+	cmd.AddCommand(EscrowKeygenCommand(), escrowSetCommand(app), escrowClearCommand(app), escrowShowCommand(app), escrowOpenCommand(app))
 	return cmd
 }
 
-func escrowKeygenCommand() *cobra.Command {
+// EscrowKeygenCommand is "escrow keygen". It needs no data dir: main runs
+// it without starting the app, so the escrow holder's offline machine is
+// left with the key file and nothing else.
+func EscrowKeygenCommand() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "keygen --out FILE",
