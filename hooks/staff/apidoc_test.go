@@ -85,6 +85,19 @@ func TestStaffDocExamplesMatchTheServer(t *testing.T) {
 	}
 	wantDocBlock(t, blocks, "bulk-response", got)
 
+	// Input the route does not take is refused by field, and changes
+	// nothing: the report keeps the status the change above gave it.
+	for _, name := range []string{"bulk-unknown-field", "bulk-wrong-type"} {
+		status, got = callJSON(t, http.MethodPost, srv+"/api/staff/reports/bulk", tok, blocks[name+"-request"])
+		if status != http.StatusBadRequest {
+			t.Fatalf("documented %s: %d %v", name, status, got)
+		}
+		wantDocBlock(t, blocks, name+"-response", got)
+	}
+	if r, err := app.FindRecordById("reports", reportX); err != nil || r.GetString("status") != "in_review" {
+		t.Fatalf("after the refused bulk changes, %s: %v %v", reportX, r, err)
+	}
+
 	status, got = callJSON(t, http.MethodGet, srv+"/api/staff/reports?waiting=1&sort=last_activity&total=1&perPage=2&fields=id,status,urgent,unread", tok, "")
 	if status != http.StatusOK {
 		t.Fatalf("documented waiting queue: %d %v", status, got)

@@ -188,6 +188,13 @@ func TestBulkChangeWritesOneEventPerReport(t *testing.T) {
 			http.StatusBadRequest, []string{`"status":{"code":"validation_in_invalid"`}, unchanged),
 		bulk("a report named twice", `{"ids":["`+reportX+`","`+reportX+`"],"status":"closed"}`,
 			http.StatusBadRequest, []string{`validation_bulk_repeated`}, unchanged),
+		bulk("a field bulk does not take stops the whole change", `{"ids":["`+reportX+`"],"status":"closed","embassy":"`+embassyY+`"}`,
+			http.StatusBadRequest, []string{`"message":"The bulk change is not valid."`,
+				`"embassy":{"code":"validation_field_not_allowed","message":"This field cannot be set here."}`}, unchanged),
+		bulk("ids that are not a list are refused by name", `{"ids":"`+reportX+`","status":"closed"}`,
+			http.StatusBadRequest, []string{`"ids":{"code":"validation_invalid_type","message":"Must be a list of strings."}`}, unchanged),
+		bulk("an assignee that is not a string is refused by name", `{"ids":["`+reportX+`"],"assignee":7}`,
+			http.StatusBadRequest, []string{`"assignee":{"code":"validation_invalid_type","message":"Must be a string."}`}, unchanged),
 		bulk("more than 200 reports", `{"ids":[`+strings.TrimSuffix(strings.Repeat(`"`+reportX+`",`, 201), ",")+`],"status":"closed"}`,
 			http.StatusBadRequest, []string{`"ids":{"code":"validation_length_out_of_range"`}, unchanged),
 		{

@@ -1,7 +1,6 @@
 package staff
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,13 +79,10 @@ func (e errBulkNotFound) Error() string { return "report " + e.id + " not found"
 func bulkHandler(e *core.RequestEvent) error {
 	// The request info (for the update rule) reads the body; the form is
 	// taken from what it read.
-	info, err := e.RequestInfo()
-	if err != nil {
-		return e.BadRequestError("Failed to read the bulk change.", err)
-	}
 	form := &bulkForm{}
-	if err := remarshal(info.Body, form); err != nil {
-		return e.BadRequestError("Failed to read the bulk change.", err)
+	info, err := readBody(e, form)
+	if err != nil {
+		return refuseBody(e, "The bulk change is not valid.", "Failed to read the bulk change.", err)
 	}
 	if err := form.Validate(); err != nil {
 		return e.BadRequestError("The bulk change is not valid.", err)
@@ -129,15 +125,6 @@ func bulkHandler(e *core.RequestEvent) error {
 		return e.BadRequestError("Failed to change the reports.", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": results})
-}
-
-// remarshal decodes a request body already read into a map into dst.
-func remarshal(body map[string]any, dst any) error {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, dst)
 }
 
 // findChangeable returns the report id when the caller may update it by

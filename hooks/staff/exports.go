@@ -55,13 +55,10 @@ func (f *exportedForm) Validate() error {
 func exportedHandler(e *core.RequestEvent) error {
 	// The request info (for the list rule) reads the body; the form is
 	// taken from what it read, as the bulk change's is.
-	info, err := e.RequestInfo()
-	if err != nil {
-		return e.BadRequestError("Failed to read the export.", err)
-	}
 	form := &exportedForm{}
-	if err := remarshal(info.Body, form); err != nil {
-		return e.BadRequestError("Failed to read the export.", err)
+	_, err := readBody(e, form)
+	if err != nil {
+		return refuseBody(e, "The export is not valid.", "Failed to read the export.", err)
 	}
 	if err := form.Validate(); err != nil {
 		return e.BadRequestError("The export is not valid.", err)

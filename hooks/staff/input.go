@@ -1,17 +1,22 @@
 package staff
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
 	"strconv"
+	"strings"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
 )
 
-// What a client sends the staff routes in the query is read here, the
-// same way on every route: a value the route cannot read is refused with
-// a field error in PocketBase's shape, never defaulted, so a client's
-// mistake shows at once instead of as an answer to another question.
+// What a client sends the staff routes, query parameters and JSON bodies,
+// is read here, the same way on every route: a value the route cannot
+// read, or a field it does not take, is refused with a field error in
+// PocketBase's shape, never defaulted or dropped, so a client's mistake
+// shows at once instead of as a change that silently did less.
 
 // maxPage is the highest page a client may ask for: far past the end of
 // any list (a billion pages of one report), and low enough that its
@@ -22,6 +27,9 @@ const maxPage = 1_000_000_000
 var (
 	errNotWhole = validation.NewError("validation_invalid_int", "Must be a whole number.")
 	errNotBool  = validation.NewError("validation_invalid_bool", "Must be 1, 0, true or false.")
+	// errNotAllowed is what the sync API (hooks/syncapi) answers a field
+	// it does not take, so a client meets one answer everywhere.
+	errNotAllowed = validation.NewError("validation_field_not_allowed", "This field cannot be set here.")
 )
 
 // paging is the page and perPage query parameters of a route that answers
@@ -104,4 +112,160 @@ func queryBool(query url.Values, name string, to *bool) error {
 	}
 	*to = b
 	return nil
+}
+
+// readBody decodes the request's body into dst, a pointer to a form
+// struct whose json tags name the fields it takes, from the request info
+// (which the collection rules read too, so the body is read once). A
+// field dst does not take, at any depth, is refused with errNotAllowed,
+// and a value of the wrong type with a field error naming the type.
+// Errors that are not validation.Errors are a body that is not JSON.
+func readBody(e *core.RequestEvent, dst any) (*core.RequestInfo, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, err
+	}
+	body := info.Body
+	if !strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json") {
+		// A multipart or form body holds the URL's query parameters too
+		// (http.Request.Form): those are not the client's fields.
+		body = make(map[string]any, len(info.Body))
+		for k, v := range info.Body {
+			if !e.Request.URL.Query().Has(k) {
+				body[k] = v
+			}
+		}
+	}
+	return info, decodeForm(body, dst)
+}
+
+// refuseBody answers err from readBody: field errors with invalid, the
+// message the form's Validate errors get, and a body that is not JSON
+// with unreadable.
+func refuseBody(e *core.RequestEvent, invalid, unreadable string, err error) error {
+	var fields validation.Errors
+	if errors.As(err, &fields) {
+		return e.BadRequestError(invalid, fields)
+	}
+	return e.BadRequestError(unreadable, err)
+}
+
+// decodeForm decodes body, a JSON object already read, into dst as
+// readBody does.
+func decodeForm(body map[string]any, dst any) error {
+	t := reflect.TypeOf(dst).Elem()
+	if errs := unknownFields(body, t); len(errs) > 0 {
+		return errs
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	err = json.Unmarshal(raw, dst)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		path := strings.Split(typeErr.Field, ".")
+		msg := "Must be " + typeName(fieldType(t, path)) + "."
+		var out error = validation.NewError("validation_invalid_type", msg)
+		for i := len(path) - 1; i >= 0; i-- {
+			out = validation.Errors{path[i]: out}
+		}
+		return out
+	}
+	return err
+}
+
+// unknownFields are the fields of value, a decoded JSON value, that t
+// (the Go type it is decoded into) does not take, nested as
+// validation.Errors are: by field name, and by index in a list.
+func unknownFields(value any, t reflect.Type) validation.Errors {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	errs := validation.Errors{}
+	switch v := value.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		for k, item := range v {
+			f, ok := jsonField(t, k)
+			if !ok {
+				errs[k] = errNotAllowed
+			} else if nested := unknownFields(item, f.Type); len(nested) > 0 {
+				errs[k] = nested
+			}
+		}
+	case []any:
+		if t.Kind() != reflect.Slice {
+			return nil
+		}
+		for i, item := range v {
+			if nested := unknownFields(item, t.Elem()); len(nested) > 0 {
+				errs[strconv.Itoa(i)] = nested
+			}
+		}
+	}
+	return errs
+}
+
+// jsonField is the field of struct t that JSON name decodes into, by its
+// json tag (the forms tag every field).
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// fieldType is the type of the field at path (json names, as
+// json.UnmarshalTypeError gives them) in struct t, through lists.
+func fieldType(t reflect.Type, path []string) reflect.Type {
+	for _, name := range path {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return t
+		}
+		f, ok := jsonField(t, name)
+		if !ok {
+			return t
+		}
+		t = f.Type
+	}
+	return t
+}
+
+// typeName says in words what a JSON value of Go type t is.
+func typeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		switch t.Elem().Kind() {
+		case reflect.String:
+			return "a list of strings"
+		case reflect.Struct:
+			return "a list of objects"
+		}
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "a valid value"
 }

@@ -72,13 +72,10 @@ var errRouteNotFound = errors.New("not found")
 // sealed to the first embassy is refused whole. Staff notes stay with the
 // first embassy (report_events.embassy): they are its internal record.
 func routeHandler(e *core.RequestEvent) error {
-	info, err := e.RequestInfo()
-	if err != nil {
-		return e.BadRequestError("Failed to read the routing.", err)
-	}
 	form := &routeForm{}
-	if err := remarshal(info.Body, form); err != nil {
-		return e.BadRequestError("Failed to read the routing.", err)
+	info, err := readBody(e, form)
+	if err != nil {
+		return refuseBody(e, "The routing is not valid.", "Failed to read the routing.", err)
 	}
 	if err := form.Validate(); err != nil {
 		return e.BadRequestError("The routing is not valid.", err)
