@@ -10,6 +10,8 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/internal/fielderr"
 )
 
 // What a client sends the staff routes, query parameters and JSON bodies,
@@ -165,7 +167,7 @@ func decodeForm(body map[string]any, dst any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		path := strings.Split(typeErr.Field, ".")
-		msg := "Must be " + typeName(fieldType(t, path)) + "."
+		msg := "Must be " + fielderr.JSONKind(fieldType(t, path)) + "."
 		var out error = validation.NewError("validation_invalid_type", msg)
 		for i := len(path) - 1; i >= 0; i-- {
 			out = validation.Errors{path[i]: out}
@@ -239,33 +241,4 @@ func fieldType(t reflect.Type, path []string) reflect.Type {
 		t = f.Type
 	}
 	return t
-}
-
-// typeName says in words what a JSON value of Go type t is.
-func typeName(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		switch t.Elem().Kind() {
-		case reflect.String:
-			return "a list of strings"
-		case reflect.Struct:
-			return "a list of objects"
-		}
-		return "a list"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	}
-	return "a valid value"
 }

@@ -281,7 +281,7 @@ func TestMalformedAndOversizePushesChangeNothing(t *testing.T) {
 	}
 	// The reason speaks JSON, not Go, and each sentence ends once.
 	for body, want := range map[string]string{
-		`{"device":"x","ops":"create"}`: "invalid push JSON: ops must be a list, not string",
+		`{"device":"x","ops":"create"}`: "invalid push JSON: ops must be a list of objects, not string",
 		`{"device":"x","ops":[{"op":"1","kind":"create","collection":"reports","id":"abcdefghijklmno","data":{},"base":"one"}]}`: "invalid push JSON: ops.base must be a whole number, not string",
 		`{"device":`: "invalid push JSON: the body ends before the push does",
 		`{"device":"x","ops":[{"op":"1","kind":"update","collection":"reports","id":"abcdefghijklmno","data":{}}]}`: "ops[0]: base: An update must carry the version it was based on.",

@@ -1,7 +1,9 @@
 package fielderr_test
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -32,5 +34,27 @@ func TestDescribe(t *testing.T) {
 	var fields validation.Errors
 	if w.Error() != "slug: Invalid value format." || !errors.As(w, &fields) || fielderr.Wrap(nil) != nil {
 		t.Errorf("Wrap: %q, As %v", w.Error(), errors.As(w, &fields))
+	}
+}
+
+func TestJSONKind(t *testing.T) {
+	type form struct{ A int }
+	for _, c := range []struct {
+		t    reflect.Type
+		want string
+	}{
+		{reflect.TypeFor[string](), "a string"},
+		{reflect.TypeFor[*int64](), "a whole number"},
+		{reflect.TypeFor[float64](), "a number"},
+		{reflect.TypeFor[bool](), "true or false"},
+		{reflect.TypeFor[[]string](), "a list of strings"},
+		{reflect.TypeFor[[]form](), "a list of objects"},
+		{reflect.TypeFor[[]int](), "a list"},
+		{reflect.TypeFor[map[string]any](), "an object"},
+		{reflect.TypeFor[json.RawMessage](), "a JSON value"},
+	} {
+		if got := fielderr.JSONKind(c.t); got != c.want {
+			t.Errorf("JSONKind(%v) = %q, want %q", c.t, got, c.want)
+		}
 	}
 }
