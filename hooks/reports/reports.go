@@ -86,10 +86,24 @@ func onUpdate(e *core.RecordEvent) error {
 		return err
 	}
 	keepAssigneeInEmbassy(e.Record)
+	dropDuplicateMarkWithItsStatus(e.Record)
 	e.Record.Set("version", e.Record.Original().GetInt("version")+1)
 	e.Record.Set("urgent", IsUrgent(e.Record))
 	e.Record.Set(FieldLastActivity, types.NowDateTime())
 	return e.Next()
+}
+
+// dropDuplicateMarkWithItsStatus clears the "duplicate of" mark of a
+// report moved out of the duplicate status by a change that leaves the
+// mark as it was (a bulk change, a status picked in the console): a
+// report is a duplicate, left out of the counts, or it is not, never
+// "assisted" and a duplicate at once.
+func dropDuplicateMarkWithItsStatus(r *core.Record) {
+	orig := r.Original()
+	if orig.GetString("status") == vocab.StatusDuplicate && r.GetString("status") != vocab.StatusDuplicate &&
+		r.GetString("duplicate_of") == orig.GetString("duplicate_of") {
+		r.Set("duplicate_of", "")
+	}
 }
 
 // onValidate checks a report's duplicate mark and assignee on every write

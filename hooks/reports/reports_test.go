@@ -129,6 +129,27 @@ func TestStaffReportUpdates(t *testing.T) {
 			},
 		},
 		{
+			Name:    "a duplicate moved to another status loses its duplicate mark",
+			Method:  http.MethodPatch,
+			URL:     "/api/collections/reports/records/" + otherId,
+			Body:    strings.NewReader(`{"status":"assisted"}`),
+			Headers: auth,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				r, err := app.FindRecordById("reports", otherId)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Set("status", "duplicate")
+				r.Set("duplicate_of", reportId)
+				if err := app.Save(r); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ExpectedStatus:  http.StatusOK,
+			ExpectedContent: []string{`"status":"assisted"`, `"duplicate_of":""`},
+			TestAppFactory:  factory,
+		},
+		{
 			Name:            "a report cannot duplicate another embassy's report",
 			Method:          http.MethodPatch,
 			URL:             "/api/collections/reports/records/" + otherId,
