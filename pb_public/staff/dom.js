@@ -36,6 +36,21 @@ export function replace(el, ...children) {
  * when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local
  * time, in the page's language.
  */
+/**
+ * day formats a calendar date (stored as midnight UTC, "2026-11-28
+ * 00:00:00.000Z", as the reporter picked it) as that day, with no time, in
+ * the page's language: read in UTC, so a browser west of UTC does not show
+ * the day before.
+ */
+export function day(value) {
+  if (!value) return '';
+  const d = new Date(value.replace(' ', 'T'));
+  if (Number.isNaN(d.getTime())) return value;
+  const lang = document.documentElement.lang || undefined;
+  if (lang && Intl.DateTimeFormat.supportedLocalesOf([lang]).length === 0) return d.toISOString().slice(0, 10);
+  return d.toLocaleDateString(lang, { dateStyle: 'medium', timeZone: 'UTC' });
+}
+
 export function when(value) {
   if (!value) return '';
   const d = new Date(value.replace(' ', 'T'));

@@ -10,7 +10,7 @@ import { unseal, messageText, noteText, newId } from './vault.js';
 import { isSealed, openAttachment } from './files.js';
 import { suggest as suggestDuplicates, reasonKey } from './duplicates.js';
 import { routeCard } from './route.js';
-import { h, replace, when, announce } from './dom.js';
+import { h, replace, when, day, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 import { inView } from '/js/inview.js';
 
@@ -42,11 +42,14 @@ export function fieldName(name) {
 }
 
 const SELECT_FIELDS = new Set(['status', 'language', 'gender', 'age_band', 'passport_held', 'channel']);
-const DATE_FIELDS = new Set(['left_on', 'device_created', 'created', 'updated']);
+const DATE_FIELDS = new Set(['device_created', 'created', 'updated']);
+// DAY_FIELDS are calendar days the reporter picked, with no time of day.
+const DAY_FIELDS = new Set(['left_on']);
 
 /** show is a field's value as the report shows it. */
 export function show(name, value) {
   if (DATE_FIELDS.has(name)) return value ? when(value) : '—';
+  if (DAY_FIELDS.has(name)) return value ? day(value) : '—';
   if (name === 'needs') return (value || []).map(label).join(', ') || '—';
   if (name === 'compound_point') {
     return value && (value.lat || value.lon) ? `${value.lat}, ${value.lon}` : '—';

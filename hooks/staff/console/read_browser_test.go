@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 
@@ -83,4 +84,32 @@ func TestAReporterMessageIsReadOnceSeen(t *testing.T) {
 	if p := problems(); len(p) > 0 {
 		t.Fatalf("the page logged errors: %v", p)
 	}
+}
+
+// TestTheDayLeftIsShownAsThatDay: the day a person left the compound is a
+// calendar day (stored as midnight UTC): the report shows that day, with
+// no time, in a browser west of UTC as everywhere (it showed 7:00 PM on
+// the day before in New York).
+func TestTheDayLeftIsShownAsThatDay(t *testing.T) {
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
+	rep, err := app.FindRecordById("reports", fixture.ReportX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Set("left_on", "2026-11-28 00:00:00.000Z")
+	if err := app.Save(rep); err != nil {
+		t.Fatal(err)
+	}
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 60*time.Second)
+	s := consoleSteps(t, ctx, watchConsole(ctx))
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	s.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
+	s.signIn("x@example.org")
+	s.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
+	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+fixture.ReportX+`'`))
+	s.waitFor("the day left is that day, with no time", `document.querySelector('#report [data-field="left_on"]')?.textContent === 'Nov 28, 2026'`)
 }
