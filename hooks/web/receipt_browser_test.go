@@ -82,10 +82,12 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('f-nationality').dispatchEvent(new Event('change'))`),
 		chromedp.WaitVisible(chromedp.ID("f-nationality-other")),
 		chromedp.SendKeys(chromedp.ID("f-nationality-other"), "Uzbekistan"),
+		// The count starts empty: typing 3 gives 3, not 13.
+		chromedp.SendKeys(chromedp.ID("f-people"), "3"),
 		chromedp.SendKeys(chromedp.ID("f-message"), "other country"),
 		chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
 	waitFor(t, ctx, "the receipt screen", `!document.getElementById('receipt').hidden`)
-	waitForRecord(t, srv.App, "nationality_original = 'Uzbekistan' AND nationality = 'other'")
+	waitForRecord(t, srv.App, "nationality_original = 'Uzbekistan' AND nationality = 'other' AND people_count = 3")
 	do(t, ctx, chromedp.Navigate(srv.URL+"/"))
 	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
 
