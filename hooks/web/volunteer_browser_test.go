@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/qr"
@@ -241,4 +242,80 @@ func TestVolunteerChecksAPosterOffline(t *testing.T) {
 	}
 	check(genuine, "valid")
 	check(forged, "invalid")
+}
+
+// TestAVolunteerLeavesNothingForTheNext: a phone passed from volunteer to
+// volunteer sends nothing under, and shows nothing to, the wrong one.
+// Logging out says how many reports are not sent yet; declined, nothing
+// changes; accepted, the volunteer's reports, receipts and queued
+// operations leave the phone. Logging in as another volunteer over a
+// lapsed login asks the same of the first volunteer's reports.
+func TestAVolunteerLeavesNothingForTheNext(t *testing.T) {
+	srv := startLive(t)
+	embassy := seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	seedVolunteer(t, srv.App, "first@example.org")
+	second := seedVolunteer(t, srv.App, "second@example.org")
+	ctx := browsertest.New(t, 120*time.Second)
+
+	openApp(t, ctx, srv.URL+"/volunteer?lang=en")
+	volunteerLogin(t, ctx, "first@example.org", testserver.Password)
+	file := func(message string) {
+		t.Helper()
+		do(t, ctx, chromedp.Click(chromedp.ID("vol-new")), chromedp.WaitVisible(chromedp.ID("report-form")),
+			chromedp.SetValue(chromedp.ID("f-embassy"), embassy),
+			chromedp.SendKeys(chromedp.ID("f-message"), message),
+			chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+		waitFor(t, ctx, "the form ready for the next", `!document.getElementById('f-saved').hidden && document.getElementById('f-message').value === ''`)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#report [data-go="home"]`)))
+	}
+	answer := func(yes bool) {
+		t.Helper()
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.asked = ''; window.confirm = (m) => { window.asked = m; return %v; }`, yes)))
+	}
+	phoneHolds := func(what string, reports, ops int) {
+		t.Helper()
+		waitFor(t, ctx, what, fmt.Sprintf(`Promise.all([self.homeward.db.all('reports'), self.homeward.db.all('outbox')]).then(([r, o]) => r.length === %d && o.length === %d)`, reports, ops))
+	}
+
+	setOffline(t, ctx, true)
+	file("filed by the first volunteer, not sent")
+	volunteerCount(t, ctx, "Outbox: 1 waiting, 0 sent")
+
+	answer(false)
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-logout")))
+	waitFor(t, ctx, "logging out says what is not sent", `window.asked.includes('(1)')`)
+	waitFor(t, ctx, "declined, still logged in", `!document.getElementById('vol-panel').hidden`)
+	phoneHolds("declined, the report stays", 1, 1)
+
+	answer(true)
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-logout")))
+	waitFor(t, ctx, "the login form", `!document.getElementById('vol-login').hidden`)
+	phoneHolds("the first volunteer's report has left the phone", 0, 0)
+
+	setOffline(t, ctx, false)
+	volunteerLogin(t, ctx, "second@example.org", testserver.Password)
+	volunteerCount(t, ctx, "Outbox: 0 waiting, 0 sent")
+
+	// The second volunteer files a report offline; their device is
+	// revoked meanwhile, so it is refused once online and the phone asks
+	// for a login, where the first volunteer logs in.
+	setOffline(t, ctx, true)
+	file("filed by the second volunteer, not sent")
+	if _, err := srv.App.DB().NewQuery("UPDATE devices SET revoked = TRUE WHERE volunteer = {:v}").Bind(dbx.Params{"v": second.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	setOffline(t, ctx, false)
+	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
+	waitFor(t, ctx, "the revoked device asks for a login", `!document.getElementById('vol-login').hidden`)
+	answer(true)
+	volunteerLogin(t, ctx, "first@example.org", testserver.Password)
+	if asked := eval[string](t, ctx, `window.asked`); !strings.Contains(asked, "another volunteer (Test Volunteer), 1 of them not yet sent") {
+		t.Fatalf("logging in over another volunteer's reports asked %q", asked)
+	}
+	volunteerCount(t, ctx, "Outbox: 0 waiting, 0 sent")
+	phoneHolds("the second volunteer's report has left the phone", 0, 0)
+
+	if n, err := srv.App.CountRecords("reports"); err != nil || n != 0 {
+		t.Fatalf("%d reports reached the server (%v): a report was sent under a volunteer who did not write it", n, err)
+	}
 }

@@ -24,10 +24,7 @@ export async function start() {
     await outbox.retryNow();
     trySync();
   });
-  $('vol-logout').addEventListener('click', async () => {
-    await db.del('meta', 'credential');
-    await screen();
-  });
+  $('vol-logout').addEventListener('click', logout);
   sync.events.addEventListener('relogin', () => screen());
   $('vol-qr-show').addEventListener('click', showQR);
   $('qr-close').addEventListener('click', () => { $('qr-full').hidden = true; });
@@ -88,6 +85,39 @@ async function showQR() {
   $('qr-close').focus();
 }
 
+// A phone is handed from volunteer to volunteer at a shelter: what one
+// volunteer filed (reports, receipts, replies, what is still to send) is
+// theirs. Logging out erases it from the phone, after saying what is not
+// sent yet; logging in as another volunteer over a lapsed login does the
+// same, so nothing is sent under, or shown to, the wrong volunteer.
+
+// unsentOps are the volunteer's operations still in the outbox.
+async function unsentOps() {
+  return (await outbox.list()).filter((o) => o.auth === 'volunteer');
+}
+
+// eraseVolunteerData removes the volunteer's reports, with their photos,
+// messages and queued operations, the pull position and the login. A
+// reporter's own reports on the same phone are kept.
+async function eraseVolunteerData() {
+  const reports = (await db.all('reports')).filter((r) => r.channel === 'volunteer');
+  const ids = new Set(reports.map((r) => r.id));
+  for (const r of reports) await db.del('reports', r.id);
+  for (const f of await db.all('files')) if (ids.has(f.report)) await db.del('files', f.id);
+  for (const m of await db.all('messages')) if (ids.has(m.report)) await db.del('messages', m.id);
+  for (const o of await unsentOps()) await db.del('outbox', o.op);
+  await db.del('meta', 'cursor:volunteer');
+  await db.del('meta', 'credential');
+  localStorage.setItem(SHIFT, String(Date.now()));
+}
+
+async function logout() {
+  const n = (await unsentOps()).length;
+  if (!confirm(i18n.t('vol.logout_confirm', { n }))) return;
+  await eraseVolunteerData();
+  await screen();
+}
+
 async function screen() {
   const cred = await sync.credential();
   const relogin = await db.get('meta', 'relogin');
@@ -115,6 +145,14 @@ async function login(ev) {
     if (auth.record && auth.record.approved === false) {
       note.textContent = i18n.t('vol.unapproved');
       return;
+    }
+    // A lapsed login of another volunteer: their reports are not sent
+    // under this one.
+    const before = await sync.credential();
+    if (before && before.volunteer && auth.record && before.volunteer !== auth.record.id) {
+      const n = (await unsentOps()).length;
+      if (!confirm(i18n.t('vol.other_volunteer', { name: before.name || '', n }))) return;
+      await eraseVolunteerData();
     }
     const dev = await fetch(DEVICES, {
       method: 'POST',
