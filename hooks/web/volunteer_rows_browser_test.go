@@ -105,6 +105,13 @@ func TestVolunteerFilesReportsInARowAndTellsThemApart(t *testing.T) {
 	setOffline(t, ctx, false)
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
 	waitForServer(t, "the five reports", func() bool { n, _ := srv.App.CountRecords("reports"); return n == 5 })
+	// Sent, each row still says which report it is, so a status or a
+	// reply can be told apart.
+	waitFor(t, ctx, "every report sent", `document.getElementById('vol-count').textContent === 'Outbox: 0 waiting, 5 sent'`)
+	waitFor(t, ctx, "each sent row still says which report it is", `(() => {
+		const rows = Array.from(document.querySelectorAll('#vol-list li .which')).map((e) => e.textContent);
+		return rows.length === 5 && [1, 2, 3, 4, 5].every((i) => rows.includes('People: ' + i + ' · Family number ' + i + ' waiting at the bus station…'));
+	})()`)
 }
 
 // receiptIn finds a grouped receipt code in a line of text.

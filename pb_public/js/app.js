@@ -509,11 +509,11 @@ export function fillList(ul, reps, files, msgs) {
     li.setAttribute('data-report', r.id);
     li.appendChild(el('strong', '', r.embassyName || ''));
     li.appendChild(el('span', 'when', ' ' + new Date(r.createdAt).toLocaleString(i18n.lang())));
-    if (r.channel === 'volunteer' && r.data) {
-      // Which report this is, for the volunteer who filed many, while it
-      // waits in the outbox (the phone drops the content once the server
-      // has it).
-      li.appendChild(el('p', 'which', whichReport(r.data)));
+    if (r.channel === 'volunteer' && (r.label || r.data)) {
+      // Which report this is, for the volunteer who filed many: the short
+      // label stays once the server has the report and the phone has
+      // dropped its content, so a status or a reply can be told apart.
+      li.appendChild(el('p', 'which', r.label || whichReport(r.data)));
     }
     const st = el('p', 'state state-' + (r.state || 'saved'), stateText(r));
     li.appendChild(st);
