@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/internal/browsertest"
@@ -146,6 +147,23 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)),
 	)
 	waitReadByReporter(t, ctx, srv.App, laterId)
+
+	// Offline, a reply waits on the phone and the screen says the server
+	// cannot be reached; once the phone is back online and the reply has
+	// gone, that is no longer said.
+	setOffline(t, ctx, true)
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`#follow-form button[type="submit"]`)),
+		chromedp.SendKeys(chromedp.ID("fu-reply"), "We moved to the clinic."),
+		chromedp.Click(chromedp.CSS(`#reply-form button[type="submit"]`)))
+	// (The page is in Burmese since the nationality step.)
+	waitFor(t, ctx, "offline, the screen says the server cannot be reached", `document.getElementById('fu-note').textContent === 'ဆာဗာနှင့် ဆက်သွယ်၍ မရပါ။ ဤဖုန်းထဲတွင် သိမ်းထားသည်ကို ပြသနေသည်။'`)
+	setOffline(t, ctx, false)
+	waitFor(t, ctx, "back online, the reply has gone and the screen no longer says so", `document.getElementById('fu-note').textContent === '' &&
+		self.homeward.db.all('outbox').then((o) => o.length === 0)`)
+	if n, err := srv.App.CountRecords("messages", dbx.HashExp{"report": reportId, "direction": "reporter"}); err != nil || n != 1 {
+		t.Fatalf("%d reporter replies on the server (%v), want 1", n, err)
+	}
 }
 
 // waitReadByReporter waits until the server holds the staff reply id as

@@ -774,7 +774,13 @@ function wire() {
     $('net').hidden = false;
   });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) trySync(); });
-  sync.events.addEventListener('change', () => render());
+  sync.events.addEventListener('change', () => {
+    render();
+    // A sync is under way: the follow-up screen's "could not reach the
+    // server" may be stale, so it asks again (and says so again if it
+    // still cannot).
+    if (state.following && !$('follow').hidden && $('fu-note').textContent === i18n.t('fu.offline')) follow().catch(() => {});
+  });
   sync.events.addEventListener('progress', onProgress);
   // Burmese typed in Zawgyi is offered a conversion (zawgyi-check.js,
   // loaded on the first Burmese letter).
