@@ -164,6 +164,13 @@ func TestPhoneReadsReceiptsAsTheServerDoesAndMarksRepliesRead(t *testing.T) {
 	if n, err := srv.App.CountRecords("messages", dbx.HashExp{"report": reportId, "direction": "reporter"}); err != nil || n != 1 {
 		t.Fatalf("%d reporter replies on the server (%v), want 1", n, err)
 	}
+
+	// On a borrowed phone, the code, its report and replies can be
+	// forgotten; the phone's own report stays.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(chromedp.ID("fu-forget")))
+	waitFor(t, ctx, "the home screen", `!document.getElementById('home').hidden`)
+	waitFor(t, ctx, "nothing of the code is left on the phone", `Promise.all([self.homeward.db.all('reports'), self.homeward.db.all('messages'), self.homeward.db.get('meta', 'cursor:r:`+code+`')]).then(([r, m, c]) =>
+		!r.some((x) => x.id === '`+reportId+`') && r.length === 1 && !m.some((x) => x.report === '`+reportId+`') && c === undefined)`)
 }
 
 // waitReadByReporter waits until the server holds the staff reply id as

@@ -631,6 +631,29 @@ async function markShown(r, list) {
   trySync();
 }
 
+// forgetFollowed removes the code on the follow-up screen from the phone:
+// its report, replies and files, anything still to send with it, and its
+// pull position. A code looked up on a borrowed phone leaves no way there
+// to read the embassy's replies; the server keeps them all.
+async function forgetFollowed() {
+  const code = state.following;
+  if (!code) return;
+  const ids = new Set((await db.all('reports')).filter((r) => r.receipt && normalizeReceipt(r.receipt) === code).map((r) => r.id));
+  const ops = (await outbox.list()).filter((o) => ids.has(o.id) || (o.data && ids.has(o.data.report)) || (o.receipt && normalizeReceipt(o.receipt) === code));
+  if (!confirm(i18n.t('fu.forget_confirm', { n: ops.length }))) return;
+  for (const o of ops) await db.del('outbox', o.op);
+  for (const name of ['messages', 'files']) {
+    for (const x of await db.all(name)) if (ids.has(x.report)) await db.del(name, x.id);
+  }
+  for (const id of ids) await db.del('reports', id);
+  await db.del('meta', 'cursor:r:' + code);
+  state.following = '';
+  $('fu-code').value = '';
+  $('fu-result').hidden = true;
+  show('home');
+  await render();
+}
+
 async function reply(ev) {
   ev.preventDefault();
   const body = $('fu-reply').value.trim();
@@ -762,6 +785,7 @@ function wire() {
     openFollow(normalizeReceipt($('fu-code').value));
   });
   $('reply-form').addEventListener('submit', reply);
+  $('fu-forget').addEventListener('click', forgetFollowed);
   $('neutral').addEventListener('change', (e) => {
     localStorage.setItem('hw-neutral', e.target.checked ? '1' : '0');
     applyNeutral();
