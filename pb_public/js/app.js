@@ -641,13 +641,16 @@ async function forgetFollowed() {
   const ids = new Set((await db.all('reports')).filter((r) => r.receipt && normalizeReceipt(r.receipt) === code).map((r) => r.id));
   const ops = (await outbox.list()).filter((o) => ids.has(o.id) || (o.data && ids.has(o.data.report)) || (o.receipt && normalizeReceipt(o.receipt) === code));
   if (!confirm(i18n.t('fu.forget_confirm', { n: ops.length }))) return;
+  // A pull of the code under way (the follow-up screen's, a sync's) stores
+  // nothing more of it.
+  sync.forget(code);
+  state.following = '';
   for (const o of ops) await db.del('outbox', o.op);
   for (const name of ['messages', 'files']) {
     for (const x of await db.all(name)) if (ids.has(x.report)) await db.del(name, x.id);
   }
   for (const id of ids) await db.del('reports', id);
   await db.del('meta', 'cursor:r:' + code);
-  state.following = '';
   $('fu-code').value = '';
   $('fu-result').hidden = true;
   show('home');

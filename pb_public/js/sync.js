@@ -488,8 +488,23 @@
   // followReceipt pulls one receipt's report and replies, for a code typed in
   // by hand (a report made on another phone, or after erasing this one).
   async function followReceipt(code) {
+    forgotten.delete(normalizeReceipt(code));
     await pull('r:' + normalizeReceipt(code), await headers('self', code));
     emit('change');
+  }
+
+  // forgotten are the codes this page was asked to forget: a pull of one
+  // already under way stores nothing more of it, so the report and replies
+  // the page removed do not come back. Kept in memory only: the point is
+  // that the phone no longer holds the code. Following it again undoes it.
+  const forgotten = new Set();
+
+  function forget(code) {
+    forgotten.add(normalizeReceipt(code));
+  }
+
+  function isForgotten(scope) {
+    return scope.indexOf('r:') === 0 && forgotten.has(scope.slice(2));
   }
 
   async function pull(scope, hdrs) {
@@ -519,9 +534,11 @@
       }
       const body = await res.json();
       for (const c of body.changes || []) {
+        if (isForgotten(scope)) return;
         if (seen) seen.add(c.id);
         await apply(c, scope);
       }
+      if (isForgotten(scope)) return;
       cursor = body.cursor || cursor;
       await db.put('meta', cursor, key);
       if (!body.has_more) {
@@ -547,6 +564,7 @@
   }
 
   async function apply(c, scope) {
+    if (isForgotten(scope)) return;
     const d = c.data || {};
     if (c.collection === 'reports') {
       let rec = await db.get('reports', c.id);
@@ -566,10 +584,12 @@
       rec.status = d.status || rec.status;
       rec.version = c.version || d.version || rec.version;
       if (rec.state !== 'sent' && rec.state !== 'conflict') rec.state = 'sent';
+      if (isForgotten(scope)) return; // forgotten while this was read
       await db.put('reports', rec);
     } else if (c.collection === 'messages') {
       if (c.kind === 'delete') return db.del('messages', c.id);
       const prev = await db.get('messages', c.id);
+      if (isForgotten(scope)) return;
       await db.put('messages', Object.assign({}, prev, {
         // A sealed message comes back with no body: the phone keeps the
         // words it wrote; a staff reply sealed with the report's reply key
@@ -582,5 +602,5 @@
     }
   }
 
-  homeward.sync = { events, AuthError, deviceId, credential, recover, pending, run, followReceipt };
+  homeward.sync = { events, AuthError, deviceId, credential, recover, pending, run, followReceipt, forget };
 })(self.homeward = self.homeward || {});
