@@ -47,6 +47,9 @@ func TestLinksScreenMakesAPrintablePoster(t *testing.T) {
 	app.Settings().Meta.AppURL = "https://homeward.example.org"
 	do("open the screen again once the address is set", chromedp.Reload())
 	waitFor("the link is listed as active, with its poster", `!!document.querySelector('tr[data-state="active"] [data-poster]') && !document.querySelector('[data-no-public-url]')`)
+	do("a phone-sized screen", chromedp.EmulateViewport(390, 844))
+	waitFor("the screen fits a phone: the table scrolls in its own box", `document.documentElement.scrollWidth <= window.innerWidth`)
+	do("a desk-sized screen again", chromedp.EmulateViewport(1280, 900))
 	links, err := app.FindAllRecords("qr_links")
 	if err != nil || len(links) != 1 {
 		t.Fatalf("links on the server: %d (%v), want 1", len(links), err)

@@ -245,6 +245,9 @@ func TestEmbassyKeysInTheBrowser(t *testing.T) {
 	a.open("back to the keys", "#/keys")
 	a.click("remove X2", `[data-remove="`+fixture.StaffX2+`"]`)
 	a.waitFor("epoch 2 is listed, the chain checked", `!!document.querySelector('tr[data-epoch="2"]') && document.querySelector('[data-chain]').dataset.chain === 'ok'`)
+	a.do("a phone-sized screen", chromedp.EmulateViewport(390, 844))
+	a.waitFor("the keys screen fits a phone: its tables scroll in their own box", `document.documentElement.scrollWidth <= window.innerWidth`)
+	a.do("a desk-sized screen again", chromedp.EmulateViewport(1280, 900))
 	a.status("unlocked")
 	epoch2, err := app.FindFirstRecordByFilter(sealkeys.CollectionKeys, "embassy = {:e} && epoch = 2", dbx.Params{"e": fixture.EmbassyX})
 	if err != nil {
