@@ -21,13 +21,15 @@ export async function showSetupChecks(el, dutyLabel) {
   const checks = await readSetupChecks();
   if (checks === null) return [];
   el.hidden = checks.length === 0;
-  replace(el,
-    h('p', { class: 'setup-title' }, say('setup.title')),
+  // Folded on a phone, where the list would push the reports a screen or
+  // two down; open on a desk. Either way one tap shows or hides it.
+  replace(el, h('details', { open: !matchMedia('(max-width: 600px)').matches },
+    h('summary', { class: 'setup-title' }, say('setup.title')),
     h('ul', {}, checks.map((c) => h('li', { dataset: { code: c.code } },
       CHECKS[c.code] ? h('strong', {}, say(CHECKS[c.code])) : h('strong', { lang: 'en' }, c.message), ' ',
       // The fix names the dashboard's settings and commands, which are in
       // English: it is for the administrator, as the server wrote it.
-      h('span', { class: 'muted' }, say('setup.fix'), ' ', h('span', { lang: 'en' }, c.fix))))));
+      h('span', { class: 'muted' }, say('setup.fix'), ' ', h('span', { lang: 'en' }, c.fix)))))));
   const noMail = checks.some((c) => c.code === 'mail');
   dutyLabel.dataset.noMail = noMail ? 'true' : '';
   dutyLabel.title = say(noMail ? 'duty.noMailTitle' : 'duty.title');

@@ -62,6 +62,11 @@ func TestConsoleInABrowser(t *testing.T) {
 	waitFor("what is not configured is shown, and On duty says no mail can leave",
 		`!document.querySelector('[data-setup-checks]').hidden && !!document.querySelector('[data-setup-checks] li[data-code="mail"]') &&
 		 !!document.querySelector('[data-setup-checks] li[data-code="public_url"]') && document.querySelector('[data-duty-label]').dataset.noMail === 'true'`)
+	waitFor("on a desk the notice is open", `document.querySelector('[data-setup-checks] details').open`)
+	do("a phone-sized screen", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible("#reports"))
+	waitFor("on a phone the notice is folded, one tap away", `!document.querySelector('[data-setup-checks]').hidden &&
+		!document.querySelector('[data-setup-checks] details').open && !!document.querySelector('[data-setup-checks] summary')`)
+	do("a desk-sized screen again", chromedp.EmulateViewport(1280, 900))
 	fixture.ConfigureAll(app)
 	do("reload once all is configured", chromedp.Reload(), chromedp.WaitVisible("#reports"))
 	waitFor("the list is back", `document.querySelectorAll('#list li[data-id]').length === 3`)
