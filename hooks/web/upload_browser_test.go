@@ -111,7 +111,7 @@ func TestThePhoneKeepsAPhotoUntilTheServerStoresIt(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#receipt-ok`)), chromedp.Click(chromedp.ID(`receipt-done`)))
 	waitFor(t, ctx, "the refusal shown", `!!document.querySelector('#mine .files-refused') &&
-		document.querySelector('#mine .files-refused').textContent === '1 photo or voice file(s) refused: the server cannot read this kind of file. Kept on this phone.'`)
+		document.querySelector('#mine .files-refused').textContent === 'Photos or voice notes refused: 1. The server cannot read this kind of file; they are kept on this phone.'`)
 }
 
 // TestTheCanvasTurnsPhotosWhereTheBrowserDoesNot checks the phone's
