@@ -29,9 +29,6 @@ const maxPage = 1_000_000_000
 var (
 	errNotWhole = validation.NewError("validation_invalid_int", "Must be a whole number.")
 	errNotBool  = validation.NewError("validation_invalid_bool", "Must be 1, 0, true or false.")
-	// errNotAllowed is what the sync API (hooks/syncapi) answers a field
-	// it does not take, so a client meets one answer everywhere.
-	errNotAllowed = validation.NewError("validation_field_not_allowed", "This field cannot be set here.")
 )
 
 // paging is the page and perPage query parameters of a route that answers
@@ -119,7 +116,7 @@ func queryBool(query url.Values, name string, to *bool) error {
 // readBody decodes the request's body into dst, a pointer to a form
 // struct whose json tags name the fields it takes, from the request info
 // (which the collection rules read too, so the body is read once). A
-// field dst does not take, at any depth, is refused with errNotAllowed,
+// field dst does not take, at any depth, is refused with fielderr.NotAllowed,
 // and a value of the wrong type with a field error naming the type.
 // Errors that are not validation.Errors are a body that is not JSON.
 func readBody(e *core.RequestEvent, dst any) (*core.RequestInfo, error) {
@@ -167,8 +164,7 @@ func decodeForm(body map[string]any, dst any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		path := strings.Split(typeErr.Field, ".")
-		msg := "Must be " + fielderr.JSONKind(fieldType(t, path)) + "."
-		var out error = validation.NewError("validation_invalid_type", msg)
+		out := fielderr.WrongType(fielderr.JSONKind(fieldType(t, path)))
 		for i := len(path) - 1; i >= 0; i-- {
 			out = validation.Errors{path[i]: out}
 		}
@@ -193,7 +189,7 @@ func unknownFields(value any, t reflect.Type) validation.Errors {
 		for k, item := range v {
 			f, ok := jsonField(t, k)
 			if !ok {
-				errs[k] = errNotAllowed
+				errs[k] = fielderr.NotAllowed
 			} else if nested := unknownFields(item, f.Type); len(nested) > 0 {
 				errs[k] = nested
 			}

@@ -22,6 +22,7 @@ import (
 	"homeward/hooks/reportindex"
 	"homeward/hooks/reports"
 	"homeward/hooks/sealing"
+	"homeward/internal/fielderr"
 	"homeward/internal/receipts"
 	"homeward/internal/vocab"
 )
@@ -443,7 +444,7 @@ func (p *pushRun) markRead(res opResult, prep prepared) (opResult, error) {
 	for k, v := range prep.data {
 		if k != "read_by_reporter" {
 			return rejected(res, http.StatusBadRequest, "The operation sets fields it may not set.",
-				validation.Errors{k: validation.NewError("validation_field_not_allowed", "This field cannot be set here.")}), nil
+				validation.Errors{k: fielderr.NotAllowed}), nil
 		}
 		if v != true {
 			return rejected(res, http.StatusBadRequest, "A reply can only be marked as read.",
@@ -609,7 +610,7 @@ func setFields(rec *core.Record, data map[string]any, allowed []string) *router.
 	message := "The operation sets fields to values of the wrong type."
 	for k, v := range data {
 		if !slices.Contains(allowed, k) {
-			errs[k] = validation.NewError("validation_field_not_allowed", "This field cannot be set here.")
+			errs[k] = fielderr.NotAllowed
 			message = "The operation sets fields it may not set."
 			continue
 		}
@@ -637,9 +638,7 @@ func checkType(f core.Field, v any) error {
 	if f == nil || v == nil {
 		return nil
 	}
-	wrong := func(want string) error {
-		return validation.NewError("validation_invalid_type", "Must be "+want+".")
-	}
+	wrong := fielderr.WrongType
 	str := func() error {
 		if _, ok := v.(string); !ok {
 			return wrong("a string")

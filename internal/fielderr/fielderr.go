@@ -97,3 +97,13 @@ func JSONKind(t reflect.Type) string {
 	}
 	return "a valid value"
 }
+
+// NotAllowed is the field error of a field a route does not take, the same
+// on the sync API and the staff routes, so a client meets one answer.
+var NotAllowed = validation.NewError("validation_field_not_allowed", "This field cannot be set here.")
+
+// WrongType is the field error of a value not of the JSON type its field
+// takes; want says which, as JSONKind does ("a list of strings").
+func WrongType(want string) error {
+	return validation.NewError("validation_invalid_type", "Must be "+want+".")
+}
