@@ -33,9 +33,36 @@ export function replace(el, ...children) {
 }
 
 /**
+ * dateOf reads a PocketBase date ("2026-11-26 09:12:00.000Z"), or null.
+ * wordsIn is the page's language when the browser has its calendar words,
+ * else false: Chromium has none for Burmese or Khmer and would write
+ * English ones, so numbers say the date then.
+ */
+function dateOf(value) {
+  const d = value ? new Date(value.replace(' ', 'T')) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+function wordsIn() {
+  const lang = document.documentElement.lang || undefined;
+  return lang && Intl.DateTimeFormat.supportedLocalesOf([lang]).length === 0 ? false : lang;
+}
+
+/**
  * when formats a PocketBase date ("2026-11-26 09:12:00.000Z") in local
  * time, in the page's language.
  */
+export function when(value) {
+  const d = dateOf(value);
+  if (!d) return value || '';
+  const lang = wordsIn();
+  if (lang === false) {
+    const two = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  }
+  return d.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 /**
  * day formats a calendar date (stored as midnight UTC, "2026-11-28
  * 00:00:00.000Z", as the reporter picked it) as that day, with no time, in
@@ -43,26 +70,11 @@ export function replace(el, ...children) {
  * the day before.
  */
 export function day(value) {
-  if (!value) return '';
-  const d = new Date(value.replace(' ', 'T'));
-  if (Number.isNaN(d.getTime())) return value;
-  const lang = document.documentElement.lang || undefined;
-  if (lang && Intl.DateTimeFormat.supportedLocalesOf([lang]).length === 0) return d.toISOString().slice(0, 10);
+  const d = dateOf(value);
+  if (!d) return value || '';
+  const lang = wordsIn();
+  if (lang === false) return d.toISOString().slice(0, 10);
   return d.toLocaleDateString(lang, { dateStyle: 'medium', timeZone: 'UTC' });
-}
-
-export function when(value) {
-  if (!value) return '';
-  const d = new Date(value.replace(' ', 'T'));
-  if (Number.isNaN(d.getTime())) return value;
-  const lang = document.documentElement.lang || undefined;
-  // A browser without the language's calendar words (Chromium has none
-  // for Burmese or Khmer) would write English ones: numbers say it then.
-  if (lang && Intl.DateTimeFormat.supportedLocalesOf([lang]).length === 0) {
-    const two = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
-  }
-  return d.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** announce tells screen reader users what just changed. */
