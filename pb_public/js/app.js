@@ -631,6 +631,17 @@ async function markShown(r, list) {
   trySync();
 }
 
+// eraseReports removes reports (ids) from the phone with their messages
+// and files, the queued operations ops, and the pull position cursorKey.
+export async function eraseReports(ids, ops, cursorKey) {
+  for (const o of ops) await db.del('outbox', o.op);
+  for (const name of ['messages', 'files']) {
+    for (const x of await db.all(name)) if (ids.has(x.report)) await db.del(name, x.id);
+  }
+  for (const id of ids) await db.del('reports', id);
+  await db.del('meta', cursorKey);
+}
+
 // forgetFollowed removes the code on the follow-up screen from the phone:
 // its report, replies and files, anything still to send with it, and its
 // pull position. A code looked up on a borrowed phone leaves no way there
@@ -645,12 +656,7 @@ async function forgetFollowed() {
   // nothing more of it.
   sync.forget(code);
   state.following = '';
-  for (const o of ops) await db.del('outbox', o.op);
-  for (const name of ['messages', 'files']) {
-    for (const x of await db.all(name)) if (ids.has(x.report)) await db.del(name, x.id);
-  }
-  for (const id of ids) await db.del('reports', id);
-  await db.del('meta', 'cursor:r:' + code);
+  await eraseReports(ids, ops, 'cursor:r:' + code);
   $('fu-code').value = '';
   $('fu-result').hidden = true;
   show('home');

@@ -4,7 +4,7 @@
 // refused, the volunteer logs in again and the outbox is kept as it is.
 
 import * as i18n from './i18n.js';
-import { state, show, startReport, fillList, trySync, render } from './app.js';
+import { state, show, startReport, fillList, trySync, render, eraseReports } from './app.js';
 import { refreshKeys } from './qrverify.js';
 
 const { db, outbox, sync } = self.homeward;
@@ -100,13 +100,8 @@ async function unsentOps() {
 // messages and queued operations, the pull position and the login. A
 // reporter's own reports on the same phone are kept.
 async function eraseVolunteerData() {
-  const reports = (await db.all('reports')).filter((r) => r.channel === 'volunteer');
-  const ids = new Set(reports.map((r) => r.id));
-  for (const r of reports) await db.del('reports', r.id);
-  for (const f of await db.all('files')) if (ids.has(f.report)) await db.del('files', f.id);
-  for (const m of await db.all('messages')) if (ids.has(m.report)) await db.del('messages', m.id);
-  for (const o of await unsentOps()) await db.del('outbox', o.op);
-  await db.del('meta', 'cursor:volunteer');
+  const ids = new Set((await db.all('reports')).filter((r) => r.channel === 'volunteer').map((r) => r.id));
+  await eraseReports(ids, await unsentOps(), 'cursor:volunteer');
   await db.del('meta', 'credential');
   localStorage.setItem(SHIFT, String(Date.now()));
 }
