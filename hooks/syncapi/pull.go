@@ -90,13 +90,6 @@ func (a *api) pull(e *core.RequestEvent) error {
 	if err != nil {
 		return codedError(http.StatusBadRequest, CodeBadCursor, "The cursor is not valid. Pull again from the start.")
 	}
-	h, err := horizon(e.App)
-	if err != nil {
-		return e.InternalServerError("Failed to read the change log.", err)
-	}
-	if after > 0 && after < h {
-		return codedError(http.StatusGone, CodeCursorExpired, "This device was away longer than the server keeps deletions. Pull again from the start; keep what is waiting to be sent.")
-	}
 	limit := defaultPullLimit
 	if s := e.Request.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -119,6 +112,19 @@ func (a *api) pull(e *core.RequestEvent) error {
 		OrderBy("c.seq").Limit(int64(limit + 1)).All(&rows)
 	if err != nil {
 		return e.InternalServerError("Failed to read the changes.", err)
+	}
+	// The horizon is read after the rows, never before: retention drops
+	// tombstones and moves the horizon in one transaction, so either the
+	// rows read still hold the tombstones, or this read sees the horizon
+	// past them. Read first, a horizon from before retention ran would let
+	// rows from after it through, and the device would never learn of
+	// the deletions it dropped.
+	h, err := horizon(e.App)
+	if err != nil {
+		return e.InternalServerError("Failed to read the change log.", err)
+	}
+	if after > 0 && after < h {
+		return codedError(http.StatusGone, CodeCursorExpired, "This device was away longer than the server keeps deletions. Pull again from the start; keep what is waiting to be sent.")
 	}
 	res := pullResponse{Changes: make([]change, 0, len(rows)), Cursor: encodeCursor(after)}
 	if len(rows) > limit {

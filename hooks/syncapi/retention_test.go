@@ -1,6 +1,7 @@
 package syncapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -97,5 +98,87 @@ func TestALongOfflineVolunteerComesBackAfterRetention(t *testing.T) {
 	}
 	if changes, _ := f.pullSince(tablet, next); len(changes) != 1 {
 		t.Fatalf("pull after the fresh start: %d changes, want the new report", len(changes))
+	}
+}
+
+// TestAPullWhileRetentionRunsMissesNoDeletion: the daily retention job may
+// drop tombstones while a device's pull is being answered. Whatever the
+// timing, the pull must either carry the tombstone or answer 410
+// cursor_expired: a device told neither keeps a deleted report as if it
+// were still open, and its cursor has moved past the deletion for good.
+// Each round deletes a report the tablet knows, runs retention and the
+// tablet's pull at the same time, and checks what the tablet then holds.
+func TestAPullWhileRetentionRunsMissesNoDeletion(t *testing.T) {
+	f := newFixture(t)
+	_, tok := f.registerDevice(0)
+	tablet := device(tok)
+	held := map[string]bool{} // the reports the tablet believes exist
+	apply := func(changes []pullChange) {
+		for _, c := range changes {
+			if c.Collection == "reports" {
+				held[c.Id] = c.Kind == "upsert"
+			}
+		}
+	}
+	_, cursor := f.pullSince(tablet, "")
+	// Another report, changed each round, so the tombstone is never the
+	// newest row (retention keeps the newest row whatever its kind).
+	other := newId()
+	f.push(tablet, "tablet", []op{reportCreate("op-"+other, other, f.embassy[0], "", nil)})
+	const rounds = 150
+	late := time.Now().Add(syncapi.Retention + 24*time.Hour)
+	for i := range rounds {
+		id := newId()
+		if r := f.push(tablet, "tablet", []op{reportCreate(fmt.Sprint("op-", i), id, f.embassy[0], "", nil)}).Results[0]; r.Status != "applied" {
+			t.Fatalf("round %d: push: %+v", i, r)
+		}
+		var changes []pullChange
+		changes, cursor = f.pullSince(tablet, cursor)
+		apply(changes)
+		if !held[id] {
+			t.Fatalf("round %d: the tablet did not pull its new report", i)
+		}
+		rec, err := f.app.FindRecordById("reports", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.app.Delete(rec); err != nil {
+			t.Fatal(err)
+		}
+		o, err := f.app.FindRecordById("reports", other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Set("people_count", i+1)
+		if err := f.app.Save(o); err != nil {
+			t.Fatal(err)
+		}
+
+		pruned := make(chan error, 1)
+		go func() { pruned <- syncapi.Prune(f.app, late) }()
+		var page pullAnswer
+		status := f.call(http.MethodGet, "/api/sync/pull?limit=500&cursor="+cursor, tablet, nil, &page)
+		if err := <-pruned; err != nil {
+			t.Fatal(err)
+		}
+		switch status {
+		case http.StatusGone:
+			// Start again: the fresh pull names what exists.
+			var fresh []pullChange
+			fresh, cursor = f.pullSince(tablet, "")
+			clear(held)
+			apply(fresh)
+		case http.StatusOK:
+			apply(page.Changes)
+			cursor = page.Cursor
+			if page.HasMore {
+				t.Fatalf("round %d: more than a page of changes", i)
+			}
+		default:
+			t.Fatalf("round %d: pull answered %d", i, status)
+		}
+		if held[id] {
+			t.Fatalf("round %d: the pull answered %d without the deletion of %s, and the tablet still holds it", i, status, id)
+		}
 	}
 }
