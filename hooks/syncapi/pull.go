@@ -81,6 +81,11 @@ func decodeCursor(s string) (int64, error) {
 	return seq, nil
 }
 
+// cursorExpiredError answers a pull from before the retention horizon.
+func cursorExpiredError() *router.ApiError {
+	return codedError(http.StatusGone, CodeCursorExpired, "This device was away longer than the server keeps deletions. Pull again from the start; keep what is waiting to be sent.")
+}
+
 func (a *api) pull(e *core.RequestEvent) error {
 	c, err := resolveCaller(e)
 	if err != nil {
@@ -89,6 +94,22 @@ func (a *api) pull(e *core.RequestEvent) error {
 	after, err := decodeCursor(e.Request.URL.Query().Get("cursor"))
 	if err != nil {
 		return codedError(http.StatusBadRequest, CodeBadCursor, "The cursor is not valid. Pull again from the start.")
+	}
+	// Two reads of the horizon bracket the rows. Retention drops tombstones
+	// and moves the horizon in one transaction, but the rows and the
+	// horizon are separate reads, and the daily job may commit between
+	// them. The read after decides 410: either the rows still held the
+	// tombstones, or it sees the horizon past them (a horizon read only
+	// before would let rows from after the job through, and the device
+	// would never learn of the deletions dropped). The read before is
+	// where a pull that read everything may move its cursor to: every row
+	// at or below it was written before the rows were read.
+	floor, err := horizon(e.App)
+	if err != nil {
+		return e.InternalServerError("Failed to read the change log.", err)
+	}
+	if after > 0 && after < floor {
+		return cursorExpiredError()
 	}
 	limit := defaultPullLimit
 	if s := e.Request.URL.Query().Get("limit"); s != "" {
@@ -113,18 +134,10 @@ func (a *api) pull(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("Failed to read the changes.", err)
 	}
-	// The horizon is read after the rows, never before: retention drops
-	// tombstones and moves the horizon in one transaction, so either the
-	// rows read still hold the tombstones, or this read sees the horizon
-	// past them. Read first, a horizon from before retention ran would let
-	// rows from after it through, and the device would never learn of
-	// the deletions it dropped.
-	h, err := horizon(e.App)
-	if err != nil {
+	if h, err := horizon(e.App); err != nil {
 		return e.InternalServerError("Failed to read the change log.", err)
-	}
-	if after > 0 && after < h {
-		return codedError(http.StatusGone, CodeCursorExpired, "This device was away longer than the server keeps deletions. Pull again from the start; keep what is waiting to be sent.")
+	} else if after > 0 && after < h {
+		return cursorExpiredError()
 	}
 	res := pullResponse{Changes: make([]change, 0, len(rows)), Cursor: encodeCursor(after)}
 	if len(rows) > limit {
@@ -147,7 +160,7 @@ func (a *api) pull(e *core.RequestEvent) error {
 	// the caller's at or below it is left unread, and every later change
 	// gets a higher seq (retention never drops the newest row).
 	if !res.HasMore {
-		last = max(last, h)
+		last = max(last, floor)
 	}
 	res.Cursor = encodeCursor(last)
 	if err := touchDevice(e.App, c); err != nil {
