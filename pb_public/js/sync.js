@@ -507,17 +507,27 @@
     return scope.indexOf('r:') === 0 && forgotten.has(scope.slice(2));
   }
 
+  // pull reads scope's changes from its pull position on. The position
+  // (meta "cursor:<scope>") is the server's cursor, or, while a fresh start
+  // after a 410 is under way, { cursor, seen } with the ids of the reports
+  // it has named so far: a fresh start cut short by a lost signal goes on
+  // where it stopped at the next sync, and still closes at its end what the
+  // server deleted. The ids are written with the cursor, in one write.
   async function pull(scope, hdrs) {
     const key = 'cursor:' + scope;
-    let cursor = (await db.get('meta', key)) || '';
-    let seen = null; // ids a fresh start has pulled, after a 410
+    const pos = await db.get('meta', key);
+    const resumed = pos && typeof pos === 'object';
+    let cursor = (resumed ? pos.cursor : pos) || '';
+    let seen = resumed ? new Set(pos.seen) : null; // reports a fresh start has named
     for (let i = 0; i < 1000; i++) {
       const res = await fetch(PULL + '?cursor=' + encodeURIComponent(cursor) + '&limit=' + PULL_LIMIT, {
         headers: hdrs, credentials: 'omit', cache: 'no-store',
       });
-      if (res.status === 410 && !seen) {
+      if (res.status === 410 && cursor) {
         // cursor_expired: away longer than the server keeps deletions. Pull
         // everything again; what the fresh pull does not name was deleted.
+        // (A fresh start's own cursor may expire too, if retention ran
+        // while it was cut short: it starts again.)
         cursor = '';
         seen = new Set();
         continue;
@@ -535,16 +545,19 @@
       const body = await res.json();
       for (const c of body.changes || []) {
         if (isForgotten(scope)) return;
-        if (seen) seen.add(c.id);
+        if (seen && c.collection === 'reports') seen.add(c.id);
         await apply(c, scope);
       }
       if (isForgotten(scope)) return;
       cursor = body.cursor || cursor;
-      await db.put('meta', cursor, key);
       if (!body.has_more) {
+        // Closed before the plain cursor is written: cut short in between,
+        // the next sync pulls the last page again and closes the same.
         if (seen) await closeUnseen(scope, seen);
+        await db.put('meta', cursor, key);
         return;
       }
+      await db.put('meta', seen ? { cursor, seen: [...seen] } : cursor, key);
     }
   }
 
