@@ -71,13 +71,14 @@ func TestVolunteerBackAfterRetentionStartsAgain(t *testing.T) {
 
 // TestAFreshStartCutShortStillClosesWhatWasDeleted: a volunteer's phone
 // holds more reports than one pull page (most of them filed from another
-// phone of the volunteer's, so their codes are not on this one), and comes back after retention has
-// dropped the tombstone of one of them, while the embassy worked on all the
+// phone of the volunteer's, so their codes are not on this one), and comes
+// back after retention has dropped the tombstones of one of them and of
+// one of the embassy's replies, while the embassy worked on all the
 // others. Its fresh start (after 410 cursor_expired) loses its signal after
 // the first page, whose cursor is past the retention horizon, so the next
 // sync gets no 410 of its own. That sync must go on with the fresh start
-// and close the deleted report, not forget that a fresh start was under
-// way and leave it open for good.
+// and do what the tombstones would have, not forget that a fresh start
+// was under way and leave the deleted report open for good.
 func TestAFreshStartCutShortStillClosesWhatWasDeleted(t *testing.T) {
 	srv, ctx, embassy := volunteerSignedIn(t)
 	// One report filed on the phone: a phone pulls a volunteer's reports
@@ -111,8 +112,13 @@ func TestAFreshStartCutShortStillClosesWhatWasDeleted(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("push: %d", res.StatusCode)
 	}
+	// Two replies from the embassy; one is deleted later.
+	keptReply, goneReply := testserver.NewId()[:15], testserver.NewId()[:15]
+	testserver.SaveRecord(t, srv.App, "messages", map[string]any{"id": keptReply, "report": ids[1], "direction": "staff", "body": "Come at nine."})
+	testserver.SaveRecord(t, srv.App, "messages", map[string]any{"id": goneReply, "report": ids[1], "direction": "staff", "body": "Sent by mistake."})
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
 	volunteerCount(t, ctx, fmt.Sprintf("Outbox: 0 waiting, %d sent", total+1))
+	waitFor(t, ctx, "both replies on the phone", fmt.Sprintf(`self.homeward.db.all('messages').then((all) => all.length === 2 && all.some((m) => m.id === %q))`, goneReply))
 	// The shift's receipt list has the one code this phone holds: the
 	// others stayed where they were made.
 	waitFor(t, ctx, "one code in the shift's list", `document.querySelectorAll('#vol-receipts li').length === 1`)
@@ -122,6 +128,13 @@ func TestAFreshStartCutShortStillClosesWhatWasDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := srv.App.Delete(gone); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := srv.App.FindRecordById("messages", goneReply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Delete(reply); err != nil {
 		t.Fatal(err)
 	}
 	// The embassy works on every other report after the deletion: their
@@ -170,4 +183,6 @@ func TestAFreshStartCutShortStillClosesWhatWasDeleted(t *testing.T) {
 		return all.length === %d && gone && gone.status === 'closed' &&
 			all.every((r) => r.id === gone.id || r.status === 'in_review');
 	})`, gone.Id, total+1))
+	waitFor(t, ctx, "the deleted reply gone from the phone, the other kept", fmt.Sprintf(`self.homeward.db.all('messages').then((all) =>
+		all.length === 1 && all[0].id === %q)`, keptReply))
 }

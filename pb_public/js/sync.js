@@ -509,7 +509,7 @@
 
   // pull reads scope's changes from its pull position on. The position
   // (meta "cursor:<scope>") is the server's cursor, or, while a fresh start
-  // after a 410 is under way, { cursor, seen } with the ids of the reports
+  // after a 410 is under way, { cursor, seen } with the ids of the records
   // it has named so far: a fresh start cut short by a lost signal goes on
   // where it stopped at the next sync, and still closes at its end what the
   // server deleted. The ids are written with the cursor, in one write.
@@ -518,7 +518,7 @@
     const pos = await db.get('meta', key);
     const resumed = pos && typeof pos === 'object';
     let cursor = (resumed ? pos.cursor : pos) || '';
-    let seen = resumed ? new Set(pos.seen) : null; // reports a fresh start has named
+    let seen = resumed ? new Set(pos.seen) : null; // records a fresh start has named
     for (let i = 0; i < 1000; i++) {
       const res = await fetch(PULL + '?cursor=' + encodeURIComponent(cursor) + '&limit=' + PULL_LIMIT, {
         headers: hdrs, credentials: 'omit', cache: 'no-store',
@@ -545,7 +545,7 @@
       const body = await res.json();
       for (const c of body.changes || []) {
         if (isForgotten(scope)) return;
-        if (seen && c.collection === 'reports') seen.add(c.id);
+        if (seen) seen.add(c.id);
         await apply(c, scope);
       }
       if (isForgotten(scope)) return;
@@ -561,18 +561,24 @@
     }
   }
 
-  // closeUnseen marks closed, as a tombstone would, the sent reports of
-  // scope that a fresh pull did not name: the server deleted them while
-  // this phone was away.
+  // closeUnseen does what the tombstones would have done for the records
+  // of scope that a fresh pull did not name, which the server deleted
+  // while this phone was away: it marks such sent reports closed, and
+  // removes such sent messages of the scope's reports.
   async function closeUnseen(scope, seen) {
+    const mine = new Set();
     for (const rec of await db.all('reports')) {
-      if (rec.state !== 'sent' || seen.has(rec.id)) continue;
-      const mine = scope === 'volunteer' ? rec.channel === 'volunteer'
+      const ours = scope === 'volunteer' ? rec.channel === 'volunteer'
         : rec.receipt && normalizeReceipt(rec.receipt) === scope.slice(2);
-      if (mine) {
+      if (!ours) continue;
+      mine.add(rec.id);
+      if (rec.state === 'sent' && !seen.has(rec.id)) {
         rec.status = 'closed';
         await db.put('reports', rec);
       }
+    }
+    for (const m of await db.all('messages')) {
+      if (m.state === 'sent' && mine.has(m.report) && !seen.has(m.id)) await db.del('messages', m.id);
     }
   }
 
