@@ -33,6 +33,35 @@ export function replace(el, ...children) {
 }
 
 /**
+ * keepTyped notes what is typed in el's text fields (by id) and where the
+ * keyboard is, and returns a function that puts both back once el is
+ * drawn again: a colleague's change re-draws a report, and must not wipe a
+ * reply or a note being written.
+ */
+export function keepTyped(el) {
+  const typed = [];
+  for (const f of el.querySelectorAll('textarea[id], input[id]')) {
+    if (f.type === 'hidden' || f.type === 'checkbox' || f.type === 'radio' || f.value === f.defaultValue) continue;
+    typed.push({ id: f.id, value: f.value, start: f.selectionStart, end: f.selectionEnd });
+  }
+  const active = el.contains(document.activeElement) && document.activeElement.id;
+  return () => {
+    for (const t of typed) {
+      const f = el.querySelector(`#${CSS.escape(t.id)}`);
+      if (!f) continue;
+      f.value = t.value;
+      try {
+        f.setSelectionRange(t.start, t.end);
+      } catch {
+        // a field with no selection to set
+      }
+    }
+    const f = active && el.querySelector(`#${CSS.escape(active)}`);
+    if (f) f.focus({ preventScroll: true });
+  };
+}
+
+/**
  * dateOf reads a PocketBase date ("2026-11-26 09:12:00.000Z"), or null.
  * wordsIn is the page's language when the browser has its calendar words,
  * else false: Chromium has none for Burmese or Khmer and would write

@@ -10,7 +10,7 @@ import { unseal, messageText, noteText, newId } from './vault.js';
 import { isSealed, openAttachment } from './files.js';
 import { suggest as suggestDuplicates, reasonKey } from './duplicates.js';
 import { routeCard } from './route.js';
-import { h, replace, when, day, announce } from './dom.js';
+import { h, replace, keepTyped, when, day, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 import { inView } from '/js/inview.js';
 
@@ -151,6 +151,7 @@ export class ReportView {
   render() {
     const r = this.report;
     const reasons = urgencyReasons(r);
+    const restore = keepTyped(this.root);
     replace(this.root,
       h('p', { class: 'report-tools' }, h('a', { href: this.ctx.back(), class: 'back' }, say('report.back')),
         h('button', { type: 'button', 'data-print': '', 'aria-keyshortcuts': 'p', onclick: () => this.ctx.print(r.id) }, say('print.button'))),
@@ -183,6 +184,7 @@ export class ReportView {
         h('div', { 'data-duplicates': '' }, say('report.looking')),
         this.duplicateForm()),
       this.routeForm());
+    restore();
   }
 
   /**

@@ -1,0 +1,63 @@
+package console_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/pocketbase/core"
+
+	"homeward/hooks/staff/internal/fixture"
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+// TestAColleaguesChangeKeepsWhatIsBeingTyped: while a member of staff
+// writes a reply and a note on a report, a colleague changes the report's
+// status. The report is drawn again with the new status, and the reply and
+// note being written, and the keyboard's place in the reply, stay.
+func TestAColleaguesChangeKeepsWhatIsBeingTyped(t *testing.T) {
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 60*time.Second)
+	problems := watchConsole(ctx)
+	s := consoleSteps(t, ctx, problems)
+
+	s.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
+	s.signIn("x@example.org")
+	s.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
+	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+fixture.ReportX+`'`))
+	s.waitFor("the report and its reply box", `!!document.querySelector('#report #reply-body') && !!document.querySelector('#report #note-body')`)
+	var rep *core.Record
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#report [data-current-status]').dataset.currentStatus`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.do("write a note, then a reply",
+		chromedp.SendKeys(chromedp.ID("note-body"), "Called the shelter at Poipet."),
+		chromedp.SendKeys(chromedp.ID("reply-body"), "We are arranging a place for the six of you"))
+
+	rep, err = app.FindRecordById("reports", fixture.ReportX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := "in_review"
+	if status == next {
+		next = "contacted"
+	}
+	rep.Set("status", next)
+	if err := app.Save(rep); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("the colleague's change is shown", `document.querySelector('#report [data-current-status]').dataset.currentStatus === '`+next+`'`)
+	s.waitFor("the reply and the note are still there, and the keyboard in the reply at its end", `(() => {
+		const reply = document.querySelector('#reply-body');
+		return reply.value === 'We are arranging a place for the six of you' &&
+			document.querySelector('#note-body').value === 'Called the shelter at Poipet.' &&
+			document.activeElement === reply && reply.selectionStart === reply.value.length;
+	})()`)
+	if p := problems(); len(p) > 0 {
+		t.Fatalf("the page logged errors: %v", p)
+	}
+}
