@@ -264,3 +264,78 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatal("no report was acknowledged more than a second before the kill: the drill proved nothing")
 	}
 }
+
+// TestRestoreRefusesADatabaseMadeOverAReplica: on a lost server, a data.db
+// made before the first start (section 3's commands, run by mistake) must
+// not be replicated over the replica of the real one, where it would
+// become the newest state; restore.sh refuses it and says how to restore.
+// A new deployment's data.db, made the same way over an empty replica
+// path, starts as before, and so does a database restore.sh restored.
+func TestRestoreRefusesADatabaseMadeOverAReplica(t *testing.T) {
+	litestream := tool(t, "litestream")
+	work := t.TempDir()
+	replica := "file://" + filepath.Join(work, "replica")
+	env := func(dataDir string) []string {
+		return append(os.Environ(), "HOMEWARD_DATA_DIR="+dataDir, "LITESTREAM_REPLICA_URL="+replica, "LITESTREAM_BIN="+litestream)
+	}
+
+	// A new deployment: section 3, then litestream.service's first start.
+	first := filepath.Join(work, "first", "pb_data")
+	f := binarytest.New(t, first)
+	f.Run("superuser", "upsert", drillSuperuser, drillPassword)
+	f.Run("embassy", "add", "drill-embassy", "--name", "Drill embassy", "--country", "Testland", "--active")
+	if out, err := restoreScript(env(first), first); err != nil {
+		t.Fatalf("restore.sh on a new deployment's first start: %v\n%s", err, out)
+	}
+	if out, err := run(env(first), []string{litestream, "replicate", "-once", "-config", kitFile("litestream.yml")}); err != nil {
+		t.Fatalf("replicate: %v\n%s", err, out)
+	}
+	if out, err := restoreScript(env(first), first); err != nil {
+		t.Fatalf("restore.sh on a replicating server's restart: %v\n%s", err, out)
+	}
+
+	// The lost server's rebuild, with a superuser made and the server
+	// started once before Litestream: its data.db and a WAL of its own.
+	lost := filepath.Join(work, "lost", "pb_data")
+	s := binarytest.New(t, lost)
+	s.Run("superuser", "upsert", "someone@example.org", "another long password")
+	s.Start()
+	s.Kill()
+	if info, err := os.Stat(filepath.Join(lost, "data.db-wal")); err != nil || info.Size() == 0 {
+		t.Fatalf("the killed server left no WAL beside its data.db (%v): the test proves nothing about one", err)
+	}
+	made, err := os.ReadFile(filepath.Join(lost, "data.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := restoreScript(env(lost), lost)
+	if err == nil || !strings.Contains(out, "was not restored from the replica") || !strings.Contains(out, "data.db.unused") {
+		t.Fatalf("restore.sh over a data.db made beside an existing replica: %v\n%s\nwant a refusal saying how to restore", err, out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(lost, "data.db")); string(now) != string(made) {
+		t.Fatal("restore.sh changed the data.db it refused")
+	}
+
+	// As the refusal says: move it away and start again. The WAL the
+	// made database left must not be read into the restored one.
+	if err := os.Rename(filepath.Join(lost, "data.db"), filepath.Join(lost, "data.db.unused")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := restoreScript(env(lost), lost); err != nil {
+		t.Fatalf("restore.sh after data.db was moved away: %v\n%s", err, out)
+	}
+	// Restored but not yet replicated (Litestream failed to start, say):
+	// the next start takes it as restored.
+	if out, err := restoreScript(env(lost), lost); err != nil {
+		t.Fatalf("restore.sh on a restored database: %v\n%s", err, out)
+	}
+	r := binarytest.Start(t, lost)
+	r.SignIn("_superusers", drillSuperuser, drillPassword)
+	var embassies struct{ Items []struct{ Slug string } }
+	if status, err := r.Do(http.MethodGet, "/api/collections/embassies/records?fields=slug", "", nil, &embassies); status != http.StatusOK {
+		t.Fatalf("list embassies: %d %v", status, err)
+	}
+	if len(embassies.Items) != 1 || embassies.Items[0].Slug != "drill-embassy" {
+		t.Fatalf("the restored database lists embassies %+v, want the replica's drill-embassy", embassies.Items)
+	}
+}
