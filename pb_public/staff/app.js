@@ -208,6 +208,18 @@ function refreshWaiting(delay = 300) {
   }, delay);
 }
 
+/**
+ * onResume reads again what the console shows once the live connection is
+ * back after a break: the events of the break are lost, and a report that
+ * arrived meanwhile must not wait for a reload to be seen.
+ */
+function onResume() {
+  if (!signedIn) return;
+  refreshWaiting(0);
+  if (document.body.dataset.page === 'reports') list.load();
+  reportView.refresh();
+}
+
 function onRealtime(topic, event) {
   if (topic === 'reports/*') list.onRealtime(event);
   if (topic === 'messages/*') list.onMessage(event);
@@ -275,7 +287,7 @@ async function startSession(record) {
   realtime = new Realtime(['reports/*', 'messages/*', 'report_events/*'], onRealtime, (state) => {
     liveLabel.dataset.state = state;
     liveLabel.textContent = say(LIVE[state]);
-  });
+  }, onResume);
   realtime.start();
   showSetupChecks($('[data-setup-checks]'), $('[data-duty-label]'));
   // The list draws the clear fields at once and the sealed ones once the

@@ -2,7 +2,9 @@
 // server sends PB_CONNECT with a client id; the subscriptions are then set
 // with a POST carrying the staff token, so the server checks each record
 // against the collections' rules before sending it. EventSource reconnects
-// by itself; every new PB_CONNECT re-subscribes.
+// by itself; every new PB_CONNECT re-subscribes. The server keeps no events
+// for a client that was away, so once live again after a break the
+// console is told to read again what it shows (onResume).
 
 import { request } from './api.js';
 
@@ -11,11 +13,14 @@ export class Realtime {
    * @param {string[]} topics e.g. ["reports/*", "messages/*"]
    * @param {(topic: string, event: {action: string, record: object}) => void} onEvent
    * @param {(state: "live"|"connecting"|"offline") => void} onState
+   * @param {() => void} onResume called when live again after a break,
+   *   when events may have been missed
    */
-  constructor(topics, onEvent, onState = () => {}) {
+  constructor(topics, onEvent, onState = () => {}, onResume = () => {}) {
     this.topics = topics;
     this.onEvent = onEvent;
     this.onState = onState;
+    this.onResume = onResume;
     this.source = null;
   }
 
@@ -24,10 +29,16 @@ export class Realtime {
     this.onState('connecting');
     const source = new EventSource('/api/realtime');
     this.source = source;
+    let wasLive = false;
     source.addEventListener('PB_CONNECT', (e) => {
       const { clientId } = JSON.parse(e.data);
       request('/api/realtime', { method: 'POST', body: { clientId, subscriptions: this.topics } })
-        .then(() => this.onState('live'))
+        .then(() => {
+          if (this.source !== source) return; // stopped since
+          this.onState('live');
+          if (wasLive) this.onResume();
+          wasLive = true;
+        })
         .catch(() => this.onState('offline'));
     });
     for (const topic of this.topics) {

@@ -496,6 +496,27 @@ export class ReportView {
   }
 
   /** onRealtime refreshes the open report when someone else acts on it. */
+  /**
+   * refresh reads the open report again, with its files, messages, history
+   * and duplicates: the live events of a break in the connection are lost.
+   */
+  async refresh() {
+    const run = this.opening;
+    const id = this.id;
+    if (!id) return;
+    let record;
+    try {
+      record = await view('reports', id);
+    } catch {
+      return; // the next event or a reload shows it
+    }
+    if (this.opening !== run || this.id !== id) return; // left or another opened since
+    await this.take(record);
+    if (this.opening !== run || this.id !== id) return;
+    this.render();
+    await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
+  }
+
   onRealtime(topic, { action, record }) {
     if (!this.report) return;
     if (topic === 'reports/*' && record.id === this.report.id && action === 'update' && record.version !== this.report.version) {
