@@ -255,3 +255,29 @@ func mustJSON(v any) string {
 	raw, _ := json.Marshal(v)
 	return string(raw)
 }
+
+// TestSuperuserHintNamesTheDataDir: a fresh data dir's start says how to
+// create the superuser with a command that opens that data dir; typed
+// without its --dir it would make one in another, and sign-ins would
+// still fail. On the default data dir the command needs none.
+func TestSuperuserHintNamesTheDataDir(t *testing.T) {
+	work := t.TempDir()
+	elsewhere := filepath.Join(t.TempDir(), "pb_data")
+	s := binarytest.New(t, elsewhere)
+	s.WorkDir = work
+	s.Start()
+	s.Stop()
+	if want := "superuser upsert EMAIL PASSWORD --dir " + elsewhere + "\n"; !strings.Contains(s.Output(), want) {
+		t.Errorf("on --dir %s the start should say %q; output:\n%s", elsewhere, want, s.Output())
+	}
+
+	s = binarytest.New(t, filepath.Join(work, "pb_data"))
+	s.WorkDir = work
+	s.Start()
+	s.Stop()
+	// The binary is built into a temp dir, as go run builds it: the
+	// default data dir is the working directory's pb_data.
+	if want := "go run . superuser upsert EMAIL PASSWORD\n"; !strings.Contains(s.Output(), want) {
+		t.Errorf("on the default data dir the start should say %q; output:\n%s", want, s.Output())
+	}
+}

@@ -6,11 +6,14 @@ package demo
 import (
 	"crypto/rand"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pocketbase/dbx"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/osutils"
 )
 
 // Marker is written into every contact field of demo data.
@@ -39,12 +42,38 @@ func Register(app core.App, enabled bool) error {
 				return fmt.Errorf("load demo data: %w", err)
 			}
 		} else if n, _ := se.App.CountRecords(core.CollectionNameSuperusers); n == 0 {
-			fmt.Println("No superuser yet. Create one with:  go run . superuser upsert EMAIL PASSWORD")
-			fmt.Println("or try demo data, in a data dir of its own: go run . serve --demo --dir pb_demo")
+			fmt.Println("No superuser yet. Create one with:  " + command(se.App, "superuser upsert EMAIL PASSWORD"))
+			fmt.Println("or try demo data, in a data dir of its own: " + program() + " serve --demo --dir pb_demo")
 		}
 		return se.Next()
 	})
 	return nil
+}
+
+// program is how the operator started this binary: `go run .` under go
+// run, else the path it was started by.
+func program() string {
+	if osutils.IsProbablyGoRun() {
+		return "go run ."
+	}
+	return os.Args[0]
+}
+
+// command is the command line that runs args on app's data dir: with its
+// --dir unless it is the default one, which a command given no --dir
+// opens. Without it, the hint on a server would make a superuser in
+// another data dir, and sign-ins would still fail.
+func command(app core.App, args string) string {
+	line := program() + " " + args
+	base := filepath.Dir(os.Args[0])
+	if osutils.IsProbablyGoRun() {
+		base, _ = os.Getwd()
+	}
+	dir, _ := filepath.Abs(app.DataDir())
+	if def, _ := filepath.Abs(filepath.Join(base, "pb_data")); dir != def {
+		line += " --dir " + dir
+	}
+	return line
 }
 
 // Load upserts the demo embassies and a demo superuser with a new random
