@@ -58,6 +58,7 @@ func Register(app core.App) error {
 	app.OnRecordValidate(CollectionReports).BindFunc(onValidate)
 	app.OnRecordUpdateExecute(CollectionReports).BindFunc(logChanges)
 	registerRequestActors(app)
+	registerStaleCopyGuard(app)
 	registerEventGuard(app)
 	registerComposedText(app)
 	registerNationality(app)
