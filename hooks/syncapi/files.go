@@ -263,7 +263,7 @@ func (a *api) filesCreate(e *core.RequestEvent) error {
 	if n, err := e.App.CountRecords(collAttachments, dbx.HashExp{"report": report.Id}); err != nil {
 		return e.InternalServerError("", err)
 	} else if n >= MaxAttachments {
-		return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", MaxAttachments))
+		return tooManyFilesError()
 	}
 	info := uploadInfo{Length: length, Report: report.Id, Owner: owner, Sealed: sealed}
 	if src := strings.ToLower(meta["sha256"]); len(src) == 64 {
@@ -408,6 +408,13 @@ func (a *api) filesPatch(e *core.RequestEvent) error {
 	return e.NoContent(http.StatusNoContent)
 }
 
+// errTooManyFiles rolls back the store of a file past MaxAttachments.
+var errTooManyFiles = errors.New("too many attachments")
+
+func tooManyFilesError() error {
+	return codedError(http.StatusRequestEntityTooLarge, CodeTooManyFiles, fmt.Sprintf("A report may have at most %d attachments.", MaxAttachments))
+}
+
 // tooLong refuses a chunk that runs past Upload-Length, as tusd does.
 func (a *api) tooLong(rest int64) error {
 	return codedError(http.StatusRequestEntityTooLarge, CodeUploadExceeded,
@@ -469,9 +476,23 @@ func (a *api) finish(app core.App, id string, info uploadInfo) (string, error) {
 	}
 	var attachmentId string
 	err = app.RunInTransaction(func(txApp core.App) error {
-		attachmentId, _, err = StoreAttachment(txApp, info.Report, att)
+		// Counted again here: uploads begun together each passed the
+		// count when they began.
+		n, err := txApp.CountRecords(collAttachments, dbx.HashExp{"report": info.Report})
+		if err != nil {
+			return err
+		}
+		var created bool
+		attachmentId, created, err = StoreAttachment(txApp, info.Report, att)
+		if err == nil && created && n >= MaxAttachments {
+			return errTooManyFiles
+		}
 		return err
 	})
+	if errors.Is(err, errTooManyFiles) {
+		a.uploads.remove(id)
+		return "", tooManyFilesError()
+	}
 	if refused := RefusedFile(err); refused != nil {
 		a.uploads.remove(id)
 		return "", refused

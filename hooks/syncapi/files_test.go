@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"homeward/hooks/syncapi"
 	"homeward/internal/binarytest"
 	"homeward/internal/media/mediatest"
 	"homeward/internal/testserver"
@@ -282,5 +283,43 @@ func TestTusDiscoveryOnTheRealServer(t *testing.T) {
 			h.Get("Tus-Extension") != "creation" || h.Get("Tus-Max-Size") == "" {
 			t.Errorf("OPTIONS (origin %q): %d %v", origin, res.StatusCode, h)
 		}
+	}
+}
+
+// TestUploadsBegunTogetherStillStopAtTheAttachmentLimit: a phone may
+// begin many uploads for one report before it finishes any, so each
+// finds the report with no attachment when it begins. The limit on a
+// report's attachments holds where they are stored: the one past it is
+// refused (413 too_many_attachments) and dropped.
+func TestUploadsBegunTogetherStillStopAtTheAttachmentLimit(t *testing.T) {
+	f := newFixture(t)
+	rcpt, report := newReceipt(), newId()
+	f.push(nil, "g", []op{reportCreate("1", report, f.embassy[0], rcpt, nil)})
+	h := receipt(rcpt)
+	photos := make([][]byte, syncapi.MaxAttachments+1)
+	locs := make([]string, len(photos))
+	for i := range photos {
+		photos[i] = mediatest.OrientedJPEG(8+i, 8, 1, "")
+		a := f.tusBody(http.MethodPost, "/api/sync/files/", header{"X-Receipt": rcpt, "Upload-Length": strconv.Itoa(len(photos[i])),
+			"Upload-Metadata": metadata("report", report, "filetype", "image/jpeg")}, nil, false)
+		if a.status != http.StatusCreated {
+			t.Fatalf("begin upload %d: %d %s", i, a.status, a.message)
+		}
+		locs[i] = a.header.Get("Location")
+	}
+	for i, loc := range locs {
+		a := f.tusBody(http.MethodPatch, loc, header{"X-Receipt": rcpt, "Upload-Offset": "0"}, photos[i], false)
+		switch {
+		case i < syncapi.MaxAttachments && (a.status != http.StatusNoContent || a.header.Get("Homeward-Attachment") == ""):
+			t.Fatalf("upload %d: %d %s", i, a.status, a.message)
+		case i == syncapi.MaxAttachments && (a.status != http.StatusRequestEntityTooLarge || a.code != "too_many_attachments"):
+			t.Fatalf("upload %d, past the limit: %d %q, want 413 too_many_attachments", i, a.status, a.code)
+		}
+	}
+	if n := f.count("attachments"); n != syncapi.MaxAttachments {
+		t.Fatalf("%d attachments stored, want %d", n, syncapi.MaxAttachments)
+	}
+	if a := f.tusBody(http.MethodHead, locs[syncapi.MaxAttachments], h, nil, false); a.status != http.StatusNotFound {
+		t.Fatalf("the refused upload answers HEAD %d, want 404 (dropped)", a.status)
 	}
 }
