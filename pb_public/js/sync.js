@@ -479,10 +479,36 @@
     for (const r of reps) {
       if (r.channel === 'volunteer') volunteer = true;
       // Only receipts the server knows: a wrong one counts as a guess.
-      else if (r.receipt && (r.state === 'sent' || r.state === 'conflict')) receipts.add(r.receipt);
+      else if (r.receipt && (r.state === 'sent' || r.state === 'conflict') && !r.gone) receipts.add(r.receipt);
     }
-    for (const code of receipts) await pull('r:' + normalizeReceipt(code), await headers('self', code));
+    // Each receipt on its own: one that fails must not keep the replies of
+    // the others (or the volunteer's) from the phone.
+    let err = null;
+    for (const code of receipts) {
+      try {
+        await pull('r:' + normalizeReceipt(code), await headers('self', code));
+      } catch (e) {
+        if (e.status === 404) await receiptGone(code);
+        else err = err || e;
+      }
+    }
     if (volunteer && (await credential())) await pull('volunteer', await headers('volunteer'));
+    if (err) throw err;
+  }
+
+  // receiptGone marks closed, as a tombstone would, the sent reports of a
+  // receipt the server no longer knows (404 receipt_unknown): their report
+  // was deleted. Their receipt is asked no more, since the server counts
+  // each ask as a wrong guess from the phone's network.
+  async function receiptGone(code) {
+    const want = normalizeReceipt(code);
+    for (const rec of await db.all('reports')) {
+      if (rec.receipt && normalizeReceipt(rec.receipt) === want && (rec.state === 'sent' || rec.state === 'conflict')) {
+        rec.status = 'closed';
+        rec.gone = true;
+        await db.put('reports', rec);
+      }
+    }
   }
 
   // followReceipt pulls one receipt's report and replies, for a code typed in
@@ -602,6 +628,7 @@
       if (!rec.embassy && d.embassy) rec.embassy = d.embassy;
       rec.status = d.status || rec.status;
       rec.version = c.version || d.version || rec.version;
+      rec.gone = false; // the server has it (again)
       if (rec.state !== 'sent' && rec.state !== 'conflict') rec.state = 'sent';
       if (isForgotten(scope)) return; // forgotten while this was read
       await db.put('reports', rec);

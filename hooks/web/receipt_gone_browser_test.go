@@ -1,0 +1,75 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"homeward/internal/browsertest"
+	"homeward/internal/testserver"
+)
+
+// TestADeletedReportDoesNotHideTheOthersReplies: a reporter's phone holds
+// two reports, and the embassy deletes the first (its receipt is then
+// unknown to the server, 404) and replies to the second. The phone's next
+// sync still brings the reply, marks the deleted report closed, and asks
+// no more for its receipt: each ask would count as a wrong guess against
+// the phone's network, which a shelter's whole Wi-Fi shares.
+func TestADeletedReportDoesNotHideTheOthersReplies(t *testing.T) {
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	ctx := browsertest.New(t, 90*time.Second)
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
+		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
+
+	var ids []string
+	for _, msg := range []string{"deleted later", "answered later"} {
+		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)))
+		fillReport(t, ctx, msg, "")
+		do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+		waitFor(t, ctx, "the report on the server", fmt.Sprintf(`self.homeward.db.all('reports').then((all) => all.filter((r) => r.state === 'sent').length === %d)`, len(ids)+1))
+		rec, err := srv.App.FindFirstRecordByFilter("reports", "message = {:m}", map[string]any{"m": msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rec.Id)
+	}
+	goneCode := eval[string](t, ctx, fmt.Sprintf(`self.homeward.db.get('reports', %q).then((r) => self.homeward.ids.normalizeReceipt(r.receipt))`, ids[0]))
+
+	gone, err := srv.App.FindRecordById("reports", ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Delete(gone); err != nil {
+		t.Fatal(err)
+	}
+	reply := testserver.SaveRecord(t, srv.App, "messages", map[string]any{"report": ids[1], "direction": "staff", "body": "Come to the embassy at nine."})
+
+	var asked atomic.Int32 // pulls that ask for the deleted report's receipt
+	watch := func(r *http.Request) bool {
+		if r.URL.Path == "/api/sync/pull" && strings.ReplaceAll(r.Header.Get("X-Receipt"), " ", "") == goneCode {
+			asked.Add(1)
+		}
+		return false
+	}
+	srv.cut.Store(&watch)
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	waitFor(t, ctx, "the reply on the phone and the deleted report closed", fmt.Sprintf(`Promise.all([
+		self.homeward.db.get('messages', %q), self.homeward.db.get('reports', %q)])
+		.then(([m, g]) => !!m && g && g.status === 'closed')`, reply.Id, ids[0]))
+	// The next syncs leave the deleted report's receipt alone.
+	before := asked.Load()
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	for range 2 {
+		eval[bool](t, ctx, `self.homeward.sync.run().then(() => true, () => true)`)
+	}
+	if n := asked.Load() - before; n != 0 {
+		t.Fatalf("the deleted report's receipt was asked %d more times once the phone knew it was gone, want none", n)
+	}
+}
