@@ -107,8 +107,21 @@ const records = (collection) => `/api/collections/${encodeURIComponent(collectio
 export const list = (collection, query) => request(records(collection), { query });
 export const view = (collection, id, query) => request(`${records(collection)}/${encodeURIComponent(id)}`, { query });
 export const create = (collection, body) => request(records(collection), { method: 'POST', body });
-export const update = (collection, id, body) =>
-  request(`${records(collection)}/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+/**
+ * update sets the fields in body. The server refuses (409) a change that
+ * met another one being written to the same record (hooks/reports,
+ * stale.go); body names only the fields this change sets, so sending it
+ * again does what was asked, now over the other change.
+ */
+export async function update(collection, id, body) {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await request(`${records(collection)}/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+    } catch (err) {
+      if (err.status !== 409 || tries === 3) throw err;
+    }
+  }
+}
 
 /** fileToken returns a short-lived token for protected files (attachments). */
 export async function fileToken() {

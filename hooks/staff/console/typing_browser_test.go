@@ -61,3 +61,46 @@ func TestAColleaguesChangeKeepsWhatIsBeingTyped(t *testing.T) {
 		t.Fatalf("the page logged errors: %v", p)
 	}
 }
+
+// TestAStatusChangeThatMeetsAnotherIsSentAgain: the server refuses (409)
+// a change that met another one being written to the same report; the
+// console sends the status change again, which names only the status, and
+// it is made.
+func TestAStatusChangeThatMeetsAnotherIsSentAgain(t *testing.T) {
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 60*time.Second)
+	problems := watchConsole(ctx)
+	s := consoleSteps(t, ctx, problems)
+
+	s.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
+	s.signIn("x@example.org")
+	s.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
+	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+fixture.ReportX+`'`))
+	s.waitFor("the report's workflow", `!!document.querySelector('#report [data-status="contacted"]')`)
+	// The first PATCH meets another change on the server: it is answered
+	// as the server answers that, and reaches nothing.
+	s.do("the first change meets another", chromedp.Evaluate[chromedp.Void](`(() => {
+		const send = window.fetch;
+		window.refused = 0;
+		window.fetch = (url, opts) => {
+			if (opts && opts.method === 'PATCH' && String(url).includes('/records/`+fixture.ReportX+`') && !window.refused) {
+				window.refused = 1;
+				return Promise.resolve(new Response(JSON.stringify({ status: 409, message: 'The record changed while this change was being made, so nothing was changed.', data: {} }),
+					{ status: 409, headers: { 'Content-Type': 'application/json' } }));
+			}
+			return send(url, opts);
+		};
+	})()`))
+	s.click("mark the report contacted", `#report [data-status="contacted"]`)
+	s.waitFor("the status shows as changed, with no error", `document.querySelector('#report [data-current-status]').dataset.currentStatus === 'contacted' &&
+		window.refused === 1 && !document.querySelector('#report .workflow [role="alert"]')`)
+	rep, err := app.FindRecordById("reports", fixture.ReportX)
+	if err != nil || rep.GetString("status") != "contacted" {
+		t.Fatalf("the report on the server: %v (%v), want contacted", rep, err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Fatalf("the page logged errors: %v", p)
+	}
+}
