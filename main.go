@@ -38,11 +38,12 @@ func main() {
 	// SQL statement with its values.
 	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DBConnect: sqlitedb.Connect})
 
-	var withDemo, automigrate bool
+	var withDemo, automigrate, drill bool
 	var publicURL string
 	flags := app.RootCmd.PersistentFlags()
 	flags.BoolVar(&withDemo, "demo", false, "load clearly marked demo embassies and a demo superuser")
 	flags.BoolVar(&automigrate, "automigrate", false, "write a migration into ./pb_migrations for each collection change made in the dashboard (development only)")
+	flags.BoolVar(&drill, "drill", false, "a restore drill's server: no scheduled or S3 backups and no e-mail, whatever the restored settings say")
 	flags.StringVar(&publicURL, "public-url", "", "the official public address, e.g. https://homeward.example.org (saved as the Application URL)")
 	app.RootCmd.ParseFlags(os.Args[1:])
 
@@ -61,6 +62,7 @@ func main() {
 		Demo:      withDemo,
 		Dev:       app.IsDev(),
 		PublicURL: publicURL,
+		Drill:     drill,
 		Commands:  app.RootCmd,
 	}
 	if err := hooks.Register(app, cfg); err != nil {

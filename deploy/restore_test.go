@@ -93,9 +93,16 @@ func TestRestoreDrill(t *testing.T) {
 	s.Start()
 	// The keys archive of docs/DEPLOY.md, made once the server has started.
 	keys := filepath.Join(work, "homeward-keys.tgz")
-	archive := docCommand(t, "tar -C /var/lib/homeward/pb_data -czf", map[string]string{"/var/lib/homeward/pb_data": pbData, "homeward-keys.tgz": keys})
-	if out, err := run(os.Environ(), archive); err != nil {
+	// It runs in a subshell with its umask, so it runs through sh, and it
+	// must be readable by its maker alone: it holds the private keys.
+	archive := docCommand(t, "(umask 077 && tar -C /var/lib/homeward/pb_data -czf", map[string]string{"/var/lib/homeward/pb_data": pbData, "homeward-keys.tgz": keys})
+	if out, err := run(os.Environ(), []string{"sh", "-c", strings.Join(archive, " ")}); err != nil {
 		t.Fatalf("keys archive: %v\n%s", err, out)
+	}
+	if fi, err := os.Stat(keys); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the keys archive has mode %v, want 0600", fi.Mode().Perm())
 	}
 	su := s.SignIn("_superusers", drillSuperuser, drillPassword)
 	// One test client pushes faster than a phone may.
@@ -201,7 +208,22 @@ func TestRestoreDrill(t *testing.T) {
 	if out, err := run(env(fresh), restore); err != nil {
 		t.Fatalf("restore.sh: %v\n%s", err, out)
 	}
-	r := binarytest.Start(t, fresh)
+	// The server as the drill starts it: its flags from DEPLOY.md, on a
+	// free port here. --drill keeps the restored settings' backups and
+	// mail from reaching out.
+	var flags []string
+	serve := docCommand(t, "homeward serve", drill)
+	for i := 2; i < len(serve); i++ {
+		if serve[i] == "--http" || serve[i] == "--dir" {
+			i++
+			continue
+		}
+		flags = append(flags, serve[i])
+	}
+	r := binarytest.Start(t, fresh, flags...)
+	if !strings.Contains(r.Output(), "Restore drill (--drill)") {
+		t.Fatalf("the drill's server (flags %q) does not say it runs as a drill:\n%s", flags, r.Output())
+	}
 	su = r.SignIn("_superusers", drillSuperuser, drillPassword)
 	present := map[string]bool{}
 	for page := 1; ; page++ {

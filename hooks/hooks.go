@@ -11,6 +11,7 @@ import (
 
 	"homeward/hooks/accounts"
 	"homeward/hooks/demo"
+	"homeward/hooks/drill"
 	"homeward/hooks/limits"
 	"homeward/hooks/openrosa"
 	"homeward/hooks/privacy"
@@ -35,6 +36,9 @@ type Config struct {
 	Dev bool
 	// PublicURL is --public-url, saved as the Application URL on serve.
 	PublicURL string
+	// Drill is --drill: a restore drill's server, which makes no backups
+	// on a schedule or in S3 and sends no e-mail (package drill).
+	Drill bool
 	// Out is where the start-up checks are printed; os.Stdout if nil.
 	Out io.Writer
 
@@ -60,6 +64,7 @@ func Register(app core.App, cfg Config) error {
 		qr.Register,
 		func(app core.App) error { return openrosa.Register(app, cfg.Public) },
 		func(app core.App) error { return demo.Register(app, cfg.Demo) },
+		func(app core.App) error { return drill.Register(app, cfg.Drill, cfg.Out) },
 		func(app core.App) error { return web.Register(app, cfg.Public) },
 	} {
 		if err := register(app); err != nil {
