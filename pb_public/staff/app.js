@@ -221,10 +221,27 @@ function onResume() {
 }
 
 function onRealtime(topic, event) {
+  if (KEY_TOPICS.includes(topic)) return keysChanged();
   if (topic === 'reports/*') list.onRealtime(event);
   if (topic === 'messages/*') list.onMessage(event);
   if (topic === 'reports/*' || topic === 'messages/*') refreshWaiting();
   reportView.onRealtime(topic, event);
+}
+
+/**
+ * KEY_TOPICS are the embassy's keys as the server holds them: a colleague's
+ * new personal key, a grant to this member, a new epoch. Each is read
+ * again at once, so a key granted while a sealed report is on screen opens
+ * it, and the Keys screen shows a colleague waiting for the key.
+ */
+const KEY_TOPICS = ['staff_keys/*', 'embassy_key_grants/*', 'embassy_keys/*'];
+
+function keysChanged() {
+  // An action of the Keys screen reads the keys again when it ends.
+  if (!signedIn || !vault.me || keyringView.busy) return;
+  vault.reload()
+    .then(() => { if (document.body.dataset.page === 'keys') return keyringView.refresh(); })
+    .catch((err) => console.warn(`keys: ${err.message}`));
 }
 
 /** loadColleagues reads the embassy's staff, for assigning. */
@@ -284,7 +301,7 @@ async function startSession(record) {
     if (signedIn) idle.start(e.staff_idle_minutes);
   }).catch(() => {});
   const liveLabel = $('[data-live]');
-  realtime = new Realtime(['reports/*', 'messages/*', 'report_events/*'], onRealtime, (state) => {
+  realtime = new Realtime(['reports/*', 'messages/*', 'report_events/*', ...KEY_TOPICS], onRealtime, (state) => {
     liveLabel.dataset.state = state;
     liveLabel.textContent = say(LIVE[state]);
   }, onResume);

@@ -5,7 +5,7 @@
 // actions, and the escrow key, if one is set. The keys themselves are
 // vault.js's.
 
-import { h, replace, when, announce } from './dom.js';
+import { h, replace, keepTyped, when, announce } from './dom.js';
 import { say } from './labels.js';
 import { fingerprint, MIN_PASSPHRASE, WrongPassphrase, BadShare, WrongShares } from './vault.js';
 import { qrcode } from '/js/vendor/qrcode.js';
@@ -75,6 +75,18 @@ export class KeyringView {
       return;
     }
     if (draw === this.drawn) await this.render();
+  }
+
+  /**
+   * refresh draws the screen again after the keys changed on the server
+   * (a colleague's personal key, a grant, an epoch), keeping what is being
+   * typed; not while an action of this screen runs, which draws its end.
+   */
+  async refresh() {
+    if (this.busy) return;
+    const restore = keepTyped(this.root);
+    await this.render();
+    restore();
   }
 
   async render() {

@@ -13,6 +13,7 @@ import { routeCard } from './route.js';
 import { h, replace, keepTyped, when, day, announce } from './dom.js';
 import { STATUSES, WORKFLOW, label, nationality, urgencyReasons, say } from './labels.js';
 import { inView } from '/js/inview.js';
+import { SEALED_REPORT_FIELDS } from '/js/seal.js';
 
 /** SECTIONS groups the report's fields as a caseworker reads them. */
 export const SECTIONS = [
@@ -151,6 +152,10 @@ export class ReportView {
   render() {
     const r = this.report;
     const reasons = urgencyReasons(r);
+    // A sealed report not opened here has its message, contact and places
+    // in the seal: they are not empty, and say why they are not shown.
+    const unopened = this.seal && this.seal !== 'open' ? say(`sealed.${this.seal}`) : '';
+    const value = (n) => (unopened && SEALED_REPORT_FIELDS.includes(n) ? h('span', { class: 'muted' }, unopened) : show(n, r[n]));
     const restore = keepTyped(this.root);
     replace(this.root,
       h('p', { class: 'report-tools' }, h('a', { href: this.ctx.back(), class: 'back' }, say('report.back')),
@@ -164,11 +169,12 @@ export class ReportView {
       this.workflow(),
       h('section', { class: 'card message', 'aria-labelledby': 'msg-h' },
         h('h3', { id: 'msg-h' }, say('report.message')),
-        h('p', { class: 'reporter-text' }, r.message || say('report.noMessage'))),
+        unopened ? h('p', { class: 'muted', 'data-message-sealed': '' }, unopened)
+          : h('p', { class: 'reporter-text' }, r.message || say('report.noMessage'))),
       h('div', { class: 'fields' }, SECTIONS.map(([title, names]) =>
         h('section', { class: 'card' },
           h('h3', {}, say(title)),
-          h('dl', {}, names.map((n) => [h('dt', {}, fieldName(n)), h('dd', { dataset: { field: n } }, show(n, r[n]))]))))),
+          h('dl', {}, names.map((n) => [h('dt', {}, fieldName(n)), h('dd', { dataset: { field: n } }, value(n))]))))),
       h('section', { class: 'card', 'aria-labelledby': 'att-h' },
         h('h3', { id: 'att-h' }, say('report.attachments')), h('div', { 'data-attachments': '' }, say('list.loading'))),
       h('section', { class: 'card', 'aria-labelledby': 'conv-h' },
