@@ -328,8 +328,9 @@ function endSession(why = '') {
   if (realtime) realtime.stop();
   realtime = null;
   vault.forget();
-  // Nothing of the reports stays in the page, hidden or not.
-  reportView.close();
+  // Nothing of the reports stays in the page, hidden or not, nor a reply
+  // or note written and not sent.
+  reportView.forget();
   replace($('#report'));
   list.clear();
   $('[data-setup-checks]').hidden = true;

@@ -77,6 +77,10 @@ export class ReportView {
     this.blobs = []; // blob URLs of the opened sealed attachments, revoked when redrawn
     this.filesWaiting = false; // a sealed attachment waits for keys
     this.dupsWaiting = false; // a sealed duplicate candidate waits for keys
+    // Replies and notes written and not sent, by report, kept while the
+    // console goes to another report or the list and back; in this page's
+    // memory only, and gone at sign-out (forget).
+    this.drafts = new Map();
     ctx.vault.onChange(async () => {
       // Duplicate candidates sealed to keys opened since are compared now.
       if (this.report && this.dupsWaiting && (this.seal === 'open' || this.seal === '')) this.loadDuplicates();
@@ -98,12 +102,42 @@ export class ReportView {
    * arrives while staff are on the list must stay unread and waiting.
    */
   close() {
+    this.keepDraft();
     this.opening = null;
     this.report = null;
     this.seal = '';
     this.filesWaiting = false;
     this.dupsWaiting = false;
     for (const u of this.blobs.splice(0)) URL.revokeObjectURL(u);
+  }
+
+  /** forget closes the report and drops every reply and note not sent. */
+  forget() {
+    this.close();
+    this.drafts.clear();
+  }
+
+  /** keepDraft keeps the open report's reply and note not sent yet. */
+  keepDraft() {
+    if (!this.report) return;
+    const before = this.drafts.get(this.report.id) || { reply: '', note: '' };
+    const typed = (sel, was) => {
+      const el = this.root.querySelector(sel);
+      return el ? el.value : was;
+    };
+    const draft = { reply: typed('#reply-body', before.reply), note: typed('#note-body', before.note) };
+    if (draft.reply.trim() || draft.note.trim()) this.drafts.set(this.report.id, draft);
+    else this.drafts.delete(this.report.id);
+  }
+
+  /** putDraft writes back what was written on this report and not sent. */
+  putDraft() {
+    const draft = this.report && this.drafts.get(this.report.id);
+    if (!draft) return;
+    for (const [sel, text] of [['#reply-body', draft.reply], ['#note-body', draft.note]]) {
+      const el = this.root.querySelector(sel);
+      if (el && text) el.value = text;
+    }
   }
 
   /** take shows record, its sealed fields opened if this browser can. */
@@ -146,6 +180,7 @@ export class ReportView {
     await this.take(record);
     if (this.opening !== run) return;
     this.render();
+    this.putDraft();
     await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
   }
 
