@@ -13,11 +13,11 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v13';
+const VERSION = 'homeward-v14';
 const SHELL = [
   '/',
   '/css/app.css',
-  '/js/app.js', '/js/zawgyi-check.js', '/js/vendor/myanmar-tools/zawgyi.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js', '/js/inview.js',
+  '/js/app.js', '/js/zawgyi-check.js', '/js/vendor/myanmar-tools/zawgyi.js', '/js/db.js', '/js/outbox.js', '/js/sync.js', '/js/i18n.js', '/js/ids.js', '/js/media.js', '/js/volunteer.js', '/js/vocabulary.js', '/js/inview.js', '/js/draft.js',
   // Sealing, loaded after the first screen (app.js imports keys.js).
   '/js/keys.js', '/js/seal.js', '/js/vendor/hpke.js', '/js/vendor/fflate.js',
   '/i18n/en.json', '/i18n/id.json', '/i18n/zh.json', '/i18n/vi.json', '/i18n/th.json', '/i18n/my.json', '/i18n/km.json', '/i18n/fil.json', '/i18n/countries.json',

@@ -6,6 +6,7 @@ import * as i18n from './i18n.js';
 import * as media from './media.js';
 import { NEEDS, NATIONALITY_OTHER } from './vocabulary.js';
 import { inView } from './inview.js';
+import * as draft from './draft.js';
 
 // The store, the queue and the sender are classic scripts the service
 // worker shares (see db.js); index.html loads them before this module.
@@ -212,6 +213,56 @@ function renderNeeds() {
   }
 }
 
+// ----- the report being written (draft.js) -----
+
+const draftKey = () => 'draft:' + state.mode;
+let draftTimer = 0;
+let draftSaving = Promise.resolve();
+
+// keepDraft writes the form down soon after each change: many keystrokes,
+// one write.
+function keepDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(saveDraft, 300);
+}
+
+function saveDraft() {
+  clearTimeout(draftTimer);
+  const fields = draft.snapshot($('report-form'));
+  const files = state.photos.length + (state.voice ? 1 : 0);
+  const key = draftKey();
+  draftSaving = draftSaving.then(() => (draft.worthKeeping(fields, files)
+    ? db.put('meta', { fields, photos: state.photos.slice(), voice: state.voice }, key)
+    : db.del('meta', key))).catch(() => {});
+  return draftSaving;
+}
+
+// dropDraft empties the form and removes the draft from the phone (a
+// volunteer logging out leaves nothing of a report being written).
+export async function dropDraft() {
+  clearTimeout(draftTimer);
+  await draftSaving;
+  $('report-form').reset();
+  $('f-nationality-other-box').hidden = true;
+  state.photos = [];
+  state.voice = null;
+  renderPhotos();
+  await db.del('meta', draftKey());
+}
+
+// restoreDraft puts back the report that was being written when the page
+// was last left, if any.
+async function restoreDraft() {
+  const d = await db.get('meta', draftKey());
+  if (!d || !d.fields) return;
+  if (d.fields.some(([name]) => name === 'nationality') && !countries) await renderNationalities();
+  draft.fill($('report-form'), d.fields);
+  $('f-nationality-other-box').hidden = $('f-nationality').value !== NATIONALITY_OTHER;
+  state.photos = d.photos || [];
+  state.voice = d.voice || null;
+  renderPhotos();
+}
+
 export function startReport(embassyId) {
   $('f-embassy').value = embassyId || $('f-embassy').value;
   showPromise();
@@ -260,6 +311,7 @@ async function addPhotos(input) {
   }
   input.value = '';
   renderPhotos();
+  keepDraft();
 }
 
 function renderPhotos() {
@@ -274,6 +326,7 @@ function renderPhotos() {
       if (p === state.voice) state.voice = null;
       else state.photos.splice(state.photos.indexOf(p), 1);
       renderPhotos();
+      keepDraft();
     });
     li.appendChild(rm);
     ul.appendChild(li);
@@ -289,6 +342,7 @@ async function toggleRecord() {
     btn.textContent = i18n.t('f.record');
     $('rec-state').textContent = '';
     renderPhotos();
+    keepDraft();
     return;
   }
   try {
@@ -329,6 +383,11 @@ async function submit(ev) {
     const blob = await sealedFile(id, data.embassy, f);
     entries.push(['files', { id: newId(), report: id, blob: blob || f.blob, sealed: !!blob, name: f.name, mime: f.mime, sha256: await media.sha256(blob || f.blob), size: (blob || f.blob).size, state: 'waiting' }]);
   }
+  // The draft goes in the same write: a report saved is never offered
+  // again as one being written.
+  clearTimeout(draftTimer);
+  await draftSaving;
+  entries.push(['meta', null, draftKey()]);
   await db.putMany(entries);
   askBackgroundSync();
   state.photos = [];
@@ -744,7 +803,9 @@ function wire() {
   $('lang').addEventListener('change', async (e) => {
     localStorage.setItem('hw-lang', e.target.value);
     await i18n.load(e.target.value);
+    const ticked = draft.snapshot($('report-form'));
     renderNeeds();
+    draft.fill($('report-form'), ticked);
     if (countries) await renderNationalities();
     applyNeutral();
     renderEmbassies();
@@ -761,6 +822,8 @@ function wire() {
     show(to);
   }));
   $('report-form').addEventListener('submit', submit);
+  $('report-form').addEventListener('input', keepDraft);
+  $('report-form').addEventListener('change', keepDraft);
   $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== NATIONALITY_OTHER; });
   $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
   $('rec').addEventListener('click', toggleRecord);
@@ -856,6 +919,7 @@ async function start() {
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   await sync.recover();
   await loadEmbassies();
+  await restoreDraft();
   if (state.mode === 'volunteer') {
     const v = await import('./volunteer.js');
     await v.start();

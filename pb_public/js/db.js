@@ -94,11 +94,16 @@
   }
 
   // putMany writes several stores in one transaction: all or nothing.
+  // Each entry is [store, value], or [store, value, key] for a store keyed
+  // out of line (meta).
   async function putMany(entries) {
     const db = await open();
     const names = [...new Set(entries.map((e) => e[0]))];
     const tx = db.transaction(names, 'readwrite');
-    for (const [name, value] of entries) tx.objectStore(name).put(value);
+    for (const [name, value, key] of entries) {
+      if (key === undefined) tx.objectStore(name).put(value);
+      else tx.objectStore(name).put(value, key);
+    }
     return done(tx);
   }
 

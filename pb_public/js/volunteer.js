@@ -4,7 +4,7 @@
 // refused, the volunteer logs in again and the outbox is kept as it is.
 
 import * as i18n from './i18n.js';
-import { state, show, startReport, fillList, trySync, render, eraseReports } from './app.js';
+import { state, show, startReport, fillList, trySync, render, eraseReports, dropDraft } from './app.js';
 import { refreshKeys } from './qrverify.js';
 
 const { db, outbox, sync } = self.homeward;
@@ -103,6 +103,7 @@ async function eraseVolunteerData() {
   const ids = new Set((await db.all('reports')).filter((r) => r.channel === 'volunteer').map((r) => r.id));
   await eraseReports(ids, await unsentOps(), 'cursor:volunteer');
   await db.del('meta', 'credential');
+  await dropDraft();
   localStorage.setItem(SHIFT, String(Date.now()));
 }
 

@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"homeward/internal/browsertest"
+)
+
+// TestAReportBeingWrittenSurvivesThePageBeingDropped: a reporter writes
+// half a report and adds a photo, and the phone drops the page (Chrome on
+// Android discards a background tab when memory is short, often while the
+// camera is open). Back in the app the form is as it was, photo included;
+// once the report is saved the draft is gone, and a new one starts empty.
+// Switching the language while writing keeps the needs ticked.
+func TestAReportBeingWrittenSurvivesThePageBeingDropped(t *testing.T) {
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	ctx := browsertest.New(t, 90*time.Second)
+	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
+	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
+		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
+
+	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")))
+	waitFor(t, ctx, "the nationalities", `!!document.querySelector('#f-nationality option[value="ID"]')`)
+	do(t, ctx,
+		chromedp.SetValue(chromedp.ID("f-nationality"), "ID"),
+		chromedp.SendKeys(chromedp.ID("f-people"), "3"),
+		chromedp.Click(chromedp.CSS(`input[name="needs"][value="shelter"]`)),
+		chromedp.SendKeys(chromedp.ID("f-message"), "We are hiding near the market"),
+		chromedp.SetUploadFiles(chromedp.ID("f-photos"), []string{photo}))
+	waitFor(t, ctx, "the shrunk photo", `document.querySelectorAll('#photo-list li').length === 1`)
+	waitFor(t, ctx, "the draft kept on the phone", `self.homeward.db.get('meta', 'draft:self').then((d) =>
+		!!d && d.photos.length === 1 && d.fields.some(([n, v]) => n === 'message' && v === 'We are hiding near the market'))`)
+
+	// The page is dropped and opened again.
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")))
+	waitFor(t, ctx, "the form as it was left, photo included", `document.getElementById('f-message').value === 'We are hiding near the market' &&
+		document.getElementById('f-people').value === '3' && document.getElementById('f-nationality').value === 'ID' &&
+		document.querySelector('input[name="needs"][value="shelter"]').checked &&
+		document.querySelectorAll('#photo-list li').length === 1`)
+
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#report-form button[type="submit"]`)))
+	waitFor(t, ctx, "the receipt", `!document.getElementById('receipt').hidden`)
+	waitFor(t, ctx, "no draft once the report is saved", `self.homeward.db.get('meta', 'draft:self').then((d) => !d)`)
+	waitFor(t, ctx, "the report saved with its photo", `Promise.all([self.homeward.db.all('reports'), self.homeward.db.all('files')])
+		.then(([r, f]) => r.length === 1 && f.length === 1)`)
+	do(t, ctx, chromedp.Click(chromedp.ID("receipt-ok")), chromedp.Click(chromedp.ID("receipt-done")))
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")))
+	waitFor(t, ctx, "a new report starts empty", `document.getElementById('f-message').value === '' &&
+		!document.querySelector('input[name="needs"]:checked') && document.querySelectorAll('#photo-list li').length === 0`)
+
+	// Another language while writing: the needs ticked stay ticked.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`input[name="needs"][value="medical"]`)))
+	do(t, ctx, chromedp.SetValue(chromedp.ID("lang"), "id"), chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	waitFor(t, ctx, "the page in Indonesian, with the need still ticked", `document.documentElement.lang === 'id' &&
+		document.querySelector('input[name="needs"][value="medical"]').checked`)
+}
