@@ -266,6 +266,16 @@ func openApp(t *testing.T, ctx context.Context, url string) {
 	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
 }
 
+// openTestlandReport opens the reporter app at base with the embassy of
+// seedEmbassy("test-indonesia", "Embassy of Testland") chosen, and waits
+// for its card.
+func openTestlandReport(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	openApp(t, ctx, base+"/?embassy=test-indonesia&lang=en")
+	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
+		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
+}
+
 // waitForServiceWorker waits until the service worker controls the page,
 // which means the shell is cached.
 func waitForServiceWorker(t *testing.T, ctx context.Context) {

@@ -35,10 +35,8 @@ func TestReporterWorksOfflineAfterOneVisit(t *testing.T) {
 // server's address; stop takes the server away.
 func fileTwoReportsOffline(t *testing.T, ctx context.Context, base string, stop func()) []string {
 	t.Helper()
-	openApp(t, ctx, base+"/?embassy=test-indonesia&lang=en")
+	openTestlandReport(t, ctx, base)
 	waitForServiceWorker(t, ctx)
-	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
-		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
 
 	stop()
 	setOffline(t, ctx, true)

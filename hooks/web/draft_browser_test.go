@@ -20,9 +20,7 @@ func TestAReportBeingWrittenSurvivesThePageBeingDropped(t *testing.T) {
 	srv := startLive(t)
 	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
 	ctx := browsertest.New(t, 90*time.Second)
-	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
-	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
-		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
+	openTestlandReport(t, ctx, srv.URL)
 
 	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")))

@@ -24,9 +24,7 @@ func TestADeletedReportDoesNotHideTheOthersReplies(t *testing.T) {
 	srv := startLive(t)
 	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
 	ctx := browsertest.New(t, 90*time.Second)
-	openApp(t, ctx, srv.URL+"/?embassy=test-indonesia&lang=en")
-	waitFor(t, ctx, "the embassy card", `document.querySelector('#embassies details[open] summary') &&
-		document.querySelector('#embassies details[open] summary').textContent === 'Embassy of Testland'`)
+	openTestlandReport(t, ctx, srv.URL)
 
 	var ids []string
 	for _, msg := range []string{"deleted later", "answered later"} {

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/reports"
 	"homeward/hooks/staff/internal/fixture"
@@ -339,6 +340,28 @@ func (s steps) signIn(email string) {
 	s.fill("type the password", "#login-password", testserver.Password)
 	s.click("sign in", `#login-form button[type="submit"]`)
 	s.waitFor("signed in", `!!document.body.dataset.page && document.body.dataset.page !== 'login'`)
+}
+
+// signedInConsole serves app, opens the console in a Chromium window of
+// width×height px and signs staff X in. The steps fail the test on the
+// page's errors; problems lists them for a final check.
+func signedInConsole(t *testing.T, app *tests.TestApp, width, height int64) (*testserver.Server, context.Context, steps, func() []string) {
+	t.Helper()
+	srv := testserver.Start(t, app)
+	ctx := browsertest.New(t, 90*time.Second)
+	problems := watchConsole(ctx)
+	s := consoleSteps(t, ctx, problems)
+	s.do("open the console", chromedp.EmulateViewport(width, height), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
+	s.signIn("x@example.org")
+	s.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
+	return srv, ctx, s, problems
+}
+
+// openReport opens report id from its address and waits until it is drawn.
+func (s steps) openReport(id string) {
+	s.t.Helper()
+	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+id+`'`))
+	s.waitFor("the report is drawn", `document.body.dataset.page === 'report' && !!document.querySelector('#report [data-current-status]')`)
 }
 
 // poll waits up to 20 s for js to be true. The console reloads itself at

@@ -2,13 +2,8 @@ package console_test
 
 import (
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"homeward/hooks/staff/internal/fixture"
-	"homeward/internal/browsertest"
-	"homeward/internal/testserver"
 )
 
 // TestTheHeaderKeepsTheEmbassyNameReadableOnALaptop: on a 1366 px laptop
@@ -26,12 +21,7 @@ func TestTheHeaderKeepsTheEmbassyNameReadableOnALaptop(t *testing.T) {
 	if err := app.Save(emb); err != nil {
 		t.Fatal(err)
 	}
-	srv := testserver.Start(t, app)
-	ctx := browsertest.New(t, 60*time.Second)
-	problems := watchConsole(ctx)
-	s := consoleSteps(t, ctx, problems)
-	s.do("open the console on a laptop", chromedp.EmulateViewport(1366, 768), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
-	s.signIn("x@example.org")
+	_, _, s, _ := signedInConsole(t, app, 1366, 768)
 	s.waitFor("the embassy's name in the header", `document.querySelector('[data-embassy]').textContent.includes('Phnom Penh')`)
 	s.waitFor("the name on at most two lines, and the header no taller than two rows of controls", `(() => {
 		const name = document.querySelector('[data-embassy]');

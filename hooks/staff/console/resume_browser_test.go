@@ -3,9 +3,7 @@ package console_test
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
@@ -24,14 +22,8 @@ import (
 func TestAReportThatArrivesDuringABreakIsShownOnceLive(t *testing.T) {
 	app := fixture.NewApp(t)
 	fixture.ConfigureAll(app)
-	srv := testserver.Start(t, app)
-	ctx := browsertest.New(t, 90*time.Second)
-	problems := watchConsole(ctx)
-	s := consoleSteps(t, ctx, problems)
-
-	s.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
-	s.signIn("x@example.org")
-	s.waitFor("the waiting queue shows, empty, live", `document.body.dataset.page === 'reports' && document.querySelector('[data-live]').dataset.state === 'live' &&
+	_, ctx, s, problems := signedInConsole(t, app, 1280, 900)
+	s.waitFor("the waiting queue shows, empty, live", `document.querySelector('[data-live]').dataset.state === 'live' &&
 		document.body.dataset.waiting === '0'`)
 
 	dropLive(t, ctx, app)
@@ -45,8 +37,7 @@ func TestAReportThatArrivesDuringABreakIsShownOnceLive(t *testing.T) {
 		!!document.querySelector('#list tr[data-id="`+arrived.Id+`"]') && document.body.dataset.waiting === '1'`)
 
 	// The same with a report open: a reporter's message during a break.
-	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+fixture.ReportX+`'`))
-	s.waitFor("the report is shown", `!!document.querySelector('#report #reply-body')`)
+	s.openReport(fixture.ReportX)
 	dropLive(t, ctx, app)
 	s.waitFor("the console says it is not live", `document.querySelector('[data-live]').dataset.state !== 'live'`)
 	testserver.SaveRecord(t, app, "messages", map[string]any{"report": fixture.ReportX, "direction": "reporter", "body": "We are at the border post now."})

@@ -2,14 +2,10 @@ package console_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/staff/internal/fixture"
-	"homeward/internal/browsertest"
-	"homeward/internal/testserver"
 )
 
 // TestAColleaguesChangeKeepsWhatIsBeingTyped: while a member of staff
@@ -19,17 +15,8 @@ import (
 func TestAColleaguesChangeKeepsWhatIsBeingTyped(t *testing.T) {
 	app := fixture.NewApp(t)
 	fixture.ConfigureAll(app)
-	srv := testserver.Start(t, app)
-	ctx := browsertest.New(t, 60*time.Second)
-	problems := watchConsole(ctx)
-	s := consoleSteps(t, ctx, problems)
-
-	s.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
-	s.signIn("x@example.org")
-	s.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
-	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+fixture.ReportX+`'`))
-	s.waitFor("the report and its reply box", `!!document.querySelector('#report #reply-body') && !!document.querySelector('#report #note-body')`)
-	var rep *core.Record
+	_, ctx, s, problems := signedInConsole(t, app, 1280, 900)
+	s.openReport(fixture.ReportX)
 	status, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#report [data-current-status]').dataset.currentStatus`))
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +25,7 @@ func TestAColleaguesChangeKeepsWhatIsBeingTyped(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("note-body"), "Called the shelter at Poipet."),
 		chromedp.SendKeys(chromedp.ID("reply-body"), "We are arranging a place for the six of you"))
 
-	rep, err = app.FindRecordById("reports", fixture.ReportX)
+	rep, err := app.FindRecordById("reports", fixture.ReportX)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,15 +56,8 @@ func TestAColleaguesChangeKeepsWhatIsBeingTyped(t *testing.T) {
 func TestAStatusChangeThatMeetsAnotherIsSentAgain(t *testing.T) {
 	app := fixture.NewApp(t)
 	fixture.ConfigureAll(app)
-	srv := testserver.Start(t, app)
-	ctx := browsertest.New(t, 60*time.Second)
-	problems := watchConsole(ctx)
-	s := consoleSteps(t, ctx, problems)
-
-	s.do("open the console", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff/"), chromedp.WaitVisible("#login-email"))
-	s.signIn("x@example.org")
-	s.waitFor("the list shows", `document.body.dataset.page === 'reports'`)
-	s.do("open the report", chromedp.Evaluate[chromedp.Void](`location.hash = '#/report/`+fixture.ReportX+`'`))
+	_, _, s, problems := signedInConsole(t, app, 1280, 900)
+	s.openReport(fixture.ReportX)
 	s.waitFor("the report's workflow", `!!document.querySelector('#report [data-status="contacted"]')`)
 	// The first PATCH meets another change on the server: it is answered
 	// as the server answers that, and reaches nothing.
