@@ -130,6 +130,21 @@ export class ReportView {
     else this.drafts.delete(this.report.id);
   }
 
+  /**
+   * sentDraft forgets text, the reply or note (field) of report id, once
+   * it is sent: left while it was on its way, the report must not offer it
+   * again as not sent.
+   */
+  sentDraft(id, field, text) {
+    const draft = this.drafts.get(id);
+    if (draft && draft[field].trim() === text) {
+      draft[field] = '';
+      if (!draft.reply.trim() && !draft.note.trim()) this.drafts.delete(id);
+    }
+    const box = this.id === id && this.root.querySelector(field === 'reply' ? '#reply-body' : '#note-body');
+    if (box && box.value.trim() === text) box.value = '';
+  }
+
   /** putDraft writes back what was written on this report and not sent. */
   putDraft() {
     const draft = this.report && this.drafts.get(this.report.id);
@@ -424,8 +439,9 @@ export class ReportView {
       e.preventDefault();
       const body = form.elements.body.value.trim();
       if (!body) return;
+      const id = this.report.id;
       try {
-        const reply = { report: this.report.id, direction: 'staff', author: auth.record.id, body };
+        const reply = { report: id, direction: 'staff', author: auth.record.id, body };
         if (this.seal) {
           // Sealed here with the report's reply key; the server never sees the words.
           reply.id = newId();
@@ -434,6 +450,7 @@ export class ReportView {
         }
         await create('messages', reply);
         form.reset();
+        this.sentDraft(id, 'reply', body);
         announce(say('report.replySent'));
         await Promise.all([this.loadMessages(), this.loadHistory()]);
       } catch (err) {
@@ -472,6 +489,7 @@ export class ReportView {
       e.preventDefault();
       const note = form.elements.note.value.trim();
       if (!note) return;
+      const id = this.report.id;
       try {
         const ev = { report: this.report.id, embassy: this.report.embassy, kind: 'note', actor: auth.record.id, note };
         if (this.seal) {
@@ -482,6 +500,7 @@ export class ReportView {
         }
         await create('report_events', ev);
         form.reset();
+        this.sentDraft(id, 'note', note);
         announce(say('report.noteAdded'));
         await this.loadHistory();
       } catch (err) {
@@ -536,7 +555,6 @@ export class ReportView {
     return this.setStatus('duplicate', { duplicate_of: of });
   }
 
-  /** onRealtime refreshes the open report when someone else acts on it. */
   /**
    * refresh reads the open report again, with its files, messages, history
    * and duplicates: the live events of a break in the connection are lost.
@@ -558,6 +576,7 @@ export class ReportView {
     await Promise.all([this.loadAttachments(), this.loadMessages(), this.loadHistory(), this.loadDuplicates()]);
   }
 
+  /** onRealtime refreshes the open report when someone else acts on it. */
   onRealtime(topic, { action, record }) {
     if (!this.report) return;
     if (topic === 'reports/*' && record.id === this.report.id && action === 'update' && record.version !== this.report.version) {

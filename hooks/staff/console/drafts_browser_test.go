@@ -52,6 +52,29 @@ func TestAReplyNotSentIsKeptWhenTheReportIsLeft(t *testing.T) {
 	open("open the report once more")
 	s.waitFor("the sent reply is not written again; the note still waits", `document.querySelector('#reply-body').value === '' && document.querySelector('#note-body').value === '`+note+`'`)
 
+	// A reply on its way when the report is left is sent, not kept as
+	// unsent: the message's POST is held back a moment in the page.
+	s.do("slow the sending of messages", chromedp.Evaluate[chromedp.Void](`(() => {
+		const send = window.fetch;
+		window.fetch = (url, opts) => (opts && opts.method === 'POST' && String(url).includes('/collections/messages/records')
+			? new Promise((ok) => setTimeout(ok, 1500)).then(() => send(url, opts)) : send(url, opts));
+	})()`))
+	s.do("send a reply and leave at once", chromedp.SendKeys(chromedp.ID("reply-body"), "On its way"), chromedp.Focus(chromedp.ID("reply-body")),
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	back("go back to the list while it is sent")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := app.FindFirstRecordByFilter("messages", "body = 'On its way'"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reply on its way never reached the server")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	open("open the report after the reply went")
+	s.waitFor("the reply sent is not offered again", `document.querySelector('[data-messages]').textContent.includes('On its way') && document.querySelector('#reply-body').value === ''`)
+
 	s.do("write another reply", chromedp.SendKeys(chromedp.ID("reply-body"), "Not to be kept"))
 	s.click("sign out", "[data-logout]")
 	s.signIn("x@example.org")
