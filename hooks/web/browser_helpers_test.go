@@ -41,7 +41,9 @@ type liveServer struct {
 	largest  atomic.Int32 // most ops in a push let through
 	pulls    atomic.Int32 // pull requests seen
 	gate     atomic.Pointer[gate]
-	cut      atomic.Pointer[func(*http.Request) bool] // true: the answer stops partway, its connection dropped
+	// intercept, when set, sees each request first; when it returns true
+	// it has answered the request itself, and the app never sees it.
+	intercept atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
 }
 
 // gate holds each request for one path at the door until it is opened; a
@@ -107,17 +109,8 @@ func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		<-g.release
 	}
-	if cut := s.cut.Load(); cut != nil && (*cut)(r) {
-		// As a signal lost mid-answer: the headers and a first few bytes
-		// arrive, then nothing. (A connection closed before any answer
-		// would not do: Chrome sends a GET again on a new connection.)
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"changes\":["))
-				conn.Close()
-				return
-			}
-		}
+	if intercept := s.intercept.Load(); intercept != nil && (*intercept)(w, r) {
+		return
 	}
 	if limit := s.maxOps.Load(); limit > 0 && r.URL.Path == "/api/sync/push" && !s.withinOps(r, int(limit)) {
 		w.Header().Set("Content-Type", "application/json")
@@ -126,6 +119,18 @@ func (s *liveServer) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// dropMidAnswer answers as a signal lost mid-answer would: the headers and
+// a first few bytes arrive, then nothing. (A connection closed before any
+// answer would not do: Chrome sends a GET again on a new connection.)
+func dropMidAnswer(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"changes\":["))
+			conn.Close()
+		}
+	}
 }
 
 // withinOps reads a push body, counts its ops and puts the body back.

@@ -160,7 +160,7 @@ func TestAFreshStartCutShortStillClosesWhatWasDeleted(t *testing.T) {
 	// The signal goes after the fresh start's first page: its second pull
 	// gets no answer.
 	var fresh, dropped atomic.Bool
-	cut := func(r *http.Request) bool {
+	lose := func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/api/sync/pull" {
 			return false
 		}
@@ -168,9 +168,13 @@ func TestAFreshStartCutShortStillClosesWhatWasDeleted(t *testing.T) {
 			fresh.Store(true)
 			return false
 		}
-		return fresh.Load() && dropped.CompareAndSwap(false, true)
+		if !fresh.Load() || !dropped.CompareAndSwap(false, true) {
+			return false
+		}
+		dropMidAnswer(w)
+		return true
 	}
-	srv.cut.Store(&cut)
+	srv.intercept.Store(&lose)
 	do(t, ctx, chromedp.Click(chromedp.ID("vol-sync")))
 	waitForServer(t, "the fresh start's second pull dropped", dropped.Load)
 	// The sync cut short ends (run answers the one under way).

@@ -488,7 +488,9 @@
       try {
         await pull('r:' + normalizeReceipt(code), await headers('self', code));
       } catch (e) {
-        if (e.status === 404) await receiptGone(code);
+        // Only the server's own answer: a proxy's or a portal's 404 says
+        // nothing of the report.
+        if (e.status === 404 && e.code === 'receipt_unknown') await receiptGone(code);
         else err = err || e;
       }
     }
@@ -503,6 +505,7 @@
   async function receiptGone(code) {
     const want = normalizeReceipt(code);
     for (const rec of await db.all('reports')) {
+      if (isForgotten('r:' + want)) return;
       if (rec.receipt && normalizeReceipt(rec.receipt) === want && (rec.state === 'sent' || rec.state === 'conflict')) {
         rec.status = 'closed';
         rec.gone = true;
@@ -566,6 +569,11 @@
       if (!res.ok) {
         const err = new Error('pull failed: ' + res.status);
         err.status = res.status; // 404: no report has this receipt (yet)
+        try {
+          err.code = ((await res.json()).data || {}).code || ''; // receipt_unknown, …
+        } catch (e) {
+          err.code = ''; // not the server's answer (a proxy's, a portal's)
+        }
         throw err;
       }
       const body = await res.json();
@@ -580,6 +588,7 @@
         // Closed before the plain cursor is written: cut short in between,
         // the next sync pulls the last page again and closes the same.
         if (seen) await closeUnseen(scope, seen);
+        if (isForgotten(scope)) return; // forgotten while it was closing
         await db.put('meta', cursor, key);
         return;
       }
@@ -598,6 +607,7 @@
         : rec.receipt && normalizeReceipt(rec.receipt) === scope.slice(2);
       if (!ours) continue;
       mine.add(rec.id);
+      if (isForgotten(scope)) return;
       if (rec.state === 'sent' && !seen.has(rec.id)) {
         rec.status = 'closed';
         await db.put('reports', rec);
