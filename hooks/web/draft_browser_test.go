@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"net/http"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,4 +62,62 @@ func TestAReportBeingWrittenSurvivesThePageBeingDropped(t *testing.T) {
 	do(t, ctx, chromedp.SetValue(chromedp.ID("lang"), "id"), chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
 	waitFor(t, ctx, "the page in Indonesian, with the need still ticked", `document.documentElement.lang === 'id' &&
 		document.querySelector('input[name="needs"][value="medical"]').checked`)
+}
+
+// TestADraftIsBackBeforeThePageCanWriteOverIt: on 2G the embassy list
+// takes seconds to come; the person, back in the app, types before it has.
+// The draft is already in the form by then (nothing of it is lost, and
+// what they type is kept with it), and the form says it was kept, with a
+// way to discard it on a phone that is not theirs. Quick exit removes a
+// draft too.
+func TestADraftIsBackBeforeThePageCanWriteOverIt(t *testing.T) {
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	ctx := browsertest.New(t, 90*time.Second)
+	openTestlandReport(t, ctx, srv.URL)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SendKeys(chromedp.ID("f-message"), "We are hiding near the market"))
+	waitFor(t, ctx, "the draft kept on the phone", `self.homeward.db.get('meta', 'draft:self').then((d) => !!d)`)
+
+	// The embassy list is slow to come, as on 2G.
+	var slow atomic.Bool
+	slow.Store(true)
+	hold := func(w http.ResponseWriter, r *http.Request) bool {
+		if slow.Load() && r.URL.Path == "/api/collections/embassies/records" {
+			time.Sleep(5 * time.Second)
+		}
+		return false
+	}
+	srv.intercept.Store(&hold)
+	do(t, ctx, chromedp.Navigate(srv.URL+"/?lang=en#report"))
+	waitFor(t, ctx, "the page wired, the embassy list still on its way", `document.documentElement.hasAttribute('data-wired') && !document.documentElement.hasAttribute('data-ready')`)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-go="report"]').click()`), chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SendKeys(chromedp.ID("f-current"), "bus station"))
+	waitFor(t, ctx, "the draft and what was typed since, in the form and on the phone, and the form says it was kept", `
+		document.getElementById('f-message').value === 'We are hiding near the market' &&
+		document.getElementById('f-current').value === 'bus station' && !document.getElementById('f-draft').hidden &&
+		self.homeward.db.get('meta', 'draft:self').then((d) => !!d &&
+			d.fields.some(([n, v]) => n === 'message' && v === 'We are hiding near the market') &&
+			d.fields.some(([n, v]) => n === 'current_location' && v === 'bus station'))`)
+	waitFor(t, ctx, "the page ready", `document.documentElement.getAttribute('data-ready') === '1'`)
+	slow.Store(false)
+
+	do(t, ctx, chromedp.Click(chromedp.ID("f-draft-discard")))
+	waitFor(t, ctx, "discarded: the form empty, nothing on the phone", `document.getElementById('f-message').value === '' &&
+		document.getElementById('f-current').value === '' && document.getElementById('f-draft').hidden &&
+		self.homeward.db.get('meta', 'draft:self').then((d) => !d)`)
+
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("f-message"), "Written, then quick exit"))
+	waitFor(t, ctx, "the draft kept on the phone", `self.homeward.db.get('meta', 'draft:self').then((d) => !!d)`)
+	do(t, ctx, chromedp.Click(chromedp.ID("exit")))
+	for i := 0; i < 100; i++ {
+		if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, srv.URL) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	openApp(t, ctx, srv.URL+"/?lang=en")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")))
+	waitFor(t, ctx, "after quick exit, nothing of the draft", `document.getElementById('f-message').value === '' &&
+		document.getElementById('f-draft').hidden && self.homeward.db.get('meta', 'draft:self').then((d) => !d)`)
 }

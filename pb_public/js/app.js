@@ -58,6 +58,11 @@ export function show(id) {
 
 function quickExit() {
   try { sessionStorage.clear(); } catch (e) { /* private mode */ }
+  // A report being written goes too: asked at once, done now if there is
+  // time, else at the next start.
+  try { localStorage.setItem(DROP_DRAFTS, '1'); } catch (e) { /* private mode */ }
+  clearTimeout(draftTimer);
+  for (const mode of ['self', 'volunteer']) db.del('meta', 'draft:' + mode).catch(() => {});
   // replace(): the app's page leaves the back history.
   location.replace(EXIT_URL);
 }
@@ -83,11 +88,16 @@ async function eraseAll() {
 
 // ----- embassies -----
 
-async function loadEmbassies() {
+// showSavedEmbassies draws the directory saved on the phone.
+async function showSavedEmbassies() {
   state.embassies = (await db.all('embassies')).sort((a, b) => (a.country + a.name).localeCompare(b.country + b.name));
   // On a first visit the phone has none yet: the cards the server wrote
-  // into the page stay until the fetch below replaces them.
+  // into the page stay until loadEmbassies' fetch replaces them.
   if (state.embassies.length || !$('embassies').children.length) renderEmbassies();
+}
+
+async function loadEmbassies() {
+  await showSavedEmbassies();
   try {
     const res = await fetch('/api/collections/embassies/records?perPage=500&sort=country,name', { credentials: 'omit' });
     if (!res.ok) return;
@@ -181,7 +191,8 @@ async function renderNationalities() {
   }
   const l = i18n.lang();
   const names = countries.names[l] || countries.names.en || {};
-  const keep = sel.value;
+  const keep = sel.value || state.draftNationality || '';
+  state.draftNationality = '';
   sel.textContent = '';
   const opt = (value, text) => {
     const o = el('option', '', text);
@@ -216,6 +227,9 @@ function renderNeeds() {
 // ----- the report being written (draft.js) -----
 
 const draftKey = () => 'draft:' + state.mode;
+// DROP_DRAFTS (localStorage, written at once) asks the next start to remove
+// the drafts: quick exit leaves no time to wait for IndexedDB.
+const DROP_DRAFTS = 'hw-drop-drafts';
 let draftTimer = 0;
 let draftSaving = Promise.resolve();
 
@@ -242,6 +256,7 @@ function saveDraft() {
 export async function dropDraft() {
   clearTimeout(draftTimer);
   await draftSaving;
+  $('f-draft').hidden = true;
   $('report-form').reset();
   $('f-nationality-other-box').hidden = true;
   state.photos = [];
@@ -252,15 +267,39 @@ export async function dropDraft() {
 
 // restoreDraft puts back the report that was being written when the page
 // was last left, if any.
+// It runs before the form can be saved again, so a draft is never written
+// over before it is back; what was typed before the page was ready stays.
+// A nationality waits for the list to load (renderNationalities).
 async function restoreDraft() {
+  if (localStorage.getItem(DROP_DRAFTS) === '1') {
+    // Quick exit was pressed: what was being written goes.
+    for (const mode of ['self', 'volunteer']) await db.del('meta', 'draft:' + mode);
+    localStorage.removeItem(DROP_DRAFTS);
+  }
   const d = await db.get('meta', draftKey());
   if (!d || !d.fields) return;
-  if (d.fields.some(([name]) => name === 'nationality') && !countries) await renderNationalities();
   draft.fill($('report-form'), d.fields);
-  $('f-nationality-other-box').hidden = $('f-nationality').value !== NATIONALITY_OTHER;
-  state.photos = d.photos || [];
-  state.voice = d.voice || null;
+  const nat = d.fields.find(([name]) => name === 'nationality');
+  if (nat && $('f-nationality').value !== nat[1]) {
+    state.draftNationality = nat[1];
+    if (countries) renderNationalities();
+  }
+  $('f-nationality-other-box').hidden = $('f-nationality').value !== NATIONALITY_OTHER && state.draftNationality !== NATIONALITY_OTHER;
+  state.photos = (d.photos || []).concat(state.photos);
+  state.voice = state.voice || d.voice || null;
   renderPhotos();
+  $('f-draft').hidden = false;
+}
+
+// discardDraft empties the form and removes the draft from the phone, at
+// the person's word (a phone that is not theirs).
+async function discardDraft() {
+  await dropDraft();
+  if (state.mode !== 'volunteer') {
+    const pre = embassyBySlug(state.preset);
+    if (pre) $('f-embassy').value = pre.id;
+  }
+  $('f-message').focus();
 }
 
 export function startReport(embassyId) {
@@ -389,6 +428,7 @@ async function submit(ev) {
   await draftSaving;
   entries.push(['meta', null, draftKey()]);
   await db.putMany(entries);
+  $('f-draft').hidden = true;
   askBackgroundSync();
   state.photos = [];
   state.voice = null;
@@ -823,6 +863,7 @@ function wire() {
   }));
   $('report-form').addEventListener('submit', submit);
   $('report-form').addEventListener('input', keepDraft);
+  $('f-draft-discard').addEventListener('click', discardDraft);
   $('report-form').addEventListener('change', keepDraft);
   $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== NATIONALITY_OTHER; });
   $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
@@ -899,6 +940,8 @@ async function start() {
   await i18n.load(l);
   renderNeeds();
   applyNeutral();
+  await showSavedEmbassies();
+  await restoreDraft();
   wire();
   // Opened with no connection: say so before the page is ready, not after
   // the first sync finds it out, so the buttons do not move under a thumb.
@@ -919,7 +962,6 @@ async function start() {
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   await sync.recover();
   await loadEmbassies();
-  await restoreDraft();
   if (state.mode === 'volunteer') {
     const v = await import('./volunteer.js');
     await v.start();

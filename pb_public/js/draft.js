@@ -21,17 +21,26 @@ export function snapshot(form) {
   return fields;
 }
 
-// fill writes fields (from snapshot) back into form. A list whose choice
-// is not there yet (the nationalities load later) keeps it to take once
-// they come.
+// fill writes fields (from snapshot) back into form, over nothing the
+// person has typed or ticked since: a text field that holds a value keeps
+// it, a box ticked stays ticked, a choice made stays made. A list takes
+// the draft's choice when it offers it (the nationalities come later: see
+// app.js restoreDraft).
 export function fill(form, fields) {
   for (const f of form.elements) {
-    if (f.type === 'checkbox' || f.type === 'radio') f.checked = fields.some(([n, v, on]) => on && n === f.name && v === f.value);
+    if (f.type !== 'checkbox' && f.type !== 'radio') continue;
+    if (f.type === 'radio' && [...form.elements].some((g) => g.type === 'radio' && g.name === f.name && g.checked)) continue;
+    if (fields.some(([n, v, on]) => on && n === f.name && v === f.value)) f.checked = true;
   }
   for (const [name, value, on] of fields) {
     if (on) continue;
     const f = form.elements.namedItem(name);
-    if (f && 'value' in f) f.value = value;
+    if (!f || !('value' in f)) continue;
+    if (f.type === 'select-one') {
+      if ([...f.options].some((o) => o.value === value)) f.value = value;
+    } else if (!f.value) {
+      f.value = value;
+    }
   }
 }
 
