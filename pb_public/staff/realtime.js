@@ -2,11 +2,19 @@
 // server sends PB_CONNECT with a client id; the subscriptions are then set
 // with a POST carrying the staff token, so the server checks each record
 // against the collections' rules before sending it. EventSource reconnects
-// by itself; every new PB_CONNECT re-subscribes. The server keeps no events
-// for a client that was away, so once live again after a break the
-// console is told to read again what it shows (onResume).
+// by itself; every new PB_CONNECT re-subscribes. It gives up for good on
+// an answer that is not the stream (a proxy's 502 while the server
+// restarts): then a new one is opened after a wait, longer each time. The
+// server keeps no events for a client that was away, so once live again
+// after a break the console is told to read again what it shows
+// (onResume).
 
 import { request } from './api.js';
+
+// RETRY_FIRST and RETRY_MAX bound the wait before a new stream after the
+// browser gave one up, in ms.
+const RETRY_FIRST = 2000;
+const RETRY_MAX = 60000;
 
 export class Realtime {
   /**
@@ -22,6 +30,9 @@ export class Realtime {
     this.onState = onState;
     this.onResume = onResume;
     this.source = null;
+    this.wasLive = false; // live once already: the next time is a resumption
+    this.retry = 0; // the timer of the next start after a give-up
+    this.wait = RETRY_FIRST;
   }
 
   start() {
@@ -29,17 +40,25 @@ export class Realtime {
     this.onState('connecting');
     const source = new EventSource('/api/realtime');
     this.source = source;
-    let wasLive = false;
+    // giveUp closes a stream that will not serve, and opens a new one later.
+    const giveUp = () => {
+      if (this.source !== source) return; // stopped or replaced since
+      source.close();
+      this.onState('offline');
+      this.retry = setTimeout(() => this.start(), this.wait);
+      this.wait = Math.min(this.wait * 2, RETRY_MAX);
+    };
     source.addEventListener('PB_CONNECT', (e) => {
       const { clientId } = JSON.parse(e.data);
       request('/api/realtime', { method: 'POST', body: { clientId, subscriptions: this.topics } })
         .then(() => {
           if (this.source !== source) return; // stopped since
           this.onState('live');
-          if (wasLive) this.onResume();
-          wasLive = true;
+          this.wait = RETRY_FIRST;
+          if (this.wasLive) this.onResume();
+          this.wasLive = true;
         })
-        .catch(() => this.onState('offline'));
+        .catch(giveUp); // not subscribed: no event would come
     });
     for (const topic of this.topics) {
       source.addEventListener(topic, (e) => {
@@ -50,10 +69,15 @@ export class Realtime {
         }
       });
     }
-    source.onerror = () => this.onState(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting');
+    source.onerror = () => {
+      if (this.source !== source) return;
+      if (source.readyState === EventSource.CLOSED) giveUp();
+      else this.onState('connecting'); // the browser tries again by itself
+    };
   }
 
   stop() {
+    clearTimeout(this.retry);
     if (this.source) this.source.close();
     this.source = null;
   }

@@ -2,8 +2,12 @@ package console_test
 
 import (
 	"context"
+	"net/http"
+	"sync/atomic"
 	"testing"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
 
 	"homeward/hooks/reports"
@@ -59,5 +63,54 @@ func dropLive(t *testing.T, ctx context.Context, app core.App) {
 	broker := app.SubscriptionsBroker()
 	for id := range broker.Clients() {
 		broker.Unregister(id)
+	}
+}
+
+// TestTheConsoleComesBackLiveAfterAProxyError: while the server restarts,
+// the proxy in front answers the console's live stream with 502. The
+// browser then gives the stream up for good; the console must open a new
+// one once the server is back, and show what arrived meanwhile.
+func TestTheConsoleComesBackLiveAfterAProxyError(t *testing.T) {
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
+	_, ctx, s, _ := signedInConsole(t, app, 1280, 900)
+	s.waitFor("the waiting queue shows, empty, live", `document.querySelector('[data-live]').dataset.state === 'live' &&
+		document.body.dataset.waiting === '0'`)
+
+	// The proxy's 502, for the stream's requests while the server is away.
+	var away atomic.Bool
+	away.Store(true)
+	var refused atomic.Int32
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/realtime"}}}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev, err := range chromedp.Events(ctx, fetch.RequestPaused) {
+			if err != nil {
+				return
+			}
+			if away.Load() && ev.Request.Method == http.MethodGet {
+				refused.Add(1)
+				chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: http.StatusBadGateway,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html"}}, Body: []byte("<h1>502 Bad Gateway</h1>")})
+				continue
+			}
+			chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	broker := app.SubscriptionsBroker()
+	for id := range broker.Clients() {
+		broker.Unregister(id)
+	}
+	s.waitFor("the console says it is offline", `document.querySelector('[data-live]').dataset.state === 'offline'`)
+	arrived := testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
+		"embassy": fixture.EmbassyX, "status": "new", "needs": []string{"medical"}, "people_count": 2,
+		"nationality": "ID", "message": "We are at the checkpoint.", "channel": "self",
+	})
+	away.Store(false)
+	s.waitFor("live again, the report that arrived while the server was away is listed", `document.querySelector('[data-live]').dataset.state === 'live' &&
+		!!document.querySelector('#list tr[data-id="`+arrived.Id+`"]')`)
+	if refused.Load() == 0 {
+		t.Fatal("the proxy refused no stream")
 	}
 }
