@@ -13,7 +13,7 @@
 
 importScripts('/js/db.js', '/js/ids.js', '/js/outbox.js', '/js/sync.js');
 
-const VERSION = 'homeward-v16';
+const VERSION = 'homeward-v17';
 const SHELL = [
   '/',
   '/css/app.css',

@@ -62,7 +62,7 @@ function quickExit() {
   // time, else at the next start.
   try { localStorage.setItem(DROP_DRAFTS, '1'); } catch (e) { /* private mode */ }
   clearTimeout(draftTimer);
-  for (const mode of ['self', 'volunteer']) db.del('meta', 'draft:' + mode).catch(() => {});
+  dropAllDrafts().catch(() => {});
   // replace(): the app's page leaves the back history.
   location.replace(EXIT_URL);
 }
@@ -226,7 +226,7 @@ function renderNeeds() {
 
 // ----- the report being written (draft.js) -----
 
-const draftKey = () => 'draft:' + state.mode;
+const draftKey = (mode = state.mode) => 'draft:' + mode;
 // DROP_DRAFTS (localStorage, written at once) asks the next start to remove
 // the drafts: quick exit leaves no time to wait for IndexedDB.
 const DROP_DRAFTS = 'hw-drop-drafts';
@@ -256,24 +256,35 @@ function saveDraft() {
 export async function dropDraft() {
   clearTimeout(draftTimer);
   await draftSaving;
-  $('f-draft').hidden = true;
-  $('report-form').reset();
-  $('f-nationality-other-box').hidden = true;
-  state.photos = [];
-  state.voice = null;
-  renderPhotos();
+  emptyForm();
   await db.del('meta', draftKey());
 }
 
+// emptyForm clears the report form, its photos and voice note, and the
+// word that a draft was kept.
+function emptyForm() {
+  $('report-form').reset();
+  $('f-nationality-other-box').hidden = true;
+  $('f-draft').hidden = true;
+  state.photos = [];
+  state.voice = null;
+  renderPhotos();
+}
+
+// dropAllDrafts removes the drafts of both modes from the phone.
+function dropAllDrafts() {
+  return Promise.all(['self', 'volunteer'].map((mode) => db.del('meta', draftKey(mode))));
+}
+
 // restoreDraft puts back the report that was being written when the page
-// was last left, if any.
-// It runs before the form can be saved again, so a draft is never written
-// over before it is back; what was typed before the page was ready stays.
-// A nationality waits for the list to load (renderNationalities).
+// was last left, if any. It runs before the form can be saved again, so a
+// draft is never written over before it is back; what was typed before
+// the page was ready stays. A nationality waits for the list to load
+// (renderNationalities).
 async function restoreDraft() {
   if (localStorage.getItem(DROP_DRAFTS) === '1') {
     // Quick exit was pressed: what was being written goes.
-    for (const mode of ['self', 'volunteer']) await db.del('meta', 'draft:' + mode);
+    await dropAllDrafts();
     localStorage.removeItem(DROP_DRAFTS);
   }
   const d = await db.get('meta', draftKey());
@@ -428,15 +439,9 @@ async function submit(ev) {
   await draftSaving;
   entries.push(['meta', null, draftKey()]);
   await db.putMany(entries);
-  $('f-draft').hidden = true;
   askBackgroundSync();
-  state.photos = [];
-  state.voice = null;
-  const keepEmbassy = data.embassy;
-  form.reset();
-  $('f-nationality-other-box').hidden = true;
-  $('f-embassy').value = keepEmbassy;
-  renderPhotos();
+  emptyForm();
+  $('f-embassy').value = data.embassy;
   state.lastReceipt = receipt;
   if (state.mode === 'volunteer') {
     // A volunteer files report after report: no receipt screen to leave,
@@ -863,8 +868,8 @@ function wire() {
   }));
   $('report-form').addEventListener('submit', submit);
   $('report-form').addEventListener('input', keepDraft);
-  $('f-draft-discard').addEventListener('click', discardDraft);
   $('report-form').addEventListener('change', keepDraft);
+  $('f-draft-discard').addEventListener('click', discardDraft);
   $('f-nationality').addEventListener('change', (e) => { $('f-nationality-other-box').hidden = e.target.value !== NATIONALITY_OTHER; });
   $('f-photos').addEventListener('change', (e) => addPhotos(e.target));
   $('rec').addEventListener('click', toggleRecord);

@@ -503,10 +503,10 @@
   // was deleted. Their receipt is asked no more, since the server counts
   // each ask as a wrong guess from the phone's network.
   async function receiptGone(code) {
-    const want = normalizeReceipt(code);
+    const scope = 'r:' + normalizeReceipt(code);
     for (const rec of await db.all('reports')) {
-      if (isForgotten('r:' + want)) return;
-      if (rec.receipt && normalizeReceipt(rec.receipt) === want && (rec.state === 'sent' || rec.state === 'conflict')) {
+      if (isForgotten(scope)) return;
+      if (inScope(rec, scope) && (rec.state === 'sent' || rec.state === 'conflict')) {
         rec.status = 'closed';
         rec.gone = true;
         await db.put('reports', rec);
@@ -603,9 +603,7 @@
   async function closeUnseen(scope, seen) {
     const mine = new Set();
     for (const rec of await db.all('reports')) {
-      const ours = scope === 'volunteer' ? rec.channel === 'volunteer'
-        : rec.receipt && normalizeReceipt(rec.receipt) === scope.slice(2);
-      if (!ours) continue;
+      if (!inScope(rec, scope)) continue;
       mine.add(rec.id);
       if (isForgotten(scope)) return;
       if (rec.state === 'sent' && !seen.has(rec.id)) {
@@ -616,6 +614,13 @@
     for (const m of await db.all('messages')) {
       if (m.state === 'sent' && mine.has(m.report) && !seen.has(m.id)) await db.del('messages', m.id);
     }
+  }
+
+  // inScope reports whether the local report rec is one of scope's: a
+  // volunteer's, or the one of a receipt ("r:<code>").
+  function inScope(rec, scope) {
+    if (scope === 'volunteer') return rec.channel === 'volunteer';
+    return !!rec.receipt && normalizeReceipt(rec.receipt) === scope.slice(2);
   }
 
   async function apply(c, scope) {

@@ -171,8 +171,8 @@ async function login(ev) {
 }
 
 // shiftReports are this shift's reports whose receipt this phone holds,
-// oldest first: those filed on it. The volunteer's reports filed on another phone
-// come with a pull, but their codes stayed there.
+// oldest first: those filed on it. The volunteer's reports filed on
+// another phone come with a pull, but their codes stayed there.
 function shiftReports(reps) {
   const since = Number(localStorage.getItem(SHIFT)) || 0;
   return reps.filter((r) => r.channel === 'volunteer' && r.receipt && r.createdAt >= since).sort((a, b) => a.createdAt - b.createdAt);
