@@ -271,6 +271,17 @@ func openApp(t *testing.T, ctx context.Context, url string) {
 	waitFor(t, ctx, "the app to start", `document.documentElement.getAttribute('data-ready') === '1'`)
 }
 
+// testlandReporter starts the app with the Testland embassy and opens the
+// reporter app on its card in Chromium.
+func testlandReporter(t *testing.T) (*liveServer, context.Context) {
+	t.Helper()
+	srv := startLive(t)
+	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
+	ctx := browsertest.New(t, 90*time.Second)
+	openTestlandReport(t, ctx, srv.URL)
+	return srv, ctx
+}
+
 // openTestlandReport opens the reporter app at base with the embassy of
 // seedEmbassy("test-indonesia", "Embassy of Testland") chosen, and waits
 // for its card.

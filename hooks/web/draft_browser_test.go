@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"homeward/internal/browsertest"
 )
 
 // TestAReportBeingWrittenSurvivesThePageBeingDropped: a reporter writes
@@ -20,10 +18,7 @@ import (
 // once the report is saved the draft is gone, and a new one starts empty.
 // Switching the language while writing keeps the needs ticked.
 func TestAReportBeingWrittenSurvivesThePageBeingDropped(t *testing.T) {
-	srv := startLive(t)
-	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	ctx := browsertest.New(t, 90*time.Second)
-	openTestlandReport(t, ctx, srv.URL)
+	srv, ctx := testlandReporter(t)
 
 	photo, _ := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")))
@@ -71,10 +66,7 @@ func TestAReportBeingWrittenSurvivesThePageBeingDropped(t *testing.T) {
 // way to discard it on a phone that is not theirs. Quick exit removes a
 // draft too.
 func TestADraftIsBackBeforeThePageCanWriteOverIt(t *testing.T) {
-	srv := startLive(t)
-	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	ctx := browsertest.New(t, 90*time.Second)
-	openTestlandReport(t, ctx, srv.URL)
+	srv, ctx := testlandReporter(t)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-go="report"]`)), chromedp.WaitVisible(chromedp.ID("report-form")),
 		chromedp.SendKeys(chromedp.ID("f-message"), "We are hiding near the market"))
 	waitFor(t, ctx, "the draft kept on the phone", `self.homeward.db.get('meta', 'draft:self').then((d) => !!d)`)

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"homeward/internal/browsertest"
 	"homeward/internal/testserver"
 )
 
@@ -22,10 +20,7 @@ import (
 // the phone's network, which a shelter's whole Wi-Fi shares. A 404 that is
 // not the server's (a proxy's, a captive portal's) marks nothing.
 func TestADeletedReportDoesNotHideTheOthersReplies(t *testing.T) {
-	srv := startLive(t)
-	seedEmbassy(t, srv.App, "test-indonesia", "Embassy of Testland")
-	ctx := browsertest.New(t, 90*time.Second)
-	openTestlandReport(t, ctx, srv.URL)
+	srv, ctx := testlandReporter(t)
 
 	var ids []string
 	for _, msg := range []string{"deleted later", "answered later"} {

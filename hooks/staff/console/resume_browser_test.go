@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"homeward/hooks/reports"
 	"homeward/hooks/staff/internal/fixture"
@@ -24,18 +25,11 @@ import (
 // must read what it shows afresh: the new report is listed, and the
 // message shown, with no reload.
 func TestAReportThatArrivesDuringABreakIsShownOnceLive(t *testing.T) {
-	app := fixture.NewApp(t)
-	fixture.ConfigureAll(app)
-	_, ctx, s, problems := signedInConsole(t, app, 1280, 900)
-	s.waitFor("the waiting queue shows, empty, live", `document.querySelector('[data-live]').dataset.state === 'live' &&
-		document.body.dataset.waiting === '0'`)
+	app, ctx, s, problems := liveConsole(t)
 
 	dropLive(t, ctx, app)
 	s.waitFor("the console says it is not live", `document.querySelector('[data-live]').dataset.state !== 'live'`)
-	arrived := testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-		"embassy": fixture.EmbassyX, "status": "new", "needs": []string{"medical"}, "people_count": 3,
-		"nationality": "ID", "message": "We reached the border post during the night.", "channel": "self",
-	})
+	arrived := urgentReportArrives(t, app, "We reached the border post during the night.")
 	browsertest.SetOffline(t, ctx, false)
 	s.waitFor("live again, the report that arrived during the break is listed and counted", `document.querySelector('[data-live]').dataset.state === 'live' &&
 		!!document.querySelector('#list tr[data-id="`+arrived.Id+`"]') && document.body.dataset.waiting === '1'`)
@@ -60,10 +54,38 @@ func TestAReportThatArrivesDuringABreakIsShownOnceLive(t *testing.T) {
 func dropLive(t *testing.T, ctx context.Context, app core.App) {
 	t.Helper()
 	browsertest.SetOffline(t, ctx, true)
+	endLiveStreams(app)
+}
+
+// endLiveStreams has the server end every live stream, as PocketBase does
+// with an idle one.
+func endLiveStreams(app core.App) {
 	broker := app.SubscriptionsBroker()
 	for id := range broker.Clients() {
 		broker.Unregister(id)
 	}
+}
+
+// liveConsole signs staff X in to the console over the fixture's embassies
+// and waits until it is live on an empty waiting queue.
+func liveConsole(t *testing.T) (*tests.TestApp, context.Context, steps, func() []string) {
+	t.Helper()
+	app := fixture.NewApp(t)
+	fixture.ConfigureAll(app)
+	_, ctx, s, problems := signedInConsole(t, app, 1280, 900)
+	s.waitFor("the waiting queue shows, empty, live", `document.querySelector('[data-live]').dataset.state === 'live' &&
+		document.body.dataset.waiting === '0'`)
+	return app, ctx, s, problems
+}
+
+// urgentReportArrives saves a new report to embassy X that waits for staff
+// (a medical need), as the sync API would, and returns it.
+func urgentReportArrives(t *testing.T, app core.App, message string) *core.Record {
+	t.Helper()
+	return testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
+		"embassy": fixture.EmbassyX, "status": "new", "needs": []string{"medical"}, "people_count": 3,
+		"nationality": "ID", "message": message, "channel": "self",
+	})
 }
 
 // TestTheConsoleComesBackLiveAfterAProxyError: while the server restarts,
@@ -71,11 +93,7 @@ func dropLive(t *testing.T, ctx context.Context, app core.App) {
 // browser then gives the stream up for good; the console must open a new
 // one once the server is back, and show what arrived meanwhile.
 func TestTheConsoleComesBackLiveAfterAProxyError(t *testing.T) {
-	app := fixture.NewApp(t)
-	fixture.ConfigureAll(app)
-	_, ctx, s, _ := signedInConsole(t, app, 1280, 900)
-	s.waitFor("the waiting queue shows, empty, live", `document.querySelector('[data-live]').dataset.state === 'live' &&
-		document.body.dataset.waiting === '0'`)
+	app, ctx, s, _ := liveConsole(t)
 
 	// The proxy's 502, for the stream's requests while the server is away.
 	var away atomic.Bool
@@ -98,15 +116,9 @@ func TestTheConsoleComesBackLiveAfterAProxyError(t *testing.T) {
 			chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
 		}
 	}()
-	broker := app.SubscriptionsBroker()
-	for id := range broker.Clients() {
-		broker.Unregister(id)
-	}
+	endLiveStreams(app)
 	s.waitFor("the console says it is offline", `document.querySelector('[data-live]').dataset.state === 'offline'`)
-	arrived := testserver.SaveRecord(t, app, reports.CollectionReports, map[string]any{
-		"embassy": fixture.EmbassyX, "status": "new", "needs": []string{"medical"}, "people_count": 2,
-		"nationality": "ID", "message": "We are at the checkpoint.", "channel": "self",
-	})
+	arrived := urgentReportArrives(t, app, "We are at the checkpoint.")
 	away.Store(false)
 	s.waitFor("live again, the report that arrived while the server was away is listed", `document.querySelector('[data-live]').dataset.state === 'live' &&
 		!!document.querySelector('#list tr[data-id="`+arrived.Id+`"]')`)
